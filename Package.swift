@@ -1,0 +1,79 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings for the project's own Swift targets: Swift 6 language mode (strict concurrency)
+/// and every warning an error. Dependencies keep their own settings.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "FieldSync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "field", targets: ["field"]),
+        .executable(name: "center", targets: ["center"]),
+        .library(name: "Shared", targets: ["Shared"]),
+        .library(name: "Client", targets: ["Client"]),
+        .library(name: "Server", targets: ["Server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "Shared",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Client",
+            dependencies: ["Shared", "CSQLite", "CCurl"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Server",
+            dependencies: ["Shared"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "field",
+            dependencies: ["Client", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "center",
+            dependencies: ["Server", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "benchmark",
+            dependencies: ["Shared"],
+            path: "Benchmarks/benchmark",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SharedTests",
+            dependencies: ["Shared"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ClientTests",
+            dependencies: ["Client", "CSQLite", "CCurl"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,2 @@
+/// The worker's side: the local SQLite store, the curl transport and the sync engine.
+public enum Client {}

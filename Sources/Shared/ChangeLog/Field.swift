@@ -1,0 +1,80 @@
+/// A field of a record, and with it the rule by which concurrent changes to it merge.
+public enum Field: String, Hashable, Sendable, CaseIterable {
+    // Dispute cases.
+    case category
+    case parties
+    case summary
+    case foundBy
+    case incidentDate
+    case method
+    case mediator
+    case recorder
+    case visit
+    // Risk items.
+    case area
+    case title
+    case plan
+    case owner
+    case deadline
+    // Both.
+    case level
+    case note
+    case status
+    case voided
+
+    /// How concurrent changes to a field merge.
+    public enum Rule: Hashable, Sendable {
+        /// The change with the greatest timestamp wins.
+        case lastWriterWins
+        /// Every change adds an element; a merge never drops one.
+        case appendOnly
+        /// Changes are lifecycle steps; see `Lifecycle`.
+        case lifecycle
+    }
+
+    public var rule: Rule {
+        switch self {
+        case .visit, .note: .appendOnly
+        case .status, .voided: .lifecycle
+        default: .lastWriterWins
+        }
+    }
+
+    /// The kinds of record that have this field.
+    public var kinds: [EntityKind] {
+        switch self {
+        case .category, .parties, .summary, .foundBy, .incidentDate, .method, .mediator, .visit:
+            [.dispute]
+        case .area, .title, .plan, .owner, .deadline:
+            [.risk]
+        case .recorder, .level, .note, .status, .voided:
+            [.dispute, .risk]
+        }
+    }
+
+    /// The last-writer-wins fields in slot order.
+    static let registerFields: [Field] = allCases.filter { $0.rule == .lastWriterWins }
+
+    /// The position among last-writer-wins fields, used to index registers without hashing.
+    var registerSlot: Int {
+        switch self {
+        case .category: 0
+        case .parties: 1
+        case .summary: 2
+        case .foundBy: 3
+        case .incidentDate: 4
+        case .method: 5
+        case .mediator: 6
+        case .recorder: 7
+        case .area: 8
+        case .title: 9
+        case .plan: 10
+        case .owner: 11
+        case .deadline: 12
+        case .level: 13
+        case .visit, .note, .status, .voided: -1
+        }
+    }
+
+    static let registerCount = 14
+}

@@ -1,0 +1,148 @@
+/// A national administrative division code (行政区划代码) naming a district, a town or a village.
+///
+/// The 12-digit code splits into 6 digits for the county or district, 3 for the town or
+/// subdistrict, 3 for the village or community: district `620502`, town `620502101`, village
+/// `620502101201`. The short forms and the 12-digit form padded with zeros (`620502101000`) name the
+/// same area. A code used as a scope covers itself and everything beneath it: a district its towns
+/// and villages, a town its villages.
+///
+/// ```swift
+/// let town = try AreaCode(parsing: "620502101")
+/// town.covers(try AreaCode(parsing: "620502101201"))  // true
+/// ```
+public struct AreaCode: Hashable, Comparable, Sendable {
+    /// Where in the hierarchy a code sits.
+    public enum Level: Int, Comparable, Sendable, CaseIterable {
+        case district = 6
+        case town = 9
+        case village = 12
+
+        public static func < (lhs: Level, rhs: Level) -> Bool {
+            lhs.rawValue < rhs.rawValue
+        }
+    }
+
+    /// The code's digits as a number (for a town, 9 digits).
+    public let value: UInt64
+    public let level: Level
+
+    /// Province-level prefixes in use (GB/T 2260).
+    static let provinces: Set<UInt64> = [
+        11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+        50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+    ]
+
+    /// Parses a code of 6, 9 or 12 digits; a 12-digit code ending in `000` is a town and one ending in
+    /// `000000` a district.
+    /// - Throws: `AreaCodeError` naming what is wrong with the text.
+    public init(parsing text: String) throws(AreaCodeError) {
+        let digits = Array(text.utf8)
+        guard !digits.isEmpty else { throw AreaCodeError(text: text, problem: .empty) }
+        if let bad = digits.firstIndex(where: { $0 < UInt8(ascii: "0") || $0 > UInt8(ascii: "9") }) {
+            throw AreaCodeError(text: text, problem: .notADigit(position: bad + 1))
+        }
+        var number: UInt64 = 0
+        for digit in digits {
+            number = number * 10 + UInt64(digit - UInt8(ascii: "0"))
+        }
+        var level: Level
+        switch digits.count {
+        case 6: level = .district
+        case 9: level = .town
+        case 12: level = .village
+        default: throw AreaCodeError(text: text, problem: .wrongLength(digits.count))
+        }
+        while level != .district, number % 1000 == 0 {
+            number /= 1000
+            level = level == .village ? .town : .district
+        }
+        guard Self.provinces.contains(number / Self.power(level.rawValue - 2)) else {
+            throw AreaCodeError(text: text, problem: .unknownProvince(String(decoding: digits[0..<2], as: UTF8.self)))
+        }
+        guard number % 10_000 != 0 || level != .district else {
+            throw AreaCodeError(text: text, problem: .notADistrict)
+        }
+        self.value = number
+        self.level = level
+    }
+
+    private init(value: UInt64, level: Level) {
+        self.value = value
+        self.level = level
+    }
+
+    /// The enclosing area one level up, or nil for a district.
+    public var parent: AreaCode? {
+        switch level {
+        case .district: nil
+        case .town: AreaCode(value: value / 1000, level: .district)
+        case .village: AreaCode(value: value / 1000, level: .town)
+        }
+    }
+
+    /// The district this area belongs to.
+    public var district: AreaCode {
+        AreaCode(value: value / Self.power(level.rawValue - 6), level: .district)
+    }
+
+    /// Whether `other` is this area or lies inside it.
+    public func covers(_ other: AreaCode) -> Bool {
+        other.level >= level && other.value / Self.power(other.level.rawValue - level.rawValue) == value
+    }
+
+    /// The 12-digit form, padded with zeros, as national registers print it.
+    public var fullCode: String {
+        String(value * Self.power(12 - level.rawValue))
+    }
+
+    public static func < (lhs: AreaCode, rhs: AreaCode) -> Bool {
+        (lhs.fullCode, lhs.level) < (rhs.fullCode, rhs.level)
+    }
+
+    static func power(_ exponent: Int) -> UInt64 {
+        var result: UInt64 = 1
+        for _ in 0..<exponent { result *= 10 }
+        return result
+    }
+}
+
+extension AreaCode: CustomStringConvertible {
+    /// The short form: 6, 9 or 12 digits.
+    public var description: String {
+        String(value)
+    }
+}
+
+/// Why a text is not an administrative division code.
+public struct AreaCodeError: Error, Hashable, Sendable {
+    public enum Problem: Hashable, Sendable {
+        case empty
+        case notADigit(position: Int)
+        case wrongLength(Int)
+        case unknownProvince(String)
+        case notADistrict
+    }
+
+    public var text: String
+    public var problem: Problem
+}
+
+extension AreaCodeError: CustomStringConvertible {
+    public var description: String {
+        let reason: String
+        switch problem {
+        case .empty:
+            reason = "it is empty"
+        case .notADigit(let position):
+            reason = "character \(position) is not a digit"
+        case .wrongLength(let count):
+            reason = "it has \(count) digits"
+        case .unknownProvince(let prefix):
+            reason = "no province has the code \(prefix)"
+        case .notADistrict:
+            reason = "it names a province or city, not a district"
+        }
+        return "'\(text)' is not a division code: \(reason); expected 6 digits (district), "
+            + "9 (town) or 12 (village), e.g. 620502101201"
+    }
+}

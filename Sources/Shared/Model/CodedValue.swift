@@ -1,0 +1,47 @@
+/// A closed set of choices with a stable English code (used on the wire and in scripts) and the
+/// Chinese label people read and type. Both are accepted as input.
+public protocol CodedValue: RawRepresentable, CaseIterable, Hashable, Sendable where RawValue == String {
+    /// The Chinese label, as the district's forms print it.
+    var label: String { get }
+    /// What the set is called in messages ("category", "mediation method").
+    static var noun: String { get }
+}
+
+extension CodedValue {
+    /// The stable code, e.g. `marriage-family`.
+    public var code: String { rawValue }
+
+    /// Accepts a code or a Chinese label, ignoring surrounding spaces and the case of codes.
+    /// - Throws: `ChoiceError` listing the allowed values.
+    public init(parsing text: String) throws(ChoiceError) {
+        let trimmed = text.trimmingSpaces
+        let lowered = trimmed.lowercased()
+        guard let match = Self.allCases.first(where: { $0.rawValue == lowered || $0.label == trimmed }) else {
+            throw ChoiceError(noun: Self.noun, given: text, allowed: Self.allCases.map { "\($0.code) \($0.label)" })
+        }
+        self = match
+    }
+}
+
+/// A value that is not one of the allowed choices.
+public struct ChoiceError: Error, Hashable, Sendable {
+    public var noun: String
+    public var given: String
+    public var allowed: [String]
+}
+
+extension ChoiceError: CustomStringConvertible {
+    public var description: String {
+        "unknown \(noun) '\(given)'; expected one of: \(allowed.joined(separator: ", "))"
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing white space (ASCII and ideographic spaces).
+    var trimmingSpaces: String {
+        let isSpace: (Character) -> Bool = { $0.isWhitespace }
+        guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = lastIndex(where: { !isSpace($0) })!
+        return String(self[first...last])
+    }
+}

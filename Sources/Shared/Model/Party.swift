@@ -1,0 +1,81 @@
+/// A party to a dispute: a person or a family, usually named by its head.
+///
+/// Names, ID-card numbers and phone numbers are personal data. They stay within the jurisdiction
+/// that recorded them, and `description` masks them so that string interpolation into a log line
+/// cannot leak them; read the properties explicitly where showing them is allowed.
+public struct Party: Hashable, Sendable {
+    public var name: String
+    /// The 18-character resident ID number (居民身份证号), upper-case `X` check digit.
+    public var idNumber: String?
+    /// Digits only, with an optional leading `+`.
+    public var phone: String?
+
+    /// Validates and normalises what a person typed.
+    /// - Throws: `PartyError` naming the field and what is wrong.
+    public init(name: String, idNumber: String? = nil, phone: String? = nil) throws(PartyError) {
+        let name = name.trimmingSpaces
+        guard !name.isEmpty else { throw .emptyName }
+        guard name.count <= 64 else { throw .nameTooLong(name.count) }
+        self.name = name
+        self.idNumber = try idNumber.flatMap { id throws(PartyError) in try Self.normalizedIDNumber(id) }
+        self.phone = try phone.flatMap { phone throws(PartyError) in try Self.normalizedPhone(phone) }
+    }
+
+    /// The number with its check digit verified (GB 11643), or nil for an empty text.
+    static func normalizedIDNumber(_ text: String) throws(PartyError) -> String? {
+        let id = text.trimmingSpaces.uppercased()
+        guard !id.isEmpty else { return nil }
+        let bytes = Array(id.utf8)
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        guard bytes.count == 18, bytes[0..<17].allSatisfy(isDigit), isDigit(bytes[17]) || bytes[17] == UInt8(ascii: "X")
+        else { throw .malformedIDNumber }
+        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        let sum = zip(bytes[0..<17], weights).reduce(0) { $0 + Int($1.0 - UInt8(ascii: "0")) * $1.1 }
+        let check = Array("10X98765432".utf8)[sum % 11]
+        guard bytes[17] == check else { throw .wrongIDCheckDigit }
+        return id
+    }
+
+    /// Digits with an optional leading `+`; spaces and hyphens dropped. Nil for an empty text.
+    static func normalizedPhone(_ text: String) throws(PartyError) -> String? {
+        var bytes = Array(text.utf8).filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "-") }
+        guard !bytes.isEmpty else { return nil }
+        let plus = bytes.first == UInt8(ascii: "+")
+        if plus { bytes.removeFirst() }
+        guard (5...15).contains(bytes.count), bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { throw .malformedPhone }
+        return (plus ? "+" : "") + String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The name with all but its first character masked (`张**`), for aggregate views.
+    public var maskedName: String {
+        guard let first = name.first else { return "" }
+        return String(first) + String(repeating: "*", count: max(1, name.count - 1))
+    }
+}
+
+extension Party: CustomStringConvertible {
+    /// Masked: personal data never reaches a log through interpolation.
+    public var description: String { maskedName }
+}
+
+/// What is wrong with a party's details.
+public enum PartyError: Error, Hashable, Sendable {
+    case emptyName
+    case nameTooLong(Int)
+    case malformedIDNumber
+    case wrongIDCheckDigit
+    case malformedPhone
+}
+
+extension PartyError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .emptyName: "a party needs a name"
+        case .nameTooLong(let count): "a party's name has \(count) characters; at most 64 are allowed"
+        case .malformedIDNumber: "an ID number has 17 digits and a final digit or X"
+        case .wrongIDCheckDigit: "the ID number's check digit is wrong; check for a mistyped digit"
+        case .malformedPhone: "a phone number has 5 to 15 digits, optionally after a +"
+        }
+    }
+}

@@ -1,0 +1,16 @@
+/// How serious a dispute or a risk hazard is.
+public enum RiskLevel: String, CodedValue {
+    case normal
+    case serious
+    case critical
+
+    public static let noun = "level"
+
+    public var label: String {
+        switch self {
+        case .normal: "一般"
+        case .serious: "较大"
+        case .critical: "重大"
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Shared
+import Testing
+
+@Suite struct AreaCodeTests {
+    @Test(arguments: [
+        ("620502", AreaCode.Level.district, "620502"),
+        ("620502101", .town, "620502101"),
+        ("620502101201", .village, "620502101201"),
+        ("620502101000", .town, "620502101"),
+        ("620502000000", .district, "620502"),
+    ])
+    func parsesEveryLevelAndThePaddedForm(text: String, level: AreaCode.Level, short: String) throws {
+        let code = try AreaCode(parsing: text)
+        #expect(code.level == level)
+        #expect(code.description == short)
+        #expect(code.fullCode.count == 12)
+    }
+
+    @Test func scopeCoversItselfAndWhatLiesBeneath() throws {
+        let district = try AreaCode(parsing: "620502")
+        let town = try AreaCode(parsing: "620502101")
+        let village = try AreaCode(parsing: "620502101201")
+        let otherTown = try AreaCode(parsing: "620502102")
+        let otherDistrict = try AreaCode(parsing: "620503")
+        #expect(district.covers(town) && district.covers(village) && district.covers(district))
+        #expect(town.covers(village) && town.covers(town))
+        #expect(!town.covers(district))
+        #expect(!otherTown.covers(village))
+        #expect(!village.covers(town))
+        #expect(!otherDistrict.covers(village))
+        #expect(village.parent == town && town.parent == district && district.parent == nil)
+        #expect(village.district == district)
+    }
+
+    @Test(arguments: [
+        ("", "it is empty"),
+        ("62050210120", "it has 11 digits"),
+        ("6205021012011", "it has 13 digits"),
+        ("62050２101201", "character 6 is not a digit"),
+        ("620502-101201", "character 7 is not a digit"),
+        ("990502101201", "no province has the code 99"),
+        ("620000", "it names a province or city, not a district"),
+    ])
+    func refusesBadCodesSayingWhy(text: String, reason: String) {
+        #expect {
+            try AreaCode(parsing: text)
+        } throws: { error in
+            let message = (error as? AreaCodeError)?.description ?? ""
+            return message.contains(reason) && message.contains("expected 6 digits")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Shared
+import Testing
+
+@Suite struct IdentityTests {
+    @Test func recordIDsRoundTripThroughTextAndKeepTheirOrder() {
+        let seed = propertySeed()
+        var generator = SeededGenerator(seed: seed)
+        var ids: [RecordID] = [RecordID(high: 0, low: 0), RecordID(high: .max, low: .max)]
+        for _ in 0..<2000 {
+            ids.append(RecordID.random(using: &generator))
+        }
+        for id in ids {
+            let text = id.description
+            #expect(text.count == RecordID.digits, "seed \(seed)")
+            #expect(RecordID(text) == id, "seed \(seed)")
+            #expect(RecordID(text.uppercased()) == id, "seed \(seed)")
+        }
+        // Text order is numeric order, so sorted listings and prefix searches agree.
+        #expect(ids.sorted().map(\.description) == ids.map(\.description).sorted(), "seed \(seed)")
+    }
+
+    @Test(arguments: ["", "0123", "8zzzzzzzzzzzzzzzzzzzzzzzzz", "0000000000000000000000000u", "00000000000000000000000000000"])
+    func refusesMalformedRecordIDs(text: String) {
+        #expect(RecordID(text) == nil)
+    }
+
+    @Test func replicaIDsRoundTripThroughText() {
+        var generator = SeededGenerator(seed: propertySeed())
+        for _ in 0..<1000 {
+            let id = ReplicaID.random(using: &generator)
+            #expect(ReplicaID(id.description) == id)
+        }
+        #expect(ReplicaID("k3v9x2qa7m1") == nil)
+        #expect(ReplicaID("k3v9x2qa7m1!") == nil)
+    }
+
+    @Test func timestampsRoundTripThroughText() {
+        let stamp = HybridTimestamp(physical: 1_764_402_821_123, counter: 7, replica: ReplicaID(rawValue: 42))
+        #expect(stamp.description == "1764402821123.7.00000000001a")
+        #expect(HybridTimestamp(stamp.description) == stamp)
+        for bad in ["", "1.2", "1.2.3.4", "x.0.00000000001a", "1.-1.00000000001a", "1.4294967296.00000000001a"] {
+            #expect(HybridTimestamp(bad) == nil, "\(bad)")
+        }
+    }
+}
