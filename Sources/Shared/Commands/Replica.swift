@@ -18,7 +18,7 @@ public struct Replica: Sendable {
     /// Carries out a command on a dispute case and records its changes.
     /// - Returns: the changes made, to be synced.
     @discardableResult
-    public mutating func perform(_ command: DisputeCommand, on id: RecordID) throws(CommandError) -> [Change] {
+    public mutating func perform(_ command: DisputeCommand, onDispute id: RecordID) throws(CommandError) -> [Change] {
         let changes = try command.changes(for: id, current: state.dispute(id), clock: &clock)
         record(changes)
         return changes
@@ -27,7 +27,7 @@ public struct Replica: Sendable {
     /// Carries out a command on a risk item and records its changes.
     /// - Returns: the changes made, to be synced.
     @discardableResult
-    public mutating func perform(_ command: RiskCommand, on id: RecordID) throws(CommandError) -> [Change] {
+    public mutating func perform(_ command: RiskCommand, onRiskItem id: RecordID) throws(CommandError) -> [Change] {
         let changes = try command.changes(for: id, current: state.riskItem(id), clock: &clock)
         record(changes)
         return changes

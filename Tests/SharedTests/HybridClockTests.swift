@@ -1,0 +1,91 @@
+import Shared
+import Testing
+
+@Suite struct HybridClockTests {
+    let replica = ReplicaID(rawValue: 7)
+
+    @Test func followsTheWallClockWhenItMovesForward() {
+        let wall = ManualWallClock(1_000)
+        var clock = HybridClock(replica: replica, wallClock: wall)
+        #expect(clock.now() == HybridTimestamp(physical: 1_000, counter: 0, replica: replica))
+        #expect(clock.now() == HybridTimestamp(physical: 1_000, counter: 1, replica: replica))
+        wall.advance(by: 5)
+        #expect(clock.now() == HybridTimestamp(physical: 1_005, counter: 0, replica: replica))
+    }
+
+    @Test func neverGoesBackwardsWhenTheWallClockDoes() {
+        let wall = ManualWallClock(10_000)
+        var clock = HybridClock(replica: replica, wallClock: wall)
+        let before = clock.now()
+        wall.set(2_000)
+        let after = clock.now()
+        #expect(after > before)
+        #expect(after.physical == 10_000 && after.counter == 1)
+    }
+
+    @Test func receivingMovesPastTheRemoteTimestamp() throws {
+        let wall = ManualWallClock(1_000)
+        var clock = HybridClock(replica: replica, wallClock: wall)
+        let remote = HybridTimestamp(physical: 1_500, counter: 3, replica: ReplicaID(rawValue: 9))
+        try clock.receive(remote)
+        let next = clock.now()
+        #expect(next > remote)
+        #expect(next.physical == 1_500 && next.counter == 5)
+    }
+
+    @Test func refusesATimestampTooFarAheadAndSaysByHowMuch() {
+        let wall = ManualWallClock(1_000_000)
+        var clock = HybridClock(replica: replica, maximumDrift: 60_000, wallClock: wall)
+        let before = clock.latest
+        let remote = HybridTimestamp(physical: 1_000_000 + 3 * 3_600_000 + 12 * 60_000, counter: 0, replica: ReplicaID(rawValue: 9))
+        #expect {
+            try clock.receive(remote)
+        } throws: { error in
+            guard let error = error as? ClockError else { return false }
+            return error.aheadBy == 3 * 3_600_000 + 12 * 60_000 && error.description.contains("ahead by 3h 12m")
+                && error.description.contains("at most 1m 0s")
+        }
+        #expect(clock.latest == before)
+        // Exactly at the limit is still accepted.
+        #expect(throws: Never.self) {
+            try clock.receive(HybridTimestamp(physical: 1_060_000, counter: 0, replica: ReplicaID(rawValue: 9)))
+        }
+    }
+
+    @Test func aFullCounterCarriesIntoTheNextMillisecond() throws {
+        let wall = ManualWallClock(1_000)
+        var clock = HybridClock(replica: replica, wallClock: wall)
+        try clock.receive(HybridTimestamp(physical: 1_000, counter: .max - 1, replica: ReplicaID(rawValue: 9)))
+        #expect(clock.latest.counter == .max)
+        let next = clock.now()
+        #expect(next.physical == 1_001 && next.counter == 0)
+    }
+
+    /// Law: whatever the wall clock does and whatever arrives, each new timestamp is greater than
+    /// every timestamp issued or received before.
+    @Test func isMonotonicUnderRandomWallClocksAndMessages() throws {
+        let seed = propertySeed()
+        var generator = SeededGenerator(seed: seed)
+        for _ in 0..<propertyIterations(200) {
+            let wall = ManualWallClock(Int64.random(in: 0...1_000_000, using: &generator))
+            var clock = HybridClock(replica: replica, maximumDrift: 50_000, wallClock: wall)
+            var highest = clock.latest
+            for _ in 0..<200 {
+                wall.advance(by: Int64.random(in: -20_000...20_000, using: &generator))
+                if generator.chance(40) {
+                    let remote = HybridTimestamp(
+                        physical: wall.milliseconds() + Int64.random(in: -40_000...45_000, using: &generator),
+                        counter: UInt32.random(in: 0...5, using: &generator), replica: ReplicaID(rawValue: 9))
+                    try clock.receive(remote)
+                    #expect(clock.latest > remote, "seed \(seed)")
+                    highest = max(highest, remote)
+                } else {
+                    let stamp = clock.now()
+                    #expect(stamp > highest, "seed \(seed)")
+                    #expect(stamp.replica == replica, "seed \(seed)")
+                    highest = stamp
+                }
+            }
+        }
+    }
+}
