@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(
             name: "SharedTests",
             dependencies: ["Shared"],
-            resources: [.copy("Fixtures")],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -26,6 +26,9 @@ public struct ChangeBatch: Hashable, Sendable {
     /// Reads a batch.
     /// - Throws: `WireError` naming the first problem; nothing of the batch is returned then.
     public init(json: Data) throws(WireError) {
+        if let offset = Self.firstInvalidUTF8(in: json) {
+            throw WireError(code: .malformedBatch, message: "not valid UTF-8 at byte \(offset)")
+        }
         let raw: RawBatch
         do {
             raw = try JSONDecoder().decode(RawBatch.self, from: json)
@@ -46,6 +49,20 @@ public struct ChangeBatch: Hashable, Sendable {
             }
         }
         self.changes = changes
+    }
+
+    /// The offset of the first byte that is not part of valid UTF-8, or nil if all of it is.
+    static func firstInvalidUTF8(in data: Data) -> Int? {
+        var iterator = data.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
     }
 
     /// The batch as compact JSON with sorted keys: equal batches give equal bytes.
@@ -72,6 +89,7 @@ struct RawBatch: Codable {
     }
 
     init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(allowed: ["version", "changes"])
         let container = try decoder.container(keyedBy: CodingKeys.self)
         guard let version = try container.decodeIfPresent(Int.self, forKey: .version) else {
             throw WireError(code: .malformedBatch, field: "version", message: "a batch needs a version")
@@ -99,6 +117,22 @@ struct RawChange: Codable {
     var scope: String?
     var field: String?
     var value: JSONValue?
+
+    enum CodingKeys: String, CodingKey {
+        case ts, kind, id, scope, field, value
+    }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(allowed: ["ts", "kind", "id", "scope", "field", "value"])
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        ts = try container.decodeIfPresent(String.self, forKey: .ts)
+        kind = try container.decodeIfPresent(String.self, forKey: .kind)
+        id = try container.decodeIfPresent(String.self, forKey: .id)
+        scope = try container.decodeIfPresent(String.self, forKey: .scope)
+        field = try container.decodeIfPresent(String.self, forKey: .field)
+        // A present null is a value of the wrong type, not a missing one.
+        value = container.contains(.value) ? try container.decode(JSONValue.self, forKey: .value) : nil
+    }
 
     init(_ change: Change) {
         ts = change.timestamp.description
@@ -149,6 +183,34 @@ struct RawChange: Codable {
                 field: fieldName, value: typed)
         } catch {
             throw Problem(field: error.field, message: error.problem)
+        }
+    }
+}
+
+/// Any key, to list the keys an object actually has.
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+
+    init(stringValue: String) {
+        self.stringValue = stringValue
+    }
+
+    init?(intValue: Int) {
+        nil
+    }
+}
+
+extension Decoder {
+    /// Version 1 is strict: a key it does not define is a mistake (a typo, or a newer writer that
+    /// should have raised the version), never silently dropped.
+    fileprivate func refuseUnknownKeys(allowed: Set<String>) throws {
+        let container = try self.container(keyedBy: AnyKey.self)
+        if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !allowed.contains($0) }) {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(
+                    codingPath: codingPath + [AnyKey(stringValue: unknown)],
+                    debugDescription: "unknown key; expected: \(allowed.sorted().joined(separator: ", "))"))
         }
     }
 }

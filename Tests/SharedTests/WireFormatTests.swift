@@ -1,0 +1,202 @@
+import Foundation
+import Shared
+import Testing
+
+/// The version 1 wire format, pinned by golden files in `Fixtures/`. A change to the format that
+/// breaks these tests breaks every deployed device: raise the version instead.
+@Suite struct WireFormatTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    /// One change of every field, with fixed timestamps and ids.
+    static func goldenBatch() throws -> ChangeBatch {
+        let replica = try #require(ReplicaID("k3v9x2qa7m1p"))
+        let caseID = try #require(RecordID("0q7d2m4k8v1x3c5n9b6z2r4t8w"))
+        let riskID = try #require(RecordID("05t3k8m2x9c4v7b1n6z0q2w4e8"))
+        var counter: UInt32 = 0
+        func stamp() -> HybridTimestamp {
+            counter += 1
+            return HybridTimestamp(physical: 1_647_302_400_000, counter: counter, replica: replica)
+        }
+        let dispute = EntityKey(kind: .dispute, id: caseID)
+        let risk = EntityKey(kind: .risk, id: riskID)
+        let village = Sample.villageA
+        var changes: [Change] = []
+        func add(_ key: EntityKey, _ scope: AreaCode, _ field: Field, _ value: Value) throws {
+            changes.append(try Change(timestamp: stamp(), entity: key, scope: scope, field: field, value: value))
+        }
+        try add(dispute, village, .category, .category(.marriageFamily))
+        try add(
+            dispute, village, .parties,
+            .parties([
+                try Party(name: "王建国", idNumber: "11010519491231002X", phone: "13800138000"), try Party(name: "李秀英"),
+            ]))
+        try add(dispute, village, .summary, .text("离婚后彩礼返还争议，两家分属相邻两镇"))
+        try add(dispute, village, .foundBy, .discovery(.screening))
+        try add(dispute, village, .level, .level(.serious))
+        try add(dispute, village, .incidentDate, .date(Sample.date("2022-03-15")))
+        try add(dispute, village, .recorder, .text("张网格"))
+        let mediate = stamp()
+        changes.append(
+            try Change(
+                timestamp: mediate, entity: dispute, scope: village, field: .status,
+                value: .step(LifecycleStep(action: .mediate, basis: []))))
+        try add(dispute, village, .method, .method(.staged))
+        try add(dispute, village, .mediator, .text("镇调委会 刘调解"))
+        let resolve = stamp()
+        changes.append(
+            try Change(
+                timestamp: resolve, entity: dispute, scope: village, field: .status,
+                value: .step(
+                    LifecycleStep(action: .resolve, basis: [mediate], date: Sample.date("2022-04-02"), text: "分三期退还彩礼六万元"))))
+        try add(
+            dispute, village, .visit, .visit(Visit(date: Sample.date("2022-05-10"), note: "首期已付", isAgreementKept: true)))
+        try add(dispute, village, .note, .text("双方均表示满意"))
+        try add(dispute, village, .status, .step(LifecycleStep(action: .reopen, basis: [resolve], text: "第二期未付")))
+        try add(dispute, village, .status, .step(LifecycleStep(action: .escalate, basis: [], text: "移交法院", target: .court)))
+        try add(dispute, village, .voided, .step(LifecycleStep(action: .void, basis: [], text: "重复录入")))
+        try add(risk, Sample.townA, .area, .text("征地拆迁"))
+        try add(risk, Sample.townA, .title, .text("安置补偿款未到位"))
+        try add(risk, Sample.townA, .plan, .text("每周约谈，分期兑付"))
+        try add(risk, Sample.townA, .owner, .owner(Owner(person: "赵主任", unit: "镇综治中心")))
+        try add(risk, Sample.townA, .deadline, .date(Sample.date("2022-06-30")))
+        try add(
+            risk, Sample.townA, .status,
+            .step(LifecycleStep(action: .strike, basis: [], date: Sample.date("2022-06-20"), text: "补偿款已兑付，附签收单")))
+        return ChangeBatch(changes: changes)
+    }
+
+    @Test func encodingMatchesTheGoldenFile() throws {
+        let url = Self.fixtures.appendingPathComponent("batch-v1.json")
+        let encoded = try Self.goldenBatch().json(prettyPrinted: true)
+        if ProcessInfo.processInfo.environment["FIELDSYNC_WRITE_FIXTURES"] == "1" {
+            try encoded.write(to: url)
+        }
+        let golden = try Data(contentsOf: url)
+        #expect(String(decoding: encoded, as: UTF8.self) == String(decoding: golden, as: UTF8.self))
+    }
+
+    @Test func theGoldenFileDecodesToTheSameChanges() throws {
+        let golden = try Data(contentsOf: Self.fixtures.appendingPathComponent("batch-v1.json"))
+        #expect(try ChangeBatch(json: golden) == Self.goldenBatch())
+        // The compact form on the wire decodes the same.
+        #expect(try ChangeBatch(json: Self.goldenBatch().json()) == Self.goldenBatch())
+    }
+
+    @Test func randomChangesRoundTrip() throws {
+        let seed = propertySeed()
+        var generator = SeededGenerator(seed: seed)
+        for _ in 0..<propertyIterations(50) {
+            var history = RandomHistory(replicaCount: 3, generator: &generator)
+            try history.run(steps: 60, generator: &generator)
+            let batch = ChangeBatch(changes: history.allChanges)
+            #expect(try ChangeBatch(json: batch.json()) == batch, "seed \(seed)")
+        }
+    }
+
+    /// Each refusal: the batch, then the code, change, field and words the error must carry.
+    static let refusals: [(String, String, WireError.Code, Int?, String?, String)] = [
+        ("not JSON", "{\"version\":1,", .malformedBatch, nil, nil, "not valid JSON"),
+        ("no version", #"{"changes":[]}"#, .malformedBatch, nil, "version", "a batch needs a version"),
+        (
+            "newer version", #"{"version":2,"changes":[]}"#, .unsupportedVersion, nil, "version",
+            "version 2 is not supported; this build reads version 1"
+        ),
+        ("version as text", #"{"version":"1","changes":[]}"#, .malformedBatch, nil, "version", "expected an integer"),
+        ("no changes", #"{"version":1}"#, .malformedBatch, nil, "changes", "a batch needs a list of changes"),
+        ("unknown envelope key", #"{"version":1,"changes":[],"extra":1}"#, .malformedBatch, nil, "extra", "unknown key"),
+        ("ts as number", change(ts: "1"), .invalidChange, 0, "ts", "expected a string"),
+        ("malformed ts", change(ts: #""yesterday""#), .invalidChange, 0, "ts", "'yesterday' is not a timestamp"),
+        ("unknown kind", change(kind: #""petition""#), .invalidChange, 0, "kind", "unknown kind 'petition'"),
+        ("bad id", change(id: #""42""#), .invalidChange, 0, "id", "'42' is not a record id"),
+        ("bad scope", change(scope: #""62050210120""#), .invalidChange, 0, "scope", "it has 11 digits"),
+        ("dispute in a town", change(scope: #""620502101""#), .invalidChange, 0, "scope", "a dispute belongs to a village"),
+        ("missing field", change(field: nil), .invalidChange, 0, "field", "missing"),
+        ("unknown field", change(field: #""colour""#), .invalidChange, 0, "field", "unknown field 'colour'"),
+        ("field of another kind", change(field: #""plan""#), .invalidChange, 0, "plan", "not a field of a dispute"),
+        ("unknown key", change(extra: #","colour":"red""#), .invalidChange, 0, "colour", "unknown key"),
+        ("null value", change(value: "null"), .invalidChange, 0, "value", "expected a string, got null"),
+        (
+            "unknown category", change(field: #""category""#, value: #""gossip""#), .invalidChange, 0, "value",
+            "unknown category 'gossip'; expected one of: marriage-family"
+        ),
+        (
+            "impossible date", change(field: #""incidentDate""#, value: #""2022-02-30""#), .invalidChange, 0, "value",
+            "that month has 28 days"
+        ),
+        (
+            "bad ID number", change(field: #""parties""#, value: #"[{"name":"王建国","idNumber":"110105194912310021"}]"#),
+            .invalidChange, 0, "value[0]", "check digit"
+        ),
+        (
+            "visit without kept", change(field: #""visit""#, value: #"{"date":"2022-05-10","note":"回访"}"#),
+            .invalidChange, 0, "value.kept", "expected true or false"
+        ),
+        (
+            "unknown action", change(field: #""status""#, value: #"{"action":"forgive","basis":[]}"#), .invalidChange,
+            0, "value.action", "unknown action 'forgive'"
+        ),
+        (
+            "risk action on a dispute", change(field: #""status""#, value: #"{"action":"strike","basis":[],"text":"x","date":"2022-01-01"}"#),
+            .invalidChange, 0, "status.action", "'strike' is not a step of a dispute's status"
+        ),
+        (
+            "resolve without agreement", change(field: #""status""#, value: #"{"action":"resolve","basis":[],"date":"2022-01-01"}"#),
+            .invalidChange, 0, "status.text", "'resolve' needs a text"
+        ),
+        (
+            "basis from the future", change(field: #""status""#, value: #"{"action":"mediate","basis":["1647302400009.0.k3v9x2qa7m1p"]}"#),
+            .invalidChange, 0, "status.basis", "is not earlier than the step itself"
+        ),
+    ]
+
+    /// A batch with one valid change and then `change` as the second, to show the position is named.
+    static func change(
+        ts: String = #""1647302400001.0.k3v9x2qa7m1p""#, kind: String = #""dispute""#,
+        id: String = #""0q7d2m4k8v1x3c5n9b6z2r4t8w""#, scope: String = #""620502101201""#,
+        field: String? = #""summary""#, value: String = #""两家争执""#, extra: String = ""
+    ) -> String {
+        let fieldPart = field.map { #","field":\#($0)"# } ?? ""
+        return #"{"version":1,"changes":[{"ts":\#(ts),"kind":\#(kind),"id":\#(id),"scope":\#(scope)\#(fieldPart),"value":\#(value)\#(extra)}]}"#
+    }
+
+    @Test(arguments: refusals.indices)
+    func malformedBatchesAreRefusedNamingTheChangeAndField(index: Int) {
+        let (name, json, code, change, field, words) = Self.refusals[index]
+        #expect {
+            try ChangeBatch(json: Data(json.utf8))
+        } throws: { error in
+            guard let error = error as? WireError else { return false }
+            let matches =
+                error.code == code && error.change == change && error.field == field && error.message.contains(words)
+            if !matches { Issue.record("\(name): \(error.code) change \(error.change as Any) field \(error.field as Any): \(error.message)") }
+            return matches
+        }
+    }
+
+    @Test func theFirstBadChangeIsNamedByItsPosition() throws {
+        let good = try Self.goldenBatch().json()
+        var object = try #require(try JSONSerialization.jsonObject(with: good) as? [String: Any])
+        var changes = try #require(object["changes"] as? [[String: Any]])
+        changes[5]["value"] = "2022-13-01"
+        object["changes"] = changes
+        let data = try JSONSerialization.data(withJSONObject: object)
+        #expect {
+            try ChangeBatch(json: data)
+        } throws: { error in
+            let error = error as? WireError
+            return error?.change == 5 && error?.field == "value" && error?.description.hasPrefix("change 5, field 'value'") == true
+        }
+    }
+
+    @Test func invalidUTF8IsRefused() {
+        var bytes = Array(#"{"version":1,"changes":[{"ts":"1647302400001.0.k3v9x2qa7m1p","kind":"dispute","id":"0q7d2m4k8v1x3c5n9b6z2r4t8w","scope":"620502101201","field":"summary","value":""#.utf8)
+        bytes += [0xE4, 0xB8]  // a truncated 3-byte sequence
+        bytes += Array(#""}]}"#.utf8)
+        #expect {
+            try ChangeBatch(json: Data(bytes))
+        } throws: { error in
+            let error = error as? WireError
+            return error?.code == .malformedBatch && error?.message == "not valid UTF-8 at byte \(bytes.count - 6)"
+        }
+    }
+}
