@@ -37,7 +37,8 @@ import Testing
         let wall = ManualWallClock(1_000_000)
         var clock = HybridClock(replica: replica, maximumDrift: 60_000, wallClock: wall)
         let before = clock.latest
-        let remote = HybridTimestamp(physical: 1_000_000 + 3 * 3_600_000 + 12 * 60_000, counter: 0, replica: ReplicaID(rawValue: 9))
+        let remote = HybridTimestamp(
+            physical: 1_000_000 + 3 * 3_600_000 + 12 * 60_000, counter: 0, replica: ReplicaID(rawValue: 9))
         #expect {
             try clock.receive(remote)
         } throws: { error in

@@ -19,7 +19,9 @@ import Testing
         #expect(ids.sorted().map(\.description) == ids.map(\.description).sorted(), "seed \(seed)")
     }
 
-    @Test(arguments: ["", "0123", "8zzzzzzzzzzzzzzzzzzzzzzzzz", "0000000000000000000000000u", "00000000000000000000000000000"])
+    @Test(arguments: [
+        "", "0123", "8zzzzzzzzzzzzzzzzzzzzzzzzz", "0000000000000000000000000u", "00000000000000000000000000000",
+    ])
     func refusesMalformedRecordIDs(text: String) {
         #expect(RecordID(text) == nil)
     }

@@ -47,12 +47,15 @@ import Testing
             try Change(
                 timestamp: resolve, entity: dispute, scope: village, field: .status,
                 value: .step(
-                    LifecycleStep(action: .resolve, basis: [mediate], date: Sample.date("2022-04-02"), text: "分三期退还彩礼六万元"))))
+                    LifecycleStep(
+                        action: .resolve, basis: [mediate], date: Sample.date("2022-04-02"), text: "分三期退还彩礼六万元"))))
         try add(
-            dispute, village, .visit, .visit(Visit(date: Sample.date("2022-05-10"), note: "首期已付", isAgreementKept: true)))
+            dispute, village, .visit,
+            .visit(Visit(date: Sample.date("2022-05-10"), note: "首期已付", isAgreementKept: true)))
         try add(dispute, village, .note, .text("双方均表示满意"))
         try add(dispute, village, .status, .step(LifecycleStep(action: .reopen, basis: [resolve], text: "第二期未付")))
-        try add(dispute, village, .status, .step(LifecycleStep(action: .escalate, basis: [], text: "移交法院", target: .court)))
+        try add(
+            dispute, village, .status, .step(LifecycleStep(action: .escalate, basis: [], text: "移交法院", target: .court)))
         try add(dispute, village, .voided, .step(LifecycleStep(action: .void, basis: [], text: "重复录入")))
         try add(risk, Sample.townA, .area, .text("征地拆迁"))
         try add(risk, Sample.townA, .title, .text("安置补偿款未到位"))
@@ -103,13 +106,19 @@ import Testing
         ),
         ("version as text", #"{"version":"1","changes":[]}"#, .malformedBatch, nil, "version", "expected an integer"),
         ("no changes", #"{"version":1}"#, .malformedBatch, nil, "changes", "a batch needs a list of changes"),
-        ("unknown envelope key", #"{"version":1,"changes":[],"extra":1}"#, .malformedBatch, nil, "extra", "unknown key"),
+        (
+            "unknown envelope key", #"{"version":1,"changes":[],"extra":1}"#, .malformedBatch, nil, "extra",
+            "unknown key"
+        ),
         ("ts as number", change(ts: "1"), .invalidChange, 0, "ts", "expected a string"),
         ("malformed ts", change(ts: #""yesterday""#), .invalidChange, 0, "ts", "'yesterday' is not a timestamp"),
         ("unknown kind", change(kind: #""petition""#), .invalidChange, 0, "kind", "unknown kind 'petition'"),
         ("bad id", change(id: #""42""#), .invalidChange, 0, "id", "'42' is not a record id"),
         ("bad scope", change(scope: #""62050210120""#), .invalidChange, 0, "scope", "it has 11 digits"),
-        ("dispute in a town", change(scope: #""620502101""#), .invalidChange, 0, "scope", "a dispute belongs to a village"),
+        (
+            "dispute in a town", change(scope: #""620502101""#), .invalidChange, 0, "scope",
+            "a dispute belongs to a village"
+        ),
         ("missing field", change(field: nil), .invalidChange, 0, "field", "missing"),
         ("unknown field", change(field: #""colour""#), .invalidChange, 0, "field", "unknown field 'colour'"),
         ("field of another kind", change(field: #""plan""#), .invalidChange, 0, "plan", "not a field of a dispute"),
@@ -136,15 +145,18 @@ import Testing
             0, "value.action", "unknown action 'forgive'"
         ),
         (
-            "risk action on a dispute", change(field: #""status""#, value: #"{"action":"strike","basis":[],"text":"x","date":"2022-01-01"}"#),
+            "risk action on a dispute",
+            change(field: #""status""#, value: #"{"action":"strike","basis":[],"text":"x","date":"2022-01-01"}"#),
             .invalidChange, 0, "status.action", "'strike' is not a step of a dispute's status"
         ),
         (
-            "resolve without agreement", change(field: #""status""#, value: #"{"action":"resolve","basis":[],"date":"2022-01-01"}"#),
+            "resolve without agreement",
+            change(field: #""status""#, value: #"{"action":"resolve","basis":[],"date":"2022-01-01"}"#),
             .invalidChange, 0, "status.text", "'resolve' needs a text"
         ),
         (
-            "basis from the future", change(field: #""status""#, value: #"{"action":"mediate","basis":["1647302400009.0.k3v9x2qa7m1p"]}"#),
+            "basis from the future",
+            change(field: #""status""#, value: #"{"action":"mediate","basis":["1647302400009.0.k3v9x2qa7m1p"]}"#),
             .invalidChange, 0, "status.basis", "is not earlier than the step itself"
         ),
     ]
@@ -156,7 +168,8 @@ import Testing
         field: String? = #""summary""#, value: String = #""两家争执""#, extra: String = ""
     ) -> String {
         let fieldPart = field.map { #","field":\#($0)"# } ?? ""
-        return #"{"version":1,"changes":[{"ts":\#(ts),"kind":\#(kind),"id":\#(id),"scope":\#(scope)\#(fieldPart),"value":\#(value)\#(extra)}]}"#
+        return
+            #"{"version":1,"changes":[{"ts":\#(ts),"kind":\#(kind),"id":\#(id),"scope":\#(scope)\#(fieldPart),"value":\#(value)\#(extra)}]}"#
     }
 
     @Test(arguments: refusals.indices)
@@ -168,7 +181,11 @@ import Testing
             guard let error = error as? WireError else { return false }
             let matches =
                 error.code == code && error.change == change && error.field == field && error.message.contains(words)
-            if !matches { Issue.record("\(name): \(error.code) change \(error.change as Any) field \(error.field as Any): \(error.message)") }
+            if !matches {
+                Issue.record(
+                    "\(name): \(error.code) change \(error.change as Any) field \(error.field as Any): \(error.message)"
+                )
+            }
             return matches
         }
     }
@@ -184,12 +201,15 @@ import Testing
             try ChangeBatch(json: data)
         } throws: { error in
             let error = error as? WireError
-            return error?.change == 5 && error?.field == "value" && error?.description.hasPrefix("change 5, field 'value'") == true
+            return error?.change == 5 && error?.field == "value"
+                && error?.description.hasPrefix("change 5, field 'value'") == true
         }
     }
 
     @Test func invalidUTF8IsRefused() {
-        var bytes = Array(#"{"version":1,"changes":[{"ts":"1647302400001.0.k3v9x2qa7m1p","kind":"dispute","id":"0q7d2m4k8v1x3c5n9b6z2r4t8w","scope":"620502101201","field":"summary","value":""#.utf8)
+        var bytes = Array(
+            #"{"version":1,"changes":[{"ts":"1647302400001.0.k3v9x2qa7m1p","kind":"dispute","id":"0q7d2m4k8v1x3c5n9b6z2r4t8w","scope":"620502101201","field":"summary","value":""#
+                .utf8)
         bytes += [0xE4, 0xB8]  // a truncated 3-byte sequence
         bytes += Array(#""}]}"#.utf8)
         #expect {

@@ -23,7 +23,9 @@ public struct Change: Hashable, Sendable {
     public static let maximumParties = 100
 
     /// - Throws: `ChangeError` naming what does not fit.
-    public init(timestamp: HybridTimestamp, entity: EntityKey, scope: AreaCode, field: Field, value: Value)
+    public init(
+        timestamp: HybridTimestamp, entity: EntityKey, scope: AreaCode, field: Field, value: Value
+    )
         throws(ChangeError)
     {
         self.timestamp = timestamp

@@ -69,7 +69,9 @@ public struct EntityState: Sendable {
         }
     }
 
-    private static func insert(_ value: Value, at timestamp: HybridTimestamp, into elements: inout [HybridTimestamp: Value]) {
+    private static func insert(
+        _ value: Value, at timestamp: HybridTimestamp, into elements: inout [HybridTimestamp: Value]
+    ) {
         if let current = elements[timestamp], !Value.precedes(current, value) { return }
         elements[timestamp] = value
     }

@@ -19,7 +19,9 @@ struct ChangeBuilder {
     }
 
     /// Sets `field` only if `value` is given and differs from `current`.
-    mutating func update(_ field: Field, _ value: Value?, current: Value?, clock: inout HybridClock)
+    mutating func update(
+        _ field: Field, _ value: Value?, current: Value?, clock: inout HybridClock
+    )
         throws(CommandError)
     {
         guard let value, value != current else { return }

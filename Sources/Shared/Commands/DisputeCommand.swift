@@ -21,7 +21,9 @@ public enum DisputeCommand: Sendable {
     /// The changes that carry out this command on case `id`.
     /// - Parameter current: the case as this replica knows it, nil if it knows none.
     /// - Throws: `CommandError`; nothing is produced then.
-    public func changes(for id: RecordID, current: Dispute?, clock: inout HybridClock) throws(CommandError)
+    public func changes(
+        for id: RecordID, current: Dispute?, clock: inout HybridClock
+    ) throws(CommandError)
         -> [Change]
     {
         let key = EntityKey(kind: .dispute, id: id)
@@ -53,7 +55,8 @@ public enum DisputeCommand: Sendable {
         case .mediate(let method, let mediator):
             if status != .mediating {
                 let mediate = step(.mediate, nil, nil, nil)
-                try builder.advance(DisputeLifecycle.self, field: .status, mediate, from: status, label: label, clock: &clock)
+                try builder.advance(
+                    DisputeLifecycle.self, field: .status, mediate, from: status, label: label, clock: &clock)
             }
             try builder.update(.method, .method(method), current: current.method.map(Value.method), clock: &clock)
             let mediator = mediator?.trimmingSpaces
@@ -63,17 +66,20 @@ public enum DisputeCommand: Sendable {
             guard !builder.changes.isEmpty else { throw .nothingToChange(key) }
         case .resolve(let agreement, let date):
             let resolve = step(.resolve, date, try agreement.required("agreement"), nil)
-            try builder.advance(DisputeLifecycle.self, field: .status, resolve, from: status, label: label, clock: &clock)
+            try builder.advance(
+                DisputeLifecycle.self, field: .status, resolve, from: status, label: label, clock: &clock)
         case .fail(let reason):
             let fail = step(.fail, nil, try reason.required("reason"), nil)
             try builder.advance(DisputeLifecycle.self, field: .status, fail, from: status, label: label, clock: &clock)
         case .escalate(let target, let note):
             let note = note?.trimmingSpaces
             let escalate = step(.escalate, nil, note?.isEmpty == false ? note : nil, target)
-            try builder.advance(DisputeLifecycle.self, field: .status, escalate, from: status, label: label, clock: &clock)
+            try builder.advance(
+                DisputeLifecycle.self, field: .status, escalate, from: status, label: label, clock: &clock)
         case .reopen(let reason):
             let reopen = step(.reopen, nil, try reason.required("reason"), nil)
-            try builder.advance(DisputeLifecycle.self, field: .status, reopen, from: status, label: label, clock: &clock)
+            try builder.advance(
+                DisputeLifecycle.self, field: .status, reopen, from: status, label: label, clock: &clock)
         case .visit(let visit):
             let note = try visit.note.required("visit note")
             let visit = Visit(date: visit.date, note: note, isAgreementKept: visit.isAgreementKept)
@@ -155,10 +161,12 @@ public struct DisputeEdit: Hashable, Sendable {
     func apply(to current: Dispute, builder: inout ChangeBuilder, clock: inout HybridClock) throws(CommandError) {
         if parties?.isEmpty == true { throw .missing(field: "parties") }
         let summary = try summary.map { text throws(CommandError) in try text.required("summary") }
-        try builder.update(.category, category.map(Value.category), current: current.category.map(Value.category), clock: &clock)
+        try builder.update(
+            .category, category.map(Value.category), current: current.category.map(Value.category), clock: &clock)
         try builder.update(.parties, parties.map(Value.parties), current: .parties(current.parties), clock: &clock)
         try builder.update(.summary, summary.map(Value.text), current: .text(current.summary), clock: &clock)
-        try builder.update(.foundBy, foundBy.map(Value.discovery), current: current.foundBy.map(Value.discovery), clock: &clock)
+        try builder.update(
+            .foundBy, foundBy.map(Value.discovery), current: current.foundBy.map(Value.discovery), clock: &clock)
         try builder.update(.level, level.map(Value.level), current: current.level.map(Value.level), clock: &clock)
         try builder.update(
             .incidentDate, incidentDate.map(Value.date), current: current.incidentDate.map(Value.date), clock: &clock)

@@ -13,7 +13,9 @@ public enum RiskCommand: Sendable {
     /// The changes that carry out this command on item `id`.
     /// - Parameter current: the item as this replica knows it, nil if it knows none.
     /// - Throws: `CommandError`; nothing is produced then.
-    public func changes(for id: RecordID, current: RiskItem?, clock: inout HybridClock) throws(CommandError)
+    public func changes(
+        for id: RecordID, current: RiskItem?, clock: inout HybridClock
+    ) throws(CommandError)
         -> [Change]
     {
         let key = EntityKey(kind: .risk, id: id)
@@ -39,10 +41,12 @@ public enum RiskCommand: Sendable {
         case .strike(let evidence, let date):
             let step = LifecycleStep(
                 action: .strike, basis: current.statusHeads, date: date, text: try evidence.required("evidence"))
-            try builder.advance(RiskLifecycle.self, field: .status, step, from: current.status, label: label, clock: &clock)
+            try builder.advance(
+                RiskLifecycle.self, field: .status, step, from: current.status, label: label, clock: &clock)
         case .reopen(let reason):
             let step = LifecycleStep(action: .reopen, basis: current.statusHeads, text: try reason.required("reason"))
-            try builder.advance(RiskLifecycle.self, field: .status, step, from: current.status, label: label, clock: &clock)
+            try builder.advance(
+                RiskLifecycle.self, field: .status, step, from: current.status, label: label, clock: &clock)
         case .note(let text):
             try builder.set(.note, .text(try text.required("note")), clock: &clock)
         case .void(let reason):
@@ -123,7 +127,8 @@ public struct RiskEdit: Hashable, Sendable {
         try builder.update(.level, level.map(Value.level), current: current.level.map(Value.level), clock: &clock)
         try builder.update(.plan, try text(plan, "plan"), current: .text(current.plan), clock: &clock)
         try builder.update(.owner, owner, current: current.owner.map(Value.owner), clock: &clock)
-        try builder.update(.deadline, deadline.map(Value.date), current: current.deadline.map(Value.date), clock: &clock)
+        try builder.update(
+            .deadline, deadline.map(Value.date), current: current.deadline.map(Value.date), clock: &clock)
     }
 }
 

@@ -68,7 +68,9 @@ public struct ChangeBatch: Hashable, Sendable {
     /// The batch as compact JSON with sorted keys: equal batches give equal bytes.
     public func json(prettyPrinted: Bool = false) -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = prettyPrinted ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting =
+            prettyPrinted
+            ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain strings and dictionaries cannot fail.
         return try! encoder.encode(RawBatch(version: Self.currentVersion, changes: changes.map(RawChange.init)))
     }
@@ -152,7 +154,8 @@ struct RawChange: Codable {
     func change() throws(Problem) -> Change {
         guard let ts else { throw Problem(field: "ts", message: "missing") }
         guard let timestamp = HybridTimestamp(ts) else {
-            throw Problem(field: "ts", message: "'\(ts)' is not a timestamp; expected <milliseconds>.<counter>.<replica>")
+            throw Problem(
+                field: "ts", message: "'\(ts)' is not a timestamp; expected <milliseconds>.<counter>.<replica>")
         }
         guard let kind else { throw Problem(field: "kind", message: "missing") }
         guard let entityKind = EntityKind(rawValue: kind) else {
@@ -179,7 +182,8 @@ struct RawChange: Codable {
         var reader = ValueReader(field: fieldName)
         let typed = try reader.value(value)
         do {
-            return try Change(timestamp: timestamp, entity: EntityKey(kind: entityKind, id: recordID), scope: area,
+            return try Change(
+                timestamp: timestamp, entity: EntityKey(kind: entityKind, id: recordID), scope: area,
                 field: fieldName, value: typed)
         } catch {
             throw Problem(field: error.field, message: error.problem)

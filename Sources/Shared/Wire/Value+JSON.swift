@@ -20,7 +20,8 @@ extension Value {
             .object(["person": .string(owner.person)].merging(owner.unit.map { ["unit": .string($0)] } ?? [:]) { $1 })
         case .visit(let visit):
             .object([
-                "date": .string(visit.date.description), "note": .string(visit.note), "kept": .bool(visit.isAgreementKept),
+                "date": .string(visit.date.description), "note": .string(visit.note),
+                "kept": .bool(visit.isAgreementKept),
             ])
         case .step(let step):
             .object(
@@ -79,14 +80,16 @@ struct ValueReader {
             }
             return .visit(
                 Visit(
-                    date: try date(object["date"], at: "value.date"), note: try string(object["note"], at: "value.note"),
+                    date: try date(object["date"], at: "value.date"),
+                    note: try string(object["note"], at: "value.note"),
                     isAgreementKept: kept))
         case .step:
             let object = try object(json, at: "value", keys: ["action", "basis", "date", "text", "target"])
             let action = try string(object["action"], at: "value.action")
             guard let parsed = LifecycleStep.Action(rawValue: action) else {
                 let actions = LifecycleStep.Action.allCases.map(\.rawValue).joined(separator: ", ")
-                throw RawChange.Problem(field: "value.action", message: "unknown action '\(action)'; expected one of: \(actions)")
+                throw RawChange.Problem(
+                    field: "value.action", message: "unknown action '\(action)'; expected one of: \(actions)")
             }
             guard case .array(let elements) = object["basis"] ?? .null else {
                 throw mismatch("value.basis", "an array of timestamps", object["basis"])
@@ -143,7 +146,9 @@ struct ValueReader {
         return value
     }
 
-    private func object(_ json: JSONValue, at path: String, keys: Set<String>) throws(RawChange.Problem)
+    private func object(
+        _ json: JSONValue, at path: String, keys: Set<String>
+    ) throws(RawChange.Problem)
         -> [String: JSONValue]
     {
         guard case .object(let object) = json else { throw mismatch(path, "an object", json) }
