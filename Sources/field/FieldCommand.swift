@@ -1,10 +1,17 @@
 import ArgumentParser
-import Client
 
 @main
 struct FieldCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "field",
-        abstract: "Record dispute cases and risk items offline, and sync them with the district center."
+        abstract: "Record dispute cases and risk items offline, and sync them with the district center.",
+        discussion: """
+            Exit codes: 0 success, 64 usage error or ambiguous id, 65 bad data (refused, nothing changed), \
+            66 not found, 73 replica already exists, 74 storage trouble.
+            """,
+        subcommands: [
+            InitCommand.self, DisputeGroup.self, RiskGroup.self, ImportCommand.self, ExportCommand.self,
+            StatusCommand.self,
+        ]
     )
 }

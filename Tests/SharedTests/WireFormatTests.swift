@@ -220,3 +220,26 @@ import Testing
         }
     }
 }
+
+@Suite struct StoredValueTests {
+    @Test func everyGoldenValueRoundTripsThroughItsJSONText() throws {
+        for change in try WireFormatTests.goldenBatch().changes {
+            let restored = try Change(
+                timestamp: change.timestamp, entity: change.entity, scope: change.scope, field: change.field,
+                valueJSON: change.valueJSON)
+            #expect(restored == change)
+        }
+    }
+
+    @Test func textIsEscapedAsJSONRequires() throws {
+        let key = EntityKey(kind: .dispute, id: RecordID(high: 1, low: 1))
+        let stamp = HybridTimestamp(physical: 1, counter: 0, replica: ReplicaID(rawValue: 1))
+        let tricky = "引号\"反斜杠\\换行\n制表\t\u{1}结束"
+        let change = try Change(
+            timestamp: stamp, entity: key, scope: Sample.villageA, field: .summary, value: .text(tricky))
+        #expect(change.valueJSON == #""引号\"反斜杠\\换行\n制表\t\u0001结束""#)
+        let restored = try Change(
+            timestamp: stamp, entity: key, scope: Sample.villageA, field: .summary, valueJSON: change.valueJSON)
+        #expect(restored.value == .text(tricky))
+    }
+}

@@ -1,5 +1,5 @@
 /// Any JSON value: how a change's `value` arrives before its field says what it must be.
-enum JSONValue: Hashable, Sendable {
+public enum JSONValue: Hashable, Sendable {
     case string(String)
     case bool(Bool)
     case number(Double)
@@ -8,7 +8,7 @@ enum JSONValue: Hashable, Sendable {
     case null
 
     /// What the value is, for messages.
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .string: "a string"
         case .bool: "a boolean"
@@ -21,7 +21,7 @@ enum JSONValue: Hashable, Sendable {
 }
 
 extension JSONValue: Codable {
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         // Strings first: most values are strings, and each failed attempt costs an error.
         if let string = try? container.decode(String.self) {
@@ -41,7 +41,7 @@ extension JSONValue: Codable {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .string(let string): try container.encode(string)

@@ -1,0 +1,266 @@
+import Foundation
+import Shared
+
+/// Loads a ledger kept in a spreadsheet and saved as CSV: a dispute ledger (矛盾纠纷排查台账) or a
+/// risk ledger (风险隐患台账), with Chinese or English column headings.
+///
+/// All or nothing: if any row is bad, nothing is imported and every bad row is listed with its line and
+/// reason, unless `skipInvalid` is set, which imports the good rows and lists the rest.
+public struct LedgerImport: Sendable {
+    public enum Ledger: String, Sendable {
+        case disputes, risks
+    }
+
+    /// A row that cannot be imported.
+    public struct RowError: Sendable, Equatable, CustomStringConvertible {
+        public var line: Int
+        public var message: String
+        public var description: String { "line \(line): \(message)" }
+    }
+
+    public struct Outcome: Sendable {
+        public var ledger: Ledger
+        public var imported: Int
+        public var skipped: [RowError]
+    }
+
+    /// The worker's village: the default for rows that name none.
+    public var village: AreaCode
+    public var recorder: String
+    /// The day used for a resolution or striking off whose row gives no date.
+    public var today: CalendarDate
+
+    public init(village: AreaCode, recorder: String, today: CalendarDate) {
+        self.village = village
+        self.recorder = recorder
+        self.today = today
+    }
+
+    /// Reads `text` and imports it into `store` in one transaction.
+    /// - Throws: `ImportError` listing the bad rows (nothing imported), `CSV.ParseError`, `StoreError`.
+    public func run(_ text: String, into store: FieldStore, skipInvalid: Bool) throws -> Outcome {
+        let records = try CSV.parse(text)
+        guard let header = records.first else { throw ImportError(rows: [], message: "the file is empty") }
+        let columns = LedgerColumns(header.fields)
+        let ledger: Ledger
+        if columns.has(.parties) {
+            ledger = .disputes
+        } else if columns.has(.plan) || columns.has(.owner) {
+            ledger = .risks
+        } else {
+            throw ImportError(
+                rows: [],
+                message: "cannot tell what ledger this is: a dispute ledger needs a column 当事人 (parties), "
+                    + "a risk ledger a column 预案 (plan) or 责任人 (owner)")
+        }
+        var disputes: [[DisputeCommand]] = []
+        var risks: [[RiskCommand]] = []
+        var errors: [RowError] = []
+        for record in records.dropFirst() {
+            let row = LedgerRow(columns: columns, fields: record.fields)
+            do {
+                switch ledger {
+                case .disputes: disputes.append(try disputeCommands(row))
+                case .risks: risks.append(try riskCommands(row))
+                }
+            } catch {
+                errors.append(RowError(line: record.line, message: "\(error)"))
+            }
+        }
+        if !errors.isEmpty, !skipInvalid {
+            throw ImportError(
+                rows: errors,
+                message: "\(errors.count) of \(records.count - 1) rows cannot be imported, so nothing was imported "
+                    + "(--skip-invalid imports the good rows)")
+        }
+        try store.transact { session in
+            for commands in disputes {
+                let id = RecordID.random()
+                for command in commands {
+                    let current = try session.dispute(id)
+                    try session.commit(command.changes(for: id, current: current, clock: &session.clock))
+                }
+            }
+            for commands in risks {
+                let id = RecordID.random()
+                for command in commands {
+                    let current = try session.riskItem(id)
+                    try session.commit(command.changes(for: id, current: current, clock: &session.clock))
+                }
+            }
+        }
+        return Outcome(ledger: ledger, imported: disputes.count + risks.count, skipped: errors)
+    }
+
+    private func disputeCommands(_ row: LedgerRow) throws -> [DisputeCommand] {
+        let village = try row[.village].map { try Parse.area($0, flag: "村/社区代码 (village)") } ?? self.village
+        guard village.level == .village else {
+            throw InputError("村/社区代码 (village): \(village) is a \(village.level) code; a case belongs to a village")
+        }
+        let category: DisputeCategory = try Parse.coded(try row.required(.category), flag: "类别 (category)")
+        let parties = try Parse.parties(try row.required(.parties), flag: "当事人 (parties)")
+        let foundBy: Discovery = try row[.foundBy].map { try Parse.coded($0, flag: "来源 (found_by)") } ?? .screening
+        let level: RiskLevel = try row[.level].map { try Parse.coded($0, flag: "等级 (level)") } ?? .normal
+        let date = try row[.date].map { try Parse.date($0, flag: "发生日期 (date)") }
+        let draft = DisputeDraft(
+            village: village, category: category, parties: parties, summary: try row.required(.summary),
+            foundBy: foundBy, level: level, incidentDate: date, recorder: row[.recorder] ?? recorder)
+        var commands: [DisputeCommand] = [.record(draft)]
+        let status = try row[.status].map(Self.status) ?? .screened
+        let method: MediationMethod = try row[.method].map { try Parse.coded($0, flag: "调解方式 (method)") } ?? .other
+        if status == .mediating || status == .resolved || status == .unresolved {
+            commands.append(.mediate(method: method, mediator: row[.mediator]))
+        }
+        switch status {
+        case .resolved:
+            guard let agreement = row[.agreement] else {
+                throw InputError("状态 (status) 调解成功 needs the agreement in 调解协议 (agreement)")
+            }
+            let on = try row[.closedOn].map { try Parse.date($0, flag: "调结日期 (closed_on)") } ?? date ?? today
+            commands.append(.resolve(agreement: agreement, date: on))
+        case .unresolved:
+            commands.append(.fail(reason: row[.reason] ?? "台账导入：调解不成"))
+        case .escalated:
+            guard let target = row[.escalatedTo] else {
+                throw InputError("状态 (status) 已移交 needs 移交去向 (escalated_to): court, petition, committee or town")
+            }
+            commands.append(.escalate(to: try Parse.coded(target, flag: "移交去向 (escalated_to)"), note: row[.reason]))
+        case .screened, .mediating:
+            break
+        }
+        return commands
+    }
+
+    private func riskCommands(_ row: LedgerRow) throws -> [RiskCommand] {
+        let scope = try row[.village].map { try Parse.area($0, flag: "区划代码 (scope)") } ?? village
+        let level: RiskLevel = try row[.level].map { try Parse.coded($0, flag: "等级 (level)") } ?? .normal
+        let deadline = try Parse.date(try row.required(.deadline), flag: "期限 (deadline)")
+        let draft = RiskDraft(
+            scope: scope, area: try row.required(.area), title: try row.required(.title), level: level,
+            plan: try row.required(.plan), owner: Owner(person: try row.required(.owner), unit: row[.unit]),
+            deadline: deadline, recorder: row[.recorder] ?? recorder)
+        var commands: [RiskCommand] = [.record(draft)]
+        if let status = row[.status] {
+            let parsed: RiskStatus = try Self.riskStatus(status)
+            if parsed == .struckOff {
+                guard let evidence = row[.evidence] else {
+                    throw InputError("状态 (status) 已销号 needs the evidence in 销号依据 (evidence)")
+                }
+                let on = try row[.closedOn].map { try Parse.date($0, flag: "销号日期 (closed_on)") } ?? today
+                commands.append(.strike(evidence: evidence, date: on))
+            }
+        }
+        return commands
+    }
+
+    /// Statuses as ledgers write them, beyond the codes and labels.
+    static func status(_ text: String) throws -> DisputeStatus {
+        let synonyms: [String: DisputeStatus] = [
+            "排查": .screened, "待调解": .screened, "已登记": .screened,
+            "正在调解": .mediating, "调解": .mediating,
+            "已化解": .resolved, "化解": .resolved, "成功": .resolved, "调解成功": .resolved, "已调结": .resolved,
+            "未化解": .unresolved, "调解不成功": .unresolved, "失败": .unresolved,
+            "移交": .escalated, "已上报": .escalated,
+        ]
+        if let status = synonyms[text.trimmingSpacesAndIdeographic] { return status }
+        return try Parse.coded(text, flag: "状态 (status)")
+    }
+
+    static func riskStatus(_ text: String) throws -> RiskStatus {
+        let synonyms: [String: RiskStatus] = ["销号": .struckOff, "已化解": .struckOff, "在办": .listed, "未销号": .listed]
+        if let status = synonyms[text.trimmingSpacesAndIdeographic] { return status }
+        return try Parse.coded(text, flag: "状态 (status)")
+    }
+}
+
+/// A ledger that cannot be imported: which rows are bad and why.
+public struct ImportError: Error, Sendable, CustomStringConvertible {
+    public var rows: [LedgerImport.RowError]
+    public var message: String
+
+    public var description: String {
+        ([message] + rows.map { "  \($0)" }).joined(separator: "\n")
+    }
+}
+
+/// The columns a ledger may have, and the headings that name them.
+enum LedgerColumn: CaseIterable {
+    case village, category, parties, summary, foundBy, level, date, status, method, mediator, agreement, closedOn
+    case escalatedTo, reason, recorder, area, title, plan, owner, unit, deadline, evidence
+
+    var headings: [String] {
+        switch self {
+        case .village: ["村/社区代码", "村社区代码", "区划代码", "村代码", "village", "scope"]
+        case .category: ["类别", "纠纷类别", "纠纷类型", "类型", "category"]
+        case .parties: ["当事人", "双方当事人", "parties"]
+        case .summary: ["简要情况", "纠纷简要情况", "基本情况", "摘要", "summary"]
+        case .foundBy: ["来源", "发现方式", "found_by", "foundby"]
+        case .level: ["等级", "风险等级", "level"]
+        case .date: ["发生日期", "日期", "排查日期", "date", "incident_date", "incidentdate"]
+        case .status: ["状态", "调处状态", "status"]
+        case .method: ["调解方式", "调解方法", "method"]
+        case .mediator: ["调解员", "调解人", "mediator"]
+        case .agreement: ["调解协议", "协议内容", "agreement"]
+        case .closedOn: ["调结日期", "销号日期", "closed_on", "closedon"]
+        case .escalatedTo: ["移交去向", "移交", "escalated_to", "escalatedto"]
+        case .reason: ["原因", "备注", "reason", "note"]
+        case .recorder: ["登记人", "录入人", "recorder"]
+        case .area: ["领域", "方面", "area"]
+        case .title: ["风险隐患", "隐患", "名称", "title"]
+        case .plan: ["预案", "防范化解措施", "化解措施", "plan"]
+        case .owner: ["责任人", "owner"]
+        case .unit: ["责任单位", "unit"]
+        case .deadline: ["期限", "化解时限", "完成时限", "deadline"]
+        case .evidence: ["销号依据", "evidence"]
+        }
+    }
+}
+
+/// Where each known column sits in a file's header row.
+struct LedgerColumns {
+    private var positions: [LedgerColumn: Int] = [:]
+
+    init(_ header: [String]) {
+        let lookup = Dictionary(
+            LedgerColumn.allCases.flatMap { column in column.headings.map { (Self.fold($0), column) } },
+            uniquingKeysWith: { first, _ in first })
+        for (index, heading) in header.enumerated() {
+            if let column = lookup[Self.fold(heading)], positions[column] == nil {
+                positions[column] = index
+            }
+        }
+    }
+
+    func has(_ column: LedgerColumn) -> Bool { positions[column] != nil }
+
+    func position(_ column: LedgerColumn) -> Int? { positions[column] }
+
+    /// Headings compared without spaces, width or case, and without a trailing "*" or "（必填）".
+    static func fold(_ heading: String) -> String {
+        var text = SearchText.normalize(heading).replacingOccurrences(of: " ", with: "")
+        for suffix in ["(必填)", "*"] where text.hasSuffix(suffix) {
+            text.removeLast(suffix.count)
+        }
+        return text
+    }
+}
+
+/// One data row read through the header.
+struct LedgerRow {
+    let columns: LedgerColumns
+    let fields: [String]
+
+    /// The trimmed cell, or nil if the column is absent or the cell empty.
+    subscript(column: LedgerColumn) -> String? {
+        guard let index = columns.position(column), index < fields.count else { return nil }
+        let value = fields[index].trimmingSpacesAndIdeographic
+        return value.isEmpty ? nil : value
+    }
+
+    func required(_ column: LedgerColumn) throws -> String {
+        guard let value = self[column] else {
+            throw InputError("\(column.headings[0]) (\(column.headings.last!)) is empty")
+        }
+        return value
+    }
+}

@@ -1,0 +1,33 @@
+import Shared
+
+/// How `field` reports an error: a message for the person and an exit code for scripts.
+///
+/// Exit codes follow sysexits.h: 64 usage, 65 bad data, 66 not found, 73 cannot create, 74 storage.
+public enum Failure {
+    public static func exitCode(for error: any Error) -> Int32 {
+        switch error {
+        case let error as StoreError:
+            switch error.code {
+            case .noHome: 66
+            case .exists: 73
+            case .corrupt, .full, .busy, .storage: 74
+            }
+        case let error as LookupError:
+            if case .notFound = error { 66 } else { 64 }
+        case is UsageError: 64
+        case is CommandError, is InputError, is ChoiceError, is DateError, is AreaCodeError, is PartyError,
+            is ClockError, is ImportError, is CSV.ParseError:
+            65
+        default: 70
+        }
+    }
+}
+
+/// A command line that cannot run as given: a missing flag, conflicting flags.
+public struct UsageError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}

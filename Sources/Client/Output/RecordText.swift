@@ -1,0 +1,181 @@
+import Shared
+
+/// What `field` prints for people: tables and record sheets in Chinese or English.
+public struct RecordText: Sendable {
+    public var language: Language
+    public var today: CalendarDate
+
+    public init(language: Language, today: CalendarDate) {
+        self.language = language
+        self.today = today
+    }
+
+    private func pick(_ chinese: String, _ english: String) -> String {
+        language.pick(chinese, english)
+    }
+
+    private func label(_ value: (some CodedValue)?) -> String {
+        value.map(language.label) ?? "—"
+    }
+
+    public func disputeTable(_ rows: [DisputeSummary], idLength: Int) -> String {
+        var table = TextTable(
+            headers: [
+                pick("编号", "ID"), pick("村/社区", "Village"), pick("类别", "Category"), pick("状态", "Status"),
+                pick("当事人", "Parties"), pick("简要情况", "Summary"), pick("登记", "Recorded"),
+            ],
+            maximumWidths: [nil, nil, nil, nil, 24, 40, nil])
+        for row in rows {
+            table.append([
+                String(row.id.description.prefix(idLength)), row.village.description, label(row.category),
+                label(row.status) + (row.isVoided ? pick("（已作废）", " (voided)") : ""),
+                row.parties.joined(separator: "、"), row.summary, LocalTime.date(at: row.recorded).description,
+            ])
+        }
+        return table.render() + "\n" + pick("共 \(rows.count) 件", "\(rows.count) cases")
+    }
+
+    public func riskTable(_ rows: [RiskSummary], idLength: Int) -> String {
+        var table = TextTable(
+            headers: [
+                pick("编号", "ID"), pick("领域", "Area"), pick("风险隐患", "Title"), pick("责任人", "Owner"),
+                pick("期限", "Deadline"), pick("状态", "Status"),
+            ],
+            maximumWidths: [nil, 12, 36, 16, nil, nil])
+        for row in rows {
+            let overdue = row.isOverdue(on: today) ? pick("（逾期）", " (overdue)") : ""
+            table.append([
+                String(row.id.description.prefix(idLength)), row.area, row.title,
+                [row.owner?.person, row.owner?.unit].compactMap { $0 }.joined(separator: " / "),
+                row.deadline?.description ?? "—",
+                label(row.status) + overdue + (row.isVoided ? pick("（已作废）", " (voided)") : ""),
+            ])
+        }
+        return table.render() + "\n" + pick("共 \(rows.count) 项", "\(rows.count) items")
+    }
+
+    public func dispute(_ dispute: Dispute, shortID: String, history: [Change], own: ReplicaID) -> String {
+        var lines: [(String, String)] = [
+            (pick("编号", "ID"), "\(shortID)  (\(dispute.id))"),
+            (pick("村/社区", "Village"), dispute.village.description),
+            (pick("类别", "Category"), label(dispute.category)),
+            (pick("状态", "Status"), label(dispute.status)),
+            (pick("当事人", "Parties"), dispute.parties.map(\.name).joined(separator: "、")),
+            (pick("简要情况", "Summary"), dispute.summary),
+            (pick("来源", "Found by"), label(dispute.foundBy)),
+            (pick("等级", "Level"), label(dispute.level)),
+            (pick("发生日期", "Incident date"), dispute.incidentDate?.description ?? "—"),
+            (pick("调解方式", "Method"), label(dispute.method)),
+            (pick("调解员", "Mediator"), dispute.mediator ?? "—"),
+        ]
+        if let agreement = dispute.agreement {
+            lines.append((pick("调解协议", "Agreement"), "\(agreement.text)（\(agreement.date)）"))
+        }
+        if let escalation = dispute.escalation {
+            lines.append(
+                (pick("移交", "Escalated to"), label(escalation.target) + (escalation.note.map { "：\($0)" } ?? "")))
+        }
+        if let reason = dispute.failureReason {
+            lines.append((pick("调解不成原因", "Why it failed"), reason))
+        }
+        if dispute.isVoided {
+            lines.append((pick("已作废", "Voided"), dispute.voidReason ?? ""))
+        }
+        lines.append((pick("登记人", "Recorded by"), dispute.recorder ?? "—"))
+        lines.append((pick("登记时间", "Recorded at"), LocalTime.minute(at: dispute.recorded.physical)))
+        var text = sheet(lines)
+        if !dispute.visits.isEmpty {
+            text += "\n\n" + pick("回访", "Follow-up visits") + "\n"
+            text += dispute.visits.map {
+                "  \($0.element.date)  " + ($0.element.isAgreementKept ? pick("协议履行", "kept") : pick("未履行", "not kept"))
+                    + "  \($0.element.note)"
+            }.joined(separator: "\n")
+        }
+        if !dispute.notes.isEmpty {
+            text += "\n\n" + pick("备注", "Notes") + "\n"
+            text += dispute.notes.map { "  \(LocalTime.minute(at: $0.timestamp.physical))  \($0.element)" }
+                .joined(separator: "\n")
+        }
+        return text + "\n\n" + historyText(history, own: own)
+    }
+
+    public func riskItem(_ item: RiskItem, shortID: String, history: [Change], own: ReplicaID) -> String {
+        var lines: [(String, String)] = [
+            (pick("编号", "ID"), "\(shortID)  (\(item.id))"),
+            (pick("区划", "Scope"), item.scope.description),
+            (pick("领域", "Area"), item.area),
+            (pick("风险隐患", "Title"), item.title),
+            (pick("等级", "Level"), label(item.level)),
+            (pick("预案", "Plan"), item.plan),
+            (pick("责任人", "Owner"), [item.owner?.person, item.owner?.unit].compactMap { $0 }.joined(separator: " / ")),
+            (
+                pick("期限", "Deadline"),
+                (item.deadline?.description ?? "—") + (item.isOverdue(on: today) ? pick("（逾期）", " (overdue)") : "")
+            ),
+            (pick("状态", "Status"), label(item.status)),
+        ]
+        if let strike = item.strike {
+            lines.append((pick("销号依据", "Evidence"), "\(strike.evidence)（\(strike.date)）"))
+        }
+        if item.isVoided {
+            lines.append((pick("已作废", "Voided"), item.voidReason ?? ""))
+        }
+        lines.append((pick("登记时间", "Recorded at"), LocalTime.minute(at: item.recorded.physical)))
+        return sheet(lines) + "\n\n" + historyText(history, own: own)
+    }
+
+    public func status(_ status: StoreStatus) -> String {
+        var lines: [(String, String)] = [
+            (pick("本机", "Replica"), "\(status.identity.replica)  \(status.identity.worker)  \(status.identity.village)")
+        ]
+        for value in DisputeStatus.allCases {
+            lines.append((pick("纠纷·", "Cases, ") + language.label(value), "\(status.disputes[value] ?? 0)"))
+        }
+        lines += [
+            (pick("纠纷·已作废", "Cases, voided"), "\(status.voidedDisputes)"),
+            (pick("风险隐患·挂牌", "Risk items, listed"), "\(status.openRiskItems)"),
+            (pick("风险隐患·逾期", "Risk items, overdue"), "\(status.overdueRiskItems)"),
+            (pick("风险隐患·已销号", "Risk items, struck off"), "\(status.struckOffRiskItems)"),
+            (pick("待同步的变更", "Changes waiting to sync"), "\(status.pendingChanges)"),
+        ]
+        return sheet(lines)
+    }
+
+    private func sheet(_ lines: [(String, String)]) -> String {
+        let width = lines.map { DisplayWidth.of($0.0) }.max() ?? 0
+        return lines.map { DisplayWidth.pad($0.0, to: width) + "  " + $0.1 }.joined(separator: "\n")
+    }
+
+    private func historyText(_ history: [Change], own: ReplicaID) -> String {
+        var table = TextTable(
+            headers: [pick("时间", "Time"), pick("设备", "Replica"), pick("字段", "Field"), pick("新值", "New value")],
+            maximumWidths: [nil, nil, nil, 60])
+        for change in history {
+            let replica =
+                change.timestamp.replica == own ? pick("本机", "this device") : change.timestamp.replica.description
+            table.append([
+                LocalTime.minute(at: change.timestamp.physical), replica, change.field.rawValue, describe(change.value),
+            ])
+        }
+        return pick("变更记录", "History") + "\n" + table.render()
+    }
+
+    /// A value as one line of text. Parties are named only in the jurisdiction's own views.
+    func describe(_ value: Value) -> String {
+        switch value {
+        case .text(let text): text
+        case .date(let date): date.description
+        case .category(let category): language.label(category)
+        case .method(let method): language.label(method)
+        case .discovery(let discovery): language.label(discovery)
+        case .level(let level): language.label(level)
+        case .parties(let parties): parties.map(\.name).joined(separator: "、")
+        case .owner(let owner): [owner.person, owner.unit].compactMap { $0 }.joined(separator: " / ")
+        case .visit(let visit):
+            "\(visit.date) \(visit.isAgreementKept ? pick("协议履行", "kept") : pick("未履行", "not kept")) \(visit.note)"
+        case .step(let step):
+            [step.action.rawValue, step.target.map(language.label), step.date?.description, step.text].compactMap { $0 }
+                .joined(separator: " ")
+        }
+    }
+}

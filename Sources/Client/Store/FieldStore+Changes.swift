@@ -1,0 +1,266 @@
+import Foundation
+import GRDB
+import Shared
+
+/// Writing: commands and received changes go to the log, and the records they touch are derived anew,
+/// all in one transaction.
+extension FieldStore {
+    /// Who this replica is.
+    public struct Identity: Sendable, Equatable {
+        public var replica: ReplicaID
+        public var village: AreaCode
+        public var worker: String
+    }
+
+    public func identity() throws -> Identity {
+        try read { db in try Self.identity(db) }
+    }
+
+    static func identity(_ db: Database) throws -> Identity {
+        guard let row = try Row.fetchOne(db, sql: "SELECT replica, village, worker FROM replica WHERE id = 1") else {
+            throw StoreError(code: .corrupt, message: "the database has no replica identity")
+        }
+        return Identity(
+            replica: ReplicaID(rawValue: UInt64(row["replica"] as Int64)),
+            village: try AreaCode(parsing: row["village"]),
+            worker: row["worker"])
+    }
+
+    /// Records a new case with a fresh id.
+    /// - Returns: the id.
+    @discardableResult
+    public func record(_ draft: DisputeDraft) throws -> RecordID {
+        let id = RecordID.random()
+        try perform(.record(draft), onDispute: id)
+        return id
+    }
+
+    /// Lists a new risk item with a fresh id.
+    @discardableResult
+    public func record(_ draft: RiskDraft) throws -> RecordID {
+        let id = RecordID.random()
+        try perform(.record(draft), onRiskItem: id)
+        return id
+    }
+
+    /// Carries out a command on a case and commits its changes.
+    /// - Throws: `CommandError` if the command is refused (nothing is written), `StoreError`.
+    @discardableResult
+    public func perform(_ command: DisputeCommand, onDispute id: RecordID) throws -> [Change] {
+        try perform([(command, id)])
+    }
+
+    @discardableResult
+    public func perform(_ command: RiskCommand, onRiskItem id: RecordID) throws -> [Change] {
+        try perform([(command, id)])
+    }
+
+    /// Carries out several commands in one transaction: all are committed, or none.
+    @discardableResult
+    public func perform(_ commands: [(DisputeCommand, RecordID)]) throws -> [Change] {
+        try transact { session in
+            for (command, id) in commands {
+                let current = try session.dispute(id)
+                try session.commit(command.changes(for: id, current: current, clock: &session.clock))
+            }
+        }
+    }
+
+    @discardableResult
+    public func perform(_ commands: [(RiskCommand, RecordID)]) throws -> [Change] {
+        try transact { session in
+            for (command, id) in commands {
+                let current = try session.riskItem(id)
+                try session.commit(command.changes(for: id, current: current, clock: &session.clock))
+            }
+        }
+    }
+
+    /// Runs commands of both kinds in one transaction, as an import does.
+    @discardableResult
+    func transact(_ body: (inout Session) throws -> Void) throws -> [Change] {
+        try write { db in
+            var session = try Session(db: db, wallClock: wallClock)
+            try body(&session)
+            try session.finish()
+            return session.written
+        }
+    }
+
+    /// Merges changes from elsewhere (the center, another replica). Changes already held are skipped.
+    /// - Returns: how many were new.
+    /// - Throws: `ClockError` if any is stamped too far ahead of this device's clock; nothing is merged then.
+    @discardableResult
+    public func receive(_ changes: [Change]) throws -> Int {
+        try write { db in
+            var session = try Session(db: db, wallClock: wallClock)
+            for change in changes {
+                try session.clock.check(change.timestamp)
+            }
+            var count = 0
+            for change in changes where try session.insert(change) {
+                try session.clock.receive(change.timestamp)
+                count += 1
+            }
+            try session.finish()
+            return count
+        }
+    }
+
+    /// One transaction's view: the clock, the records it loaded, and what it wrote.
+    struct Session {
+        let db: Database
+        var clock: HybridClock
+        /// Records loaded or changed in this transaction, merged from their changes in the log.
+        var state = ReplicaState()
+        var loaded: Set<EntityKey> = []
+        var touched: Set<EntityKey> = []
+        var written: [Change] = []
+
+        init(db: Database, wallClock: any WallClock) throws {
+            self.db = db
+            guard let row = try Row.fetchOne(db, sql: "SELECT replica, clockPhysical, clockCounter FROM replica") else {
+                throw StoreError(code: .corrupt, message: "the database has no replica identity")
+            }
+            let replica = ReplicaID(rawValue: UInt64(row["replica"] as Int64))
+            let latest = HybridTimestamp(
+                physical: row["clockPhysical"], counter: UInt32(row["clockCounter"] as Int64), replica: replica)
+            clock = HybridClock(replica: replica, latest: latest, maximumDrift: 7 * 86_400_000, wallClock: wallClock)
+        }
+
+        mutating func dispute(_ id: RecordID) throws -> Dispute? {
+            let key = EntityKey(kind: .dispute, id: id)
+            try load(key)
+            return state[key].map(Dispute.init)
+        }
+
+        mutating func riskItem(_ id: RecordID) throws -> RiskItem? {
+            let key = EntityKey(kind: .risk, id: id)
+            try load(key)
+            return state[key].map(RiskItem.init)
+        }
+
+        /// Merges a record's changes from the log into `state`, once per transaction.
+        mutating func load(_ key: EntityKey) throws {
+            guard loaded.insert(key).inserted else { return }
+            state.apply(try FieldStore.changes(of: key, in: db))
+        }
+
+        /// Writes our own new changes.
+        mutating func commit(_ changes: [Change]) throws {
+            for change in changes {
+                _ = try insert(change)
+                written.append(change)
+            }
+        }
+
+        /// Writes a change unless the log holds it already; merges it into `state`.
+        /// - Returns: whether it was new.
+        mutating func insert(_ change: Change) throws -> Bool {
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO change (physical, counter, replica, kind, record, scope, field, value)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    change.timestamp.physical, Int64(change.timestamp.counter),
+                    Int64(change.timestamp.replica.rawValue),
+                    change.entity.kind.rawValue, change.entity.id.description, change.scope.description,
+                    change.field.rawValue, change.valueJSON,
+                ])
+            guard db.changesCount > 0 else { return false }
+            try load(change.entity)
+            state.apply(change)
+            touched.insert(change.entity)
+            return true
+        }
+
+        /// Derives the touched records' rows and saves the clock.
+        func finish() throws {
+            for key in touched {
+                guard let entity = state[key] else { continue }
+                switch key.kind {
+                case .dispute: try FieldStore.save(Dispute(entity), in: db)
+                case .risk: try FieldStore.save(RiskItem(entity), in: db)
+                }
+            }
+            try db.execute(
+                sql: "UPDATE replica SET clockPhysical = ?, clockCounter = ? WHERE id = 1",
+                arguments: [clock.latest.physical, Int64(clock.latest.counter)])
+        }
+    }
+
+    /// Every change of a record in the log.
+    static func changes(of key: EntityKey, in db: Database) throws -> [Change] {
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT physical, counter, replica, scope, field, value FROM change WHERE record = ? AND kind = ?",
+            arguments: [key.id.description, key.kind.rawValue])
+        var changes: [Change] = []
+        while let row = try rows.next() {
+            changes.append(try change(row, key: key))
+        }
+        return changes
+    }
+
+    static func change(_ row: Row, key: EntityKey) throws -> Change {
+        let timestamp = HybridTimestamp(
+            physical: row["physical"], counter: UInt32(row["counter"] as Int64),
+            replica: ReplicaID(rawValue: UInt64(row["replica"] as Int64)))
+        guard let field = Field(rawValue: row["field"]) else {
+            throw StoreError(
+                code: .corrupt, message: "the log holds a change of unknown field '\(row["field"] as String)'")
+        }
+        do {
+            return try Change(
+                timestamp: timestamp, entity: key, scope: try AreaCode(parsing: row["scope"]), field: field,
+                valueJSON: row["value"])
+        } catch {
+            throw StoreError(code: .corrupt, message: "the log holds an unreadable change \(timestamp): \(error)")
+        }
+    }
+
+    static func save(_ dispute: Dispute, in db: Database) throws {
+        let parties = dispute.parties.map(\.name).joined(separator: "、")
+        let search = SearchText.normalize(
+            [
+                dispute.id.description, dispute.summary, parties, dispute.mediator ?? "", dispute.agreement?.text ?? "",
+                dispute.category?.label ?? "", dispute.village.description,
+            ].joined(separator: "\u{1F}"))
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO dispute (id, village, category, status, level, foundBy, incidentDate, summary,
+                    parties, method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                dispute.id.description, dispute.village.fullCode, dispute.category?.code, dispute.status.code,
+                dispute.level?.code, dispute.foundBy?.code, dispute.incidentDate?.description, dispute.summary, parties,
+                dispute.method?.code, dispute.mediator, dispute.agreement?.text, dispute.recorder,
+                dispute.recorded.physical, dispute.modified.physical, dispute.visits.count, dispute.isVoided, search,
+            ])
+    }
+
+    static func save(_ item: RiskItem, in db: Database) throws {
+        let search = SearchText.normalize(
+            [item.id.description, item.area, item.title, item.plan, item.owner?.person ?? "", item.owner?.unit ?? ""]
+                .joined(separator: "\u{1F}"))
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO risk (id, scope, area, title, level, plan, ownerPerson, ownerUnit, deadline,
+                    status, struckOn, recorded, modified, isVoided, search)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                item.id.description, item.scope.fullCode, item.area, item.title, item.level?.code, item.plan,
+                item.owner?.person, item.owner?.unit, item.deadline?.description, item.status.code,
+                item.strike?.date.description, item.recorded.physical, item.modified.physical, item.isVoided, search,
+            ])
+    }
+}
+
+/// Text folded for searching: full-width forms to half-width (NFKC), lower case.
+enum SearchText {
+    static func normalize(_ text: String) -> String {
+        text.precomposedStringWithCompatibilityMapping.lowercased()
+    }
+}

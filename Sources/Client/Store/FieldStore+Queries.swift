@@ -1,0 +1,251 @@
+import Foundation
+import GRDB
+import Shared
+
+/// Reading: finding records by id prefix, listing with filters, a record's history, counts.
+extension FieldStore {
+    /// The record whose id starts with `prefix`.
+    /// - Throws: `LookupError` if none does, or several do (listing them).
+    public func resolve(_ prefix: String, kind: EntityKind) throws -> RecordID {
+        let prefix = prefix.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !prefix.isEmpty, prefix.count <= RecordID.digits,
+            prefix.unicodeScalars.allSatisfy({ "0123456789abcdefghjkmnpqrstvwxyz".unicodeScalars.contains($0) })
+        else {
+            throw LookupError.malformed(prefix: prefix, kind: kind)
+        }
+        let table = kind == .dispute ? "dispute" : "risk"
+        let ids = try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT id FROM \(table) WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
+                arguments: [prefix, prefix + "~"])
+        }
+        switch ids.count {
+        case 0: throw LookupError.notFound(prefix: prefix, kind: kind)
+        case 1: return RecordID(ids[0])!
+        default: throw LookupError.ambiguous(prefix: prefix, kind: kind, candidates: ids)
+        }
+    }
+
+    /// The shortest prefix of `id`, at least 6 digits, that no other record of its kind shares.
+    public func abbreviation(of id: RecordID, kind: EntityKind) throws -> String {
+        let table = kind == .dispute ? "dispute" : "risk"
+        let text = id.description
+        let neighbours = try read { db in
+            [
+                try String.fetchOne(db, sql: "SELECT max(id) FROM \(table) WHERE id < ?", arguments: [text]),
+                try String.fetchOne(db, sql: "SELECT min(id) FROM \(table) WHERE id > ?", arguments: [text]),
+            ].compactMap { $0 }
+        }
+        let shared = neighbours.map { zip($0, text).prefix { $0 == $1 }.count }.max() ?? 0
+        return String(text.prefix(max(6, shared + 1)))
+    }
+
+    /// The case as merged from its changes, or nil.
+    public func dispute(_ id: RecordID) throws -> Dispute? {
+        try read { db in
+            var state = ReplicaState()
+            state.apply(try Self.changes(of: EntityKey(kind: .dispute, id: id), in: db))
+            return state.dispute(id)
+        }
+    }
+
+    public func riskItem(_ id: RecordID) throws -> RiskItem? {
+        try read { db in
+            var state = ReplicaState()
+            state.apply(try Self.changes(of: EntityKey(kind: .risk, id: id), in: db))
+            return state.riskItem(id)
+        }
+    }
+
+    /// A record's changes, oldest first: what changed, when, on which replica.
+    public func history(of key: EntityKey) throws -> [Change] {
+        try read { db in try Self.changes(of: key, in: db) }.sorted { $0.timestamp < $1.timestamp }
+    }
+
+    /// Cases matching `filter`, most recently recorded first.
+    public func disputes(_ filter: DisputeFilter = DisputeFilter()) throws -> [DisputeSummary] {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if !filter.includeVoided { conditions.append("isVoided = 0") }
+        if let status = filter.status {
+            conditions.append("status = ?")
+            arguments.append(status.code)
+        }
+        if let category = filter.category {
+            conditions.append("category = ?")
+            arguments.append(category.code)
+        }
+        if let scope = filter.scope {
+            conditions.append("village >= ? AND village < ?")
+            arguments += [scope.description, scope.description + "~"]
+        }
+        if let since = filter.since {
+            conditions.append("recorded >= ?")
+            arguments.append(LocalTime.startOfDay(since))
+        }
+        if let search = filter.search, !search.isEmpty {
+            conditions.append("instr(search, ?) > 0")
+            arguments.append(SearchText.normalize(search))
+        }
+        let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM dispute \(clause) ORDER BY recorded DESC, id",
+                arguments: StatementArguments(arguments)
+            ).map(DisputeSummary.init)
+        }
+    }
+
+    /// Risk items matching `filter`, by deadline.
+    public func riskItems(_ filter: RiskFilter = RiskFilter()) throws -> [RiskSummary] {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if !filter.includeVoided { conditions.append("isVoided = 0") }
+        if let status = filter.status {
+            conditions.append("status = ?")
+            arguments.append(status.code)
+        }
+        if let overdueOn = filter.overdueOn {
+            conditions.append("status = 'listed' AND deadline < ?")
+            arguments.append(overdueOn.description)
+        }
+        if let scope = filter.scope {
+            conditions.append("scope >= ? AND scope < ?")
+            arguments += [scope.description, scope.description + "~"]
+        }
+        if let search = filter.search, !search.isEmpty {
+            conditions.append("instr(search, ?) > 0")
+            arguments.append(SearchText.normalize(search))
+        }
+        let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM risk \(clause) ORDER BY deadline, id", arguments: StatementArguments(arguments)
+            ).map(RiskSummary.init)
+        }
+    }
+
+    /// The same number of digits for every id of a kind, enough to tell them all apart (at least 6).
+    public func abbreviationLength(kind: EntityKind) throws -> Int {
+        let table = kind == .dispute ? "dispute" : "risk"
+        return try read { db in
+            let ids = try String.fetchCursor(db, sql: "SELECT id FROM \(table) ORDER BY id")
+            var previous: [UInt8] = []
+            var longest = 0
+            while let id = try ids.next() {
+                let bytes = Array(id.utf8)
+                longest = max(longest, zip(previous, bytes).prefix { $0 == $1 }.count)
+                previous = bytes
+            }
+            return max(6, longest + 1)
+        }
+    }
+
+    /// Counts for `field status`.
+    public func status(on today: CalendarDate) throws -> StoreStatus {
+        try read { db in
+            let byStatus = try Row.fetchAll(
+                db, sql: "SELECT status, count(*) AS n FROM dispute WHERE isVoided = 0 GROUP BY status")
+            var disputes: [DisputeStatus: Int] = [:]
+            for row in byStatus {
+                if let status = DisputeStatus(rawValue: row["status"]) { disputes[status] = row["n"] }
+            }
+            let identity = try Self.identity(db)
+            let count = { (sql: String, arguments: StatementArguments) in
+                try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
+            }
+            return StoreStatus(
+                identity: identity,
+                disputes: disputes,
+                voidedDisputes: try count("SELECT count(*) FROM dispute WHERE isVoided = 1", []),
+                openRiskItems: try count("SELECT count(*) FROM risk WHERE isVoided = 0 AND status = 'listed'", []),
+                overdueRiskItems: try count(
+                    "SELECT count(*) FROM risk WHERE isVoided = 0 AND status = 'listed' AND deadline < ?",
+                    [today.description]),
+                struckOffRiskItems: try count(
+                    "SELECT count(*) FROM risk WHERE isVoided = 0 AND status = 'struck-off'", []),
+                pendingChanges: try count(
+                    "SELECT count(*) FROM change WHERE replica = ?", [Int64(identity.replica.rawValue)]),
+                totalChanges: try count("SELECT count(*) FROM change", []))
+        }
+    }
+}
+
+/// What `field dispute list` filters by.
+public struct DisputeFilter: Sendable {
+    public var status: DisputeStatus?
+    public var category: DisputeCategory?
+    /// A village, or a town or district covering several.
+    public var scope: AreaCode?
+    /// Recorded on or after this day.
+    public var since: CalendarDate?
+    /// Text in the summary, the parties' names, the mediator, the agreement, or the id.
+    public var search: String?
+    public var includeVoided = false
+
+    public init(
+        status: DisputeStatus? = nil, category: DisputeCategory? = nil, scope: AreaCode? = nil,
+        since: CalendarDate? = nil,
+        search: String? = nil, includeVoided: Bool = false
+    ) {
+        self.status = status
+        self.category = category
+        self.scope = scope
+        self.since = since
+        self.search = search
+        self.includeVoided = includeVoided
+    }
+}
+
+/// What `field risk list` filters by.
+public struct RiskFilter: Sendable {
+    public var status: RiskStatus?
+    /// Only items still listed whose deadline is before this day.
+    public var overdueOn: CalendarDate?
+    public var scope: AreaCode?
+    public var search: String?
+    public var includeVoided = false
+
+    public init(
+        status: RiskStatus? = nil, overdueOn: CalendarDate? = nil, scope: AreaCode? = nil, search: String? = nil,
+        includeVoided: Bool = false
+    ) {
+        self.status = status
+        self.overdueOn = overdueOn
+        self.scope = scope
+        self.search = search
+        self.includeVoided = includeVoided
+    }
+}
+
+/// Counts of a replica's records and changes.
+public struct StoreStatus: Sendable {
+    public var identity: FieldStore.Identity
+    public var disputes: [DisputeStatus: Int]
+    public var voidedDisputes: Int
+    public var openRiskItems: Int
+    public var overdueRiskItems: Int
+    public var struckOffRiskItems: Int
+    /// Changes made on this device that the center has not acknowledged.
+    public var pendingChanges: Int
+    public var totalChanges: Int
+}
+
+/// A record that an id or prefix does not name.
+public enum LookupError: Error, Sendable, CustomStringConvertible {
+    case malformed(prefix: String, kind: EntityKind)
+    case notFound(prefix: String, kind: EntityKind)
+    case ambiguous(prefix: String, kind: EntityKind, candidates: [String])
+
+    public var description: String {
+        switch self {
+        case .malformed(let prefix, let kind):
+            "'\(prefix)' is not a \(kind.noun) id: ids are up to 26 characters of 0-9 and a-z (without i, l, o, u)"
+        case .notFound(let prefix, let kind):
+            "no \(kind.noun) has an id starting with '\(prefix)'"
+        case .ambiguous(let prefix, let kind, let candidates):
+            "'\(prefix)' starts the ids of several \(kind.noun)s; type more of it: "
+                + candidates.prefix(10).joined(separator: ", ") + (candidates.count > 10 ? ", ..." : "")
+        }
+    }
+}

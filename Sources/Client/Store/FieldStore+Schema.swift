@@ -1,0 +1,81 @@
+import GRDB
+
+/// The database schema, one migration per version. A newer `field` upgrades an older database when it
+/// opens it; migrations only ever add.
+extension FieldStore {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            // The replica's identity and its clock's last timestamp: one row.
+            try db.execute(
+                sql: """
+                    CREATE TABLE replica (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        replica INTEGER NOT NULL,
+                        village TEXT NOT NULL,
+                        worker TEXT NOT NULL,
+                        createdAt INTEGER NOT NULL,
+                        clockPhysical INTEGER NOT NULL,
+                        clockCounter INTEGER NOT NULL
+                    );
+                    -- The change log: every change this replica holds, own and received, once each.
+                    CREATE TABLE change (
+                        seq INTEGER PRIMARY KEY,
+                        physical INTEGER NOT NULL,
+                        counter INTEGER NOT NULL,
+                        replica INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        record TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        field TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        UNIQUE (physical, counter, replica)
+                    );
+                    CREATE INDEX change_record ON change (record);
+                    CREATE INDEX change_replica ON change (replica, seq);
+                    -- Current state of each case, derived from the log, for listing and search.
+                    CREATE TABLE dispute (
+                        id TEXT PRIMARY KEY,
+                        village TEXT NOT NULL,
+                        category TEXT,
+                        status TEXT NOT NULL,
+                        level TEXT,
+                        foundBy TEXT,
+                        incidentDate TEXT,
+                        summary TEXT NOT NULL,
+                        parties TEXT NOT NULL,
+                        method TEXT,
+                        mediator TEXT,
+                        agreement TEXT,
+                        recorder TEXT,
+                        recorded INTEGER NOT NULL,
+                        modified INTEGER NOT NULL,
+                        visits INTEGER NOT NULL,
+                        isVoided INTEGER NOT NULL,
+                        search TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX dispute_recorded ON dispute (recorded);
+                    CREATE INDEX dispute_status ON dispute (status);
+                    CREATE TABLE risk (
+                        id TEXT PRIMARY KEY,
+                        scope TEXT NOT NULL,
+                        area TEXT NOT NULL,
+                        title TEXT NOT NULL,
+                        level TEXT,
+                        plan TEXT NOT NULL,
+                        ownerPerson TEXT,
+                        ownerUnit TEXT,
+                        deadline TEXT,
+                        status TEXT NOT NULL,
+                        struckOn TEXT,
+                        recorded INTEGER NOT NULL,
+                        modified INTEGER NOT NULL,
+                        isVoided INTEGER NOT NULL,
+                        search TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX risk_deadline ON risk (deadline);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,65 @@
+import GRDB
+
+/// A problem with the replica's storage: what happened, what to do, and SQLite's own words.
+public struct StoreError: Error, Sendable {
+    public enum Code: String, Sendable {
+        /// No replica in this home yet.
+        case noHome = "no-home"
+        /// A replica already exists where one is being created.
+        case exists
+        /// The database is not a database, or damaged.
+        case corrupt
+        /// The disk is full.
+        case full
+        /// Another process held the database too long.
+        case busy
+        /// Any other failure to read or write.
+        case storage
+    }
+
+    public var code: Code
+    public var message: String
+    /// SQLite's extended result code, when SQLite reported the problem.
+    public var sqliteCode: Int32?
+    /// The statement that failed, when there was one.
+    public var sql: String?
+
+    public init(code: Code, message: String, sqliteCode: Int32? = nil, sql: String? = nil) {
+        self.code = code
+        self.message = message
+        self.sqliteCode = sqliteCode
+        self.sql = sql
+    }
+
+    /// Classifies an SQLite error and says what a worker can do about it.
+    init(_ error: DatabaseError, home: FieldHome) {
+        let detail = error.message ?? "\(error.resultCode)"
+        let database = home.database.path
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            self.init(
+                code: .full,
+                message: "the disk holding \(database) is full: free some space and try again; nothing was changed",
+                sqliteCode: error.extendedResultCode.rawValue, sql: error.sql)
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            self.init(
+                code: .corrupt,
+                message: "the database \(database) is damaged (\(detail)): restore it from a backup, or move it away "
+                    + "and run `field init` again, then sync to get the district's records back",
+                sqliteCode: error.extendedResultCode.rawValue, sql: error.sql)
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            self.init(
+                code: .busy, message: "another field process kept \(database) busy too long: try again",
+                sqliteCode: error.extendedResultCode.rawValue, sql: error.sql)
+        default:
+            self.init(
+                code: .storage, message: "cannot use \(database): \(detail)",
+                sqliteCode: error.extendedResultCode.rawValue,
+                sql: error.sql)
+        }
+    }
+}
+
+extension StoreError: CustomStringConvertible {
+    public var description: String { message }
+}

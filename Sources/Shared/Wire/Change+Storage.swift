@@ -1,0 +1,41 @@
+import Foundation
+
+/// A change's value as JSON text, the same shape as on the wire: how stores keep changes.
+extension Change {
+    /// The value as compact JSON, with sorted keys.
+    public var valueJSON: String {
+        value.json.text
+    }
+
+    /// A change whose value is given as JSON text, as `valueJSON` writes it.
+    /// - Throws: `WireError` naming the field if the text is not a valid value for it.
+    public init(
+        timestamp: HybridTimestamp, entity: EntityKey, scope: AreaCode, field: Field, valueJSON: String
+    )
+        throws(WireError)
+    {
+        let json: JSONValue
+        do {
+            json = try JSONDecoder().decode(JSONValue.self, from: Data(valueJSON.utf8))
+        } catch {
+            throw WireError(code: .invalidChange, field: "value", message: "not JSON: \(valueJSON.prefix(80))")
+        }
+        do {
+            var reader = ValueReader(field: field)
+            try self.init(timestamp: timestamp, entity: entity, scope: scope, field: field, value: reader.value(json))
+        } catch let problem as RawChange.Problem {
+            throw WireError(code: .invalidChange, field: problem.field, message: problem.message)
+        } catch let error as ChangeError {
+            throw WireError(code: .invalidChange, field: error.field, message: error.problem)
+        } catch {
+            throw WireError(code: .invalidChange, message: "\(error)")
+        }
+    }
+}
+
+extension Change {
+    /// The value as a JSON tree, the same shape as on the wire.
+    public var valueTree: JSONValue {
+        value.json
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Client
+import Foundation
+import Shared
+
+/// Options every `field` command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The replica's folder (default: $FIELD_HOME, else ~/.local/share/fieldsync).")
+    var home: String?
+
+    @Option(name: .long, help: "Language of labels: zh (default) or en.")
+    var lang: String?
+}
+
+/// What a command needs: the home, the language, today's date, and the store once opened.
+struct Context {
+    let home: FieldHome
+    let language: Language
+    let today: CalendarDate
+
+    init(_ options: GlobalOptions) throws {
+        home = FieldHome.resolve(option: options.home)
+        language = try Language.resolve(
+            option: options.lang, config: FieldConfig.load(from: home), environment: ProcessInfo.processInfo.environment
+        )
+        today = LocalTime.today()
+    }
+
+    func open() throws -> FieldStore {
+        try FieldStore.open(home: home)
+    }
+
+    var text: RecordText {
+        RecordText(language: language, today: today)
+    }
+
+    /// Runs a command body, reporting any error as `field: message` with its exit code.
+    static func run(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            FileHandleOutput.standardError.write("field: \(error)\n")
+            throw ExitCode(Failure.exitCode(for: error))
+        }
+    }
+}
+
+func say(_ text: String) {
+    FileHandleOutput.standardOutput.write(text + "\n")
+}
+
+/// The value of a required flag, asked for in a terminal, else a usage error naming the flag.
+func required<T>(_ value: T?, flag: String, ask: () throws -> T) throws -> T {
+    if let value { return value }
+    guard Prompter.isInteractive else { throw UsageError("missing \(flag)") }
+    return try ask()
+}

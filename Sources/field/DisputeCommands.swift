@@ -1,0 +1,320 @@
+import ArgumentParser
+import Client
+import Shared
+
+struct DisputeGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dispute", abstract: "Record and follow dispute cases (矛盾纠纷).",
+        subcommands: [
+            DisputeAdd.self, DisputeEdit.self, DisputeMediate.self, DisputeResolve.self, DisputeFail.self,
+            DisputeEscalate.self, DisputeVisit.self, DisputeNote.self, DisputeReopen.self, DisputeVoid.self,
+            DisputeUnvoid.self, DisputeList.self, DisputeShow.self,
+        ])
+}
+
+/// Runs a command on the case an id prefix names and says what was done.
+func performOnDispute(
+    _ options: GlobalOptions, _ prefix: String, done: (Language) -> String,
+    command: (Context, Dispute) throws -> DisputeCommand
+) throws {
+    try Context.run {
+        let context = try Context(options)
+        let store = try context.open()
+        let id = try store.resolve(prefix, kind: .dispute)
+        guard let current = try store.dispute(id) else { throw LookupError.notFound(prefix: prefix, kind: .dispute) }
+        try store.perform(try command(context, current), onDispute: id)
+        let updated = try store.dispute(id)
+        let status = updated.map { context.language.label($0.status) } ?? ""
+        say("\(done(context.language)) \(try store.abbreviation(of: id, kind: .dispute))  \(status)")
+    }
+}
+
+struct DisputeAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Record a new case; prints its id. In a terminal, asks for what is missing.")
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Category code or Chinese label, e.g. neighbor or 邻里纠纷.") var category: String?
+    @Option(help: "Names of the parties, separated by commas: \"王建国,李秀英\".") var parties: String?
+    @Option(help: "A short account of the dispute.") var summary: String?
+    @Option(help: "Village code (default: this replica's village).") var village: String?
+    @Option(name: .customLong("found-by"), help: "screening, visit or referral (default screening).") var foundBy:
+        String?
+    @Option(help: "normal, serious or critical (default normal).") var level: String?
+    @Option(help: "The day the dispute arose, YYYY-MM-DD.") var date: String?
+    @Flag(help: "Print the new case as JSON.") var json = false
+
+    func run() throws {
+        try Context.run {
+            let context = try Context(options)
+            let store = try context.open()
+            let identity = try store.identity()
+            let prompter = Prompter()
+            let language = context.language
+            let village = try village.map { try Parse.area($0, flag: "--village") } ?? identity.village
+            guard village.level == .village, identity.village.covers(village) else {
+                throw InputError(
+                    "--village: \(village) is outside this replica's scope \(identity.village); record cases of \(identity.village) only"
+                )
+            }
+            let category: DisputeCategory = try required(
+                category.map { try Parse.coded($0, flag: "--category") }, flag: "--category"
+            ) {
+                try prompter.choose(language.pick("纠纷类别", "Category"))
+            }
+            let parties = try required(parties.map { try Parse.parties($0, flag: "--parties") }, flag: "--parties") {
+                try prompter.ask(language.pick("当事人（逗号分隔）", "Parties (comma-separated)")) {
+                    try Parse.parties($0, flag: "--parties")
+                }
+            }
+            let summary = try required(summary, flag: "--summary") {
+                try prompter.ask(language.pick("简要情况", "Summary")) { answer in
+                    guard !answer.trimmingCharacters(in: .whitespaces).isEmpty else {
+                        throw InputError("the summary must not be empty")
+                    }
+                    return answer
+                }
+            }
+            let draft = DisputeDraft(
+                village: village, category: category, parties: parties, summary: summary,
+                foundBy: try foundBy.map { try Parse.coded($0, flag: "--found-by") } ?? .screening,
+                level: try level.map { try Parse.coded($0, flag: "--level") } ?? .normal,
+                incidentDate: try date.map { try Parse.date($0, flag: "--date") }, recorder: identity.worker)
+            let id = try store.record(draft)
+            let short = try store.abbreviation(of: id, kind: .dispute)
+            if json, let dispute = try store.dispute(id) {
+                say(RecordJSON.encode(RecordJSON.DisputeDetail(dispute, shortId: short, history: nil)))
+            } else {
+                say(short)
+            }
+        }
+    }
+}
+
+struct DisputeEdit: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "edit", abstract: "Change a case's details.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The case's id or a unique prefix of it.") var id: String
+    @Option var summary: String?
+    @Option var parties: String?
+    @Option var category: String?
+    @Option var level: String?
+    @Option(name: .customLong("found-by")) var foundBy: String?
+    @Option(help: "The day the dispute arose, YYYY-MM-DD.") var date: String?
+
+    func run() throws {
+        guard [summary, parties, category, level, foundBy, date].contains(where: { $0 != nil }) else {
+            try Context.run {
+                throw UsageError(
+                    "nothing to edit: give at least one of --summary, --parties, --category, --level, --found-by, --date"
+                )
+            }
+            return
+        }
+        try performOnDispute(options, id, done: { $0.pick("已修改", "Edited") }) { _, _ in
+            .edit(
+                Shared.DisputeEdit(
+                    category: try category.map { try Parse.coded($0, flag: "--category") },
+                    parties: try parties.map { try Parse.parties($0, flag: "--parties") }, summary: summary,
+                    foundBy: try foundBy.map { try Parse.coded($0, flag: "--found-by") },
+                    level: try level.map { try Parse.coded($0, flag: "--level") },
+                    incidentDate: try date.map { try Parse.date($0, flag: "--date") }))
+        }
+    }
+}
+
+struct DisputeMediate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mediate", abstract: "Start mediating a case, or change its method.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Option(help: "chat, fact-finding, aid, staged, choice, revisit, other, or the Chinese label.") var method: String
+    @Option var mediator: String?
+
+    func run() throws {
+        try performOnDispute(options, id, done: { $0.pick("调解", "Mediating") }) { _, _ in
+            .mediate(method: try Parse.coded(method, flag: "--method"), mediator: mediator)
+        }
+    }
+}
+
+struct DisputeResolve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resolve", abstract: "Record the agreement that settles a case (调解成功).")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Option var agreement: String
+    @Option(help: "The day of the agreement, YYYY-MM-DD (default today).") var date: String?
+
+    func run() throws {
+        try performOnDispute(options, id, done: { $0.pick("调解成功", "Resolved") }) { context, _ in
+            .resolve(agreement: agreement, date: try date.map { try Parse.date($0, flag: "--date") } ?? context.today)
+        }
+    }
+}
+
+struct DisputeFail: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fail", abstract: "Record that mediation failed (调解不成).")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Option var reason: String
+
+    func run() throws {
+        try performOnDispute(options, id, done: { $0.pick("调解不成", "Not resolved") }) { _, _ in .fail(reason: reason) }
+    }
+}
+
+struct DisputeEscalate: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "escalate", abstract: "Hand a case on (移交).")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Option(help: "court, petition, committee or town.") var to: String
+    @Option var note: String
+
+    func run() throws {
+        try performOnDispute(options, id, done: { $0.pick("已移交", "Escalated") }) { _, _ in
+            .escalate(to: try Parse.coded(to, flag: "--to"), note: note)
+        }
+    }
+}
+
+struct DisputeVisit: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "visit", abstract: "Record a follow-up visit (回访).")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Option var note: String
+    @Option(help: "Whether the agreement is kept: yes or no.") var kept: String
+    @Option(help: "YYYY-MM-DD (default today).") var date: String?
+
+    func run() throws {
+        try performOnDispute(options, id, done: { $0.pick("已回访", "Visited") }) { context, _ in
+            .visit(
+                Visit(
+                    date: try date.map { try Parse.date($0, flag: "--date") } ?? context.today, note: note,
+                    isAgreementKept: try Parse.yesNo(kept, flag: "--kept")))
+        }
+    }
+}
+
+struct DisputeNote: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a note to a case.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Argument var text: String
+
+    func run() throws {
+        try performOnDispute(options, id, done: { $0.pick("已记录", "Noted") }) { _, _ in .note(text) }
+    }
+}
+
+struct DisputeReopen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reopen", abstract: "Reopen a closed case: back to mediation.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Option var reason: String
+
+    func run() throws {
+        try performOnDispute(options, id, done: { $0.pick("已重新调解", "Reopened") }) { _, _ in .reopen(reason: reason) }
+    }
+}
+
+struct DisputeVoid: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "void", abstract: "Void a case: kept, no longer counted (作废).")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Option var reason: String
+
+    func run() throws {
+        try performOnDispute(options, id, done: { $0.pick("已作废", "Voided") }) { _, _ in .void(reason: reason) }
+    }
+}
+
+struct DisputeUnvoid: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unvoid", abstract: "Restore a voided case.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Option var reason: String
+
+    func run() throws {
+        try performOnDispute(options, id, done: { $0.pick("已恢复", "Restored") }) { _, _ in .unvoid(reason: reason) }
+    }
+}
+
+struct DisputeList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List cases, newest first.")
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "screened, mediating, resolved, unresolved, escalated, or the Chinese label.") var status: String?
+    @Option var category: String?
+    @Option(help: "A village, or a town or district covering several.") var village: String?
+    @Option(help: "Recorded on or after YYYY-MM-DD.") var since: String?
+    @Option(help: "Text in the summary, parties, mediator, agreement or id.") var search: String?
+    @Flag(name: .customLong("include-voided"), help: "Also list voided cases.") var includeVoided = false
+    @Flag var json = false
+    @Flag var csv = false
+
+    func run() throws {
+        try Context.run {
+            guard !(json && csv) else { throw UsageError("--json and --csv exclude each other") }
+            let context = try Context(options)
+            let store = try context.open()
+            let filter = DisputeFilter(
+                status: try status.map { try Parse.coded($0, flag: "--status") },
+                category: try category.map { try Parse.coded($0, flag: "--category") },
+                scope: try village.map { try Parse.area($0, flag: "--village") },
+                since: try since.map { try Parse.date($0, flag: "--since") }, search: search,
+                includeVoided: includeVoided)
+            let rows = try store.disputes(filter)
+            let length = try store.abbreviationLength(kind: .dispute)
+            if json {
+                say(
+                    RecordJSON.encode(
+                        rows.map { RecordJSON.DisputeRow($0, shortId: String($0.id.description.prefix(length))) }))
+            } else if csv {
+                FileHandleOutput.standardOutput.write(LedgerExport.disputes(rows, language: context.language))
+            } else {
+                say(context.text.disputeTable(rows, idLength: length))
+            }
+        }
+    }
+}
+
+struct DisputeShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a case with its visits and history.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Flag var json = false
+
+    func run() throws {
+        try Context.run {
+            let context = try Context(options)
+            let store = try context.open()
+            let id = try store.resolve(id, kind: .dispute)
+            guard let dispute = try store.dispute(id) else {
+                throw LookupError.notFound(prefix: self.id, kind: .dispute)
+            }
+            let history = try store.history(of: EntityKey(kind: .dispute, id: id))
+            let short = try store.abbreviation(of: id, kind: .dispute)
+            if json {
+                say(RecordJSON.encode(RecordJSON.DisputeDetail(dispute, shortId: short, history: history)))
+            } else {
+                say(context.text.dispute(dispute, shortID: short, history: history, own: try store.identity().replica))
+            }
+        }
+    }
+}

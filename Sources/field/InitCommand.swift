@@ -1,0 +1,84 @@
+import ArgumentParser
+import Client
+import Shared
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Create this laptop's replica for a worker of a village. Works offline.")
+
+    @OptionGroup var options: GlobalOptions
+
+    @Option(name: .long, help: "The village's 12-digit division code, e.g. 620502101201.")
+    var village: String?
+
+    @Option(name: .long, help: "The worker's name.")
+    var worker: String?
+
+    func run() throws {
+        try Context.run {
+            let context = try Context(options)
+            let prompter = Prompter()
+            let village = try required(village.map { try Parse.area($0, flag: "--village") }, flag: "--village") {
+                try prompter.ask(context.language.pick("村/社区代码（12位）", "Village code (12 digits)")) {
+                    try Parse.area($0, flag: "--village")
+                }
+            }
+            let worker = try required(worker, flag: "--worker") {
+                try prompter.ask(context.language.pick("网格员姓名", "Worker's name")) { $0 }
+            }
+            let store = try FieldStore.create(home: context.home, village: village, worker: worker)
+            let identity = try store.identity()
+            say(
+                context.language.pick(
+                    "已创建本机副本 \(identity.replica)（\(village)，\(worker)）：\(context.home.url.path)",
+                    "Created replica \(identity.replica) (\(village), \(worker)) in \(context.home.url.path)"))
+        }
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Counts by status, open and overdue risk items, changes waiting to sync.")
+
+    @OptionGroup var options: GlobalOptions
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        try Context.run {
+            let context = try Context(options)
+            let status = try context.open().status(on: context.today)
+            if json {
+                say(RecordJSON.encode(StatusJSON(status)))
+            } else {
+                say(context.text.status(status))
+            }
+        }
+    }
+}
+
+/// `field status --json`.
+struct StatusJSON: Encodable {
+    var replica: String
+    var village: String
+    var worker: String
+    var disputes: [String: Int]
+    var voidedDisputes: Int
+    var openRiskItems: Int
+    var overdueRiskItems: Int
+    var struckOffRiskItems: Int
+    var pendingChanges: Int
+
+    init(_ status: StoreStatus) {
+        replica = status.identity.replica.description
+        village = status.identity.village.description
+        worker = status.identity.worker
+        disputes = Dictionary(uniqueKeysWithValues: DisputeStatus.allCases.map { ($0.code, status.disputes[$0] ?? 0) })
+        voidedDisputes = status.voidedDisputes
+        openRiskItems = status.openRiskItems
+        overdueRiskItems = status.overdueRiskItems
+        struckOffRiskItems = status.struckOffRiskItems
+        pendingChanges = status.pendingChanges
+    }
+}

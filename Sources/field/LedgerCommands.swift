@@ -1,0 +1,107 @@
+import ArgumentParser
+import Client
+import Foundation
+import Shared
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Load a dispute or risk ledger saved from a spreadsheet as CSV (UTF-8, Chinese or English headings).",
+        discussion: "All or nothing: if any row is bad, nothing is imported and every bad row is listed.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The CSV file.") var file: String
+    @Flag(name: .customLong("skip-invalid"), help: "Import the good rows and list the bad ones.") var skipInvalid =
+        false
+
+    func run() throws {
+        try Context.run {
+            let context = try Context(options)
+            let store = try context.open()
+            let identity = try store.identity()
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: file))
+            } catch {
+                throw InputError("cannot read \(file): \(error.localizedDescription)")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw InputError("\(file) is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\"")
+            }
+            let outcome = try LedgerImport(village: identity.village, recorder: identity.worker, today: context.today)
+                .run(text, into: store, skipInvalid: skipInvalid)
+            let language = context.language
+            let what =
+                outcome.ledger == .disputes ? language.pick("件纠纷", " cases") : language.pick("项风险隐患", " risk items")
+            say(language.pick("已导入 \(outcome.imported)\(what)", "Imported \(outcome.imported)\(what)"))
+            if !outcome.skipped.isEmpty {
+                FileHandleOutput.standardError.write(
+                    language.pick("跳过 \(outcome.skipped.count) 行：\n", "Skipped \(outcome.skipped.count) rows:\n")
+                        + outcome.skipped.map { "  \($0)\n" }.joined())
+            }
+        }
+    }
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the ledgers as CSV (with a UTF-8 byte order mark, for spreadsheets) or JSON.")
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "csv or json.") var format = "csv"
+    @Option(help: "For CSV: disputes or risks.") var ledger = "disputes"
+    @Option(help: "Write to this file instead of standard output.") var out: String?
+
+    func run() throws {
+        try Context.run {
+            let context = try Context(options)
+            let store = try context.open()
+            let output: String
+            switch format {
+            case "csv":
+                switch ledger {
+                case "disputes":
+                    output = LedgerExport.disputes(
+                        try store.disputes(DisputeFilter(includeVoided: false)), language: context.language)
+                case "risks": output = LedgerExport.risks(try store.riskItems(RiskFilter()), language: context.language)
+                default: throw UsageError("--ledger '\(ledger)': expected disputes or risks")
+                }
+            case "json":
+                let disputes = try store.disputes(DisputeFilter(includeVoided: true)).compactMap {
+                    try store.dispute($0.id)
+                }
+                let risks = try store.riskItems(RiskFilter(includeVoided: true)).compactMap {
+                    try store.riskItem($0.id)
+                }
+                output =
+                    RecordJSON.encode(
+                        ExportJSON(
+                            disputes: disputes.map {
+                                RecordJSON.DisputeDetail($0, shortId: String($0.id.description.prefix(8)), history: nil)
+                            },
+                            risks: risks.map {
+                                RecordJSON.RiskDetail($0, shortId: String($0.id.description.prefix(8)), history: nil)
+                            }))
+                    + "\n"
+            default:
+                throw UsageError("--format '\(format)': expected csv or json")
+            }
+            if let out {
+                do {
+                    try Data(output.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+                } catch {
+                    throw InputError("cannot write \(out): \(error.localizedDescription)")
+                }
+            } else {
+                FileHandleOutput.standardOutput.write(output)
+            }
+        }
+    }
+}
+
+/// `field export --format json`.
+struct ExportJSON: Encodable {
+    var disputes: [RecordJSON.DisputeDetail]
+    var risks: [RecordJSON.RiskDetail]
+}

@@ -1,0 +1,254 @@
+import ArgumentParser
+import Client
+import Shared
+
+struct RiskGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "risk", abstract: "Keep the risk ledger (风险隐患): list, strike off (销号), reopen.",
+        subcommands: [
+            RiskAdd.self, RiskEdit.self, RiskStrike.self, RiskReopen.self, RiskNote.self, RiskVoid.self,
+            RiskUnvoid.self,
+            RiskList.self, RiskShow.self,
+        ])
+}
+
+func performOnRiskItem(
+    _ options: GlobalOptions, _ prefix: String, done: (Language) -> String, command: (Context) throws -> RiskCommand
+) throws {
+    try Context.run {
+        let context = try Context(options)
+        let store = try context.open()
+        let id = try store.resolve(prefix, kind: .risk)
+        try store.perform(try command(context), onRiskItem: id)
+        let status = try store.riskItem(id).map { context.language.label($0.status) } ?? ""
+        say("\(done(context.language)) \(try store.abbreviation(of: id, kind: .risk))  \(status)")
+    }
+}
+
+struct RiskAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Hang a new risk item on the board (挂牌); prints its id.")
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "The area of concern (领域), e.g. 征地拆迁.") var area: String?
+    @Option var title: String?
+    @Option(help: "The contingency plan (预案).") var plan: String?
+    @Option(help: "The responsible person (责任人).") var owner: String?
+    @Option(help: "The responsible unit (责任单位).") var unit: String?
+    @Option(help: "YYYY-MM-DD.") var deadline: String?
+    @Option(help: "normal, serious or critical (default normal).") var level: String?
+    @Option(help: "Division code of the ledger (default: this replica's village).") var scope: String?
+    @Flag var json = false
+
+    func run() throws {
+        try Context.run {
+            let context = try Context(options)
+            let store = try context.open()
+            let identity = try store.identity()
+            let prompter = Prompter()
+            let language = context.language
+            let text = { (value: String?, flag: String, question: String) throws -> String in
+                try required(value, flag: flag) {
+                    try prompter.ask(question) { answer in
+                        guard !answer.trimmingCharacters(in: .whitespaces).isEmpty else {
+                            throw InputError("\(flag) must not be empty")
+                        }
+                        return answer
+                    }
+                }
+            }
+            let scope = try scope.map { try Parse.area($0, flag: "--scope") } ?? identity.village
+            guard identity.village.covers(scope) else {
+                throw InputError("--scope: \(scope) is outside this replica's scope \(identity.village)")
+            }
+            let draft = RiskDraft(
+                scope: scope, area: try text(area, "--area", language.pick("领域", "Area")),
+                title: try text(title, "--title", language.pick("风险隐患", "Title")),
+                level: try level.map { try Parse.coded($0, flag: "--level") } ?? .normal,
+                plan: try text(plan, "--plan", language.pick("预案", "Plan")),
+                owner: Owner(person: try text(owner, "--owner", language.pick("责任人", "Owner")), unit: unit),
+                deadline: try required(deadline.map { try Parse.date($0, flag: "--deadline") }, flag: "--deadline") {
+                    try prompter.ask(language.pick("期限（YYYY-MM-DD）", "Deadline (YYYY-MM-DD)")) {
+                        try Parse.date($0, flag: "--deadline")
+                    }
+                },
+                recorder: identity.worker)
+            let id = try store.record(draft)
+            let short = try store.abbreviation(of: id, kind: .risk)
+            if json, let item = try store.riskItem(id) {
+                say(RecordJSON.encode(RecordJSON.RiskDetail(item, shortId: short, history: nil)))
+            } else {
+                say(short)
+            }
+        }
+    }
+}
+
+struct RiskEdit: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "edit", abstract: "Change a risk item's details.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Option var area: String?
+    @Option var title: String?
+    @Option var plan: String?
+    @Option var owner: String?
+    @Option var unit: String?
+    @Option var deadline: String?
+    @Option var level: String?
+
+    func run() throws {
+        guard [area, title, plan, owner, unit, deadline, level].contains(where: { $0 != nil }) else {
+            try Context.run {
+                throw UsageError(
+                    "nothing to edit: give at least one of --area, --title, --plan, --owner, --unit, --deadline, --level"
+                )
+            }
+            return
+        }
+        try Context.run {
+            let context = try Context(options)
+            let store = try context.open()
+            let id = try store.resolve(id, kind: .risk)
+            guard let current = try store.riskItem(id) else { throw LookupError.notFound(prefix: self.id, kind: .risk) }
+            let newOwner: Owner? =
+                owner != nil || unit != nil
+                ? Owner(person: owner ?? current.owner?.person ?? "", unit: unit ?? current.owner?.unit) : nil
+            try store.perform(
+                .edit(
+                    Shared.RiskEdit(
+                        area: area, title: title, level: try level.map { try Parse.coded($0, flag: "--level") },
+                        plan: plan,
+                        owner: newOwner, deadline: try deadline.map { try Parse.date($0, flag: "--deadline") })),
+                onRiskItem: id)
+            say("\(context.language.pick("已修改", "Edited")) \(try store.abbreviation(of: id, kind: .risk))")
+        }
+    }
+}
+
+struct RiskStrike: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strike", abstract: "Strike a risk item off the ledger (销号), with evidence.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Option var evidence: String
+    @Option(help: "YYYY-MM-DD (default today).") var date: String?
+
+    func run() throws {
+        try performOnRiskItem(options, id, done: { $0.pick("已销号", "Struck off") }) { context in
+            .strike(evidence: evidence, date: try date.map { try Parse.date($0, flag: "--date") } ?? context.today)
+        }
+    }
+}
+
+struct RiskReopen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reopen", abstract: "Put a struck-off item back on the board.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Option var reason: String
+
+    func run() throws {
+        try performOnRiskItem(options, id, done: { $0.pick("已重新挂牌", "Reopened") }) { _ in .reopen(reason: reason) }
+    }
+}
+
+struct RiskNote: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a note to a risk item.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Argument var text: String
+
+    func run() throws {
+        try performOnRiskItem(options, id, done: { $0.pick("已记录", "Noted") }) { _ in .note(text) }
+    }
+}
+
+struct RiskVoid: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "void", abstract: "Void a risk item (作废).")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Option var reason: String
+
+    func run() throws {
+        try performOnRiskItem(options, id, done: { $0.pick("已作废", "Voided") }) { _ in .void(reason: reason) }
+    }
+}
+
+struct RiskUnvoid: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unvoid", abstract: "Restore a voided risk item.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Option var reason: String
+
+    func run() throws {
+        try performOnRiskItem(options, id, done: { $0.pick("已恢复", "Restored") }) { _ in .unvoid(reason: reason) }
+    }
+}
+
+struct RiskList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List risk items by deadline.")
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "listed or struck-off (挂牌 / 已销号).") var status: String?
+    @Flag(help: "Only items past their deadline and not struck off.") var overdue = false
+    @Option var search: String?
+    @Flag(name: .customLong("include-voided")) var includeVoided = false
+    @Flag var json = false
+    @Flag var csv = false
+
+    func run() throws {
+        try Context.run {
+            guard !(json && csv) else { throw UsageError("--json and --csv exclude each other") }
+            let context = try Context(options)
+            let store = try context.open()
+            let rows = try store.riskItems(
+                RiskFilter(
+                    status: try status.map { try Parse.coded($0, flag: "--status") },
+                    overdueOn: overdue ? context.today : nil,
+                    search: search, includeVoided: includeVoided))
+            let length = try store.abbreviationLength(kind: .risk)
+            if json {
+                say(
+                    RecordJSON.encode(
+                        rows.map {
+                            RecordJSON.RiskRow(
+                                $0, shortId: String($0.id.description.prefix(length)), today: context.today)
+                        }))
+            } else if csv {
+                FileHandleOutput.standardOutput.write(LedgerExport.risks(rows, language: context.language))
+            } else {
+                say(context.text.riskTable(rows, idLength: length))
+            }
+        }
+    }
+}
+
+struct RiskShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a risk item with its history.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument var id: String
+    @Flag var json = false
+
+    func run() throws {
+        try Context.run {
+            let context = try Context(options)
+            let store = try context.open()
+            let id = try store.resolve(id, kind: .risk)
+            guard let item = try store.riskItem(id) else { throw LookupError.notFound(prefix: self.id, kind: .risk) }
+            let history = try store.history(of: EntityKey(kind: .risk, id: id))
+            let short = try store.abbreviation(of: id, kind: .risk)
+            if json {
+                say(RecordJSON.encode(RecordJSON.RiskDetail(item, shortId: short, history: history)))
+            } else {
+                say(context.text.riskItem(item, shortID: short, history: history, own: try store.identity().replica))
+            }
+        }
+    }
+}
