@@ -57,6 +57,30 @@ extension FieldStore {
         }
     }
 
+    /// Every change in the log, in the order this replica got them.
+    public func allChanges() throws -> [Change] {
+        try read { db in
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT physical, counter, replica, kind, record, scope, field, value FROM change ORDER BY seq"
+            )
+            var changes: [Change] = []
+            while let row = try rows.next() {
+                guard let kind = EntityKind(rawValue: row["kind"]), let id = RecordID(row["record"] as String) else {
+                    throw StoreError(code: .corrupt, message: "the log holds a change of an unknown record")
+                }
+                changes.append(try Self.change(row, key: EntityKey(kind: kind, id: id)))
+            }
+            return changes
+        }
+    }
+
+    /// The digest of the merged state of every record in the log (see `ReplicaState.digest`).
+    public func digest(within scope: AreaCode? = nil) throws -> StateDigest {
+        var state = ReplicaState()
+        state.apply(try allChanges())
+        return state.digest(within: scope)
+    }
+
     /// A record's changes, oldest first: what changed, when, on which replica.
     public func history(of key: EntityKey) throws -> [Change] {
         try read { db in try Self.changes(of: key, in: db) }.sorted { $0.timestamp < $1.timestamp }

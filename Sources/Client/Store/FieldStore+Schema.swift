@@ -76,6 +76,10 @@ extension FieldStore {
                     CREATE INDEX risk_deadline ON risk (deadline);
                     """)
         }
+        migrator.registerMigration("v2: index cases by village") { db in
+            // `dispute list --village` with a town or district code is a range over village codes.
+            try db.execute(sql: "CREATE INDEX dispute_village ON dispute (village)")
+        }
         return migrator
     }
 }

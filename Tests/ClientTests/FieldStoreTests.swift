@@ -1,0 +1,183 @@
+import Client
+import Foundation
+import GRDB
+import Shared
+import Testing
+
+@Suite struct FieldStoreTests {
+    @Test func aCommandIsStoredAndSeenAfterReopening() throws {
+        try withTemporaryStore { store in
+            let id = try store.record(Sample.draft())
+            try store.perform(.mediate(method: .staged, mediator: "刘调解"), onDispute: id)
+            try store.perform(.resolve(agreement: "分三期退还彩礼", date: Sample.today), onDispute: id)
+            let reopened = try FieldStore.open(home: store.home)
+            let dispute = try #require(try reopened.dispute(id))
+            #expect(dispute.status == .resolved)
+            #expect(dispute.agreement?.text == "分三期退还彩礼")
+            #expect(try reopened.disputes().map(\.status) == [.resolved])
+            #expect(try reopened.history(of: EntityKey(kind: .dispute, id: id)).count == 11)
+        }
+    }
+
+    @Test func aRefusedCommandInABatchWritesNothing() throws {
+        try withTemporaryStore { store in
+            let id = try store.record(Sample.draft())
+            let before = try store.digest()
+            #expect(throws: CommandError.self) {
+                try store.perform([
+                    (.mediate(method: .chat, mediator: nil), id),
+                    (.reopen(reason: "不能从调解中重新调解"), id),
+                ])
+            }
+            #expect(try store.digest() == before)
+            #expect(try store.dispute(id)?.status == .screened)
+        }
+    }
+
+    @Test func twoStoresExchangingChangesConvergeAndRepeatsChangeNothing() throws {
+        try withTemporaryStore { a in
+            try withTemporaryStore { b in
+                let id = try a.record(Sample.draft())
+                #expect(try b.receive(try a.allChanges()) == 7)
+                try a.perform(.mediate(method: .chat, mediator: nil), onDispute: id)
+                try a.perform(.resolve(agreement: "和解", date: Sample.today), onDispute: id)
+                try b.perform(.escalate(to: .court, note: "一方起诉"), onDispute: id)
+                try b.perform(.edit(DisputeEdit(summary: "彩礼及抚养费争议")), onDispute: id)
+                try b.receive(try a.allChanges())
+                try a.receive(try b.allChanges())
+                #expect(try a.digest() == b.digest())
+                #expect(try b.receive(try a.allChanges()) == 0)
+                for store in [a, b] {
+                    let dispute = try #require(try store.dispute(id))
+                    #expect(dispute.status == .escalated)
+                    #expect(dispute.summary == "彩礼及抚养费争议")
+                    // The listing reflects the merged record, not only local edits.
+                    #expect(try store.disputes().first?.status == .escalated)
+                }
+            }
+        }
+    }
+
+    @Test func changesStampedFarAheadAreRefusedWhole() throws {
+        try withTemporaryStore { store in
+            let before = try store.digest()
+            let ahead = HybridTimestamp(
+                physical: 1_647_302_400_000 + 30 * 86_400_000, counter: 0, replica: ReplicaID(rawValue: 5))
+            let change = try Change(
+                timestamp: ahead, entity: EntityKey(kind: .dispute, id: RecordID.random()), scope: Sample.village,
+                field: .summary, value: .text("未来"))
+            #expect(throws: ClockError.self) { try store.receive([change]) }
+            #expect(try store.digest() == before)
+        }
+    }
+
+    @Test func idPrefixesResolveUniquelyOrListTheCandidates() throws {
+        try withTemporaryStore { store in
+            let ids = try (0..<40).map { _ in try store.record(Sample.draft()) }
+            let id = ids[0]
+            #expect(try store.resolve(String(id.description.prefix(8)), kind: .dispute) == id)
+            #expect(try store.resolve(id.description.uppercased(), kind: .dispute) == id)
+            let short = try store.abbreviation(of: id, kind: .dispute)
+            #expect(try store.resolve(short, kind: .dispute) == id)
+            #expect(short.count >= 6)
+            #expect {
+                try store.resolve("", kind: .dispute)
+            } throws: { "\($0)".contains("is not a dispute case id") }
+            // With 40 ids, some single digit starts several of them.
+            let digit = Dictionary(grouping: ids) { $0.description.prefix(1) }.first { $0.value.count > 1 }!.key
+            #expect {
+                try store.resolve(String(digit), kind: .dispute)
+            } throws: { error in
+                guard case .ambiguous(_, _, let candidates) = error as? LookupError else { return false }
+                return candidates.count >= 2 && candidates.allSatisfy { $0.hasPrefix(digit) }
+            }
+            #expect(throws: LookupError.self) { try store.resolve("zzzzzzzz", kind: .dispute) }
+            #expect(throws: LookupError.self) { try store.resolve(String(id.description.prefix(8)), kind: .risk) }
+        }
+    }
+
+    @Test func searchFindsChineseTextWhateverItsWidthOrCase() throws {
+        try withTemporaryStore { store in
+            let bride = try store.record(Sample.draft("离婚后彩礼返还争议，涉及ＡＢＣ村１２组"))
+            let land = try store.record(Sample.draft("宅基地边界争议", parties: ["赵大山", "钱小河"], category: .land))
+            #expect(try store.disputes(DisputeFilter(search: "彩礼")).map(\.id) == [bride])
+            #expect(try store.disputes(DisputeFilter(search: "abc村12")).map(\.id) == [bride])
+            #expect(try store.disputes(DisputeFilter(search: "钱小河")).map(\.id) == [land])
+            #expect(try store.disputes(DisputeFilter(search: "土地纠纷")).map(\.id) == [land])
+            #expect(try store.disputes(DisputeFilter(search: "%")).isEmpty)
+            #expect(try store.disputes(DisputeFilter(category: .land)).map(\.id) == [land])
+            #expect(try store.disputes(DisputeFilter(scope: try AreaCode(parsing: "620502101"))).count == 2)
+            #expect(try store.disputes(DisputeFilter(scope: try AreaCode(parsing: "620502102"))).isEmpty)
+            try store.perform(.void(reason: "重复录入"), onDispute: land)
+            #expect(try store.disputes().map(\.id) == [bride])
+            #expect(try store.disputes(DisputeFilter(includeVoided: true)).count == 2)
+        }
+    }
+
+    @Test func sinceFiltersByTheDayARecordWasMade() throws {
+        let clock = TestClock()
+        try withTemporaryStore(clock: clock) { store in
+            let old = try store.record(Sample.draft("旧案"))
+            clock.advance(by: 3 * 86_400_000)
+            let new = try store.record(Sample.draft("新案"))
+            let day = LocalTime.date(at: clock.milliseconds())
+            #expect(try store.disputes(DisputeFilter(since: day)).map(\.id) == [new])
+            #expect(try store.disputes(DisputeFilter(since: day.adding(days: -3))).map(\.id) == [new, old])
+        }
+    }
+
+    @Test func theHomeAndItsFilesAreTheOwnersAlone() throws {
+        try withTemporaryStore { store in
+            try store.record(Sample.draft())
+            let manager = FileManager.default
+            let mode = { (path: String) in (try manager.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
+            }
+            #expect(try mode(store.home.url.path) == 0o700)
+            #expect(try mode(store.home.database.path) == 0o600)
+            #expect(try mode(store.home.config.path) == 0o600)
+            for suffix in ["-wal", "-shm"] where manager.fileExists(atPath: store.home.database.path + suffix) {
+                #expect(try mode(store.home.database.path + suffix) == 0o600)
+            }
+        }
+    }
+
+    @Test func aNewerFieldUpgradesAnOlderDatabase() throws {
+        try withTemporaryStore { store in
+            let id = try store.record(Sample.draft())
+            let path = store.home.database.path
+            // Take the database back to what the first version of field wrote.
+            try DatabaseQueue(path: path).write { db in
+                try db.execute(sql: "DROP INDEX dispute_village")
+                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier != 'v1'")
+            }
+            let upgraded = try FieldStore.open(home: store.home)
+            #expect(try upgraded.dispute(id)?.summary == "离婚后彩礼返还争议")
+            let (indexes, migrations) = try DatabaseQueue(path: path).read { db in
+                (
+                    try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"),
+                    try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+                )
+            }
+            #expect(indexes.contains("dispute_village"))
+            #expect(migrations.count == 2)
+        }
+    }
+
+    @Test func aDamagedDatabaseSaysHowToRecover() throws {
+        try withTemporaryDirectory { url in
+            let home = FieldHome(url: url)
+            try Data(repeating: 0x41, count: 4096).write(to: home.database)
+            #expect {
+                try FieldStore.open(home: home)
+            } throws: { error in
+                guard let error = error as? StoreError else { return false }
+                return error.code == .corrupt && error.message.contains("restore it from a backup")
+            }
+            #expect {
+                try FieldStore.open(home: FieldHome(url: url.appendingPathComponent("missing")))
+            } throws: { error in
+                (error as? StoreError)?.code == .noHome && "\(error)".contains("field init")
+            }
+        }
+    }
+}

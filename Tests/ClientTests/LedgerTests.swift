@@ -1,0 +1,156 @@
+import Client
+import Foundation
+import Shared
+import Testing
+
+@Suite struct CSVTests {
+    @Test func readsQuotedFieldsAndNamesTheLineEachRecordStartsOn() throws {
+        let text = "\u{FEFF}类别,当事人,简要情况\r\n邻里纠纷,\"张三,李四\",\"噪音\n夜间施工\"\r\n\r\n土地纠纷,王五,\"说\"\"界桩\"\"被移\"\n"
+        let records = try CSV.parse(text)
+        #expect(records.map(\.line) == [1, 2, 5])
+        #expect(records[0].fields == ["类别", "当事人", "简要情况"])
+        #expect(records[1].fields == ["邻里纠纷", "张三,李四", "噪音\n夜间施工"])
+        #expect(records[2].fields == ["土地纠纷", "王五", "说\"界桩\"被移"])
+    }
+
+    @Test func anUnclosedQuoteNamesItsLine() {
+        #expect {
+            try CSV.parse("a,b\n1,\"never closed\n2,3\n")
+        } throws: { error in
+            (error as? CSV.ParseError)?.line == 2
+        }
+    }
+
+    @Test func writtenLinesReadBack() throws {
+        let fields = ["普通", "有,逗号", "有\"引号\"", "多\n行", "=1+1", "-5", ""]
+        let parsed = try CSV.parse(CSV.line(fields))
+        #expect(parsed.first?.fields == ["普通", "有,逗号", "有\"引号\"", "多\n行", "'=1+1", "-5", ""])
+    }
+}
+
+@Suite struct LedgerImportTests {
+    let importer = LedgerImport(village: Sample.village, recorder: "张网格", today: Sample.today)
+
+    static let goodLedger = """
+        \u{FEFF}类别,当事人,简要情况,发生日期,状态,调解方式,调解员,调解协议,调结日期
+        婚姻家庭,王建国、李秀英,离婚后彩礼返还争议,2022-03-15,调解成功,分段式,刘调解,分三期退还彩礼,2022-04-02
+        邻里纠纷,"张三,李四","噪音，夜间施工",2022-03-20,调解中,拉家常式,,,
+        土地纠纷,赵大山,界桩被移,2022-03-21,,,,,
+
+        """
+
+    @Test func importsADisputeLedgerWithItsStatuses() throws {
+        try withTemporaryStore { store in
+            let outcome = try importer.run(Self.goodLedger, into: store, skipInvalid: false)
+            #expect(outcome.ledger == .disputes && outcome.imported == 3 && outcome.skipped.isEmpty)
+            let rows = try store.disputes()
+            #expect(Set(rows.map(\.status)) == [.resolved, .mediating, .screened])
+            let resolved = try #require(rows.first { $0.status == .resolved })
+            let dispute = try #require(try store.dispute(resolved.id))
+            #expect(dispute.agreement?.text == "分三期退还彩礼")
+            #expect(dispute.agreement?.date == (try CalendarDate(parsing: "2022-04-02")))
+            #expect(dispute.method == .staged && dispute.parties.map(\.name) == ["王建国", "李秀英"])
+            #expect(rows.first { $0.status == .mediating }?.parties == ["张三", "李四"])
+        }
+    }
+
+    @Test func aBadRowImportsNothingAndEveryBadRowIsListed() throws {
+        let ledger = """
+            category,parties,summary,date
+            neighbor,张三,噪音,2022-03-20
+            gossip,李四,口角,2022-03-21
+            land,,界桩,2022-03-22
+            land,王五,界桩,2022-02-30
+            """
+        try withTemporaryStore { store in
+            let before = try store.digest()
+            #expect {
+                try importer.run(ledger, into: store, skipInvalid: false)
+            } throws: { error in
+                guard let error = error as? ImportError else { return false }
+                return error.rows.map(\.line) == [3, 4, 5]
+                    && error.rows[0].message.contains("unknown category 'gossip'")
+                    && error.rows[1].message.contains("当事人 (parties) is empty")
+                    && error.rows[2].message.contains("that month has 28 days")
+                    && error.description.contains("3 of 4 rows cannot be imported, so nothing was imported")
+            }
+            #expect(try store.digest() == before)
+            let outcome = try importer.run(ledger, into: store, skipInvalid: true)
+            #expect(outcome.imported == 1 && outcome.skipped.map(\.line) == [3, 4, 5])
+            #expect(try store.disputes().map(\.summary) == ["噪音"])
+        }
+    }
+
+    @Test func importsARiskLedger() throws {
+        let ledger = """
+            领域,风险隐患,预案,责任人,责任单位,期限,状态,销号依据,销号日期
+            征地拆迁,安置补偿款未到位,每周约谈，分期兑付,赵主任,镇综治中心,2022-06-30,已销号,补偿款已兑付,2022-06-20
+            信访,重点人员越级上访,五定五包,钱书记,村委会,2022-04-30,挂牌,,
+            """
+        try withTemporaryStore { store in
+            let outcome = try importer.run(ledger, into: store, skipInvalid: false)
+            #expect(outcome.ledger == .risks && outcome.imported == 2)
+            let items = try store.riskItems()
+            #expect(items.map(\.status) == [.listed, .struckOff])
+            #expect(items.first?.isOverdue(on: Sample.today) == true)
+            #expect(items.last?.owner == Owner(person: "赵主任", unit: "镇综治中心"))
+        }
+    }
+
+    @Test func anExportedLedgerImportsBackTheSame() throws {
+        try withTemporaryStore { store in
+            _ = try importer.run(Self.goodLedger, into: store, skipInvalid: false)
+            for language in Language.allCases {
+                let exported = LedgerExport.disputes(try store.disputes(), language: language)
+                #expect(exported.hasPrefix(CSV.byteOrderMark))
+                try withTemporaryStore { copy in
+                    _ = try importer.run(exported, into: copy, skipInvalid: false)
+                    let shape = { (rows: [DisputeSummary]) in
+                        rows.map {
+                            [$0.summary, $0.status.code, $0.category?.code ?? "", $0.parties.joined(separator: "、")]
+                        }
+                        .sorted { $0.lexicographicallyPrecedes($1) }
+                    }
+                    #expect(shape(try copy.disputes()) == shape(try store.disputes()), "\(language)")
+                }
+            }
+        }
+    }
+
+    @Test func aFileThatIsNeitherLedgerSaysWhatIsExpected() throws {
+        try withTemporaryStore { store in
+            #expect {
+                try importer.run("姓名,电话\n张三,123\n", into: store, skipInvalid: false)
+            } throws: { "\($0)".contains("a dispute ledger needs a column 当事人 (parties)") }
+        }
+    }
+}
+
+@Suite struct OutputTests {
+    @Test func chineseCharactersTakeTwoColumns() {
+        #expect(DisplayWidth.of("abc") == 3)
+        #expect(DisplayWidth.of("婚姻家庭") == 8)
+        #expect(DisplayWidth.of("ＡＢ，。") == 8)
+        #expect(DisplayWidth.truncate("离婚后彩礼返还争议", to: 9) == "离婚后彩…")
+    }
+
+    @Test func tableColumnsLineUpWithChineseText() {
+        var table = TextTable(headers: ["编号", "类别", "状态"])
+        table.append(["abc123", "婚姻家庭", "调解成功"])
+        table.append(["d4", "other", "screened"])
+        let lines = table.render().split(separator: "\n").map(String.init)
+        let starts = lines.map { line -> Int in
+            let prefix = line.prefix { $0 != "调" && $0 != "s" && $0 != "状" }
+            return DisplayWidth.of(prefix)
+        }
+        #expect(Set(starts).count == 1, "\(lines)")
+    }
+
+    @Test func languageFollowsTheFlagThenTheConfigThenLang() throws {
+        #expect(try Language.resolve(option: "en", config: FieldConfig(), environment: [:]) == .en)
+        #expect(try Language.resolve(option: nil, config: FieldConfig(language: "en"), environment: [:]) == .en)
+        #expect(try Language.resolve(option: nil, config: FieldConfig(), environment: ["LANG": "en_US.UTF-8"]) == .en)
+        #expect(try Language.resolve(option: nil, config: FieldConfig(), environment: ["LANG": "zh_CN.UTF-8"]) == .zh)
+        #expect(throws: InputError.self) { try Language.resolve(option: "fr", config: FieldConfig(), environment: [:]) }
+    }
+}
