@@ -1,5 +1,9 @@
 import GRDB
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A problem with the replica's storage: what happened, what to do, and SQLite's own words.
 public struct StoreError: Error, Sendable {
     public enum Code: String, Sendable {
@@ -35,8 +39,10 @@ public struct StoreError: Error, Sendable {
     init(_ error: DatabaseError, home: FieldHome) {
         let detail = error.message ?? "\(error.resultCode)"
         let database = home.database.path
+        // A full disk often surfaces as an I/O error (the WAL index cannot grow), not as SQLITE_FULL.
+        let isDiskFull = error.resultCode == .SQLITE_FULL || (error.resultCode == .SQLITE_IOERR && Self.isFull(home))
         switch error.resultCode {
-        case .SQLITE_FULL:
+        case _ where isDiskFull:
             self.init(
                 code: .full,
                 message: "the disk holding \(database) is full: free some space and try again; nothing was changed",
@@ -57,6 +63,15 @@ public struct StoreError: Error, Sendable {
                 sqliteCode: error.extendedResultCode.rawValue,
                 sql: error.sql)
         }
+    }
+}
+
+extension StoreError {
+    /// Whether the file system holding the home has (next to) no room left.
+    static func isFull(_ home: FieldHome) -> Bool {
+        var stats = statvfs()
+        guard statvfs(home.url.path, &stats) == 0 else { return false }
+        return UInt64(stats.f_bavail) * UInt64(stats.f_frsize) < 256 * 1024
     }
 }
 
