@@ -1,9 +1,9 @@
 import Foundation
 import Shared
 
-// Figures for the merge and the wire format. Run in release mode:
-//   swift run -c release benchmark [changes]
-// Prints changes/s of the in-memory merge and bytes per change on the wire.
+// Figures, in release mode:
+//   swift run -c release benchmark merge [changes]   the in-memory merge and the wire format
+//   swift run -c release benchmark field [cases]     the field command: add, import, search
 
 /// SplitMix64, so that every run measures the same workload.
 struct Generator: RandomNumberGenerator {
@@ -20,7 +20,18 @@ struct Generator: RandomNumberGenerator {
 @main
 enum Benchmark {
     static func main() throws {
-        let count = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 2_000_000
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let mode = arguments.first.flatMap { Int($0) == nil ? $0 : nil } ?? "merge"
+        let number = arguments.compactMap(Int.init).first
+        switch mode {
+        case "merge": try merge(count: number ?? 2_000_000)
+        case "field": try FieldBenchmark.run(cases: number ?? 100_000)
+        default:
+            print("usage: benchmark [merge|field] [count]")
+        }
+    }
+
+    static func merge(count: Int) throws {
         var generator = Generator(state: 2022)
         let villages = try (201...230).map { try AreaCode(parsing: "620502101\($0)") }
         let replicas = (1...20).map { ReplicaID(rawValue: UInt64($0) * 7919) }

@@ -278,7 +278,7 @@ struct DisputeList: ParsableCommand {
                 since: try since.map { try Parse.date($0, flag: "--since") }, search: search,
                 includeVoided: includeVoided)
             let rows = try store.disputes(filter)
-            let length = try store.abbreviationLength(kind: .dispute)
+            let length = try store.abbreviationLength(of: rows.map(\.id), kind: .dispute)
             if json {
                 say(
                     RecordJSON.encode(

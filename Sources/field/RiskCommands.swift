@@ -212,7 +212,7 @@ struct RiskList: ParsableCommand {
                     status: try status.map { try Parse.coded($0, flag: "--status") },
                     overdueOn: overdue ? context.today : nil,
                     search: search, includeVoided: includeVoided))
-            let length = try store.abbreviationLength(kind: .risk)
+            let length = try store.abbreviationLength(of: rows.map(\.id), kind: .risk)
             if json {
                 say(
                     RecordJSON.encode(

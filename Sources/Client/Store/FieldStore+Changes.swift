@@ -113,6 +113,8 @@ extension FieldStore {
         var clock: HybridClock
         /// Records loaded or changed in this transaction, merged from their changes in the log.
         var state = ReplicaState()
+        /// Local keys of the records loaded or created in this transaction.
+        var keys: [EntityKey: Int64] = [:]
         var loaded: Set<EntityKey> = []
         var touched: Set<EntityKey> = []
         var written: [Change] = []
@@ -143,10 +145,12 @@ extension FieldStore {
         /// Merges a record's changes from the log into `state`, once per transaction.
         mutating func load(_ key: EntityKey) throws {
             guard loaded.insert(key).inserted else { return }
-            state.apply(try FieldStore.changes(of: key, in: db))
+            guard let local = try FieldStore.localKey(of: key, in: db) else { return }
+            keys[key] = local.id
+            state.apply(try FieldStore.changes(of: key, local: local, in: db))
         }
 
-        /// Writes our own new changes.
+        /// Writes our own new changes; they wait for the center after `acknowledgedSeq`.
         mutating func commit(_ changes: [Change]) throws {
             for change in changes {
                 _ = try insert(change)
@@ -154,22 +158,32 @@ extension FieldStore {
             }
         }
 
+        /// The record's local key, adding the record if the log has none of it.
+        mutating func localKey(_ change: Change) throws -> Int64 {
+            try load(change.entity)
+            if let key = keys[change.entity] { return key }
+            try db.cachedStatement(sql: "INSERT INTO record (kind, uid, scope) VALUES (?, ?, ?)").execute(
+                arguments: [change.entity.kind.rawValue, change.entity.id.description, change.scope.description])
+            keys[change.entity] = db.lastInsertedRowID
+            return db.lastInsertedRowID
+        }
+
         /// Writes a change unless the log holds it already; merges it into `state`.
         /// - Returns: whether it was new.
         mutating func insert(_ change: Change) throws -> Bool {
-            try db.execute(
+            let record = try localKey(change)
+            let scope = state[change.entity]?.scope == change.scope ? nil : change.scope.description
+            let statement = try db.cachedStatement(
                 sql: """
-                    INSERT OR IGNORE INTO change (physical, counter, replica, kind, record, scope, field, value)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    INSERT OR IGNORE INTO change (physical, counter, replica, record, scope, field, value)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """)
+            try statement.execute(
                 arguments: [
                     change.timestamp.physical, Int64(change.timestamp.counter),
-                    Int64(change.timestamp.replica.rawValue),
-                    change.entity.kind.rawValue, change.entity.id.description, change.scope.description,
-                    change.field.rawValue, change.valueJSON,
+                    Int64(change.timestamp.replica.rawValue), record, scope, change.field.rawValue, change.valueJSON,
                 ])
             guard db.changesCount > 0 else { return false }
-            try load(change.entity)
             state.apply(change)
             touched.insert(change.entity)
             return true
@@ -185,24 +199,42 @@ extension FieldStore {
                 }
             }
             try db.execute(
-                sql: "UPDATE replica SET clockPhysical = ?, clockCounter = ? WHERE id = 1",
-                arguments: [clock.latest.physical, Int64(clock.latest.counter)])
+                sql: """
+                    UPDATE replica SET clockPhysical = ?, clockCounter = ?, pendingChanges = pendingChanges + ?
+                    WHERE id = 1
+                    """,
+                arguments: [clock.latest.physical, Int64(clock.latest.counter), written.count])
         }
+    }
+
+    /// A record's local key and scope, or nil if the log holds none of its changes.
+    static func localKey(of key: EntityKey, in db: Database) throws -> (id: Int64, scope: AreaCode)? {
+        let statement = try db.cachedStatement(sql: "SELECT id, scope FROM record WHERE uid = ? AND kind = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [key.id.description, key.kind.rawValue]) else {
+            return nil
+        }
+        return (row["id"], try area(row["scope"]))
     }
 
     /// Every change of a record in the log.
     static func changes(of key: EntityKey, in db: Database) throws -> [Change] {
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT physical, counter, replica, scope, field, value FROM change WHERE record = ? AND kind = ?",
-            arguments: [key.id.description, key.kind.rawValue])
+        guard let local = try localKey(of: key, in: db) else { return [] }
+        return try changes(of: key, local: local, in: db)
+    }
+
+    static func changes(of key: EntityKey, local: (id: Int64, scope: AreaCode), in db: Database) throws -> [Change] {
+        let statement = try db.cachedStatement(
+            sql: "SELECT physical, counter, replica, scope, field, value FROM change WHERE record = ?")
+        let rows = try Row.fetchCursor(statement, arguments: [local.id])
         var changes: [Change] = []
         while let row = try rows.next() {
-            changes.append(try change(row, key: key))
+            changes.append(try change(row, key: key, scope: local.scope))
         }
         return changes
     }
 
-    static func change(_ row: Row, key: EntityKey) throws -> Change {
+    /// A change read back from the log; `scope` is the record's, used where the row stores none.
+    static func change(_ row: Row, key: EntityKey, scope: AreaCode) throws -> Change {
         let timestamp = HybridTimestamp(
             physical: row["physical"], counter: UInt32(row["counter"] as Int64),
             replica: ReplicaID(rawValue: UInt64(row["replica"] as Int64)))
@@ -212,10 +244,19 @@ extension FieldStore {
         }
         do {
             return try Change(
-                timestamp: timestamp, entity: key, scope: try AreaCode(parsing: row["scope"]), field: field,
+                timestamp: timestamp, entity: key, scope: try (row["scope"] as String?).map(area) ?? scope,
+                field: field,
                 valueJSON: row["value"])
         } catch {
             throw StoreError(code: .corrupt, message: "the log holds an unreadable change \(timestamp): \(error)")
+        }
+    }
+
+    static func area(_ text: String) throws -> AreaCode {
+        do {
+            return try AreaCode(parsing: text)
+        } catch {
+            throw StoreError(code: .corrupt, message: "the log holds a bad division code: \(error)")
         }
     }
 
@@ -226,12 +267,13 @@ extension FieldStore {
                 dispute.id.description, dispute.summary, parties, dispute.mediator ?? "", dispute.agreement?.text ?? "",
                 dispute.category?.label ?? "", dispute.village.description,
             ].joined(separator: "\u{1F}"))
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO dispute (id, village, category, status, level, foundBy, incidentDate, summary,
                     parties, method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 dispute.id.description, dispute.village.fullCode, dispute.category?.code, dispute.status.code,
                 dispute.level?.code, dispute.foundBy?.code, dispute.incidentDate?.description, dispute.summary, parties,
@@ -244,12 +286,13 @@ extension FieldStore {
         let search = SearchText.normalize(
             [item.id.description, item.area, item.title, item.plan, item.owner?.person ?? "", item.owner?.unit ?? ""]
                 .joined(separator: "\u{1F}"))
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO risk (id, scope, area, title, level, plan, ownerPerson, ownerUnit, deadline,
                     status, struckOn, recorded, modified, isVoided, search)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 item.id.description, item.scope.fullCode, item.area, item.title, item.level?.code, item.plan,
                 item.owner?.person, item.owner?.unit, item.deadline?.description, item.status.code,
@@ -261,6 +304,11 @@ extension FieldStore {
 /// Text folded for searching: full-width forms to half-width (NFKC), lower case.
 enum SearchText {
     static func normalize(_ text: String) -> String {
-        text.precomposedStringWithCompatibilityMapping.lowercased()
+        // Most text (ASCII, CJK ideographs, CJK punctuation) is already in NFKC; only the rest pays for it.
+        let isPlain = text.unicodeScalars.allSatisfy { scalar in
+            scalar.value < 0x80 || (0x3000...0x303F).contains(scalar.value) && scalar.value != 0x3000
+                || (0x4E00...0x9FFF).contains(scalar.value)
+        }
+        return (isPlain ? text : text.precomposedStringWithCompatibilityMapping).lowercased()
     }
 }

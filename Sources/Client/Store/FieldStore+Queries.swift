@@ -28,16 +28,8 @@ extension FieldStore {
 
     /// The shortest prefix of `id`, at least 6 digits, that no other record of its kind shares.
     public func abbreviation(of id: RecordID, kind: EntityKind) throws -> String {
-        let table = kind == .dispute ? "dispute" : "risk"
-        let text = id.description
-        let neighbours = try read { db in
-            [
-                try String.fetchOne(db, sql: "SELECT max(id) FROM \(table) WHERE id < ?", arguments: [text]),
-                try String.fetchOne(db, sql: "SELECT min(id) FROM \(table) WHERE id > ?", arguments: [text]),
-            ].compactMap { $0 }
-        }
-        let shared = neighbours.map { zip($0, text).prefix { $0 == $1 }.count }.max() ?? 0
-        return String(text.prefix(max(6, shared + 1)))
+        let length = try abbreviationLength(of: [id], kind: kind)
+        return String(id.description.prefix(length))
     }
 
     /// The case as merged from its changes, or nil.
@@ -61,14 +53,19 @@ extension FieldStore {
     public func allChanges() throws -> [Change] {
         try read { db in
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT physical, counter, replica, kind, record, scope, field, value FROM change ORDER BY seq"
-            )
+                db,
+                sql: """
+                    SELECT physical, counter, replica, change.scope AS scope, field, value, kind, uid,
+                        record.scope AS recordScope
+                    FROM change JOIN record ON record.id = change.record ORDER BY seq
+                    """)
             var changes: [Change] = []
             while let row = try rows.next() {
-                guard let kind = EntityKind(rawValue: row["kind"]), let id = RecordID(row["record"] as String) else {
+                guard let kind = EntityKind(rawValue: row["kind"]), let id = RecordID(row["uid"] as String) else {
                     throw StoreError(code: .corrupt, message: "the log holds a change of an unknown record")
                 }
-                changes.append(try Self.change(row, key: EntityKey(kind: kind, id: id)))
+                changes.append(
+                    try Self.change(row, key: EntityKey(kind: kind, id: id), scope: try Self.area(row["recordScope"])))
             }
             return changes
         }
@@ -149,20 +146,39 @@ extension FieldStore {
         }
     }
 
-    /// The same number of digits for every id of a kind, enough to tell them all apart (at least 6).
-    public func abbreviationLength(kind: EntityKind) throws -> Int {
+    /// One length for the ids of a listing, long enough to tell each of them apart from every other
+    /// record of its kind (at least 6).
+    public func abbreviationLength(of ids: [RecordID], kind: EntityKind) throws -> Int {
         let table = kind == .dispute ? "dispute" : "risk"
         return try read { db in
-            let ids = try String.fetchCursor(db, sql: "SELECT id FROM \(table) ORDER BY id")
-            var previous: [UInt8] = []
+            if ids.count > 2_000 {
+                // A long listing: one pass over every id costs less than two look-ups per row.
+                let cursor = try String.fetchCursor(db, sql: "SELECT id FROM \(table) ORDER BY id")
+                var previous: [UInt8] = []
+                var longest = 0
+                while let id = try cursor.next() {
+                    let bytes = Array(id.utf8)
+                    longest = max(longest, zip(previous, bytes).prefix { $0 == $1 }.count)
+                    previous = bytes
+                }
+                return max(6, longest + 1)
+            }
             var longest = 0
-            while let id = try ids.next() {
-                let bytes = Array(id.utf8)
-                longest = max(longest, zip(previous, bytes).prefix { $0 == $1 }.count)
-                previous = bytes
+            for id in ids {
+                longest = max(longest, try Self.sharedPrefix(of: id, table: table, in: db))
             }
             return max(6, longest + 1)
         }
+    }
+
+    /// The longest prefix `id` shares with another record of its table.
+    static func sharedPrefix(of id: RecordID, table: String, in db: Database) throws -> Int {
+        let text = id.description
+        let before = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT max(id) FROM \(table) WHERE id < ?"), arguments: [text])
+        let after = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT min(id) FROM \(table) WHERE id > ?"), arguments: [text])
+        return [before, after].compactMap { $0 }.map { zip($0, text).prefix { $0 == $1 }.count }.max() ?? 0
     }
 
     /// Counts for `field status`.
@@ -188,9 +204,7 @@ extension FieldStore {
                     [today.description]),
                 struckOffRiskItems: try count(
                     "SELECT count(*) FROM risk WHERE isVoided = 0 AND status = 'struck-off'", []),
-                pendingChanges: try count(
-                    "SELECT count(*) FROM change WHERE replica = ?", [Int64(identity.replica.rawValue)]),
-                totalChanges: try count("SELECT count(*) FROM change", []))
+                pendingChanges: try count("SELECT pendingChanges FROM replica WHERE id = 1", []))
         }
     }
 }
@@ -252,7 +266,6 @@ public struct StoreStatus: Sendable {
     public var struckOffRiskItems: Int
     /// Changes made on this device that the center has not acknowledged.
     public var pendingChanges: Int
-    public var totalChanges: Int
 }
 
 /// A record that an id or prefix does not name.

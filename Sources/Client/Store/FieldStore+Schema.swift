@@ -16,23 +16,32 @@ extension FieldStore {
                         worker TEXT NOT NULL,
                         createdAt INTEGER NOT NULL,
                         clockPhysical INTEGER NOT NULL,
-                        clockCounter INTEGER NOT NULL
+                        clockCounter INTEGER NOT NULL,
+                        -- Own changes up to this seq are held by the center; how many after it are not.
+                        acknowledgedSeq INTEGER NOT NULL DEFAULT 0,
+                        pendingChanges INTEGER NOT NULL DEFAULT 0
+                    );
+                    -- Every record the log holds, with a small local key for the changes to point at.
+                    CREATE TABLE record (
+                        id INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        uid TEXT NOT NULL UNIQUE,
+                        scope TEXT NOT NULL
                     );
                     -- The change log: every change this replica holds, own and received, once each.
+                    -- `scope` is NULL when it is the record's (it always is, unless a replica is faulty).
                     CREATE TABLE change (
                         seq INTEGER PRIMARY KEY,
                         physical INTEGER NOT NULL,
                         counter INTEGER NOT NULL,
                         replica INTEGER NOT NULL,
-                        kind TEXT NOT NULL,
-                        record TEXT NOT NULL,
-                        scope TEXT NOT NULL,
+                        record INTEGER NOT NULL REFERENCES record (id),
+                        scope TEXT,
                         field TEXT NOT NULL,
                         value TEXT NOT NULL,
                         UNIQUE (physical, counter, replica)
                     );
                     CREATE INDEX change_record ON change (record);
-                    CREATE INDEX change_replica ON change (replica, seq);
                     -- Current state of each case, derived from the log, for listing and search.
                     CREATE TABLE dispute (
                         id TEXT PRIMARY KEY,
@@ -55,7 +64,7 @@ extension FieldStore {
                         search TEXT NOT NULL
                     ) WITHOUT ROWID;
                     CREATE INDEX dispute_recorded ON dispute (recorded);
-                    CREATE INDEX dispute_status ON dispute (status);
+                    CREATE INDEX dispute_status ON dispute (isVoided, status);
                     CREATE TABLE risk (
                         id TEXT PRIMARY KEY,
                         scope TEXT NOT NULL,
@@ -73,7 +82,7 @@ extension FieldStore {
                         isVoided INTEGER NOT NULL,
                         search TEXT NOT NULL
                     ) WITHOUT ROWID;
-                    CREATE INDEX risk_deadline ON risk (deadline);
+                    CREATE INDEX risk_status ON risk (isVoided, status, deadline);
                     """)
         }
         migrator.registerMigration("v2: index cases by village") { db in
