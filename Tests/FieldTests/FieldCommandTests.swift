@@ -131,3 +131,25 @@ import Testing
         }
     }
 }
+
+@Suite struct FieldRiskLifecycleTests {
+    @Test func riskItemsTakeNotesAndAreVoidedAndRestored() throws {
+        try withReplica { field in
+            let id = try field.ok(
+                "risk", "add", "--area", "信访维稳", "--title", "重点人员越级上访", "--plan", "五定五包", "--owner", "钱书记",
+                "--deadline", "2022-12-31")
+            _ = try field.ok("risk", "note", id, "本周已见面")
+            _ = try field.ok("risk", "void", id, "--reason", "录入重复")
+            #expect((try field.json("risk", "list", "--json") as? [Any])?.isEmpty == true)
+            #expect((try field.json("risk", "list", "--include-voided", "--json") as? [Any])?.count == 1)
+            let refused = try field.run("risk", "strike", id, "--evidence", "已化解")
+            #expect(refused.status == 65 && refused.stderr.contains("is voided"))
+            _ = try field.ok("risk", "unvoid", id, "--reason", "并非重复")
+            let shown = try #require(try field.json("risk", "show", id, "--json") as? [String: Any])
+            #expect(shown["voided"] as? Bool == false)
+            #expect((shown["notes"] as? [[String: Any]])?.first?["text"] as? String == "本周已见面")
+            let text = try field.ok("risk", "show", id)
+            #expect(text.contains("作废") && text.contains("恢复") && text.contains("备注"))
+        }
+    }
+}

@@ -154,10 +154,50 @@ public struct RecordText: Sendable {
             let replica =
                 change.timestamp.replica == own ? pick("本机", "this device") : change.timestamp.replica.description
             table.append([
-                LocalTime.minute(at: change.timestamp.physical), replica, change.field.rawValue, describe(change.value),
+                LocalTime.minute(at: change.timestamp.physical), replica, fieldName(change.field),
+                describe(change.value),
             ])
         }
         return pick("变更记录", "History") + "\n" + table.render()
+    }
+
+    func actionName(_ action: LifecycleStep.Action) -> String {
+        guard language == .zh else { return action.rawValue }
+        switch action {
+        case .mediate: return "调解"
+        case .resolve: return "调解成功"
+        case .fail: return "调解不成"
+        case .escalate: return "移交"
+        case .reopen: return "重新办理"
+        case .strike: return "销号"
+        case .void: return "作废"
+        case .unvoid: return "恢复"
+        }
+    }
+
+    /// How the history names a field.
+    func fieldName(_ field: Field) -> String {
+        guard language == .zh else { return field.rawValue }
+        switch field {
+        case .category: return "类别"
+        case .parties: return "当事人"
+        case .summary: return "简要情况"
+        case .foundBy: return "来源"
+        case .incidentDate: return "发生日期"
+        case .method: return "调解方式"
+        case .mediator: return "调解员"
+        case .recorder: return "登记人"
+        case .visit: return "回访"
+        case .area: return "领域"
+        case .title: return "风险隐患"
+        case .plan: return "预案"
+        case .owner: return "责任人"
+        case .deadline: return "期限"
+        case .level: return "等级"
+        case .note: return "备注"
+        case .status: return "状态"
+        case .voided: return "作废"
+        }
     }
 
     /// A value as one line of text. Parties are named only in the jurisdiction's own views.
@@ -174,8 +214,8 @@ public struct RecordText: Sendable {
         case .visit(let visit):
             "\(visit.date) \(visit.isAgreementKept ? pick("协议履行", "kept") : pick("未履行", "not kept")) \(visit.note)"
         case .step(let step):
-            [step.action.rawValue, step.target.map(language.label), step.date?.description, step.text].compactMap { $0 }
-                .joined(separator: " ")
+            [actionName(step.action), step.target.map(language.label), step.date?.description, step.text]
+                .compactMap { $0 }.joined(separator: " ")
         }
     }
 }
