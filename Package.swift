@@ -40,23 +40,37 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Storage",
+            dependencies: ["Shared", "CSQLite", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Console",
+            dependencies: ["Shared", "Storage"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Client",
-            dependencies: ["Shared", "CSQLite", "CCurl", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Shared", "Storage", "Console", "CCurl"],
             swiftSettings: strict
         ),
         .target(
             name: "Server",
-            dependencies: ["Shared"],
+            dependencies: ["Shared", "Storage"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "field",
-            dependencies: ["Client", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Client", "Console", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "center",
-            dependencies: ["Server", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Server", "Console", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -73,7 +87,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ClientTests",
-            dependencies: ["Client", "CSQLite", "CCurl", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Client", "Storage", "Console", "CSQLite", "CCurl", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Client
+import Console
 import Foundation
 import Shared
+import Storage
 
 /// Options every `field` command takes.
 struct GlobalOptions: ParsableArguments {
@@ -21,7 +23,8 @@ struct Context {
     init(_ options: GlobalOptions) throws {
         home = FieldHome.resolve(option: options.home)
         language = try Language.resolve(
-            option: options.lang, config: FieldConfig.load(from: home), environment: ProcessInfo.processInfo.environment
+            option: options.lang, configured: FieldConfig.load(from: home).language,
+            environment: ProcessInfo.processInfo.environment
         )
         today = LocalTime.today()
     }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Client
+import Console
 import Shared
+import Storage
 
 struct DisputeGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,10 +53,10 @@ struct DisputeAdd: ParsableCommand {
             let identity = try store.identity()
             let prompter = Prompter()
             let language = context.language
-            let village = try village.map { try Parse.area($0, flag: "--village") } ?? identity.village
-            guard village.level == .village, identity.village.covers(village) else {
+            let village = try village.map { try Parse.area($0, flag: "--village") } ?? identity.scope
+            guard village.level == .village, identity.scope.covers(village) else {
                 throw InputError(
-                    "--village: \(village) is outside this replica's scope \(identity.village); record cases of \(identity.village) only"
+                    "--village: \(village) is outside this replica's scope \(identity.scope); record cases of \(identity.scope) only"
                 )
             }
             let category: DisputeCategory = try required(

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Client
+import Console
 import Foundation
 import Shared
+import Storage
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +30,7 @@ struct ImportCommand: ParsableCommand {
             guard let text = String(data: data, encoding: .utf8) else {
                 throw InputError("\(file) is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\"")
             }
-            let outcome = try LedgerImport(village: identity.village, recorder: identity.worker, today: context.today)
+            let outcome = try LedgerImport(village: identity.scope, recorder: identity.worker, today: context.today)
                 .run(text, into: store, skipInvalid: skipInvalid)
             let language = context.language
             let what =

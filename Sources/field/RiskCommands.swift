@@ -1,6 +1,8 @@
 import ArgumentParser
 import Client
+import Console
 import Shared
+import Storage
 
 struct RiskGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,9 +59,9 @@ struct RiskAdd: ParsableCommand {
                     }
                 }
             }
-            let scope = try scope.map { try Parse.area($0, flag: "--scope") } ?? identity.village
-            guard identity.village.covers(scope) else {
-                throw InputError("--scope: \(scope) is outside this replica's scope \(identity.village)")
+            let scope = try scope.map { try Parse.area($0, flag: "--scope") } ?? identity.scope
+            guard identity.scope.covers(scope) else {
+                throw InputError("--scope: \(scope) is outside this replica's scope \(identity.scope)")
             }
             let draft = RiskDraft(
                 scope: scope, area: try text(area, "--area", language.pick("领域", "Area")),

@@ -1,7 +1,9 @@
 import Client
+import Console
 import Foundation
 import GRDB
 import Shared
+import Storage
 import Testing
 
 @Suite struct FieldStoreTests {

@@ -1,6 +1,8 @@
 import Client
+import Console
 import Foundation
 import Shared
+import Storage
 import Testing
 
 @Suite struct CSVTests {
@@ -147,10 +149,10 @@ import Testing
     }
 
     @Test func languageFollowsTheFlagThenTheConfigThenLang() throws {
-        #expect(try Language.resolve(option: "en", config: FieldConfig(), environment: [:]) == .en)
-        #expect(try Language.resolve(option: nil, config: FieldConfig(language: "en"), environment: [:]) == .en)
-        #expect(try Language.resolve(option: nil, config: FieldConfig(), environment: ["LANG": "en_US.UTF-8"]) == .en)
-        #expect(try Language.resolve(option: nil, config: FieldConfig(), environment: ["LANG": "zh_CN.UTF-8"]) == .zh)
-        #expect(throws: InputError.self) { try Language.resolve(option: "fr", config: FieldConfig(), environment: [:]) }
+        #expect(try Language.resolve(option: "en", configured: nil, environment: [:]) == .en)
+        #expect(try Language.resolve(option: nil, configured: "en", environment: [:]) == .en)
+        #expect(try Language.resolve(option: nil, configured: nil, environment: ["LANG": "en_US.UTF-8"]) == .en)
+        #expect(try Language.resolve(option: nil, configured: nil, environment: ["LANG": "zh_CN.UTF-8"]) == .zh)
+        #expect(throws: InputError.self) { try Language.resolve(option: "fr", configured: nil, environment: [:]) }
     }
 }

@@ -1,4 +1,6 @@
+import Console
 import Shared
+import Storage
 
 /// Ledgers as CSV for spreadsheet programs: a UTF-8 byte order mark first, so Chinese shows correctly,
 /// and headings that `LedgerImport` reads back.

@@ -1,5 +1,7 @@
+import Console
 import Foundation
 import Shared
+import Storage
 
 /// Loads a ledger kept in a spreadsheet and saved as CSV: a dispute ledger (矛盾纠纷排查台账) or a
 /// risk ledger (风险隐患台账), with Chinese or English column headings.
@@ -162,19 +164,19 @@ public struct LedgerImport: Sendable {
             "未化解": .unresolved, "调解不成功": .unresolved, "失败": .unresolved,
             "移交": .escalated, "已上报": .escalated,
         ]
-        if let status = synonyms[text.trimmingSpacesAndIdeographic] { return status }
+        if let status = synonyms[text.trimmingSpaces] { return status }
         return try Parse.coded(text, flag: "状态 (status)")
     }
 
     static func riskStatus(_ text: String) throws -> RiskStatus {
         let synonyms: [String: RiskStatus] = ["销号": .struckOff, "已化解": .struckOff, "在办": .listed, "未销号": .listed]
-        if let status = synonyms[text.trimmingSpacesAndIdeographic] { return status }
+        if let status = synonyms[text.trimmingSpaces] { return status }
         return try Parse.coded(text, flag: "状态 (status)")
     }
 }
 
 /// A ledger that cannot be imported: which rows are bad and why.
-public struct ImportError: Error, Sendable, CustomStringConvertible {
+public struct ImportError: DataError, Sendable, CustomStringConvertible {
     public var rows: [LedgerImport.RowError]
     public var message: String
 
@@ -253,7 +255,7 @@ struct LedgerRow {
     /// The trimmed cell, or nil if the column is absent or the cell empty.
     subscript(column: LedgerColumn) -> String? {
         guard let index = columns.position(column), index < fields.count else { return nil }
-        let value = fields[index].trimmingSpacesAndIdeographic
+        let value = fields[index].trimmingSpaces
         return value.isEmpty ? nil : value
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// The folder that holds one replica: its database and its config, readable by their owner only.
 ///

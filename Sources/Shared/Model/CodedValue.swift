@@ -38,7 +38,7 @@ extension ChoiceError: CustomStringConvertible {
 
 extension StringProtocol {
     /// The text without leading and trailing white space (ASCII and ideographic spaces).
-    var trimmingSpaces: String {
+    public var trimmingSpaces: String {
         let isSpace: (Character) -> Bool = { $0.isWhitespace }
         guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
         let last = lastIndex(where: { !isSpace($0) })!

@@ -1,6 +1,8 @@
 import Client
+import Console
 import Foundation
 import Shared
+import Storage
 import Synchronization
 
 /// A wall clock the test moves by hand.

@@ -1,3 +1,4 @@
+import Console
 import Shared
 
 #if canImport(Glibc)
@@ -20,7 +21,7 @@ public struct Prompter: Sendable {
             let suffix = defaultValue.map { " [\($0)]" } ?? ""
             FileHandleOutput.standardError.write("\(question)\(suffix): ")
             guard let line = readLine() else { throw UsageError("input ended before \(question) was given") }
-            let answer = line.trimmingSpacesAndIdeographic.isEmpty ? (defaultValue ?? "") : line
+            let answer = line.trimmingSpaces.isEmpty ? (defaultValue ?? "") : line
             do {
                 return try parse(answer)
             } catch {
@@ -35,31 +36,10 @@ public struct Prompter: Sendable {
         let menu = choices.enumerated().map { "  \($0.offset + 1). \($0.element.label) (\($0.element.code))" }
         FileHandleOutput.standardError.write(question + "\n" + menu.joined(separator: "\n") + "\n")
         return try ask(question, defaultValue: defaultValue?.code) { answer in
-            if let number = Int(answer.trimmingSpacesAndIdeographic), choices.indices.contains(number - 1) {
+            if let number = Int(answer.trimmingSpaces), choices.indices.contains(number - 1) {
                 return choices[number - 1]
             }
             return try Value(parsing: answer)
         }
-    }
-}
-
-/// Writes text to standard output or error without buffering surprises.
-public struct FileHandleOutput: Sendable {
-    let descriptor: Int32
-
-    public static let standardOutput = FileHandleOutput(descriptor: 1)
-    public static let standardError = FileHandleOutput(descriptor: 2)
-
-    public func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if written <= 0 { return }
-            offset += written
-        }
-        bytes.removeAll()
     }
 }

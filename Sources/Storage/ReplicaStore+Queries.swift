@@ -3,7 +3,7 @@ import GRDB
 import Shared
 
 /// Reading: finding records by id prefix, listing with filters, a record's history, counts.
-extension FieldStore {
+extension ReplicaStore {
     /// The record whose id starts with `prefix`.
     /// - Throws: `LookupError` if none does, or several do (listing them).
     public func resolve(_ prefix: String, kind: EntityKind) throws -> RecordID {
@@ -258,7 +258,7 @@ public struct RiskFilter: Sendable {
 
 /// Counts of a replica's records and changes.
 public struct StoreStatus: Sendable {
-    public var identity: FieldStore.Identity
+    public var identity: ReplicaStore.Identity
     public var disputes: [DisputeStatus: Int]
     public var voidedDisputes: Int
     public var openRiskItems: Int

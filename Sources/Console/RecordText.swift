@@ -1,4 +1,5 @@
 import Shared
+import Storage
 
 /// What `field` prints for people: tables and record sheets in Chinese or English.
 public struct RecordText: Sendable {
@@ -126,7 +127,7 @@ public struct RecordText: Sendable {
 
     public func status(_ status: StoreStatus) -> String {
         var lines: [(String, String)] = [
-            (pick("本机", "Replica"), "\(status.identity.replica)  \(status.identity.worker)  \(status.identity.village)")
+            (pick("本机", "Replica"), "\(status.identity.replica)  \(status.identity.worker)  \(status.identity.scope)")
         ]
         for value in DisputeStatus.allCases {
             lines.append((pick("纠纷·", "Cases, ") + language.label(value), "\(status.disputes[value] ?? 0)"))

@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import Storage
 
 /// The JSON that `--json` prints: stable keys, codes rather than labels, times in UTC (ISO 8601).
 /// docs/FIELD.md documents every key; scripts may rely on them.

@@ -1,4 +1,5 @@
 import Shared
+import Storage
 
 /// The language of labels and headings: Chinese unless asked for English (`--lang en`, the config, or
 /// an English `LANG`).
@@ -6,15 +7,15 @@ public enum Language: String, Sendable, CaseIterable {
     case zh
     case en
 
-    /// `option` if given, else the config's, else from `LANG` / `LC_ALL`.
-    public static func resolve(option: String?, config: FieldConfig, environment: [String: String]) throws -> Language {
+    /// `option` if given, else the configured one, else from `LANG` / `LC_ALL`.
+    public static func resolve(option: String?, configured: String?, environment: [String: String]) throws -> Language {
         if let option {
             guard let language = Language(rawValue: option.lowercased()) else {
                 throw InputError("unknown language '\(option)'; expected zh or en")
             }
             return language
         }
-        if let configured = config.language, let language = Language(rawValue: configured) {
+        if let configured, let language = Language(rawValue: configured) {
             return language
         }
         let locale = environment["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["LANG"] ?? ""

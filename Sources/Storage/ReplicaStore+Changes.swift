@@ -4,11 +4,12 @@ import Shared
 
 /// Writing: commands and received changes go to the log, and the records they touch are derived anew,
 /// all in one transaction.
-extension FieldStore {
+extension ReplicaStore {
     /// Who this replica is.
     public struct Identity: Sendable, Equatable {
         public var replica: ReplicaID
-        public var village: AreaCode
+        /// The jurisdiction whose records this replica keeps: a worker's village, or the center's district.
+        public var scope: AreaCode
         public var worker: String
     }
 
@@ -17,12 +18,12 @@ extension FieldStore {
     }
 
     static func identity(_ db: Database) throws -> Identity {
-        guard let row = try Row.fetchOne(db, sql: "SELECT replica, village, worker FROM replica WHERE id = 1") else {
+        guard let row = try Row.fetchOne(db, sql: "SELECT replica, scope, worker FROM replica WHERE id = 1") else {
             throw StoreError(code: .corrupt, message: "the database has no replica identity")
         }
         return Identity(
             replica: ReplicaID(rawValue: UInt64(row["replica"] as Int64)),
-            village: try AreaCode(parsing: row["village"]),
+            scope: try area(row["scope"]),
             worker: row["worker"])
     }
 
@@ -76,9 +77,9 @@ extension FieldStore {
         }
     }
 
-    /// Runs commands of both kinds in one transaction, as an import does.
+    /// Runs commands of both kinds in one transaction, as an import does: all are committed, or none.
     @discardableResult
-    func transact(_ body: (inout Session) throws -> Void) throws -> [Change] {
+    public func transact(_ body: (inout Session) throws -> Void) throws -> [Change] {
         try write { db in
             var session = try Session(db: db, wallClock: wallClock)
             try body(&session)
@@ -108,9 +109,9 @@ extension FieldStore {
     }
 
     /// One transaction's view: the clock, the records it loaded, and what it wrote.
-    struct Session {
+    public struct Session {
         let db: Database
-        var clock: HybridClock
+        public var clock: HybridClock
         /// Records loaded or changed in this transaction, merged from their changes in the log.
         var state = ReplicaState()
         /// Local keys of the records loaded or created in this transaction.
@@ -130,13 +131,13 @@ extension FieldStore {
             clock = HybridClock(replica: replica, latest: latest, maximumDrift: 7 * 86_400_000, wallClock: wallClock)
         }
 
-        mutating func dispute(_ id: RecordID) throws -> Dispute? {
+        public mutating func dispute(_ id: RecordID) throws -> Dispute? {
             let key = EntityKey(kind: .dispute, id: id)
             try load(key)
             return state[key].map(Dispute.init)
         }
 
-        mutating func riskItem(_ id: RecordID) throws -> RiskItem? {
+        public mutating func riskItem(_ id: RecordID) throws -> RiskItem? {
             let key = EntityKey(kind: .risk, id: id)
             try load(key)
             return state[key].map(RiskItem.init)
@@ -145,13 +146,13 @@ extension FieldStore {
         /// Merges a record's changes from the log into `state`, once per transaction.
         mutating func load(_ key: EntityKey) throws {
             guard loaded.insert(key).inserted else { return }
-            guard let local = try FieldStore.localKey(of: key, in: db) else { return }
+            guard let local = try ReplicaStore.localKey(of: key, in: db) else { return }
             keys[key] = local.id
-            state.apply(try FieldStore.changes(of: key, local: local, in: db))
+            state.apply(try ReplicaStore.changes(of: key, local: local, in: db))
         }
 
         /// Writes our own new changes; they wait for the center after `acknowledgedSeq`.
-        mutating func commit(_ changes: [Change]) throws {
+        public mutating func commit(_ changes: [Change]) throws {
             for change in changes {
                 _ = try insert(change)
                 written.append(change)
@@ -194,8 +195,8 @@ extension FieldStore {
             for key in touched {
                 guard let entity = state[key] else { continue }
                 switch key.kind {
-                case .dispute: try FieldStore.save(Dispute(entity), in: db)
-                case .risk: try FieldStore.save(RiskItem(entity), in: db)
+                case .dispute: try ReplicaStore.save(Dispute(entity), in: db)
+                case .risk: try ReplicaStore.save(RiskItem(entity), in: db)
                 }
             }
             try db.execute(
@@ -302,8 +303,8 @@ extension FieldStore {
 }
 
 /// Text folded for searching: full-width forms to half-width (NFKC), lower case.
-enum SearchText {
-    static func normalize(_ text: String) -> String {
+public enum SearchText {
+    public static func normalize(_ text: String) -> String {
         // Most text (ASCII, CJK ideographs, CJK punctuation) is already in NFKC; only the rest pays for it.
         let isPlain = text.unicodeScalars.allSatisfy { scalar in
             scalar.value < 0x80 || (0x3000...0x303F).contains(scalar.value) && scalar.value != 0x3000

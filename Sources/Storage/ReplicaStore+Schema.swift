@@ -2,7 +2,7 @@ import GRDB
 
 /// The database schema, one migration per version. A newer `field` upgrades an older database when it
 /// opens it; migrations only ever add.
-extension FieldStore {
+extension ReplicaStore {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -12,7 +12,7 @@ extension FieldStore {
                     CREATE TABLE replica (
                         id INTEGER PRIMARY KEY CHECK (id = 1),
                         replica INTEGER NOT NULL,
-                        village TEXT NOT NULL,
+                        scope TEXT NOT NULL,
                         worker TEXT NOT NULL,
                         createdAt INTEGER NOT NULL,
                         clockPhysical INTEGER NOT NULL,

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 #if canImport(Glibc)
@@ -7,7 +8,7 @@ import Glibc
 /// A problem with the replica's storage: what happened, what to do, and SQLite's own words.
 public struct StoreError: Error, Sendable {
     public enum Code: String, Sendable {
-        /// No replica in this home yet.
+        /// No replica database where one was expected.
         case noHome = "no-home"
         /// A replica already exists where one is being created.
         case exists
@@ -36,11 +37,13 @@ public struct StoreError: Error, Sendable {
     }
 
     /// Classifies an SQLite error and says what a worker can do about it.
-    init(_ error: DatabaseError, home: FieldHome) {
+    init(_ error: DatabaseError, database url: URL) {
         let detail = error.message ?? "\(error.resultCode)"
-        let database = home.database.path
+        let database = url.path
         // A full disk often surfaces as an I/O error (the WAL index cannot grow), not as SQLITE_FULL.
-        let isDiskFull = error.resultCode == .SQLITE_FULL || (error.resultCode == .SQLITE_IOERR && Self.isFull(home))
+        let isDiskFull =
+            error.resultCode == .SQLITE_FULL
+            || (error.resultCode == .SQLITE_IOERR && Self.isFull(url.deletingLastPathComponent()))
         switch error.resultCode {
         case _ where isDiskFull:
             self.init(
@@ -51,7 +54,7 @@ public struct StoreError: Error, Sendable {
             self.init(
                 code: .corrupt,
                 message: "the database \(database) is damaged (\(detail)): restore it from a backup, or move it away "
-                    + "and run `field init` again, then sync to get the district's records back",
+                    + "and create the replica again, then sync to get the district's records back",
                 sqliteCode: error.extendedResultCode.rawValue, sql: error.sql)
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             self.init(
@@ -67,10 +70,10 @@ public struct StoreError: Error, Sendable {
 }
 
 extension StoreError {
-    /// Whether the file system holding the home has (next to) no room left.
-    static func isFull(_ home: FieldHome) -> Bool {
+    /// Whether the file system holding `folder` has (next to) no room left.
+    static func isFull(_ folder: URL) -> Bool {
         var stats = statvfs()
-        guard statvfs(home.url.path, &stats) == 0 else { return false }
+        guard statvfs(folder.path, &stats) == 0 else { return false }
         return UInt64(stats.f_bavail) * UInt64(stats.f_frsize) < 256 * 1024
     }
 }

@@ -1,4 +1,5 @@
 import Shared
+import Storage
 
 /// How `field` reports an error: a message for the person and an exit code for scripts.
 ///
@@ -16,12 +17,15 @@ public enum Failure {
             if case .notFound = error { 66 } else { 64 }
         case is UsageError: 64
         case is CommandError, is InputError, is ChoiceError, is DateError, is AreaCodeError, is PartyError,
-            is ClockError, is ImportError, is CSV.ParseError:
+            is ClockError, is any DataError, is CSV.ParseError:
             65
         default: 70
         }
     }
 }
+
+/// Data a command refuses as a whole (a ledger with bad rows, say): exit code 65.
+public protocol DataError: Error {}
 
 /// A command line that cannot run as given: a missing flag, conflicting flags.
 public struct UsageError: Error, Sendable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Shared
+import Storage
 
 /// Reading what a worker typed into typed values, with messages that name the flag.
 public enum Parse {
@@ -12,7 +13,7 @@ public enum Parse {
 
     public static func date(_ text: String, flag: String) throws -> CalendarDate {
         do {
-            return try CalendarDate(parsing: text.trimmingSpacesAndIdeographic)
+            return try CalendarDate(parsing: text.trimmingSpaces)
         } catch {
             throw InputError("\(flag): \(error)")
         }
@@ -20,7 +21,7 @@ public enum Parse {
 
     public static func area(_ text: String, flag: String) throws -> AreaCode {
         do {
-            return try AreaCode(parsing: text.trimmingSpacesAndIdeographic)
+            return try AreaCode(parsing: text.trimmingSpaces)
         } catch {
             throw InputError("\(flag): \(error)")
         }
@@ -29,7 +30,7 @@ public enum Parse {
     /// Names separated by commas (half- or full-width), 、 or semicolons.
     public static func parties(_ text: String, flag: String) throws -> [Party] {
         let names = text.split(whereSeparator: { ",，、;；".contains($0) }).map(String.init)
-            .map(\.trimmingSpacesAndIdeographic).filter { !$0.isEmpty }
+            .map(\.trimmingSpaces).filter { !$0.isEmpty }
         guard !names.isEmpty else { throw InputError("\(flag): name at least one party, e.g. \"王建国,李秀英\"") }
         do {
             return try names.map { try Party(name: $0) }
@@ -39,19 +40,10 @@ public enum Parse {
     }
 
     public static func yesNo(_ text: String, flag: String) throws -> Bool {
-        switch text.trimmingSpacesAndIdeographic.lowercased() {
+        switch text.trimmingSpaces.lowercased() {
         case "yes", "y", "true", "是", "1": return true
         case "no", "n", "false", "否", "0": return false
         default: throw InputError("\(flag): '\(text)' is neither yes nor no; expected yes or no (是/否)")
         }
-    }
-}
-
-extension String {
-    var trimmingSpacesAndIdeographic: String {
-        let isSpace = { (character: Character) in character.isWhitespace }
-        guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
-        let last = lastIndex(where: { !isSpace($0) })!
-        return String(self[first...last])
     }
 }

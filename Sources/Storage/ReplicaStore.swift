@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+import Shared
+
+/// One replica's change log and the state it merges to, in an SQLite database: a worker's laptop
+/// (`field`), or the district center's embedded store.
+///
+/// Every command commits its changes and the updated state in one transaction, so a killed process
+/// leaves all of an edit or none of it. Processes sharing a database wait for each other (WAL mode, a
+/// busy timeout, immediate transactions).
+///
+/// ```swift
+/// let store = try ReplicaStore.open(database: url)
+/// let id = try store.record(draft)
+/// try store.perform(.resolve(agreement: "…", date: today), onDispute: id)
+/// ```
+public struct ReplicaStore: Sendable {
+    /// The database file.
+    public let database: URL
+    let queue: DatabaseQueue
+    let wallClock: any WallClock
+
+    /// How long a command waits for another process's transaction.
+    static let busyTimeout: TimeInterval = 30
+
+    private init(database: URL, queue: DatabaseQueue, wallClock: any WallClock) {
+        self.database = database
+        self.queue = queue
+        self.wallClock = wallClock
+    }
+
+    /// Creates a new replica whose own records belong to `scope`.
+    /// - Throws: `StoreError` with `.exists` if the file already holds a database.
+    public static func create(
+        database: URL, scope: AreaCode, worker: String, wallClock: any WallClock = SystemWallClock()
+    ) throws -> ReplicaStore {
+        let worker = worker.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !worker.isEmpty else { throw InputError("--worker must name the worker") }
+        if FileManager.default.fileExists(atPath: database.path) {
+            throw StoreError(
+                code: .exists,
+                message:
+                    "\(database.deletingLastPathComponent().path) already holds a replica; use another folder for a new one"
+            )
+        }
+        let store = try connect(database: database, wallClock: wallClock)
+        try store.write { db in
+            let replica = ReplicaID.random()
+            try db.execute(
+                sql: """
+                    INSERT INTO replica (id, replica, scope, worker, createdAt, clockPhysical, clockCounter)
+                    VALUES (1, ?, ?, ?, ?, 0, 0)
+                    """,
+                arguments: [Int64(replica.rawValue), scope.description, worker, wallClock.milliseconds()])
+        }
+        return store
+    }
+
+    /// Opens an existing replica, upgrading its database if an older version wrote it.
+    /// - Throws: `StoreError` with `.noHome` if there is none, `.corrupt` if it is damaged.
+    public static func open(database: URL, wallClock: any WallClock = SystemWallClock()) throws -> ReplicaStore {
+        guard FileManager.default.fileExists(atPath: database.path) else {
+            throw StoreError(code: .noHome, message: "no replica database at \(database.path)")
+        }
+        let store = try connect(database: database, wallClock: wallClock)
+        let hasIdentity = try store.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM replica)") }
+        guard hasIdentity == true else {
+            throw StoreError(
+                code: .corrupt,
+                message: "the database \(database.path) has no replica identity: move it away and create it again")
+        }
+        return store
+    }
+
+    private static func connect(database: URL, wallClock: any WallClock) throws -> ReplicaStore {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = "replica"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // 32 MB of page cache: an import or a search over 100,000 cases stays in memory.
+            try db.execute(sql: "PRAGMA cache_size = -32000")
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
+        }
+        // The database is the owner's alone; SQLite gives its WAL and shared-memory files the same mode.
+        if !FileManager.default.fileExists(atPath: database.path),
+            !FileManager.default.createFile(
+                atPath: database.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        {
+            throw StoreError(code: .storage, message: "cannot create \(database.path)")
+        }
+        do {
+            let queue = try DatabaseQueue(path: database.path, configuration: configuration)
+            try migrator.migrate(queue)
+            return ReplicaStore(database: database, queue: queue, wallClock: wallClock)
+        } catch let error as DatabaseError {
+            throw StoreError(error, database: database)
+        }
+    }
+
+    /// Runs `body` in one immediate transaction, translating SQLite's errors.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.write(body)
+        } catch let error as DatabaseError {
+            throw StoreError(error, database: database)
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as DatabaseError {
+            throw StoreError(error, database: database)
+        }
+    }
+}
+
+/// Input a command cannot use, with a message that names the problem and the allowed values.
+public struct InputError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
