@@ -127,7 +127,10 @@ public struct RecordText: Sendable {
 
     public func status(_ status: StoreStatus) -> String {
         var lines: [(String, String)] = [
-            (pick("本机", "Replica"), "\(status.identity.replica)  \(status.identity.worker)  \(status.identity.scope)")
+            (
+                pick("本机", "Replica"),
+                "\(status.identity.replica)  \(status.identity.worker)  \(status.identity.scope?.description ?? "")"
+            )
         ]
         for value in DisputeStatus.allCases {
             lines.append((pick("纠纷·", "Cases, ") + language.label(value), "\(status.disputes[value] ?? 0)"))

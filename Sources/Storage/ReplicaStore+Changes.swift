@@ -8,8 +8,9 @@ extension ReplicaStore {
     /// Who this replica is.
     public struct Identity: Sendable, Equatable {
         public var replica: ReplicaID
-        /// The jurisdiction whose records this replica keeps: a worker's village, or the center's district.
-        public var scope: AreaCode
+        /// The jurisdiction whose records this replica keeps: a worker's village, or the center's district
+        /// (nil until the center knows its district's areas).
+        public var scope: AreaCode?
         public var worker: String
     }
 
@@ -23,7 +24,7 @@ extension ReplicaStore {
         }
         return Identity(
             replica: ReplicaID(rawValue: UInt64(row["replica"] as Int64)),
-            scope: try area(row["scope"]),
+            scope: try (row["scope"] as String).isEmpty ? nil : area(row["scope"]),
             worker: row["worker"])
     }
 
@@ -88,24 +89,32 @@ extension ReplicaStore {
         }
     }
 
+    /// A device's clock may be days off; it trusts what it pulls unless it is further ahead than this.
+    public static let fieldMaximumDrift: Int64 = 7 * 86_400_000
+
     /// Merges changes from elsewhere (the center, another replica). Changes already held are skipped.
     /// - Returns: how many were new.
-    /// - Throws: `ClockError` if any is stamped too far ahead of this device's clock; nothing is merged then.
+    /// - Throws: `ClockError` if any is stamped more than `maximumDrift` ahead of this replica's clock;
+    ///   nothing is merged then.
     @discardableResult
-    public func receive(_ changes: [Change]) throws -> Int {
-        try write { db in
-            var session = try Session(db: db, wallClock: wallClock)
-            for change in changes {
-                try session.clock.check(change.timestamp)
-            }
-            var count = 0
-            for change in changes where try session.insert(change) {
-                try session.clock.receive(change.timestamp)
-                count += 1
-            }
-            try session.finish()
-            return count
+    public func receive(_ changes: [Change], maximumDrift: Int64 = fieldMaximumDrift) throws -> Int {
+        try write { db in try Self.receive(changes, maximumDrift: maximumDrift, db: db, wallClock: wallClock) }
+    }
+
+    static func receive(_ changes: [Change], maximumDrift: Int64, db: Database, wallClock: any WallClock) throws -> Int
+    {
+        var session = try Session(db: db, wallClock: wallClock)
+        session.clock.maximumDrift = maximumDrift
+        for change in changes {
+            try session.clock.check(change.timestamp)
         }
+        var count = 0
+        for change in changes where try session.insert(change) {
+            try session.clock.receive(change.timestamp)
+            count += 1
+        }
+        try session.finish()
+        return count
     }
 
     /// One transaction's view: the clock, the records it loaded, and what it wrote.

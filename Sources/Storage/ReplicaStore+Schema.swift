@@ -89,6 +89,31 @@ extension ReplicaStore {
             // `dispute list --village` with a town or district code is a range over village codes.
             try db.execute(sql: "CREATE INDEX dispute_village ON dispute (village)")
         }
+        migrator.registerMigration("v3: areas and devices") { db in
+            try db.execute(
+                sql: """
+                    -- The district's towns and villages (行政区划), by division code.
+                    CREATE TABLE area (
+                        code TEXT PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        parent TEXT,
+                        level TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    -- Devices enrolled at a center: who, their scope, and only a hash of their secret.
+                    CREATE TABLE device (
+                        id TEXT PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        secretHash BLOB NOT NULL,
+                        createdAt INTEGER NOT NULL,
+                        revokedAt INTEGER,
+                        lastSeenAt INTEGER,
+                        clockOffset INTEGER,
+                        pushedChanges INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

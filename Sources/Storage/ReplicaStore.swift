@@ -29,10 +29,19 @@ public struct ReplicaStore: Sendable {
         self.wallClock = wallClock
     }
 
-    /// Creates a new replica whose own records belong to `scope`.
+    /// How much a commit survives.
+    public enum Durability: Sendable {
+        /// A commit survives the process being killed (WAL, `synchronous = NORMAL`): a laptop's edits.
+        case process
+        /// A commit survives power loss too (`synchronous = FULL`): what the center acknowledges.
+        case power
+    }
+
+    /// Creates a new replica whose own records belong to `scope` (nil: not known yet).
     /// - Throws: `StoreError` with `.exists` if the file already holds a database.
     public static func create(
-        database: URL, scope: AreaCode, worker: String, wallClock: any WallClock = SystemWallClock()
+        database: URL, scope: AreaCode?, worker: String, durability: Durability = .process,
+        wallClock: any WallClock = SystemWallClock()
     ) throws -> ReplicaStore {
         let worker = worker.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !worker.isEmpty else { throw InputError("--worker must name the worker") }
@@ -43,7 +52,7 @@ public struct ReplicaStore: Sendable {
                     "\(database.deletingLastPathComponent().path) already holds a replica; use another folder for a new one"
             )
         }
-        let store = try connect(database: database, wallClock: wallClock)
+        let store = try connect(database: database, durability: durability, wallClock: wallClock)
         try store.write { db in
             let replica = ReplicaID.random()
             try db.execute(
@@ -51,18 +60,20 @@ public struct ReplicaStore: Sendable {
                     INSERT INTO replica (id, replica, scope, worker, createdAt, clockPhysical, clockCounter)
                     VALUES (1, ?, ?, ?, ?, 0, 0)
                     """,
-                arguments: [Int64(replica.rawValue), scope.description, worker, wallClock.milliseconds()])
+                arguments: [Int64(replica.rawValue), scope?.description ?? "", worker, wallClock.milliseconds()])
         }
         return store
     }
 
     /// Opens an existing replica, upgrading its database if an older version wrote it.
     /// - Throws: `StoreError` with `.noHome` if there is none, `.corrupt` if it is damaged.
-    public static func open(database: URL, wallClock: any WallClock = SystemWallClock()) throws -> ReplicaStore {
+    public static func open(
+        database: URL, durability: Durability = .process, wallClock: any WallClock = SystemWallClock()
+    ) throws -> ReplicaStore {
         guard FileManager.default.fileExists(atPath: database.path) else {
             throw StoreError(code: .noHome, message: "no replica database at \(database.path)")
         }
-        let store = try connect(database: database, wallClock: wallClock)
+        let store = try connect(database: database, durability: durability, wallClock: wallClock)
         let hasIdentity = try store.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM replica)") }
         guard hasIdentity == true else {
             throw StoreError(
@@ -72,13 +83,17 @@ public struct ReplicaStore: Sendable {
         return store
     }
 
-    private static func connect(database: URL, wallClock: any WallClock) throws -> ReplicaStore {
+    private static func connect(
+        database: URL, durability: Durability, wallClock: any WallClock
+    ) throws
+        -> ReplicaStore
+    {
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "replica"
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: durability == .power ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
             // 32 MB of page cache: an import or a search over 100,000 cases stays in memory.
             try db.execute(sql: "PRAGMA cache_size = -32000")
             try db.execute(sql: "PRAGMA mmap_size = 268435456")

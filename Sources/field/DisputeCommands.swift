@@ -51,12 +51,13 @@ struct DisputeAdd: ParsableCommand {
             let context = try Context(options)
             let store = try context.open()
             let identity = try store.identity()
+            let home = try identity.village()
             let prompter = Prompter()
             let language = context.language
-            let village = try village.map { try Parse.area($0, flag: "--village") } ?? identity.scope
-            guard village.level == .village, identity.scope.covers(village) else {
+            let village = try village.map { try Parse.area($0, flag: "--village") } ?? home
+            guard village.level == .village, home.covers(village) else {
                 throw InputError(
-                    "--village: \(village) is outside this replica's scope \(identity.scope); record cases of \(identity.scope) only"
+                    "--village: \(village) is outside this replica's scope \(home); record cases of \(home) only"
                 )
             }
             let category: DisputeCategory = try required(
@@ -286,7 +287,7 @@ struct DisputeList: ParsableCommand {
                     RecordJSON.encode(
                         rows.map { RecordJSON.DisputeRow($0, shortId: String($0.id.description.prefix(length))) }))
             } else if csv {
-                FileHandleOutput.standardOutput.write(LedgerExport.disputes(rows, language: context.language))
+                FileHandleOutput.standardOutput.write(RecordCSV.disputes(rows, language: context.language))
             } else {
                 say(context.text.disputeTable(rows, idLength: length))
             }

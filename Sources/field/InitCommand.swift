@@ -74,7 +74,7 @@ struct StatusJSON: Encodable {
 
     init(_ status: StoreStatus) {
         replica = status.identity.replica.description
-        village = status.identity.scope.description
+        village = status.identity.scope?.description ?? ""
         worker = status.identity.worker
         disputes = Dictionary(uniqueKeysWithValues: DisputeStatus.allCases.map { ($0.code, status.disputes[$0] ?? 0) })
         voidedDisputes = status.voidedDisputes

@@ -21,6 +21,7 @@ struct ImportCommand: ParsableCommand {
             let context = try Context(options)
             let store = try context.open()
             let identity = try store.identity()
+            let home = try identity.village()
             let data: Data
             do {
                 data = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -30,7 +31,7 @@ struct ImportCommand: ParsableCommand {
             guard let text = String(data: data, encoding: .utf8) else {
                 throw InputError("\(file) is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\"")
             }
-            let outcome = try LedgerImport(village: identity.scope, recorder: identity.worker, today: context.today)
+            let outcome = try LedgerImport(village: home, recorder: identity.worker, today: context.today)
                 .run(text, into: store, skipInvalid: skipInvalid)
             let language = context.language
             let what =
@@ -64,9 +65,9 @@ struct ExportCommand: ParsableCommand {
             case "csv":
                 switch ledger {
                 case "disputes":
-                    output = LedgerExport.disputes(
+                    output = RecordCSV.disputes(
                         try store.disputes(DisputeFilter(includeVoided: false)), language: context.language)
-                case "risks": output = LedgerExport.risks(try store.riskItems(RiskFilter()), language: context.language)
+                case "risks": output = RecordCSV.risks(try store.riskItems(RiskFilter()), language: context.language)
                 default: throw UsageError("--ledger '\(ledger)': expected disputes or risks")
                 }
             case "json":

@@ -47,6 +47,7 @@ struct RiskAdd: ParsableCommand {
             let context = try Context(options)
             let store = try context.open()
             let identity = try store.identity()
+            let home = try identity.village()
             let prompter = Prompter()
             let language = context.language
             let text = { (value: String?, flag: String, question: String) throws -> String in
@@ -59,9 +60,9 @@ struct RiskAdd: ParsableCommand {
                     }
                 }
             }
-            let scope = try scope.map { try Parse.area($0, flag: "--scope") } ?? identity.scope
-            guard identity.scope.covers(scope) else {
-                throw InputError("--scope: \(scope) is outside this replica's scope \(identity.scope)")
+            let scope = try scope.map { try Parse.area($0, flag: "--scope") } ?? home
+            guard home.covers(scope) else {
+                throw InputError("--scope: \(scope) is outside this replica's scope \(home)")
             }
             let draft = RiskDraft(
                 scope: scope, area: try text(area, "--area", language.pick("领域", "Area")),
@@ -223,7 +224,7 @@ struct RiskList: ParsableCommand {
                                 $0, shortId: String($0.id.description.prefix(length)), today: context.today)
                         }))
             } else if csv {
-                FileHandleOutput.standardOutput.write(LedgerExport.risks(rows, language: context.language))
+                FileHandleOutput.standardOutput.write(RecordCSV.risks(rows, language: context.language))
             } else {
                 say(context.text.riskTable(rows, idLength: length))
             }

@@ -103,7 +103,7 @@ import Testing
         try withTemporaryStore { store in
             _ = try importer.run(Self.goodLedger, into: store, skipInvalid: false)
             for language in Language.allCases {
-                let exported = LedgerExport.disputes(try store.disputes(), language: language)
+                let exported = RecordCSV.disputes(try store.disputes(), language: language)
                 #expect(exported.hasPrefix(CSV.byteOrderMark))
                 try withTemporaryStore { copy in
                     _ = try importer.run(exported, into: copy, skipInvalid: false)

@@ -88,6 +88,12 @@ public struct ClockError: Error, Hashable, Sendable {
     /// Milliseconds the timestamp is ahead of local physical time.
     public var aheadBy: Int64
     public var maximumDrift: Int64
+
+    public init(timestamp: HybridTimestamp, aheadBy: Int64, maximumDrift: Int64) {
+        self.timestamp = timestamp
+        self.aheadBy = aheadBy
+        self.maximumDrift = maximumDrift
+    }
 }
 
 extension ClockError: CustomStringConvertible {
@@ -97,7 +103,7 @@ extension ClockError: CustomStringConvertible {
     }
 
     /// A duration in the largest unit that keeps it readable: `3h 12m`, `2d 4h`, `45s`.
-    static func duration(_ milliseconds: Int64) -> String {
+    public static func duration(_ milliseconds: Int64) -> String {
         let seconds = milliseconds / 1000
         let (days, hours, minutes) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60)
         if days > 0 { return "\(days)d \(hours)h" }

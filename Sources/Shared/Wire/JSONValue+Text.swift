@@ -1,7 +1,8 @@
 /// Compact JSON text with sorted keys, written by hand: storing a change's value is on the hot path of
 /// every local edit and import, where a `JSONEncoder` per value costs more than the rest together.
 extension JSONValue {
-    var text: String {
+    /// Compact JSON text, keys sorted.
+    public var text: String {
         var output = ""
         write(to: &output)
         return output

@@ -1,10 +1,9 @@
-import Console
 import Shared
 import Storage
 
 /// Ledgers as CSV for spreadsheet programs: a UTF-8 byte order mark first, so Chinese shows correctly,
 /// and headings that `LedgerImport` reads back.
-public enum LedgerExport {
+public enum RecordCSV {
     public static func disputes(_ rows: [DisputeSummary], language: Language) -> String {
         let headings =
             language == .zh

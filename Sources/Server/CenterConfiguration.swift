@@ -1,0 +1,15 @@
+/// The center's limits and tolerances.
+public struct CenterConfiguration: Sendable {
+    /// The largest request body accepted, compressed or inflated, in bytes.
+    public var maximumBodyBytes = 16 * 1024 * 1024
+    /// The most changes one pushed batch may carry.
+    public var maximumBatchChanges = 20_000
+    /// The most changes one pull page carries.
+    public var maximumPageChanges = 20_000
+    /// How far ahead of the center's clock a change's timestamp may be, in milliseconds.
+    public var maximumDrift: Int64 = 10 * 60_000
+    /// Responses this large or larger are gzip-compressed when the client accepts it.
+    public var compressionThreshold = 1024
+
+    public init() {}
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// An error the API returns: an HTTP status and a JSON body with a stable `code` and a human
+/// `message`, plus details where they help (which change, by how much). Never a stack trace.
+///
+/// ```json
+/// {"code":"out-of-scope","message":"change 3 (dispute 0q7d…) belongs to 620502102203, outside …","change":3}
+/// ```
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var details: [String: JSONValue] = [:]
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String, details: [String: JSONValue] = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var object = details
+        object["code"] = .string(code)
+        object["message"] = .string(message)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = try encoder.encode(JSONValue.object(object))
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func wire(_ error: WireError) -> APIError {
+        var details: [String: JSONValue] = [:]
+        if let change = error.change { details["change"] = .number(Double(change)) }
+        if let field = error.field { details["field"] = .string(error.field ?? field) }
+        let status: HTTPResponse.Status = error.code == .unsupportedVersion ? .unprocessableContent : .badRequest
+        return APIError(status, code: error.code.rawValue, message: error.description, details: details)
+    }
+
+    static func tooLarge(_ what: String, limit: Int) -> APIError {
+        APIError(
+            .contentTooLarge, code: "too-large", message: "\(what); the limit is \(limit)",
+            details: ["limit": .number(Double(limit))])
+    }
+}

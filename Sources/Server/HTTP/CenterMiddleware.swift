@@ -1,0 +1,166 @@
+import CompressNIO
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import Shared
+import Storage
+
+/// Logs one line per request: method, route, status, duration, device. Never a body, a query or a
+/// name, so no personal data reaches the log.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = CenterRequestContext
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        let start = ContinuousClock.now
+        var status = HTTPResponse.Status.internalServerError
+        var device = "-"
+        defer {
+            let elapsed = ContinuousClock.now - start
+            context.logger.info(
+                "Request",
+                metadata: [
+                    "http.method": "\(request.method)",
+                    "http.path": "\(request.uri.path)",
+                    "http.status": "\(status.code)",
+                    "http.duration_ms":
+                        "\(elapsed.components.attoseconds / 1_000_000_000_000_000 + elapsed.components.seconds * 1000)",
+                    "sync.device": "\(device)",
+                ])
+        }
+        do {
+            let response = try await next(request, context)
+            status = response.status
+            if let id = response.headers[.deviceLog] { device = id }
+            var cleaned = response
+            cleaned.headers[.deviceLog] = nil
+            return cleaned
+        } catch let error as HTTPResponseError {
+            status = error.status
+            throw error
+        }
+    }
+}
+
+extension HTTPField.Name {
+    /// Carries the authenticated device's id from the routes to the log line; removed before sending.
+    static let deviceLog = Self("X-FieldSync-Log-Device")!
+}
+
+/// Counts requests and times them for `/metrics`.
+struct MetricsMiddleware: RouterMiddleware {
+    typealias Context = CenterRequestContext
+    let metrics: CenterMetrics
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            metrics.request(path: context.endpointPath ?? "unknown", status: response.status.code, since: start)
+            return response
+        } catch let error as HTTPResponseError {
+            metrics.request(path: context.endpointPath ?? "unknown", status: error.status.code, since: start)
+            throw error
+        }
+    }
+}
+
+/// Stamps every response, errors included, with the center's clock, and reads the device's.
+struct ClockMiddleware: RouterMiddleware {
+    typealias Context = CenterRequestContext
+    let wallClock: any WallClock
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        var context = context
+        let now = wallClock.milliseconds()
+        if let text = request.headers[.fieldSyncDeviceTime], let deviceTime = Int64(text) {
+            context.clockOffset = deviceTime - now
+        }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
+        response.headers[.fieldSyncTime] = String(wallClock.milliseconds())
+        return response
+    }
+}
+
+/// Inflates gzip request bodies, within the limit, which also bounds the inflated size.
+struct InflateMiddleware: RouterMiddleware {
+    typealias Context = CenterRequestContext
+    let configuration: CenterConfiguration
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        guard let encoding = request.headers[.contentEncoding]?.lowercased() else {
+            return try await next(request, context)
+        }
+        guard encoding == "gzip" else {
+            throw APIError(
+                .unsupportedMediaType, code: "unsupported-encoding",
+                message: "Content-Encoding '\(encoding)' is not supported; send gzip or no encoding")
+        }
+        var request = request
+        var compressed = try await request.collectBody(limit: configuration.maximumBodyBytes)
+        let inflated: ByteBuffer
+        do {
+            inflated = try compressed.decompress(with: .gzip(), maxSize: configuration.maximumBodyBytes)
+        } catch let error as CompressNIOError where error == .bufferOverflow {
+            throw APIError.tooLarge("the inflated body is too large", limit: configuration.maximumBodyBytes)
+        } catch {
+            throw APIError(.badRequest, code: "bad-encoding", message: "the body is not valid gzip")
+        }
+        var head = request.head
+        head.headerFields[.contentEncoding] = nil
+        head.headerFields[.contentLength] = String(inflated.readableBytes)
+        return try await next(Request(head: head, body: RequestBody(buffer: inflated)), context)
+    }
+}
+
+extension Request {
+    /// The body, or 413 if it is larger than `limit`.
+    mutating func collectBody(limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError.tooLarge("the request body is too large", limit: limit)
+        }
+    }
+
+    /// Whether the client takes gzip-compressed responses.
+    var acceptsGzip: Bool {
+        headers[values: .acceptEncoding].contains { $0.lowercased().contains("gzip") }
+    }
+}
+
+/// A response with `bytes`, gzip-compressed when the client accepts it and it is worth it.
+func response(
+    _ bytes: some Collection<UInt8>, contentType: String, for request: Request, threshold: Int,
+    status: HTTPResponse.Status = .ok
+) throws -> Response {
+    var buffer = ByteBuffer(bytes: bytes)
+    var headers: HTTPFields = [.contentType: contentType]
+    if request.acceptsGzip, buffer.readableBytes >= threshold {
+        buffer = try buffer.compress(with: .gzip())
+        headers[.contentEncoding] = "gzip"
+    }
+    return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: buffer))
+}

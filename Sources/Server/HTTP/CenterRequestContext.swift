@@ -1,0 +1,27 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Storage
+
+/// What a request carries through the center's middleware: the authenticated device, once known.
+public struct CenterRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The device that sent the request; set by authentication.
+    public var device: ReplicaStore.Device?
+    /// The device's clock minus the center's, from its `FieldSync-Device-Time` header.
+    public var clockOffset: Int64?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    /// Bodies are collected by the routes themselves, against the center's own limit.
+    public var maxUploadSize: Int { 64 * 1024 * 1024 }
+}
+
+extension HTTPField.Name {
+    /// The center's clock, in milliseconds since 1970, on every response.
+    public static let fieldSyncTime = Self("FieldSync-Time")!
+    /// The device's clock, in milliseconds since 1970, on every request from `field`.
+    public static let fieldSyncDeviceTime = Self("FieldSync-Device-Time")!
+}

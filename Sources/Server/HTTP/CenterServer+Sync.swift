@@ -1,0 +1,119 @@
+import Foundation
+import Hummingbird
+import Shared
+import Storage
+
+/// Push and pull: the two halves of sync.
+extension CenterServer {
+    /// `POST /v1/changes`: a device's batch, merged atomically and durably, or refused whole.
+    func push(_ request: Request, context: CenterRequestContext) async throws -> Response {
+        let start = ContinuousClock.now
+        let device = try context.authenticated()
+        var request = request
+        let body = try await request.collectBody(limit: configuration.maximumBodyBytes)
+        let batch: ChangeBatch
+        do {
+            batch = try ChangeBatch(json: Data(buffer: body))
+            try check(batch, from: device)
+        } catch let error as WireError {
+            metrics.refused()
+            throw APIError.wire(error)
+        } catch {
+            metrics.refused()
+            throw error
+        }
+        let store = self.store
+        let maximumDrift = configuration.maximumDrift
+        let offset = context.clockOffset
+        let receipt: ReplicaStore.Receipt
+        do {
+            receipt = try await database {
+                try store.push(batch.changes, from: device.id, clockOffset: offset, maximumDrift: maximumDrift)
+            }
+        } catch let error as ClockError {
+            metrics.refused()
+            throw Self.clockAhead(error, change: nil)
+        }
+        metrics.batch(new: receipt.new, known: receipt.known, since: start)
+        let answer: JSONValue = .object([
+            "received": .number(Double(batch.changes.count)), "new": .number(Double(receipt.new)),
+            "known": .number(Double(receipt.known)), "cursor": .number(Double(receipt.cursor)),
+            "last": batch.changes.last.map { .string($0.timestamp.description) } ?? .null,
+        ])
+        var result = try response(
+            Array(answer.text.utf8), contentType: "application/json", for: request, threshold: .max)
+        result.headers[.deviceLog] = device.id
+        return result
+    }
+
+    /// Refuses a batch that is too large, reaches outside the device's scope, or is stamped too far ahead.
+    func check(_ batch: ChangeBatch, from device: ReplicaStore.Device) throws {
+        guard batch.changes.count <= configuration.maximumBatchChanges else {
+            throw APIError.tooLarge(
+                "the batch has \(batch.changes.count) changes", limit: configuration.maximumBatchChanges)
+        }
+        let now = wallClock.milliseconds()
+        for (index, change) in batch.changes.enumerated() {
+            guard device.scope.covers(change.scope) else {
+                throw APIError(
+                    .forbidden, code: "out-of-scope",
+                    message: "change \(index) (\(change.entity.kind.rawValue) \(change.entity.id)) belongs to "
+                        + "\(change.scope), outside this device's scope \(device.scope); nothing of the batch was stored",
+                    details: ["change": .number(Double(index)), "scope": .string(change.scope.description)])
+            }
+            let ahead = change.timestamp.physical - now
+            if ahead > configuration.maximumDrift {
+                throw Self.clockAhead(
+                    ClockError(timestamp: change.timestamp, aheadBy: ahead, maximumDrift: configuration.maximumDrift),
+                    change: index)
+            }
+        }
+    }
+
+    static func clockAhead(_ error: ClockError, change: Int?) -> APIError {
+        var details: [String: JSONValue] = [
+            "aheadBy": .number(Double(error.aheadBy)), "maximumDrift": .number(Double(error.maximumDrift)),
+        ]
+        if let change { details["change"] = .number(Double(change)) }
+        return APIError(
+            .unprocessableContent, code: "clock-ahead",
+            message: "this device's clock is ahead of the center's by \(ClockError.duration(error.aheadBy)) "
+                + "(at most \(ClockError.duration(error.maximumDrift)) is allowed): set the laptop's date and time, then sync again",
+            details: details)
+    }
+
+    /// `GET /v1/changes?after=N&limit=M`: the feed within the device's scope, a page at a time.
+    func pull(_ request: Request, context: CenterRequestContext) async throws -> Response {
+        let device = try context.authenticated()
+        let query = request.uri.queryParameters
+        let after = try Self.integer(query["after"].map(String.init), name: "after", default: 0, range: 0...Int64.max)
+        let limit = try Self.integer(
+            query["limit"].map(String.init), name: "limit", default: Int64(configuration.maximumPageChanges),
+            range: 1...Int64(configuration.maximumPageChanges))
+        let store = self.store
+        let offset = context.clockOffset
+        let page = try await database {
+            let page = try store.changes(after: after, within: device.scope, limit: Int(limit))
+            try store.noteContact(of: device.id, clockOffset: offset)
+            return ChangePage(
+                changes: page.changes.map(\.change), cursor: page.changes.last?.seq ?? after, more: page.more)
+        }
+        var result = try response(
+            page.json(), contentType: "application/json", for: request, threshold: configuration.compressionThreshold)
+        result.headers[.deviceLog] = device.id
+        return result
+    }
+
+    static func integer(_ text: String?, name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64
+    {
+        guard let text else { return value }
+        guard let number = Int64(text), range.contains(number) else {
+            throw APIError(
+                .badRequest, code: "bad-query",
+                message:
+                    "query parameter '\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'"
+            )
+        }
+        return number
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOPosix
+import Shared
+import Storage
+
+/// The district center's HTTP API, version 1, over its merged store.
+///
+/// ```swift
+/// let server = CenterServer(store: try ReplicaStore.open(database: url, durability: .power))
+/// try await server.application(host: "127.0.0.1", port: 8080, logger: logger).runService()
+/// ```
+public struct CenterServer: Sendable {
+    public let store: ReplicaStore
+    public let configuration: CenterConfiguration
+    public let metrics: CenterMetrics
+    public let wallClock: any WallClock
+
+    public init(
+        store: ReplicaStore, configuration: CenterConfiguration = CenterConfiguration(),
+        metrics: CenterMetrics = CenterMetrics(), wallClock: any WallClock = SystemWallClock()
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.metrics = metrics
+        self.wallClock = wallClock
+    }
+
+    /// The routes, with their middleware.
+    public func router() -> Router<CenterRequestContext> {
+        let router = Router(context: CenterRequestContext.self)
+        router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: ClockMiddleware(wallClock: wallClock))
+        router.get("/health") { request, _ in
+            let cursor = try await self.database { try self.store.cursor() }
+            let body: JSONValue = .object([
+                "status": .string("ok"), "time": .number(Double(self.wallClock.milliseconds())),
+                "cursor": .number(Double(cursor)),
+            ])
+            return try response(Array(body.text.utf8), contentType: "application/json", for: request, threshold: .max)
+        }
+        router.get("/metrics") { request, _ in
+            try response(
+                Array(self.metrics.text().utf8), contentType: "text/plain; version=0.0.4", for: request,
+                threshold: self.configuration.compressionThreshold)
+        }
+        router.get("/openapi.yaml") { request, _ in
+            try response(
+                Self.openAPIDocument, contentType: "application/yaml", for: request,
+                threshold: self.configuration.compressionThreshold)
+        }
+        let api = router.group("v1")
+            .add(middleware: AuthMiddleware(store: store))
+            .add(middleware: InflateMiddleware(configuration: configuration))
+        api.post("changes") { request, context in try await self.push(request, context: context) }
+        api.get("changes") { request, context in try await self.pull(request, context: context) }
+        api.get("device") { request, context in
+            let device = try context.authenticated()
+            let body: JSONValue = .object([
+                "device": .string(device.id), "name": .string(device.name), "scope": .string(device.scope.description),
+                "role": .string(device.role.code),
+            ])
+            var answer = try response(
+                Array(body.text.utf8), contentType: "application/json", for: request, threshold: .max)
+            answer.headers[.deviceLog] = device.id
+            return answer
+        }
+        return router
+    }
+
+    /// An application serving the API on `host`:`port` (0 picks a free port); `onRunning` learns the port.
+    public func application(
+        host: String, port: Int, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "FieldSync center"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    /// The OpenAPI document shipped with the server (Sources/Server/openapi.yaml).
+    public static let openAPIDocument: [UInt8] = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+            let data = try? Data(contentsOf: url)
+        else { return Array("openapi document missing from the build\n".utf8) }
+        return Array(data)
+    }()
+
+    /// Runs blocking database work off the cooperative pool.
+    func database<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(work)
+    }
+}
+
+/// Checks the bearer token on every `/v1` request.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = CenterRequestContext
+    let store: ReplicaStore
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw APIError(
+                .unauthorized, code: "unauthenticated",
+                message: "send the device's token as `Authorization: Bearer <device>.<secret>` (from its enrollment)")
+        }
+        guard let credential = DeviceCredential(token: header.dropFirst("bearer ".count).trimmingSpaces) else {
+            throw APIError(.unauthorized, code: "malformed-token", message: "the bearer token is not <device>.<secret>")
+        }
+        let store = self.store
+        let device = try await NIOThreadPool.singleton.runIfActive { try store.authenticate(credential) }
+        guard let device else {
+            throw APIError(
+                .unauthorized, code: "unknown-device",
+                message:
+                    "no device \(credential.device) with that secret is enrolled here; ask the center to enroll this laptop"
+            )
+        }
+        guard !device.isRevoked else {
+            throw APIError(
+                .unauthorized, code: "revoked",
+                message:
+                    "device \(device.id) was revoked; what it delivered is kept. Ask the center to enroll this laptop again"
+            )
+        }
+        var context = context
+        context.device = device
+        return try await next(request, context)
+    }
+}
+
+extension CenterRequestContext {
+    func authenticated() throws -> ReplicaStore.Device {
+        guard let device else { throw APIError(.unauthorized, code: "unauthenticated", message: "no device") }
+        return device
+    }
+}

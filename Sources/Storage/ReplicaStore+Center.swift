@@ -1,0 +1,230 @@
+import Foundation
+import GRDB
+import Shared
+
+/// What the district center keeps beside the merged log: its areas and its enrolled devices, and the
+/// log read as a feed by the center's sequence.
+extension ReplicaStore {
+    // MARK: Areas
+
+    /// Adds or renames areas. All must lie in one district, the center's.
+    /// - Throws: `InputError` naming the first area outside the district or whose parent is unknown.
+    public func importAreas(_ areas: [Area]) throws -> Int {
+        try write { db in
+            let identity = try Self.identity(db)
+            let known = Set(try String.fetchAll(db, sql: "SELECT code FROM area"))
+            let incoming = Set(areas.map(\.code.description))
+            let district = identity.scope ?? areas.first?.code.district
+            for area in areas {
+                guard let district, district.covers(area.code) else {
+                    throw InputError(
+                        "\(area.code) \(area.name) is not in district \(district?.description ?? "?"); a center serves one district"
+                    )
+                }
+                if let parent = area.parent, !known.contains(parent.description),
+                    !incoming.contains(parent.description),
+                    parent != district
+                {
+                    throw InputError("\(area.code) \(area.name): its parent \(parent) is neither in the file nor known")
+                }
+            }
+            for area in areas {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO area (code, name, parent, level) VALUES (?, ?, ?, ?)",
+                    arguments: [
+                        area.code.description, area.name, area.parent?.description, "\(area.code.level)",
+                    ])
+            }
+            if identity.scope == nil, let district {
+                try db.execute(sql: "UPDATE replica SET scope = ? WHERE id = 1", arguments: [district.description])
+            }
+            return areas.count
+        }
+    }
+
+    /// Every known area, by code.
+    public func areas() throws -> [Area] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT code, name FROM area ORDER BY code").map {
+                Area(code: try Self.area($0["code"]), name: $0["name"])
+            }
+        }
+    }
+
+    // MARK: Devices
+
+    /// A device enrolled at the center.
+    public struct Device: Sendable, Equatable {
+        public var id: String
+        public var name: String
+        public var scope: AreaCode
+        public var role: DeviceRole
+        public var createdAt: Int64
+        public var revokedAt: Int64?
+        /// When the device last pushed or pulled, by the center's clock.
+        public var lastSeenAt: Int64?
+        /// How far the device's clock was ahead of the center's (negative: behind), in milliseconds,
+        /// at its last contact.
+        public var clockOffset: Int64?
+        public var pushedChanges: Int
+
+        public var isRevoked: Bool { revokedAt != nil }
+
+        init(_ row: Row) throws {
+            id = row["id"]
+            name = row["name"]
+            scope = try ReplicaStore.area(row["scope"])
+            role = DeviceRole(rawValue: row["role"]) ?? .grid
+            createdAt = row["createdAt"]
+            revokedAt = row["revokedAt"]
+            lastSeenAt = row["lastSeenAt"]
+            clockOffset = row["clockOffset"]
+            pushedChanges = row["pushedChanges"]
+        }
+    }
+
+    /// Enrolls a device for a worker; returns it and its credential, whose secret is shown only now.
+    /// - Throws: `InputError` if the scope does not fit the role or is not one of the district's areas.
+    public func enroll(name: String, scope: AreaCode, role: DeviceRole) throws -> (Device, DeviceCredential) {
+        let name = name.trimmingSpaces
+        guard !name.isEmpty else { throw InputError("--name must name the worker or office") }
+        guard scope.level == role.scopeLevel else {
+            throw InputError(
+                "--scope \(scope) is a \(scope.level) code, but a \(role.code) device needs a \(role.scopeLevel) code")
+        }
+        let credential = DeviceCredential.generate()
+        let device = try write { db in
+            let known = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM area WHERE code = ?)", arguments: [scope.description])
+            guard known == true else {
+                throw InputError(
+                    "--scope \(scope) is not one of the district's areas; import them with `center area import`")
+            }
+            try db.execute(
+                sql: "INSERT INTO device (id, name, scope, role, secretHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    credential.device, name, scope.description, role.code, Data(credential.secretHash),
+                    wallClock.milliseconds(),
+                ])
+            return try Row.fetchOne(db, sql: "SELECT * FROM device WHERE id = ?", arguments: [credential.device])
+                .map(Device.init)!
+        }
+        return (device, credential)
+    }
+
+    public func devices() throws -> [Device] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM device ORDER BY createdAt, id").map(Device.init) }
+    }
+
+    /// Revokes a device: it can no longer push or pull; what it delivered stays.
+    /// - Throws: `LookupError`-like `InputError` if there is no such device.
+    public func revoke(device id: String) throws -> Device {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE device SET revokedAt = coalesce(revokedAt, ?) WHERE id = ?",
+                arguments: [wallClock.milliseconds(), id.lowercased()])
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM device WHERE id = ?", arguments: [id.lowercased()])
+            else {
+                throw DeviceNotFound(id: id)
+            }
+            return try Device(row)
+        }
+    }
+
+    /// The device a credential proves, or nil if the id is unknown or the secret wrong. Revoked devices
+    /// are returned, for the caller to refuse with a message that says so.
+    public func authenticate(_ credential: DeviceCredential) throws -> Device? {
+        try read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM device WHERE id = ?"), arguments: [credential.device])
+            else { return nil }
+            let hash: Data = row["secretHash"]
+            return credential.matches(Array(hash)) ? try Device(row) : nil
+        }
+    }
+
+    // MARK: The feed
+
+    /// What the center says when it has taken a batch.
+    public struct Receipt: Sendable, Equatable {
+        /// Changes in the batch the center did not hold before.
+        public var new: Int
+        /// Changes it already held (a replayed batch is all known).
+        public var known: Int
+        /// The center's sequence after the batch: every change in it is at or below.
+        public var cursor: Int64
+    }
+
+    /// Merges a device's batch in one durable transaction and notes the contact.
+    public func push(
+        _ changes: [Change], from device: String, clockOffset: Int64?, maximumDrift: Int64
+    ) throws -> Receipt {
+        try write { db in
+            let new = try Self.receive(changes, maximumDrift: maximumDrift, db: db, wallClock: wallClock)
+            try db.execute(
+                sql: """
+                    UPDATE device SET lastSeenAt = ?, clockOffset = coalesce(?, clockOffset),
+                        pushedChanges = pushedChanges + ? WHERE id = ?
+                    """,
+                arguments: [wallClock.milliseconds(), clockOffset, new, device])
+            let cursor = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0
+            return Receipt(new: new, known: changes.count - new, cursor: cursor)
+        }
+    }
+
+    /// A page of the feed: changes after `cursor` whose record lies within `scope` (all when nil), in
+    /// the center's order, at most `limit`.
+    public func changes(
+        after cursor: Int64, within scope: AreaCode?, limit: Int
+    ) throws -> (
+        changes: [(seq: Int64, change: Change)], more: Bool
+    ) {
+        try read { db in
+            var sql = """
+                SELECT seq, physical, counter, replica, change.scope AS scope, field, value, kind, uid,
+                    record.scope AS recordScope
+                FROM change JOIN record ON record.id = change.record
+                WHERE seq > ?
+                """
+            var arguments: [any DatabaseValueConvertible] = [cursor]
+            if let scope {
+                sql += " AND record.scope >= ? AND record.scope < ?"
+                arguments += [scope.description, scope.description + "~"]
+            }
+            sql += " ORDER BY seq LIMIT ?"
+            arguments.append(limit + 1)
+            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            var page: [(seq: Int64, change: Change)] = []
+            for row in rows.prefix(limit) {
+                guard let kind = EntityKind(rawValue: row["kind"]), let id = RecordID(row["uid"] as String) else {
+                    throw StoreError(code: .corrupt, message: "the log holds a change of an unknown record")
+                }
+                let change = try Self.change(
+                    row, key: EntityKey(kind: kind, id: id), scope: try Self.area(row["recordScope"]))
+                page.append((row["seq"], change))
+            }
+            return (page, rows.count > limit)
+        }
+    }
+
+    /// The highest sequence number in the feed.
+    public func cursor() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0 }
+    }
+
+    /// Notes that a device pulled.
+    public func noteContact(of device: String, clockOffset: Int64?) throws {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE device SET lastSeenAt = ?, clockOffset = coalesce(?, clockOffset) WHERE id = ?",
+                arguments: [wallClock.milliseconds(), clockOffset, device])
+        }
+    }
+}
+
+/// No device has the id.
+public struct DeviceNotFound: Error, Sendable, CustomStringConvertible {
+    public var id: String
+    public var description: String { "no device has the id '\(id)'; `center worker list` shows them" }
+}

@@ -1,0 +1,187 @@
+import ArgumentParser
+import Console
+import Foundation
+import Shared
+import Storage
+
+struct AreaGroup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "area", abstract: "The district's towns and villages.",
+        subcommands: [AreaImport.self, AreaList.self])
+}
+
+struct AreaImport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Load areas from CSV: code, name, parent code (a heading row is skipped).")
+
+    @OptionGroup var options: CenterOptions
+    @Argument var file: String
+
+    func run() async throws {
+        try await guarded {
+            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
+            else {
+                throw InputError("cannot read \(file) as UTF-8 text")
+            }
+            var areas: [Area] = []
+            var problems: [String] = []
+            for record in try CSV.parse(text) {
+                guard let first = record.fields.first?.trimmingSpaces, first.first?.isNumber == true else { continue }
+                do {
+                    let code = try Parse.area(first, flag: "code")
+                    let name = record.fields.count > 1 ? record.fields[1].trimmingSpaces : ""
+                    guard !name.isEmpty else { throw InputError("the name is empty") }
+                    if record.fields.count > 2, !record.fields[2].trimmingSpaces.isEmpty {
+                        let parent = try Parse.area(record.fields[2].trimmingSpaces, flag: "parent code")
+                        guard parent == code.parent else {
+                            throw InputError(
+                                "parent \(parent) does not contain \(code); its code says \(code.parent?.description ?? "none")"
+                            )
+                        }
+                    }
+                    areas.append(Area(code: code, name: name))
+                } catch {
+                    problems.append("line \(record.line): \(error)")
+                }
+            }
+            guard problems.isEmpty else {
+                throw InputError("nothing was imported; fix these lines:\n  " + problems.joined(separator: "\n  "))
+            }
+            let count = try options.open().importAreas(areas)
+            say("imported \(count) areas")
+        }
+    }
+}
+
+struct AreaList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the district's areas.")
+
+    @OptionGroup var options: CenterOptions
+    @Flag var json = false
+
+    func run() async throws {
+        try await guarded {
+            let areas = try options.open().areas()
+            if json {
+                say(
+                    RecordJSON.encode(
+                        areas.map {
+                            ["code": $0.code.description, "name": $0.name, "parent": $0.parent?.description ?? ""]
+                        }))
+            } else {
+                var table = TextTable(headers: ["code", "name", "level"])
+                for area in areas {
+                    table.append([
+                        area.code.description,
+                        String(repeating: "  ", count: area.code.level.rawValue / 3 - 2) + area.name,
+                        "\(area.code.level)",
+                    ])
+                }
+                say(table.render())
+            }
+        }
+    }
+}
+
+struct WorkerGroup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Enroll, list and revoke devices.",
+        subcommands: [WorkerAdd.self, WorkerList.self, WorkerRevoke.self])
+}
+
+struct WorkerAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Enroll a device; prints the enrollment string to give its worker (`field enroll STRING`).")
+
+    @OptionGroup var options: CenterOptions
+    @Option var name: String
+    @Option(help: "The village (grid), town or district code the device may see and change.") var scope: String
+    @Option(help: "grid, town or district.") var role: String
+    @Option(help: "How devices reach this center, e.g. http://10.1.2.3:8080.") var url = "http://127.0.0.1:8080"
+
+    func run() async throws {
+        try await guarded {
+            let role: DeviceRole = try Parse.coded(role, flag: "--role")
+            let scope = try Parse.area(scope, flag: "--scope")
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw InputError("--url must start with http:// or https://, not '\(url)'")
+            }
+            let (device, credential) = try options.open().enroll(name: name, scope: scope, role: role)
+            let enrollment = Enrollment(url: url, credential: credential, scope: scope, role: role, worker: device.name)
+            FileHandleOutput.standardError.write(
+                "enrolled device \(device.id) for \(device.name) (\(role.code), \(scope)); give the worker this string:\n"
+            )
+            say(enrollment.text)
+        }
+    }
+}
+
+struct WorkerList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List enrolled devices.")
+
+    @OptionGroup var options: CenterOptions
+    @Flag var json = false
+
+    func run() async throws {
+        try await guarded {
+            let devices = try options.open().devices()
+            if json {
+                say(RecordJSON.encode(devices.map(DeviceJSON.init)))
+            } else {
+                var table = TextTable(headers: [
+                    "device", "name", "role", "scope", "last seen", "clock offset", "changes", "state",
+                ])
+                for device in devices {
+                    table.append([
+                        device.id, device.name, device.role.code, device.scope.description,
+                        device.lastSeenAt.map { LocalTime.minute(at: $0) } ?? "never",
+                        device.clockOffset.map { ClockError.duration(abs($0)) + ($0 >= 0 ? " ahead" : " behind") }
+                            ?? "—",
+                        String(device.pushedChanges), device.isRevoked ? "revoked" : "active",
+                    ])
+                }
+                say(table.render())
+            }
+        }
+    }
+}
+
+struct DeviceJSON: Encodable {
+    var id: String
+    var name: String
+    var role: String
+    var scope: String
+    var createdAt: String
+    var revokedAt: String?
+    var lastSeenAt: String?
+    var clockOffsetMs: Int64?
+    var pushedChanges: Int
+
+    init(_ device: ReplicaStore.Device) {
+        id = device.id
+        name = device.name
+        role = device.role.code
+        scope = device.scope.description
+        createdAt = RecordJSON.time(device.createdAt)
+        revokedAt = device.revokedAt.map(RecordJSON.time)
+        lastSeenAt = device.lastSeenAt.map(RecordJSON.time)
+        clockOffsetMs = device.clockOffset
+        pushedChanges = device.pushedChanges
+    }
+}
+
+struct WorkerRevoke: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Revoke a device: it can no longer sync; what it delivered stays.")
+
+    @OptionGroup var options: CenterOptions
+    @Argument var id: String
+
+    func run() async throws {
+        try await guarded {
+            let device = try options.open().revoke(device: id)
+            say("revoked device \(device.id) (\(device.name))")
+        }
+    }
+}

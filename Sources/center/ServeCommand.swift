@@ -1,0 +1,40 @@
+import ArgumentParser
+import Console
+import Logging
+import Server
+import Storage
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Serve the sync API until SIGINT or SIGTERM, finishing requests in flight.")
+
+    @OptionGroup var options: CenterOptions
+
+    @Option(name: .long, help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "The port to listen on; 0 picks a free one.")
+    var port = 8080
+
+    @Option(name: .customLong("max-drift"), help: "Minutes a device clock may be ahead of the center's.")
+    var maximumDriftMinutes = 10
+
+    func run() async throws {
+        try await guarded {
+            let store = try options.open()
+            var configuration = CenterConfiguration()
+            configuration.maximumDrift = Int64(maximumDriftMinutes) * 60_000
+            // Logs go to standard error; standard output carries only the listening line.
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
+            var logger = Logger(label: "center")
+            logger.logLevel = .info
+            let server = CenterServer(store: store, configuration: configuration)
+            let database = options.databaseURL.path
+            let app = server.application(host: host, port: port, logger: logger) { port in
+                // The first line on standard output, for scripts and tests that start a center.
+                say("center listening on http://\(host):\(port) (database \(database))")
+            }
+            try await app.runService()
+        }
+    }
+}

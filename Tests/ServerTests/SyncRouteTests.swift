@@ -1,0 +1,276 @@
+import CompressNIO
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Server
+import Shared
+import Storage
+import Testing
+
+/// The HTTP API through the router, without sockets: each refusal has its status and code and leaves
+/// the store as it was.
+@Suite struct SyncRouteTests {
+    @Test func aPushedBatchIsPulledWithinScopeOnly() async throws {
+        let center = try CenterFixture()
+        var deviceA = DeviceReplica(1, village: CenterFixture.villageA)
+        var deviceB = DeviceReplica(2, village: CenterFixture.villageB)
+        let changesA = try deviceA.recordCases(3)
+        let changesB = try deviceB.recordCases(2)
+        try await center.withClient { client in
+            let receipt = try await client.push(changesA, as: center.gridA)
+            #expect(receipt.status == .ok)
+            #expect(receipt.json["new"] as? Int == changesA.count && receipt.json["known"] as? Int == 0)
+            #expect(receipt.headers[.fieldSyncTime].flatMap { Int64($0) } != nil)
+            #expect(try await client.push(changesB, as: center.gridB).status == .ok)
+            let (district, _) = try await client.pullAll(as: center.district, limit: 7)
+            #expect(Set(district) == Set(changesA + changesB))
+            let (town, _) = try await client.pullAll(as: center.town)
+            #expect(Set(town) == Set(changesA))
+            let (neighbour, _) = try await client.pullAll(as: center.gridA2)
+            #expect(neighbour.isEmpty)
+            let (own, cursor) = try await client.pullAll(as: center.gridB)
+            #expect(Set(own) == Set(changesB))
+            // Nothing new after the cursor.
+            let (later, _) = try await client.pullAll(as: center.gridB, after: cursor)
+            #expect(later.isEmpty)
+        }
+        #expect(try center.store.digest() == digest(of: changesA + changesB))
+    }
+
+    @Test func aReplayedBatchIsAcknowledgedAndChangesNothing() async throws {
+        let center = try CenterFixture()
+        var device = DeviceReplica(1, village: CenterFixture.villageA)
+        let changes = try device.recordCases(4)
+        try await center.withClient { client in
+            _ = try await client.push(changes, as: center.gridA)
+            let before = try center.store.digest()
+            let cursor = try center.store.cursor()
+            let replay = try await client.push(changes, as: center.gridA)
+            #expect(replay.status == .ok)
+            #expect(replay.json["new"] as? Int == 0 && replay.json["known"] as? Int == changes.count)
+            #expect(try center.store.digest() == before)
+            #expect(try center.store.cursor() == cursor)
+        }
+    }
+
+    /// A refusal: what is sent, the status, the code, and words of the message.
+    struct Refusal: Sendable, CustomStringConvertible {
+        var name: String
+        var status: HTTPResponse.Status
+        var code: String
+        var words: String
+        var send: @Sendable (any TestClientProtocol, CenterFixture, [Change]) async throws -> TestResponse
+
+        var description: String { name }
+    }
+
+    static let refusals: [Refusal] = [
+        Refusal(name: "straddling two scopes", status: .forbidden, code: "out-of-scope", words: "change 2") {
+            client, center, changes in
+            var other = DeviceReplica(9, village: CenterFixture.villageB)
+            let outside = try other.recordCases(1)
+            return try await client.push(
+                Array(changes.prefix(2)) + outside.prefix(1) + changes.dropFirst(2), as: center.gridA)
+        },
+        Refusal(
+            name: "clock far ahead", status: .unprocessableContent, code: "clock-ahead",
+            words: "ahead of the center's by 2h"
+        ) {
+            client, center, _ in
+            let wall = OffsetWallClock(base: SystemWallClock(), offset: 2 * 3_600_000 + 60_000)
+            var replica = Replica(clock: HybridClock(replica: ReplicaID(rawValue: 77), wallClock: wall))
+            let changes = try replica.perform(
+                .record(
+                    DisputeDraft(
+                        village: CenterFixture.villageA, category: .debt, parties: [try Party(name: "孙")],
+                        summary: "借款",
+                        recorder: "网格员")), onDispute: RecordID.random())
+            return try await client.push(changes, as: center.gridA)
+        },
+        Refusal(name: "malformed JSON", status: .badRequest, code: "malformed-batch", words: "not valid JSON") {
+            client, center, _ in
+            try await client.pushBody(ByteBuffer(string: #"{"version":1,"changes":["#), as: center.gridA)
+        },
+        Refusal(name: "wrong type", status: .badRequest, code: "invalid-change", words: "change 0, field 'ts'") {
+            client, center, _ in
+            try await client.pushBody(
+                ByteBuffer(
+                    string:
+                        #"{"version":1,"changes":[{"ts":5,"kind":"dispute","id":"x","scope":"1","field":"summary","value":"x"}]}"#
+                ),
+                as: center.gridA)
+        },
+        Refusal(name: "invalid UTF-8", status: .badRequest, code: "malformed-batch", words: "not valid UTF-8") {
+            client, center, _ in
+            var buffer = ByteBuffer(string: #"{"version":1,"changes":[""#)
+            buffer.writeBytes([0xFF, 0xFE])
+            buffer.writeString(#""]}"#)
+            return try await client.pushBody(buffer, as: center.gridA)
+        },
+        Refusal(name: "unknown version", status: .unprocessableContent, code: "unsupported-version", words: "version 9")
+        {
+            client, center, _ in
+            try await client.pushBody(ByteBuffer(string: #"{"version":9,"changes":[]}"#), as: center.gridA)
+        },
+        Refusal(name: "oversize body", status: .contentTooLarge, code: "too-large", words: "the limit is 65536") {
+            client, center, changes in
+            var big = ChangeBatch(changes: changes).json()
+            big.append(contentsOf: [UInt8](repeating: 0x20, count: 70_000))
+            return try await client.pushBody(ByteBuffer(data: big), as: center.gridA)
+        },
+        Refusal(
+            name: "too many changes", status: .contentTooLarge, code: "too-large", words: "the batch has 12 changes"
+        ) {
+            client, center, changes in
+            try await client.push(changes + changes, as: center.gridA)
+        },
+        Refusal(name: "no token", status: .unauthorized, code: "unauthenticated", words: "Authorization: Bearer") {
+            client, _, changes in
+            try await client.execute(
+                uri: "/v1/changes", method: .post, body: ByteBuffer(data: ChangeBatch(changes: changes).json()))
+        },
+        Refusal(name: "wrong secret", status: .unauthorized, code: "unknown-device", words: "is enrolled here") {
+            client, center, changes in
+            let forged = DeviceCredential(device: center.gridA.device, secret: String(repeating: "0", count: 26))
+            return try await client.push(changes, as: forged)
+        },
+        Refusal(name: "bad gzip", status: .badRequest, code: "bad-encoding", words: "not valid gzip") {
+            client, center, _ in
+            try await client.pushBody(
+                ByteBuffer(string: "plain"), as: center.gridA, headers: [.contentEncoding: "gzip"])
+        },
+    ]
+
+    @Test(arguments: refusals)
+    func aRefusedPushNamesTheProblemAndStoresNothing(refusal: Refusal) async throws {
+        var configuration = CenterConfiguration()
+        configuration.maximumBodyBytes = 65_536
+        configuration.maximumBatchChanges = 11
+        let center = try CenterFixture(configuration: configuration)
+        var device = DeviceReplica(1, village: CenterFixture.villageA)
+        let earlier = try device.recordCases(1)
+        let changes = try device.recordCases(1)
+        try await center.withClient { client in
+            #expect(try await client.push(earlier, as: center.gridA).status == .ok)
+            let before = try center.store.digest()
+            let response = try await refusal.send(client, center, changes)
+            #expect(response.status == refusal.status)
+            let body = response.json
+            #expect(body["code"] as? String == refusal.code, "\(body)")
+            #expect((body["message"] as? String)?.contains(refusal.words) == true, "\(body)")
+            #expect(response.headers[.fieldSyncTime] != nil)
+            #expect(try center.store.digest() == before)
+        }
+    }
+
+    @Test func aRevokedDeviceIsRefusedAndWhatItDeliveredStays() async throws {
+        let center = try CenterFixture()
+        var device = DeviceReplica(1, village: CenterFixture.villageA)
+        let delivered = try device.recordCases(2)
+        let more = try device.recordCases(1)
+        try await center.withClient { client in
+            #expect(try await client.push(delivered, as: center.gridA).status == .ok)
+            _ = try center.store.revoke(device: center.gridA.device)
+            let refused = try await client.push(more, as: center.gridA)
+            #expect(refused.status == .unauthorized && refused.json["code"] as? String == "revoked")
+            let pulled = try await client.execute(
+                uri: "/v1/changes", method: .get, headers: [.authorization: "Bearer \(center.gridA.token)"])
+            #expect(pulled.status == .unauthorized)
+            let (district, _) = try await client.pullAll(as: center.district)
+            #expect(Set(district) == Set(delivered))
+        }
+    }
+
+    @Test func gzipBodiesAreTakenAndGiven() async throws {
+        let center = try CenterFixture()
+        var device = DeviceReplica(1, village: CenterFixture.villageA)
+        let changes = try device.recordCases(20)
+        try await center.withClient { client in
+            var plain = ByteBuffer(data: ChangeBatch(changes: changes).json())
+            let compressed = try plain.compress(with: .gzip())
+            let pushed = try await client.pushBody(compressed, as: center.gridA, headers: [.contentEncoding: "gzip"])
+            #expect(pushed.status == .ok && pushed.json["new"] as? Int == changes.count)
+            let pulled = try await client.execute(
+                uri: "/v1/changes", method: .get,
+                headers: [.authorization: "Bearer \(center.district.token)", .acceptEncoding: "gzip"])
+            #expect(pulled.headers[.contentEncoding] == "gzip")
+            var body = pulled.body
+            let page = try ChangePage(json: Data(buffer: try body.decompress(with: .gzip())))
+            #expect(Set(page.changes) == Set(changes))
+        }
+    }
+
+    @Test func badQueryParametersAreRefused() async throws {
+        let center = try CenterFixture()
+        try await center.withClient { client in
+            for query in ["after=-1", "after=x", "limit=0", "limit=999999"] {
+                let response = try await client.execute(
+                    uri: "/v1/changes?\(query)", method: .get,
+                    headers: [.authorization: "Bearer \(center.district.token)"])
+                #expect(response.status == .badRequest, "\(query)")
+                #expect(response.json["code"] as? String == "bad-query", "\(query)")
+            }
+        }
+    }
+
+    @Test func theDeviceClockIsRemembered() async throws {
+        let center = try CenterFixture()
+        try await center.withClient { client in
+            let ahead = Int64(Date().timeIntervalSince1970 * 1000) + 90_000
+            _ = try await client.execute(
+                uri: "/v1/changes", method: .get,
+                headers: [.authorization: "Bearer \(center.gridA.token)", .fieldSyncDeviceTime: String(ahead)])
+            let device = try #require(try center.store.devices().first { $0.id == center.gridA.device })
+            #expect((80_000...100_000).contains(device.clockOffset ?? 0))
+            #expect(device.lastSeenAt != nil)
+        }
+    }
+
+    @Test func healthMetricsAndTheOpenAPIDocumentAreServed() async throws {
+        let center = try CenterFixture()
+        var device = DeviceReplica(1, village: CenterFixture.villageA)
+        let changes = try device.recordCases(2)
+        try await center.withClient { client in
+            _ = try await client.push(changes, as: center.gridA)
+            _ = try await client.push(changes, as: center.gridA)
+            _ = try await client.pushBody(ByteBuffer(string: "{"), as: center.gridA)
+            let health = try await client.execute(uri: "/health", method: .get)
+            #expect(
+                health.status == .ok && health.json["status"] as? String == "ok" && health.json["cursor"] as? Int == 12)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains("fieldsync_changes_accepted_total 12"))
+            #expect(metrics.contains("fieldsync_changes_known_total 12"))
+            #expect(metrics.contains("fieldsync_batches_refused_total 1"))
+            #expect(metrics.contains("fieldsync_batch_duration_seconds_count 2"))
+            #expect(metrics.contains(#"fieldsync_http_requests_total{route="/v1/changes",status="200"} 2"#))
+            let document = String(buffer: try await client.execute(uri: "/openapi.yaml", method: .get).body)
+            #expect(document.hasPrefix("openapi: 3"))
+        }
+    }
+
+    /// The OpenAPI document in the repository lists exactly the routes the server has.
+    @Test func theOpenAPIDocumentMatchesTheRoutes() throws {
+        let document = String(decoding: CenterServer.openAPIDocument, as: UTF8.self)
+        var documented: Set<String> = []
+        var path: String?
+        var inPaths = false
+        for line in document.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "paths:" {
+                inPaths = true
+                continue
+            }
+            guard inPaths else { continue }
+            if line.hasPrefix("  /"), line.hasSuffix(":") {
+                path = String(line.dropFirst(2).dropLast())
+            } else if let path, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
+                documented.insert("\(line.trimmingCharacters(in: .whitespaces).dropLast().uppercased()) \(path)")
+            }
+        }
+        let center = try CenterFixture()
+        defer { center.remove() }
+        let routes = Set(center.server.router().routes.map { "\($0.method) \($0.path)" })
+        #expect(documented == routes)
+        #expect(documented.count >= 6)
+    }
+}
