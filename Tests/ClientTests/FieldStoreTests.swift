@@ -150,6 +150,8 @@ import Testing
             // Take the database back to what the first version of field wrote.
             try DatabaseQueue(path: path).write { db in
                 try db.execute(sql: "DROP INDEX dispute_village")
+                try db.execute(sql: "DROP TABLE area")
+                try db.execute(sql: "DROP TABLE device")
                 try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier != 'v1'")
             }
             let upgraded = try FieldStore.open(home: store.home)
@@ -161,7 +163,7 @@ import Testing
                 )
             }
             #expect(indexes.contains("dispute_village"))
-            #expect(migrations.count == 2)
+            #expect(migrations.count == 3)
         }
     }
 
