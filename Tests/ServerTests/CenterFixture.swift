@@ -48,11 +48,13 @@ struct CenterFixture {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    /// Runs `body` against the router, without sockets.
-    func withClient<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+    /// Runs `body` against the router, without sockets (`.router`), or a server on a free port (`.live`).
+    func withClient<T: Sendable>(
+        _ setup: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> T
+    ) async throws -> T {
         defer { remove() }
         let app = Application(router: server.router())
-        return try await app.test(.router, body)
+        return try await app.test(setup, body)
     }
 }
 

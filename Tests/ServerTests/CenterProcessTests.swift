@@ -1,0 +1,181 @@
+import Foundation
+import Server
+import Shared
+import Storage
+import Synchronization
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A real `center serve` process on a free loopback port.
+final class CenterProcess: Sendable {
+    let process: Process
+    let port: Int
+    private let errors: SharedText
+
+    static let executable: URL = {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [directory, directory.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("center")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return directory.appendingPathComponent("center")
+    }()
+
+    /// Starts a center on `database` and waits (at most 30 s) for it to say where it listens.
+    init(database: URL) throws {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["serve", "--db", database.path, "--port", "0"]
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        let errors = SharedText()
+        error.fileHandleForReading.readabilityHandler = { handle in
+            errors.append(handle.availableData)
+        }
+        let firstLine = SharedText()
+        let ready = DispatchSemaphore(value: 0)
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                ready.signal()
+                return
+            }
+            firstLine.append(data)
+            if firstLine.text.contains("\n") {
+                handle.readabilityHandler = nil
+                ready.signal()
+            }
+        }
+        try process.run()
+        guard ready.wait(timeout: .now() + 30) == .success,
+            let port = firstLine.text.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) })
+        else {
+            process.terminate()
+            throw CenterProcessError(message: "center did not start: \(firstLine.text) \(errors.text)")
+        }
+        self.process = process
+        self.port = port
+        self.errors = errors
+    }
+
+    var log: String { errors.text }
+
+    func kill(_ signal: Int32) {
+        Foundation.kill(process.processIdentifier, signal)
+    }
+
+    /// Waits at most `seconds` for the process to end; its exit status, or nil if it is still running.
+    func waitForExit(seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline {
+            usleep(10_000)
+        }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// Pushes a batch; the HTTP status, or nil if the connection failed.
+    func push(_ changes: [Change], as credential: DeviceCredential) async -> Int? {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/changes")!)
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(credential.token)", forHTTPHeaderField: "Authorization")
+        request.httpBody = ChangeBatch(changes: changes).json()
+        request.timeoutInterval = 10
+        guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
+        return (response as? HTTPURLResponse)?.statusCode
+    }
+}
+
+/// Bytes appended from one thread and read from another.
+final class SharedText: Sendable {
+    private let data = Mutex(Data())
+
+    func append(_ bytes: Data) {
+        data.withLock { $0.append(bytes) }
+    }
+
+    var text: String { String(decoding: data.withLock { $0 }, as: UTF8.self) }
+}
+
+struct CenterProcessError: Error {
+    var message: String
+}
+
+@Suite(.serialized) struct CenterProcessTests {
+    /// A center with its areas and a grid device for village A, in a temporary folder.
+    func prepare() throws -> (URL, DeviceCredential) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "center-process-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let database = folder.appendingPathComponent("center.sqlite")
+        let store = try ReplicaStore.create(database: database, scope: nil, worker: "center", durability: .power)
+        _ = try store.importAreas([
+            Area(code: CenterFixture.district, name: "秦州区"), Area(code: CenterFixture.townA, name: "大城街道"),
+            Area(code: CenterFixture.villageA, name: "东关社区"),
+        ])
+        return (database, try store.enroll(name: "张网格", scope: CenterFixture.villageA, role: .grid).1)
+    }
+
+    @Test func acknowledgedBatchesSurviveTheCenterBeingKilled() async throws {
+        let (database, credential) = try prepare()
+        defer { try? FileManager.default.removeItem(at: database.deletingLastPathComponent()) }
+        var device = DeviceReplica(1, village: CenterFixture.villageA)
+        let center = try CenterProcess(database: database)
+        var acknowledged: [Change] = []
+        for _ in 0..<15 {
+            let batch = try device.recordCases(20)
+            let status = await center.push(batch, as: credential)
+            #expect(status == 200)
+            acknowledged += batch
+        }
+        // Kill it while pushes are in flight.
+        let inFlight = try (0..<4).map { _ in try device.recordCases(20) }
+        let pushes = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for batch in inFlight {
+                    group.addTask { _ = await center.push(batch, as: credential) }
+                }
+            }
+        }
+        center.kill(SIGKILL)
+        await pushes.value
+        #expect(center.waitForExit(seconds: 10) != nil)
+        // It starts again on the same database, with every acknowledged batch.
+        let again = try CenterProcess(database: database)
+        defer {
+            again.kill(SIGTERM)
+            _ = again.waitForExit(seconds: 10)
+        }
+        let store = try ReplicaStore.open(database: database)
+        let held = try store.allChanges()
+        #expect(Set(acknowledged).isSubset(of: Set(held)))
+        #expect(Set(held).count == held.count)
+        // In-flight batches were applied whole or not at all.
+        for batch in inFlight {
+            let present = batch.filter { Set(held).contains($0) }.count
+            #expect(present == 0 || present == batch.count)
+        }
+        #expect(await again.push(inFlight[0], as: credential) == 200)
+    }
+
+    @Test func sigtermStopsCleanlyAndTheLogHoldsNoPersonalData() async throws {
+        let (database, credential) = try prepare()
+        defer { try? FileManager.default.removeItem(at: database.deletingLastPathComponent()) }
+        var device = DeviceReplica(1, village: CenterFixture.villageA)
+        let center = try CenterProcess(database: database)
+        #expect(await center.push(try device.recordCases(3, summary: "彩礼返还"), as: credential) == 200)
+        center.kill(SIGTERM)
+        #expect(center.waitForExit(seconds: 15) == 0)
+        let log = center.log
+        #expect(log.contains("http.path=/v1/changes") && log.contains("http.status=200"), "\(log)")
+        #expect(log.contains("sync.device=\(credential.device)"))
+        for secret in ["赵0", "钱1", "彩礼返还", credential.secret] {
+            #expect(!log.contains(secret), "the log holds \(secret)")
+        }
+    }
+}
