@@ -177,5 +177,12 @@ struct CenterProcessError: Error {
         for secret in ["赵0", "钱1", "彩礼返还", credential.secret] {
             #expect(!log.contains(secret), "the log holds \(secret)")
         }
+        // The merged state is what `center case` reads.
+        let list = try CenterCommandTests().center(["case", "list", "--json"], database: database)
+        let cases = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]
+        #expect(cases?.count == 3)
+        let id = try #require(cases?.first?["shortId"] as? String)
+        let shown = try CenterCommandTests().center(["case", "show", id], database: database)
+        #expect(shown.status == 0 && shown.stdout.contains("彩礼返还") && shown.stdout.contains("变更记录"))
     }
 }
