@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Storage", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Server", "Storage", "Client", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: strict

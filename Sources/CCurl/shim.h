@@ -40,4 +40,17 @@ static inline CURLcode fieldsync_curl_getinfo_off(CURL *handle, CURLINFO info, c
     return curl_easy_getinfo(handle, info, value);
 }
 
+
+
+#include <zlib.h>
+
+/// deflateInit2 is a macro: start a gzip stream (window bits 15 + 16) at the default level.
+static inline int fieldsync_deflate_init_gzip(z_stream *stream, int level) {
+    return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+}
+
+/// inflateInit2 is a macro: start reading a gzip stream.
+static inline int fieldsync_inflate_init_gzip(z_stream *stream) {
+    return inflateInit2(stream, 15 + 16);
+}
 #endif

@@ -7,6 +7,7 @@ import Storage
 public enum Failure {
     public static func exitCode(for error: any Error) -> Int32 {
         switch error {
+        case let error as any ExitCoded: error.exitCode
         case let error as StoreError:
             switch error.code {
             case .noHome: 66
@@ -22,6 +23,11 @@ public enum Failure {
         default: 70
         }
     }
+}
+
+/// An error that knows the exit code it ends a command with.
+public protocol ExitCoded: Error {
+    var exitCode: Int32 { get }
 }
 
 /// Data a command refuses as a whole (a ledger with bad rows, say): exit code 65.

@@ -77,9 +77,11 @@ public enum RecordJSON {
         var modifiedAt: String
         var voided: Bool
         var voidReason: String?
+        var heldByCenter: Bool?
         var history: [HistoryEntry]?
 
-        public init(_ dispute: Dispute, shortId: String, history: [Change]?) {
+        public init(_ dispute: Dispute, shortId: String, history: [Change]?, heldByCenter: Bool? = nil) {
+            self.heldByCenter = heldByCenter
             id = dispute.id.description
             self.shortId = shortId
             village = dispute.village.description
@@ -129,9 +131,11 @@ public enum RecordJSON {
         var modifiedAt: String
         var voided: Bool
         var voidReason: String?
+        var heldByCenter: Bool?
         var history: [HistoryEntry]?
 
-        public init(_ item: RiskItem, shortId: String, history: [Change]?) {
+        public init(_ item: RiskItem, shortId: String, history: [Change]?, heldByCenter: Bool? = nil) {
+            self.heldByCenter = heldByCenter
             id = item.id.description
             self.shortId = shortId
             scope = item.scope.description

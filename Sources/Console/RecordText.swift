@@ -55,7 +55,9 @@ public struct RecordText: Sendable {
         return table.render() + "\n" + pick("共 \(rows.count) 项", "\(rows.count) items")
     }
 
-    public func dispute(_ dispute: Dispute, shortID: String, history: [Change], own: ReplicaID) -> String {
+    public func dispute(
+        _ dispute: Dispute, shortID: String, history: [Change], own: ReplicaID, heldByCenter: Bool? = nil
+    ) -> String {
         var lines: [(String, String)] = [
             (pick("编号", "ID"), "\(shortID)  (\(dispute.id))"),
             (pick("村/社区", "Village"), dispute.village.description),
@@ -84,6 +86,9 @@ public struct RecordText: Sendable {
         }
         lines.append((pick("登记人", "Recorded by"), dispute.recorder ?? "—"))
         lines.append((pick("登记时间", "Recorded at"), LocalTime.minute(at: dispute.recorded.physical)))
+        if let heldByCenter {
+            lines.append((pick("区中心", "Center"), centerLine(heldByCenter)))
+        }
         var text = sheet(lines)
         if !dispute.visits.isEmpty {
             text += "\n\n" + pick("回访", "Follow-up visits") + "\n"
@@ -100,7 +105,9 @@ public struct RecordText: Sendable {
         return text + "\n\n" + historyText(history, own: own)
     }
 
-    public func riskItem(_ item: RiskItem, shortID: String, history: [Change], own: ReplicaID) -> String {
+    public func riskItem(
+        _ item: RiskItem, shortID: String, history: [Change], own: ReplicaID, heldByCenter: Bool? = nil
+    ) -> String {
         var lines: [(String, String)] = [
             (pick("编号", "ID"), "\(shortID)  (\(item.id))"),
             (pick("区划", "Scope"), item.scope.description),
@@ -122,6 +129,9 @@ public struct RecordText: Sendable {
             lines.append((pick("已作废", "Voided"), item.voidReason ?? ""))
         }
         lines.append((pick("登记时间", "Recorded at"), LocalTime.minute(at: item.recorded.physical)))
+        if let heldByCenter {
+            lines.append((pick("区中心", "Center"), centerLine(heldByCenter)))
+        }
         return sheet(lines) + "\n\n" + historyText(history, own: own)
     }
 
@@ -141,8 +151,14 @@ public struct RecordText: Sendable {
             (pick("风险隐患·逾期", "Risk items, overdue"), "\(status.overdueRiskItems)"),
             (pick("风险隐患·已销号", "Risk items, struck off"), "\(status.struckOffRiskItems)"),
             (pick("待同步的变更", "Changes waiting to sync"), "\(status.pendingChanges)"),
+            (pick("区中心", "Center"), status.center ?? pick("未登记（field enroll）", "not enrolled (field enroll)")),
+            (pick("上次同步", "Last sync"), status.lastSyncAt.map { LocalTime.minute(at: $0) } ?? pick("从未", "never")),
         ]
         return sheet(lines)
+    }
+
+    private func centerLine(_ held: Bool) -> String {
+        held ? pick("已收到最新变更", "holds the latest change") : pick("尚未收到最新变更（待同步）", "does not hold the latest change yet")
     }
 
     private func sheet(_ lines: [(String, String)]) -> String {

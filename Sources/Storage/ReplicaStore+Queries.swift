@@ -204,7 +204,9 @@ extension ReplicaStore {
                     [today.description]),
                 struckOffRiskItems: try count(
                     "SELECT count(*) FROM risk WHERE isVoided = 0 AND status = 'struck-off'", []),
-                pendingChanges: try count("SELECT pendingChanges FROM replica WHERE id = 1", []))
+                pendingChanges: try count("SELECT pendingChanges FROM replica WHERE id = 1", []),
+                lastSyncAt: try Int64.fetchOne(db, sql: "SELECT lastSyncAt FROM replica WHERE id = 1"),
+                center: try Self.enrollment(db)?.url)
         }
     }
 }
@@ -266,6 +268,10 @@ public struct StoreStatus: Sendable {
     public var struckOffRiskItems: Int
     /// Changes made on this device that the center has not acknowledged.
     public var pendingChanges: Int
+    /// When the last sync finished, by this device's clock.
+    public var lastSyncAt: Int64?
+    /// The center this replica is enrolled with.
+    public var center: String?
 }
 
 /// A record that an id or prefix does not name.

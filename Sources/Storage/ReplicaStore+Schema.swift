@@ -114,6 +114,28 @@ extension ReplicaStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v4: sync with a center") { db in
+            try db.execute(
+                sql: """
+                    -- Where the pull left off (the center's sequence), when the last sync finished, and how far
+                    -- the center's clock was from this device's then (center minus device, milliseconds).
+                    ALTER TABLE replica ADD COLUMN pullCursor INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE replica ADD COLUMN lastSyncAt INTEGER;
+                    ALTER TABLE replica ADD COLUMN clockOffset INTEGER;
+                    -- The center this replica syncs with, from its enrollment string; the secret is here, so
+                    -- the database stays readable by its owner only.
+                    CREATE TABLE enrollment (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        url TEXT NOT NULL,
+                        device TEXT NOT NULL,
+                        secret TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        worker TEXT NOT NULL,
+                        enrolledAt INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

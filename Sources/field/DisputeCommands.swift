@@ -51,15 +51,9 @@ struct DisputeAdd: ParsableCommand {
             let context = try Context(options)
             let store = try context.open()
             let identity = try store.identity()
-            let home = try identity.village()
             let prompter = Prompter()
             let language = context.language
-            let village = try village.map { try Parse.area($0, flag: "--village") } ?? home
-            guard village.level == .village, home.covers(village) else {
-                throw InputError(
-                    "--village: \(village) is outside this replica's scope \(home); record cases of \(home) only"
-                )
-            }
+            let village = try identity.village(try village.map { try Parse.area($0, flag: "--village") })
             let category: DisputeCategory = try required(
                 category.map { try Parse.coded($0, flag: "--category") }, flag: "--category"
             ) {
@@ -313,10 +307,18 @@ struct DisputeShow: ParsableCommand {
             }
             let history = try store.history(of: EntityKey(kind: .dispute, id: id))
             let short = try store.abbreviation(of: id, kind: .dispute)
+            let held: Bool? =
+                try store.syncState().enrollment == nil
+                ? nil : try store.isHeldByCenter(EntityKey(kind: .dispute, id: id))
             if json {
-                say(RecordJSON.encode(RecordJSON.DisputeDetail(dispute, shortId: short, history: history)))
+                say(
+                    RecordJSON.encode(
+                        RecordJSON.DisputeDetail(dispute, shortId: short, history: history, heldByCenter: held)))
             } else {
-                say(context.text.dispute(dispute, shortID: short, history: history, own: try store.identity().replica))
+                say(
+                    context.text.dispute(
+                        dispute, shortID: short, history: history, own: try store.identity().replica, heldByCenter: held
+                    ))
             }
         }
     }

@@ -16,9 +16,29 @@ struct InitCommand: ParsableCommand {
     @Option(name: .long, help: "The worker's name.")
     var worker: String?
 
+    @Option(
+        name: .long,
+        help: "Create the replica from a center's enrollment string instead (town and district offices too).")
+    var enroll: String?
+
     func run() throws {
         try Context.run {
             let context = try Context(options)
+            if let enroll {
+                guard village == nil, worker == nil else {
+                    throw UsageError(
+                        "--enroll takes the village and worker from the enrollment; drop --village and --worker")
+                }
+                let enrollment = try Enrollment(parsing: enroll)
+                let store = try FieldStore.create(home: context.home, enrollment: enrollment)
+                let identity = try store.identity()
+                say(
+                    context.language.pick(
+                        "已创建本机副本 \(identity.replica)（\(enrollment.scope)，\(enrollment.worker)），已登记到 \(enrollment.url)",
+                        "Created replica \(identity.replica) (\(enrollment.scope), \(enrollment.worker)) enrolled with \(enrollment.url)"
+                    ))
+                return
+            }
             let prompter = Prompter()
             let village = try required(village.map { try Parse.area($0, flag: "--village") }, flag: "--village") {
                 try prompter.ask(context.language.pick("村/社区代码（12位）", "Village code (12 digits)")) {
@@ -71,8 +91,12 @@ struct StatusJSON: Encodable {
     var overdueRiskItems: Int
     var struckOffRiskItems: Int
     var pendingChanges: Int
+    var center: String?
+    var lastSyncAt: String?
 
     init(_ status: StoreStatus) {
+        center = status.center
+        lastSyncAt = status.lastSyncAt.map(RecordJSON.time)
         replica = status.identity.replica.description
         village = status.identity.scope?.description ?? ""
         worker = status.identity.worker

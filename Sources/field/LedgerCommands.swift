@@ -21,7 +21,6 @@ struct ImportCommand: ParsableCommand {
             let context = try Context(options)
             let store = try context.open()
             let identity = try store.identity()
-            let home = try identity.village()
             let data: Data
             do {
                 data = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -31,8 +30,10 @@ struct ImportCommand: ParsableCommand {
             guard let text = String(data: data, encoding: .utf8) else {
                 throw InputError("\(file) is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\"")
             }
-            let outcome = try LedgerImport(village: home, recorder: identity.worker, today: context.today)
-                .run(text, into: store, skipInvalid: skipInvalid)
+            let outcome = try LedgerImport(
+                village: try identity.jurisdiction(), recorder: identity.worker, today: context.today
+            )
+            .run(text, into: store, skipInvalid: skipInvalid)
             let language = context.language
             let what =
                 outcome.ledger == .disputes ? language.pick("件纠纷", " cases") : language.pick("项风险隐患", " risk items")

@@ -47,7 +47,7 @@ struct RiskAdd: ParsableCommand {
             let context = try Context(options)
             let store = try context.open()
             let identity = try store.identity()
-            let home = try identity.village()
+            let home = try identity.jurisdiction()
             let prompter = Prompter()
             let language = context.language
             let text = { (value: String?, flag: String, question: String) throws -> String in
@@ -247,10 +247,16 @@ struct RiskShow: ParsableCommand {
             guard let item = try store.riskItem(id) else { throw LookupError.notFound(prefix: self.id, kind: .risk) }
             let history = try store.history(of: EntityKey(kind: .risk, id: id))
             let short = try store.abbreviation(of: id, kind: .risk)
+            let held: Bool? =
+                try store.syncState().enrollment == nil ? nil : try store.isHeldByCenter(EntityKey(kind: .risk, id: id))
             if json {
-                say(RecordJSON.encode(RecordJSON.RiskDetail(item, shortId: short, history: history)))
+                say(
+                    RecordJSON.encode(RecordJSON.RiskDetail(item, shortId: short, history: history, heldByCenter: held))
+                )
             } else {
-                say(context.text.riskItem(item, shortID: short, history: history, own: try store.identity().replica))
+                say(
+                    context.text.riskItem(
+                        item, shortID: short, history: history, own: try store.identity().replica, heldByCenter: held))
             }
         }
     }

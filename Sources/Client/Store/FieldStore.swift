@@ -26,6 +26,27 @@ extension ReplicaStore {
         }
     }
 
+    /// Creates a new replica from a center's enrollment: a grid worker's village, or a town's or the
+    /// district's office replica, enrolled at once.
+    public static func create(
+        home: FieldHome, enrollment: Enrollment, wallClock: any WallClock = SystemWallClock()
+    )
+        throws -> ReplicaStore
+    {
+        try home.prepare()
+        do {
+            let store = try create(
+                database: home.database, scope: enrollment.scope, worker: enrollment.worker, wallClock: wallClock)
+            try store.enroll(enrollment)
+            try FieldConfig().save(to: home)
+            return store
+        } catch let error as StoreError where error.code == .exists {
+            throw StoreError(
+                code: .exists,
+                message: "\(home.path) already holds a replica; use `field enroll` to attach it to a center")
+        }
+    }
+
     /// Opens the replica in `home`.
     /// - Throws: `StoreError` with `.noHome`, saying how to create one, if there is none.
     public static func open(home: FieldHome, wallClock: any WallClock = SystemWallClock()) throws -> ReplicaStore {

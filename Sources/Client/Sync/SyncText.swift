@@ -1,0 +1,74 @@
+import Console
+import Foundation
+import Shared
+
+/// What `field sync` says.
+public enum SyncText {
+    public static func summary(_ summary: Synchronizer.Summary, language: Language) -> String {
+        let seconds = String(format: "%.1f", summary.seconds)
+        return language.pick(
+            "已同步：发送 \(summary.sent) 项变更（\(bytes(summary.bytesSent))），收到 \(summary.received) 项（\(bytes(summary.bytesReceived))），用时 \(seconds) 秒",
+            "Synced: sent \(summary.sent) changes (\(bytes(summary.bytesSent))), received \(summary.received) (\(bytes(summary.bytesReceived))) in \(seconds) s"
+        )
+    }
+
+    public static func clockWarning(_ offset: Int64, language: Language) -> String {
+        let amount = ClockError.duration(abs(offset))
+        return offset > 0
+            ? language.pick(
+                "注意：本机时钟比区中心慢 \(amount)，请校正日期和时间",
+                "Note: this laptop's clock is \(amount) behind the center's; set its date and time")
+            : language.pick(
+                "注意：本机时钟比区中心快 \(amount)，请校正日期和时间",
+                "Note: this laptop's clock is \(amount) ahead of the center's; set its date and time")
+    }
+
+    static func bytes(_ count: Int) -> String {
+        count < 1024
+            ? "\(count) B"
+            : count < 1024 * 1024
+                ? String(format: "%.1f KB", Double(count) / 1024)
+                : String(format: "%.1f MB", Double(count) / 1024 / 1024)
+    }
+}
+
+/// A progress line on the terminal, redrawn in place: changes and bytes, the rate, what remains.
+public final class ProgressBar: @unchecked Sendable {
+    // Only the thread running the sync touches it.
+    let enabled: Bool
+    let language: Language
+    var drawn = false
+
+    public init(enabled: Bool, language: Language) {
+        self.enabled = enabled
+        self.language = language
+    }
+
+    public func show(_ progress: Synchronizer.Progress) {
+        guard enabled else { return }
+        let rate = progress.elapsed > 0 ? Double(progress.changes) / progress.elapsed : 0
+        var line: String
+        switch progress.phase {
+        case .pushing:
+            let total = progress.total ?? progress.changes
+            let width = 24
+            let filled = total > 0 ? min(width, width * progress.changes / total) : width
+            line = "↑ [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+            line += "\(progress.changes)/\(total) " + language.pick("项", "changes")
+            if rate > 0, total > progress.changes {
+                line +=
+                    language.pick("，约剩 ", ", about ") + String(format: "%.0f", Double(total - progress.changes) / rate)
+                    + language.pick(" 秒", " s left")
+            }
+        case .pulling:
+            line = "↓ \(progress.changes) " + language.pick("项", "changes")
+        }
+        line += "  " + SyncText.bytes(progress.bytes) + String(format: "  %.0f/s", rate)
+        FileHandleOutput.standardError.write("\r\u{1B}[K" + line)
+        drawn = true
+    }
+
+    public func finish() {
+        if drawn { FileHandleOutput.standardError.write("\n") }
+    }
+}

@@ -1,0 +1,235 @@
+import Console
+import Foundation
+import Shared
+import Storage
+
+/// One `field sync`: push every own change the center does not hold, in batches, then pull every
+/// change in scope that is new, a page at a time.
+///
+/// Every step is durable before the next: a batch is marked acknowledged only after the center's
+/// receipt, and a pulled page is stored together with the cursor after it. Interrupted anywhere, the
+/// next run resumes: nothing acknowledged is sent again, nothing unacknowledged is forgotten.
+public struct Synchronizer {
+    public struct Options: Sendable {
+        /// Changes per pushed batch.
+        public var batchChanges = 2_000
+        /// Changes per pulled page.
+        public var pageChanges = 10_000
+        /// Attempts per request before giving up on a transient failure.
+        public var attempts = 5
+        /// Milliseconds before the first retry; doubled each time, with jitter, up to `maximumDelay`.
+        public var baseDelay = 500
+        public var maximumDelay = 16_000
+        public var curl = CurlClient.Options()
+
+        public init() {}
+    }
+
+    /// How far a sync has come, for a progress bar.
+    public struct Progress: Sendable {
+        public enum Phase: Sendable {
+            case pushing, pulling
+        }
+
+        public var phase: Phase
+        public var changes: Int
+        /// Changes known to remain (pushing), or nil when unknown (pulling).
+        public var total: Int?
+        public var bytes: Int
+        public var elapsed: Double
+    }
+
+    public struct Summary: Sendable {
+        public var sent = 0
+        public var received = 0
+        /// Pulled changes this replica already held.
+        public var alreadyHeld = 0
+        public var bytesSent = 0
+        public var bytesReceived = 0
+        public var seconds = 0.0
+        /// The center's clock minus this device's, in milliseconds.
+        public var clockOffset: Int64?
+    }
+
+    let store: ReplicaStore
+    let enrollment: Enrollment
+    let options: Options
+    let client: CurlClient
+    let wallClock: any WallClock
+    let progress: (Progress) -> Void
+
+    public init(
+        store: ReplicaStore, enrollment: Enrollment, options: Options = Options(),
+        wallClock: any WallClock = SystemWallClock(), progress: @escaping (Progress) -> Void = { _ in }
+    ) throws {
+        self.store = store
+        self.enrollment = enrollment
+        self.options = options
+        self.client = try CurlClient(options: options.curl)
+        self.wallClock = wallClock
+        self.progress = progress
+    }
+
+    public func run() throws -> Summary {
+        let start = ContinuousClock.now
+        var summary = Summary()
+        let elapsed = {
+            let duration = ContinuousClock.now - start
+            return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+        // Push.
+        let total = try store.syncState().pendingChanges
+        while true {
+            let (changes, through) = try store.pendingChanges(limit: options.batchChanges)
+            guard !changes.isEmpty else { break }
+            let body = try Gzip.compress(Array(ChangeBatch(changes: changes).json()))
+            let response = try exchange(
+                method: "POST", path: "/v1/changes", body: body, extraHeaders: ["Content-Encoding: gzip"],
+                summary: &summary)
+            guard let receipt = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+                receipt["received"] as? Int == changes.count
+            else {
+                throw SyncError.protocolViolation(
+                    "the center's receipt does not account for the batch's \(changes.count) changes")
+            }
+            try store.acknowledge(through: through, count: changes.count)
+            summary.sent += changes.count
+            summary.bytesSent += body.count
+            progress(
+                Progress(
+                    phase: .pushing, changes: summary.sent, total: total, bytes: summary.bytesSent, elapsed: elapsed()))
+        }
+        // Pull.
+        var cursor = try store.syncState().pullCursor
+        while true {
+            let response = try exchange(
+                method: "GET", path: "/v1/changes?after=\(cursor)&limit=\(options.pageChanges)", body: nil,
+                extraHeaders: [], summary: &summary)
+            summary.bytesReceived += response.body.count
+            let page: ChangePage
+            do {
+                page = try ChangePage(json: Data(response.body))
+            } catch {
+                throw SyncError.protocolViolation("the center sent a page this field cannot read: \(error)")
+            }
+            let new = try store.receive(page)
+            summary.received += new
+            summary.alreadyHeld += page.changes.count - new
+            cursor = page.cursor
+            progress(
+                Progress(
+                    phase: .pulling, changes: summary.received, total: nil, bytes: summary.bytesReceived,
+                    elapsed: elapsed()))
+            if !page.more { break }
+        }
+        if let offset = summary.clockOffset {
+            try store.observe(centerTime: wallClock.milliseconds() + offset, finishedSync: true)
+        }
+        summary.seconds = elapsed()
+        return summary
+    }
+
+    /// One request, retried with exponential backoff and jitter on transient failures.
+    private func exchange(
+        method: String, path: String, body: [UInt8]?, extraHeaders: [String], summary: inout Summary
+    ) throws -> CurlClient.Response {
+        let url = enrollment.url.hasSuffix("/") ? String(enrollment.url.dropLast()) + path : enrollment.url + path
+        var lastProblem = ""
+        for attempt in 0..<options.attempts {
+            let headers =
+                [
+                    "Authorization: Bearer \(enrollment.credential.token)", "Content-Type: application/json",
+                    "FieldSync-Device-Time: \(wallClock.milliseconds())",
+                ] + extraHeaders
+            var retryAfter: Int?
+            do {
+                let response = try client.perform(method: method, url: url, headers: headers, body: body)
+                if let centerTime = response.headers["fieldsync-time"].flatMap(Int64.init) {
+                    summary.clockOffset = centerTime - wallClock.milliseconds()
+                    try store.observe(centerTime: centerTime, finishedSync: false)
+                }
+                switch response.status {
+                case 200..<300:
+                    return response
+                case 408, 429, 500..<600:
+                    lastProblem = "the center answered \(response.status)"
+                    retryAfter = response.headers["retry-after"].flatMap(Int.init).map { $0 * 1000 }
+                default:
+                    throw SyncError.refused(status: response.status, APIProblem(response.body))
+                }
+            } catch let error as CurlClient.TransportError {
+                lastProblem = error.description
+            }
+            if attempt + 1 < options.attempts {
+                let exponential = min(options.maximumDelay, options.baseDelay << attempt)
+                let delay =
+                    retryAfter.map { min($0, options.maximumDelay) } ?? Int.random(in: exponential / 2...exponential)
+                usleep(useconds_t(delay) * 1000)
+            }
+        }
+        throw SyncError.unreachable(url: enrollment.url, attempts: options.attempts, lastProblem: lastProblem)
+    }
+}
+
+/// The center's error body: its stable code and message.
+public struct APIProblem: Sendable {
+    public var code: String
+    public var message: String
+
+    init(_ body: [UInt8]) {
+        let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+        code = object?["code"] as? String ?? "unknown"
+        message = object?["message"] as? String ?? String(decoding: body.prefix(200), as: UTF8.self)
+    }
+}
+
+/// Why a sync stopped. Everything done before it is kept; the next `field sync` resumes.
+public enum SyncError: ExitCoded, Sendable, CustomStringConvertible {
+    /// Retrying did not help: the network or the center is down.
+    case unreachable(url: String, attempts: Int, lastProblem: String)
+    /// The center refused, and retrying cannot fix it.
+    case refused(status: Int, APIProblem)
+    /// The center answered something this field cannot use.
+    case protocolViolation(String)
+    /// The replica is not attached to a center.
+    case notEnrolled
+
+    public var description: String {
+        switch self {
+        case .unreachable(let url, let attempts, let problem):
+            return "could not reach the center at \(url) after \(attempts) attempts (\(problem)). "
+                + "Nothing is lost: run `field sync` again when the network is back"
+        case .refused(let status, let problem):
+            let advice: String
+            switch problem.code {
+            case "revoked", "unknown-device":
+                advice =
+                    "this laptop is no longer enrolled: ask the district center for a new enrollment, then `field enroll` it"
+            case "out-of-scope":
+                advice = "a record lies outside this laptop's enrollment: ask the center to check the worker's scope"
+            case "clock-ahead":
+                advice = "set this laptop's date and time correctly, then sync again"
+            case "unsupported-version":
+                advice = "update field to the version the center speaks"
+            default:
+                advice = "report this to the district center"
+            }
+            return "the center refused (\(status) \(problem.code)): \(problem.message). What to do: \(advice)"
+        case .protocolViolation(let message):
+            return "sync stopped: \(message)"
+        case .notEnrolled:
+            return
+                "this replica is not enrolled with a center: run `field enroll STRING` with the string from `center worker add`"
+        }
+    }
+
+    /// The exit code `field sync` ends with.
+    public var exitCode: Int32 {
+        switch self {
+        case .unreachable: 69
+        case .refused(let status, _): status == 401 ? 77 : 65
+        case .protocolViolation: 76
+        case .notEnrolled: 78
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+import Shared
+
+/// What sync needs from a replica: its enrollment, its own changes the center has not acknowledged,
+/// and a place to keep what it pulled and where the pull stopped.
+extension ReplicaStore {
+    /// Where a replica stands with its center.
+    public struct SyncState: Sendable, Equatable {
+        public var enrollment: Enrollment?
+        /// Own changes up to this local sequence number are held by the center.
+        public var acknowledgedSeq: Int64
+        /// Own changes after it.
+        public var pendingChanges: Int
+        /// The center's sequence number the next pull starts after.
+        public var pullCursor: Int64
+        /// When the last sync finished, by this device's clock.
+        public var lastSyncAt: Int64?
+        /// The center's clock minus this device's at the last sync, in milliseconds.
+        public var clockOffset: Int64?
+    }
+
+    public func syncState() throws -> SyncState {
+        try read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT acknowledgedSeq, pendingChanges, pullCursor, lastSyncAt, clockOffset FROM replica")!
+            return SyncState(
+                enrollment: try Self.enrollment(db), acknowledgedSeq: row["acknowledgedSeq"],
+                pendingChanges: row["pendingChanges"], pullCursor: row["pullCursor"], lastSyncAt: row["lastSyncAt"],
+                clockOffset: row["clockOffset"])
+        }
+    }
+
+    static func enrollment(_ db: Database) throws -> Enrollment? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM enrollment WHERE id = 1") else { return nil }
+        guard let credential = DeviceCredential(token: "\(row["device"] as String).\(row["secret"] as String)"),
+            let role = DeviceRole(rawValue: row["role"])
+        else { throw StoreError(code: .corrupt, message: "the stored enrollment is unreadable; enroll again") }
+        return Enrollment(
+            url: row["url"], credential: credential, scope: try area(row["scope"]), role: role, worker: row["worker"])
+    }
+
+    /// Attaches the replica to a center. Works offline; the token is checked at the first sync.
+    /// - Throws: `InputError` if the enrollment's scope does not cover this replica's.
+    public func enroll(_ enrollment: Enrollment) throws {
+        try write { db in
+            let identity = try Self.identity(db)
+            if let scope = identity.scope, !enrollment.scope.covers(scope) {
+                throw InputError(
+                    "this enrollment is for \(enrollment.scope), but this replica keeps \(scope)'s records; "
+                        + "ask the center for an enrollment of \(scope)")
+            }
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO enrollment (id, url, device, secret, scope, role, worker, enrolledAt)
+                    VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    enrollment.url, enrollment.credential.device, enrollment.credential.secret,
+                    enrollment.scope.description, enrollment.role.code, enrollment.worker, wallClock.milliseconds(),
+                ])
+        }
+    }
+
+    /// Own changes the center has not acknowledged, oldest first, at most `limit`, with the local
+    /// sequence number of the last one.
+    public func pendingChanges(limit: Int) throws -> (changes: [Change], through: Int64) {
+        try read { db in
+            let identity = try Self.identity(db)
+            let acknowledged = try Int64.fetchOne(db, sql: "SELECT acknowledgedSeq FROM replica") ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, physical, counter, replica, change.scope AS scope, field, value, kind, uid,
+                        record.scope AS recordScope
+                    FROM change JOIN record ON record.id = change.record
+                    WHERE seq > ? AND replica = ? ORDER BY seq LIMIT ?
+                    """,
+                arguments: [acknowledged, Int64(identity.replica.rawValue), limit])
+            var changes: [Change] = []
+            for row in rows {
+                guard let kind = EntityKind(rawValue: row["kind"]), let id = RecordID(row["uid"] as String) else {
+                    throw StoreError(code: .corrupt, message: "the log holds a change of an unknown record")
+                }
+                changes.append(
+                    try Self.change(row, key: EntityKey(kind: kind, id: id), scope: try Self.area(row["recordScope"])))
+            }
+            return (changes, rows.last?["seq"] ?? acknowledged)
+        }
+    }
+
+    /// Notes that the center holds own changes up to local sequence `seq`, `count` of them.
+    public func acknowledge(through seq: Int64, count: Int) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE replica SET acknowledgedSeq = max(acknowledgedSeq, ?),
+                        pendingChanges = max(0, pendingChanges - ?) WHERE id = 1
+                    """,
+                arguments: [seq, count])
+        }
+    }
+
+    /// Merges a pulled page and moves the pull cursor past it, in one transaction: a page is taken
+    /// whole or not at all, so an interrupted pull resumes where it stopped.
+    /// - Returns: how many changes were new.
+    @discardableResult
+    public func receive(_ page: ChangePage, maximumDrift: Int64 = fieldMaximumDrift) throws -> Int {
+        try write { db in
+            let new = try Self.receive(page.changes, maximumDrift: maximumDrift, db: db, wallClock: wallClock)
+            try db.execute(
+                sql: "UPDATE replica SET pullCursor = max(pullCursor, ?) WHERE id = 1", arguments: [page.cursor])
+            return new
+        }
+    }
+
+    /// Moves the clock past the center's time and notes a finished exchange.
+    public func observe(centerTime: Int64, finishedSync: Bool) throws {
+        try write { db in
+            var session = try Session(db: db, wallClock: wallClock)
+            session.clock.maximumDrift = .max
+            try session.clock.receive(
+                HybridTimestamp(physical: centerTime, counter: 0, replica: session.clock.replica))
+            try session.finish()
+            let now = wallClock.milliseconds()
+            try db.execute(
+                sql:
+                    "UPDATE replica SET clockOffset = ?, lastSyncAt = CASE WHEN ? THEN ? ELSE lastSyncAt END WHERE id = 1",
+                arguments: [centerTime - now, finishedSync, now])
+        }
+    }
+
+    /// Whether the center holds the record's latest change made on this replica (received changes
+    /// came from the center, so it holds them).
+    public func isHeldByCenter(_ key: EntityKey) throws -> Bool {
+        try read { db in
+            let identity = try Self.identity(db)
+            guard let local = try Self.localKey(of: key, in: db) else { return false }
+            let latestOwn = try Int64.fetchOne(
+                db, sql: "SELECT max(seq) FROM change WHERE record = ? AND replica = ?",
+                arguments: [local.id, Int64(identity.replica.rawValue)])
+            let acknowledged = try Int64.fetchOne(db, sql: "SELECT acknowledgedSeq FROM replica") ?? 0
+            return (latestOwn ?? 0) <= acknowledged
+        }
+    }
+}

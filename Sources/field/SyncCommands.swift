@@ -1,0 +1,95 @@
+import ArgumentParser
+import Client
+import Console
+import Foundation
+import Shared
+import Storage
+
+struct EnrollCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enroll",
+        abstract: "Attach this replica to a district center, with the string from `center worker add`. Works offline.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The enrollment string (FS1-...); spaces and line breaks are ignored.") var enrollment: [String]
+
+    func run() throws {
+        try Context.run {
+            let context = try Context(options)
+            let enrollment = try Enrollment(parsing: self.enrollment.joined(separator: " "))
+            try context.open().enroll(enrollment)
+            say(
+                context.language.pick(
+                    "已登记到 \(enrollment.url)（设备 \(enrollment.credential.device)，\(enrollment.scope)）；联网后运行 field sync",
+                    "Enrolled with \(enrollment.url) (device \(enrollment.credential.device), \(enrollment.scope)); run field sync when online"
+                ))
+        }
+    }
+}
+
+struct SyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Send what the center does not hold yet, then bring back what changed in this replica's scope.",
+        discussion: """
+            Exit codes: 69 the center could not be reached (run again later; nothing is lost), 77 this laptop \
+            is not (or no longer) enrolled, 65 the center refused the data, 76 the center's answer was unreadable, \
+            78 not enrolled.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Flag(help: "Print the summary as JSON.") var json = false
+    @Option(help: "A certificate authority file to trust for the center (a district's own CA).") var cacert: String?
+    @Option(help: "Attempts per request before giving up.") var attempts = 5
+    @Option(name: .customLong("retry-delay"), help: "Milliseconds before the first retry (doubled each time).")
+    var retryDelay = 500
+    @Option(name: .customLong("timeout"), help: "Seconds a stalled transfer may wait before it is retried.")
+    var timeout = 30
+
+    func run() throws {
+        try Context.run {
+            let context = try Context(options)
+            let store = try context.open()
+            guard let enrollment = try store.syncState().enrollment else { throw SyncError.notEnrolled }
+            var settings = Synchronizer.Options()
+            settings.attempts = max(1, attempts)
+            settings.baseDelay = max(0, retryDelay)
+            settings.curl.caFile = cacert
+            settings.curl.lowSpeedTime = max(1, timeout)
+            settings.curl.connectTimeout = max(1, timeout) * 1000
+            let bar = ProgressBar(enabled: Prompter.isInteractive && !json, language: context.language)
+            let summary = try Synchronizer(store: store, enrollment: enrollment, options: settings) { bar.show($0) }
+                .run()
+            bar.finish()
+            if json {
+                say(RecordJSON.encode(SyncJSON(summary)))
+            } else {
+                say(SyncText.summary(summary, language: context.language))
+            }
+            if let offset = summary.clockOffset, abs(offset) > 5 * 60_000 {
+                FileHandleOutput.standardError.write(SyncText.clockWarning(offset, language: context.language) + "\n")
+            }
+        }
+    }
+}
+
+/// `field sync --json`.
+struct SyncJSON: Encodable {
+    var sent: Int
+    var received: Int
+    var alreadyHeld: Int
+    var bytesSent: Int
+    var bytesReceived: Int
+    var seconds: Double
+    var clockOffsetMs: Int64?
+
+    init(_ summary: Synchronizer.Summary) {
+        sent = summary.sent
+        received = summary.received
+        alreadyHeld = summary.alreadyHeld
+        bytesSent = summary.bytesSent
+        bytesReceived = summary.bytesReceived
+        seconds = (summary.seconds * 1000).rounded() / 1000
+        clockOffsetMs = summary.clockOffset
+    }
+}
