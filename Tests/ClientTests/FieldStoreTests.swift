@@ -3,8 +3,9 @@ import Console
 import Foundation
 import GRDB
 import Shared
-import Storage
 import Testing
+
+@testable import Storage
 
 @Suite struct FieldStoreTests {
     @Test func aCommandIsStoredAndSeenAfterReopening() throws {
@@ -144,26 +145,45 @@ import Testing
     }
 
     @Test func aNewerFieldUpgradesAnOlderDatabase() throws {
-        try withTemporaryStore { store in
-            let id = try store.record(Sample.draft())
-            let path = store.home.database.path
-            // Take the database back to what the first version of field wrote.
-            try DatabaseQueue(path: path).write { db in
-                try db.execute(sql: "DROP INDEX dispute_village")
-                try db.execute(sql: "DROP TABLE area")
-                try db.execute(sql: "DROP TABLE device")
-                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier != 'v1'")
+        try withTemporaryDirectory { url in
+            // A database as the first version of field left it: schema v1, a replica and one case.
+            let home = FieldHome(url: url)
+            let queue = try DatabaseQueue(path: home.database.path)
+            try ReplicaStore.migrator.migrate(queue, upTo: "v1")
+            let replica = ReplicaID(rawValue: 7)
+            var clock = HybridClock(replica: replica)
+            let id = RecordID.random()
+            let changes = try DisputeCommand.record(Sample.draft()).changes(for: id, current: nil, clock: &clock)
+            try queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO replica (id, replica, scope, worker, createdAt, clockPhysical, clockCounter)
+                        VALUES (1, 7, '620502101201', '张网格', 0, 0, 0)
+                        """)
+                try db.execute(
+                    sql: "INSERT INTO record (id, kind, uid, scope) VALUES (1, 'dispute', ?, '620502101201')",
+                    arguments: [id.description])
+                for change in changes {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO change (physical, counter, replica, record, field, value)
+                            VALUES (?, ?, 7, 1, ?, ?)
+                            """,
+                        arguments: [
+                            change.timestamp.physical, Int64(change.timestamp.counter), change.field.rawValue,
+                            change.valueJSON,
+                        ])
+                }
             }
-            let upgraded = try FieldStore.open(home: store.home)
+            try queue.close()
+            let upgraded = try FieldStore.open(home: home)
             #expect(try upgraded.dispute(id)?.summary == "离婚后彩礼返还争议")
-            let (indexes, migrations) = try DatabaseQueue(path: path).read { db in
-                (
-                    try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"),
-                    try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
-                )
+            #expect(try upgraded.syncState().pullCursor == 0)
+            let migrations = try DatabaseQueue(path: home.database.path).read { db in
+                try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
             }
-            #expect(indexes.contains("dispute_village"))
-            #expect(migrations.count == 3)
+            #expect(migrations == ReplicaStore.migrator.migrations)
+            #expect(migrations.count >= 4)
         }
     }
 

@@ -83,14 +83,14 @@ public struct Synchronizer {
             let (changes, through) = try store.pendingChanges(limit: options.batchChanges)
             guard !changes.isEmpty else { break }
             let body = try Gzip.compress(Array(ChangeBatch(changes: changes).json()))
-            let response = try exchange(
+            // A receipt that does not account for the whole batch was cut short: the batch is sent again,
+            // which the center acknowledges without storing anything twice.
+            _ = try exchange(
                 method: "POST", path: "/v1/changes", body: body, extraHeaders: ["Content-Encoding: gzip"],
-                summary: &summary)
-            guard let receipt = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-                receipt["received"] as? Int == changes.count
-            else {
-                throw SyncError.protocolViolation(
-                    "the center's receipt does not account for the batch's \(changes.count) changes")
+                summary: &summary
+            ) { response in
+                let receipt = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+                return receipt?["received"] as? Int == changes.count
             }
             try store.acknowledge(through: through, count: changes.count)
             summary.sent += changes.count
@@ -102,16 +102,16 @@ public struct Synchronizer {
         // Pull.
         var cursor = try store.syncState().pullCursor
         while true {
+            var page: ChangePage?
             let response = try exchange(
                 method: "GET", path: "/v1/changes?after=\(cursor)&limit=\(options.pageChanges)", body: nil,
-                extraHeaders: [], summary: &summary)
-            summary.bytesReceived += response.body.count
-            let page: ChangePage
-            do {
-                page = try ChangePage(json: Data(response.body))
-            } catch {
-                throw SyncError.protocolViolation("the center sent a page this field cannot read: \(error)")
+                extraHeaders: [], summary: &summary
+            ) { response in
+                page = try? ChangePage(json: Data(response.body))
+                return page != nil
             }
+            summary.bytesReceived += response.body.count
+            guard let page else { throw SyncError.protocolViolation("the center sent a page this field cannot read") }
             let new = try store.receive(page)
             summary.received += new
             summary.alreadyHeld += page.changes.count - new
@@ -129,9 +129,11 @@ public struct Synchronizer {
         return summary
     }
 
-    /// One request, retried with exponential backoff and jitter on transient failures.
+    /// One request, retried with exponential backoff and jitter on transient failures: no answer, a 5xx,
+    /// 408 or 429, or a 2xx whose body `isComplete` rejects (cut short on the way).
     private func exchange(
-        method: String, path: String, body: [UInt8]?, extraHeaders: [String], summary: inout Summary
+        method: String, path: String, body: [UInt8]?, extraHeaders: [String], summary: inout Summary,
+        isComplete: (CurlClient.Response) -> Bool
     ) throws -> CurlClient.Response {
         let url = enrollment.url.hasSuffix("/") ? String(enrollment.url.dropLast()) + path : enrollment.url + path
         var lastProblem = ""
@@ -149,8 +151,10 @@ public struct Synchronizer {
                     try store.observe(centerTime: centerTime, finishedSync: false)
                 }
                 switch response.status {
-                case 200..<300:
+                case 200..<300 where isComplete(response):
                     return response
+                case 200..<300:
+                    lastProblem = "the center's answer was cut short"
                 case 408, 429, 500..<600:
                     lastProblem = "the center answered \(response.status)"
                     retryAfter = response.headers["retry-after"].flatMap(Int.init).map { $0 * 1000 }

@@ -1,0 +1,272 @@
+import Client
+import Foundation
+import Shared
+import Storage
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `field` replicas syncing with a real `center serve` over libcurl.
+@Suite(.serialized) struct SyncEndToEndTests {
+    /// A running center with its areas, and a way to enroll replicas in temporary homes.
+    final class World: @unchecked Sendable {
+        // Used from one test at a time.
+        let folder: URL
+        let database: URL
+        var center: CenterProcess
+        let admin: ReplicaStore
+
+        init() throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            database = folder.appendingPathComponent("center.sqlite")
+            admin = try ReplicaStore.create(database: database, scope: nil, worker: "center", durability: .power)
+            _ = try admin.importAreas([
+                Area(code: CenterFixture.district, name: "秦州区"), Area(code: CenterFixture.townA, name: "大城街道"),
+                Area(code: CenterFixture.villageA, name: "东关社区"), Area(code: CenterFixture.villageA2, name: "西关社区"),
+                Area(code: CenterFixture.townB, name: "天水郡街道"), Area(code: CenterFixture.villageB, name: "十方堂社区"),
+            ])
+            center = try CenterProcess(database: database)
+        }
+
+        var url: String { "http://127.0.0.1:\(center.port)" }
+
+        /// A new field replica enrolled for `scope` in its own home.
+        func replica(_ name: String, scope: AreaCode, role: DeviceRole, url: String? = nil) throws -> ReplicaStore {
+            let credential = try admin.enroll(name: name, scope: scope, role: role).1
+            let enrollment = Enrollment(
+                url: url ?? self.url, credential: credential, scope: scope, role: role, worker: name)
+            return try FieldStore.create(
+                home: FieldHome(url: folder.appendingPathComponent(name)), enrollment: enrollment)
+        }
+
+        func restartCenter() throws {
+            center.kill(SIGKILL)
+            _ = center.waitForExit(seconds: 10)
+            center = try CenterProcess(database: database)
+        }
+
+        func stop() {
+            center.kill(SIGTERM)
+            _ = center.waitForExit(seconds: 10)
+            try? FileManager.default.removeItem(at: folder)
+        }
+    }
+
+    static func quick() -> Synchronizer.Options {
+        var options = Synchronizer.Options()
+        options.baseDelay = 20
+        options.attempts = 3
+        return options
+    }
+
+    @discardableResult
+    static func sync(_ store: ReplicaStore, options: Synchronizer.Options = quick()) throws -> Synchronizer.Summary {
+        guard let enrollment = try store.syncState().enrollment else { throw SyncError.notEnrolled }
+        return try Synchronizer(store: store, enrollment: enrollment, options: options).run()
+    }
+
+    /// Grid workers of two villages, a town and the district edit the same cases offline and sync in
+    /// random orders; once quiet, every replica's digest is the center's within its scope.
+    @Test func replicasConvergeWhateverTheOrderOfSyncs() throws {
+        let world = try World()
+        defer { world.stop() }
+        let replicas = [
+            (try world.replica("gridA", scope: CenterFixture.villageA, role: .grid), [CenterFixture.villageA]),
+            (try world.replica("gridB", scope: CenterFixture.villageB, role: .grid), [CenterFixture.villageB]),
+            (try world.replica("town", scope: CenterFixture.townA, role: .town), [CenterFixture.villageA]),
+            (
+                try world.replica("district", scope: CenterFixture.district, role: .district),
+                [CenterFixture.villageA, CenterFixture.villageB]
+            ),
+        ]
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var generator = SplitMix(
+            seed: ProcessInfo.processInfo.environment["FIELDSYNC_SEED"].flatMap(UInt64.init) ?? seed)
+        for _ in 0..<6 {
+            for (store, villages) in replicas {
+                for _ in 0..<Int.random(in: 0...4, using: &generator) {
+                    try Self.act(on: store, villages: villages, generator: &generator)
+                }
+            }
+            for (store, _) in replicas.shuffled(using: &generator) where Bool.random(using: &generator) {
+                try Self.sync(store)
+            }
+        }
+        // Until quiet: two full rounds.
+        for _ in 0..<2 {
+            for (store, _) in replicas {
+                try Self.sync(store)
+            }
+        }
+        let center = try ReplicaStore.open(database: world.database)
+        for (store, _) in replicas {
+            let scope = try #require(try store.identity().scope)
+            #expect(try store.digest() == center.digest(within: scope), "seed \(seed), \(scope)")
+            #expect(try store.syncState().pendingChanges == 0)
+        }
+        #expect(try center.digest().recordCount > 10, "seed \(seed)")
+    }
+
+    /// One random worker action; refusals (an illegal move) are part of the game.
+    static func act(on store: ReplicaStore, villages: [AreaCode], generator: inout SplitMix) throws {
+        let held = try store.disputes(DisputeFilter(includeVoided: true))
+        let words = ["彩礼", "宅基地", "工钱", "边界", "噪音", "借款"]
+        let text = { (generator: inout SplitMix) in
+            (0..<3).map { _ in words.randomElement(using: &generator)! }.joined()
+        }
+        if held.isEmpty || Int.random(in: 0..<4, using: &generator) == 0 {
+            try store.record(
+                DisputeDraft(
+                    village: villages.randomElement(using: &generator)!,
+                    category: DisputeCategory.allCases.randomElement(using: &generator)!,
+                    parties: [try Party(name: "张" + text(&generator))], summary: text(&generator), recorder: "网格员"))
+            return
+        }
+        let id = held.randomElement(using: &generator)!.id
+        let today = try CalendarDate(parsing: "2022-06-01")
+        let commands: [DisputeCommand] = [
+            .mediate(method: MediationMethod.allCases.randomElement(using: &generator)!, mediator: text(&generator)),
+            .resolve(agreement: text(&generator), date: today), .fail(reason: text(&generator)),
+            .escalate(to: .town, note: nil), .reopen(reason: text(&generator)),
+            .visit(Visit(date: today, note: text(&generator), isAgreementKept: true)), .note(text(&generator)),
+            .edit(DisputeEdit(summary: text(&generator))), .void(reason: "重复"), .unvoid(reason: "误作废"),
+        ]
+        _ = try? store.perform(commands.randomElement(using: &generator)!, onDispute: id)
+    }
+
+    @Test func aSyncCutShortByTheCenterDyingResumesWithoutLossOrDoubling() async throws {
+        let world = try World()
+        defer { world.stop() }
+        let store = try world.replica("gridA", scope: CenterFixture.villageA, role: .grid)
+        for index in 0..<300 {
+            try store.record(
+                DisputeDraft(
+                    village: CenterFixture.villageA, category: .land, parties: [try Party(name: "赵\(index)")],
+                    summary: "界桩被移\(index)", recorder: "网格员"))
+        }
+        var options = Self.quick()
+        options.batchChanges = 60
+        options.attempts = 2
+        let enrollment = try #require(try store.syncState().enrollment)
+        let syncing = Task.detached { try Synchronizer(store: store, enrollment: enrollment, options: options).run() }
+        // Wait (bounded) for the first acknowledged batch, then kill the center mid-stream.
+        let deadline = Date().addingTimeInterval(30)
+        while try store.syncState().acknowledgedSeq == 0, Date() < deadline {
+            usleep(1_000)
+        }
+        world.center.kill(SIGKILL)
+        await #expect(throws: SyncError.self) { try await syncing.value }
+        let acknowledged = try store.syncState().acknowledgedSeq
+        #expect(acknowledged > 0)
+        #expect(try store.syncState().pendingChanges > 0)
+        try world.restartCenter()
+        try store.enroll(
+            Enrollment(
+                url: world.url, credential: enrollment.credential, scope: enrollment.scope, role: .grid, worker: "gridA"
+            ))
+        try Self.sync(store)
+        let center = try ReplicaStore.open(database: world.database)
+        let held = try center.allChanges()
+        #expect(held.count == Set(held).count)
+        #expect(held.count == 300 * 6)
+        #expect(try center.digest() == store.digest())
+        #expect(try store.syncState().pendingChanges == 0)
+    }
+
+    @Test(arguments: ["POST", "GET"])
+    func aConnectionCutMidResponseIsRetriedAndNothingIsDoubled(method: String) throws {
+        let world = try World()
+        defer { world.stop() }
+        let proxy = try CuttingProxy(to: world.center.port, cutRequest: method, cutAfter: 40)
+        defer { proxy.close() }
+        let store = try world.replica(
+            "gridA", scope: CenterFixture.villageA, role: .grid, url: "http://127.0.0.1:\(proxy.port)")
+        for index in 0..<20 {
+            try store.record(
+                DisputeDraft(
+                    village: CenterFixture.villageA, category: .debt, parties: [try Party(name: "孙\(index)")],
+                    summary: "借款\(index)", recorder: "网格员"))
+        }
+        let summary = try Self.sync(store)
+        #expect(proxy.cuts == 1)
+        #expect(summary.sent == 120)
+        let center = try ReplicaStore.open(database: world.database)
+        let held = try center.allChanges()
+        // A cut receipt makes the same batch arrive twice; the center holds it once.
+        #expect(held.count == 120 && Set(held).count == 120)
+        #expect(try center.digest() == store.digest())
+    }
+
+    @Test func aCenterThatNeverAnswersTimesOutAndALaterSyncSucceeds() throws {
+        let world = try World()
+        defer { world.stop() }
+        let (silent, port) = try listeningSocket()
+        defer { close(silent) }
+        let store = try world.replica(
+            "gridA", scope: CenterFixture.villageA, role: .grid, url: "http://127.0.0.1:\(port)")
+        try store.record(
+            DisputeDraft(
+                village: CenterFixture.villageA, category: .labor, parties: [try Party(name: "周")], summary: "欠薪",
+                recorder: "网格员"))
+        var options = Self.quick()
+        options.attempts = 2
+        options.curl.lowSpeedTime = 1
+        options.curl.connectTimeout = 1_000
+        let started = Date()
+        #expect {
+            try Self.sync(store, options: options)
+        } throws: { error in
+            guard case .unreachable(_, let attempts, let problem) = error as? SyncError else { return false }
+            return attempts == 2 && problem.contains("curl error 28")
+        }
+        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(try store.syncState().pendingChanges == 6)
+        let enrollment = try #require(try store.syncState().enrollment)
+        try store.enroll(
+            Enrollment(
+                url: world.url, credential: enrollment.credential, scope: enrollment.scope, role: .grid, worker: "gridA"
+            ))
+        #expect(try Self.sync(store).sent == 6)
+        #expect(try store.syncState().pendingChanges == 0)
+    }
+
+    @Test func aRevokedDeviceIsToldWhatToDoAndKeepsItsChanges() throws {
+        let world = try World()
+        defer { world.stop() }
+        let store = try world.replica("gridA", scope: CenterFixture.villageA, role: .grid)
+        try store.record(
+            DisputeDraft(
+                village: CenterFixture.villageA, category: .traffic, parties: [try Party(name: "吴")], summary: "车祸",
+                recorder: "网格员"))
+        let device = try #require(try store.syncState().enrollment).credential.device
+        _ = try world.admin.revoke(device: device)
+        #expect {
+            try Self.sync(store)
+        } throws: { error in
+            guard let error = error as? SyncError, case .refused(401, let problem) = error else { return false }
+            return problem.code == "revoked" && error.exitCode == 77
+                && error.description.contains("ask the district center for a new enrollment")
+        }
+        #expect(try store.syncState().pendingChanges == 6)
+    }
+}
+
+/// SplitMix64, seedable, for the random sync orders.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A TCP listener on a free loopback port.
+func listeningSocket(backlog: Int32 = 16) throws -> (descriptor: Int32, port: Int) {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw CenterProcessError(message: "socket() failed") }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard bound == 0, listen(descriptor, backlog) == 0 else { throw CenterProcessError(message: "bind/listen failed") }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+    }
+    return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
+}
+
+/// Forwards connections to a center, and cuts the first response to a request whose first line
+/// starts with `cutRequest` after `cutAfter` bytes: a link that drops in the middle of an answer.
+final class CuttingProxy: @unchecked Sendable {
+    // `cuts` is only read after the traffic that changes it has finished.
+    let port: Int
+    private let listener: Int32
+    private let target: Int
+    private let cutRequest: String
+    private let cutAfter: Int
+    private let lock = NSLock()
+    private var remainingCuts = 1
+    private(set) var cuts = 0
+
+    init(to target: Int, cutRequest: String, cutAfter: Int) throws {
+        (listener, port) = try listeningSocket()
+        self.target = target
+        self.cutRequest = cutRequest
+        self.cutAfter = cutAfter
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    func close() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        Glibc.close(listener)
+    }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            Thread.detachNewThread { [self] in serve(client) }
+        }
+    }
+
+    /// One proxied connection: requests go up as they come; the answer to the request to cut is cut.
+    private final class Connection: @unchecked Sendable {
+        // `armed` is shared by the two pumping threads, under `lock`.
+        let lock = NSLock()
+        var armed = false
+    }
+
+    private func serve(_ client: Int32) {
+        guard let (server, _) = try? connectTo(target) else {
+            Glibc.close(client)
+            return
+        }
+        let connection = Connection()
+        let upstream = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = read(client, &buffer, buffer.count)
+                if count <= 0 { break }
+                // HTTP/1.1 sends the next request only after the last answer: a request line here means
+                // every byte after this belongs to its answer.
+                if String(decoding: buffer[0..<min(count, 16)], as: UTF8.self).hasPrefix(cutRequest + " ") {
+                    lock.lock()
+                    if remainingCuts > 0 {
+                        remainingCuts -= 1
+                        connection.lock.lock()
+                        connection.armed = true
+                        connection.lock.unlock()
+                    }
+                    lock.unlock()
+                }
+                _ = write(server, buffer, count)
+            }
+            shutdown(server, Int32(SHUT_WR))
+        }
+        upstream.start()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var forwarded = 0
+        while true {
+            let count = read(server, &buffer, buffer.count)
+            if count <= 0 { break }
+            connection.lock.lock()
+            let armed = connection.armed
+            connection.lock.unlock()
+            if armed, forwarded + count > cutAfter {
+                _ = write(client, buffer, max(0, cutAfter - forwarded))
+                lock.lock()
+                cuts += 1
+                lock.unlock()
+                break
+            }
+            if armed { forwarded += count }
+            _ = write(client, buffer, count)
+        }
+        shutdown(client, Int32(SHUT_RDWR))
+        Glibc.close(client)
+        Glibc.close(server)
+    }
+
+    private func connectTo(_ port: Int) throws -> (Int32, Int) {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            Glibc.close(descriptor)
+            throw CenterProcessError(message: "cannot reach the center")
+        }
+        return (descriptor, port)
+    }
+}
