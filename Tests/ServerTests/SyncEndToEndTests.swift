@@ -85,9 +85,9 @@ import Glibc
         let seed = UInt64.random(in: 0...UInt64.max)
         var generator = SplitMix(
             seed: ProcessInfo.processInfo.environment["FIELDSYNC_SEED"].flatMap(UInt64.init) ?? seed)
-        for _ in 0..<6 {
+        for _ in 0..<8 {
             for (store, villages) in replicas {
-                for _ in 0..<Int.random(in: 0...4, using: &generator) {
+                for _ in 0..<Int.random(in: 1...4, using: &generator) {
                     try Self.act(on: store, villages: villages, generator: &generator)
                 }
             }
@@ -107,7 +107,7 @@ import Glibc
             #expect(try store.digest() == center.digest(within: scope), "seed \(seed), \(scope)")
             #expect(try store.syncState().pendingChanges == 0)
         }
-        #expect(try center.digest().recordCount > 10, "seed \(seed)")
+        #expect(try center.digest().recordCount > 5, "seed \(seed)")
     }
 
     /// One random worker action; refusals (an illegal move) are part of the game.
