@@ -92,7 +92,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "benchmark",
-            dependencies: ["Shared"],
+            dependencies: ["Shared", "Storage", "Client"],
             path: "Benchmarks/benchmark",
             swiftSettings: strict
         ),

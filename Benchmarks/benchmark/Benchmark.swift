@@ -4,6 +4,7 @@ import Shared
 // Figures, in release mode:
 //   swift run -c release benchmark merge [changes]   the in-memory merge and the wire format
 //   swift run -c release benchmark field [cases]     the field command: add, import, search
+//   swift run -c release benchmark sync [cases]      20 devices syncing with a real center over loopback
 
 /// SplitMix64, so that every run measures the same workload.
 struct Generator: RandomNumberGenerator {
@@ -26,8 +27,9 @@ enum Benchmark {
         switch mode {
         case "merge": try merge(count: number ?? 2_000_000)
         case "field": try FieldBenchmark.run(cases: number ?? 100_000)
+        case "sync": try SyncBenchmark.run(casesPerDevice: number ?? 1_000)
         default:
-            print("usage: benchmark [merge|field] [count]")
+            print("usage: benchmark [merge|field|sync] [count]")
         }
     }
 

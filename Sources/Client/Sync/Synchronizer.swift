@@ -49,6 +49,8 @@ public struct Synchronizer {
         public var seconds = 0.0
         /// The center's clock minus this device's, in milliseconds.
         public var clockOffset: Int64?
+
+        public init() {}
     }
 
     let store: ReplicaStore
@@ -70,14 +72,28 @@ public struct Synchronizer {
         self.progress = progress
     }
 
+    /// Pushes, then pulls, then notes the finished sync.
     public func run() throws -> Summary {
         let start = ContinuousClock.now
         var summary = Summary()
-        let elapsed = {
-            let duration = ContinuousClock.now - start
-            return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        try push(into: &summary, since: start)
+        try pull(into: &summary, since: start)
+        if let offset = summary.clockOffset {
+            try store.observe(centerTime: wallClock.milliseconds() + offset, finishedSync: true)
         }
-        // Push.
+        summary.seconds = Self.seconds(since: start)
+        return summary
+    }
+
+    /// Seconds since `start`, as a number.
+    public static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let duration = ContinuousClock.now - start
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// Sends every own change the center does not hold yet.
+    public func push(into summary: inout Summary, since start: ContinuousClock.Instant = .now) throws {
+        let elapsed = { Self.seconds(since: start) }
         let total = try store.syncState().pendingChanges
         while true {
             let (changes, through) = try store.pendingChanges(limit: options.batchChanges)
@@ -99,7 +115,11 @@ public struct Synchronizer {
                 Progress(
                     phase: .pushing, changes: summary.sent, total: total, bytes: summary.bytesSent, elapsed: elapsed()))
         }
-        // Pull.
+    }
+
+    /// Brings back every change in scope the replica has not pulled yet.
+    public func pull(into summary: inout Summary, since start: ContinuousClock.Instant = .now) throws {
+        let elapsed = { Self.seconds(since: start) }
         var cursor = try store.syncState().pullCursor
         while true {
             var page: ChangePage?
@@ -110,7 +130,7 @@ public struct Synchronizer {
                 page = try? ChangePage(json: Data(response.body))
                 return page != nil
             }
-            summary.bytesReceived += response.body.count
+            summary.bytesReceived += response.wireBytes
             guard let page else { throw SyncError.protocolViolation("the center sent a page this field cannot read") }
             let new = try store.receive(page)
             summary.received += new
@@ -122,11 +142,6 @@ public struct Synchronizer {
                     elapsed: elapsed()))
             if !page.more { break }
         }
-        if let offset = summary.clockOffset {
-            try store.observe(centerTime: wallClock.milliseconds() + offset, finishedSync: true)
-        }
-        summary.seconds = elapsed()
-        return summary
     }
 
     /// One request, retried with exponential backoff and jitter on transient failures: no answer, a 5xx,

@@ -26,7 +26,10 @@ public final class CurlClient: @unchecked Sendable {
         public var status: Int
         /// Header names in lower case.
         public var headers: [String: String]
+        /// The body, inflated if it came compressed.
         public var body: [UInt8]
+        /// Body bytes as they crossed the network (compressed, if they were).
+        public var wireBytes: Int
     }
 
     /// A request that did not get an HTTP response.
@@ -147,6 +150,8 @@ public final class CurlClient: @unchecked Sendable {
         }
         var status = 0
         _ = fieldsync_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return Response(status: status, headers: collector.headers, body: collector.body)
+        var downloaded: curl_off_t = 0
+        _ = fieldsync_curl_getinfo_off(handle, CURLINFO_SIZE_DOWNLOAD_T, &downloaded)
+        return Response(status: status, headers: collector.headers, body: collector.body, wireBytes: Int(downloaded))
     }
 }

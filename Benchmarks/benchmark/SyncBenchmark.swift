@@ -1,0 +1,198 @@
+import Client
+import Foundation
+import Shared
+import Storage
+
+/// 20 devices with `casesPerDevice` new cases each push at once to a real `center serve` on loopback;
+/// a district replica pulls everything; then 10 % of the cases change status, are pushed, and pulled.
+enum SyncBenchmark {
+    static let phrases = [
+        "两家因宅基地边界发生争执", "男方拒绝退还彩礼", "邻居夜间施工噪音扰民", "承包地界桩被移动", "农民工工资被拖欠三个月",
+        "电动车与三轮车相撞医疗费分担", "征收补偿款分配不均", "亲属之间借款到期未还", "老人遗产继承份额争议", "排水沟堵塞致院落积水",
+        "村调委会多次上门调解", "双方情绪激动需稳控", "经拉家常式调解初步缓和", "涉及两镇当事人需联合调处",
+    ]
+
+    static func run(casesPerDevice: Int) throws {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let centerBinary = directory.appendingPathComponent("center")
+        guard FileManager.default.isExecutableFile(atPath: centerBinary.path) else {
+            print("build center first: swift build -c release --product center")
+            return
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let district = try AreaCode(parsing: "620502")
+        let town = try AreaCode(parsing: "620502101")
+        let villages = try (201...220).map { try AreaCode(parsing: "620502101\($0)") }
+        let database = folder.appendingPathComponent("center.sqlite")
+        let admin = try ReplicaStore.create(database: database, scope: nil, worker: "center", durability: .power)
+        _ = try admin.importAreas(
+            [Area(code: district, name: "秦州区"), Area(code: town, name: "大城街道")]
+                + villages.enumerated().map { Area(code: $0.element, name: "村\($0.offset)") })
+
+        // The center, as a district runs it.
+        let center = Process()
+        center.executableURL = centerBinary
+        center.arguments = ["serve", "--db", database.path, "--port", "0"]
+        let output = Pipe()
+        center.standardOutput = output
+        center.standardError = FileHandle.nullDevice
+        try center.run()
+        defer { center.terminate() }
+        var line = ""
+        while !line.contains("\n") {
+            let data = output.fileHandleForReading.availableData
+            guard !data.isEmpty else { throw BenchmarkError(message: "center did not start") }
+            line += String(decoding: data, as: UTF8.self)
+        }
+        guard let port = line.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) }) else {
+            throw BenchmarkError(message: "center did not say its port: \(line)")
+        }
+        let url = "http://127.0.0.1:\(port)"
+
+        func replica(_ name: String, scope: AreaCode, role: DeviceRole) throws -> ReplicaStore {
+            let credential = try admin.enroll(name: name, scope: scope, role: role).1
+            return try FieldStore.create(
+                home: FieldHome(url: folder.appendingPathComponent(name)),
+                enrollment: Enrollment(url: url, credential: credential, scope: scope, role: role, worker: name))
+        }
+
+        print("FieldSync sync benchmark: 20 devices x \(casesPerDevice) cases, center on loopback")
+        var generator = SystemRandomNumberGenerator()
+        var devices: [ReplicaStore] = []
+        for (index, village) in villages.enumerated() {
+            let store = try replica("grid\(index)", scope: village, role: .grid)
+            try store.transact { session in
+                for number in 0..<casesPerDevice {
+                    var summary = ""
+                    while summary.count < 120 { summary += phrases.randomElement(using: &generator)! + "，" }
+                    let draft = DisputeDraft(
+                        village: village, category: DisputeCategory.allCases.randomElement(using: &generator)!,
+                        parties: [try Party(name: "王\(number)"), try Party(name: "李\(number)")],
+                        summary: String(summary.prefix(120)), incidentDate: try CalendarDate(parsing: "2022-03-15"),
+                        recorder: "网格员\(index)")
+                    let id = RecordID.random(using: &generator)
+                    try session.commit(
+                        DisputeCommand.record(draft).changes(for: id, current: nil, clock: &session.clock))
+                }
+            }
+            devices.append(store)
+        }
+        let districtReplica = try replica("district", scope: district, role: .district)
+        let cases = devices.count * casesPerDevice
+
+        let (pushSeconds, pushed) = try concurrently(devices) { store, summary in
+            try synchronizer(store).push(into: &summary)
+        }
+        let changesPerCase = Double(pushed.sent) / Double(cases)
+        print(
+            String(
+                format: "push, 20 devices at once:      %8.0f cases/s  (%d cases, %d changes, %.2f s)",
+                Double(cases) / pushSeconds, cases, pushed.sent, pushSeconds))
+        print(
+            String(
+                format: "push, bytes on the wire:       %8.1f bytes per new case (gzip bodies; %.1f changes per case)",
+                Double(pushed.bytesSent) / Double(cases), changesPerCase))
+
+        var full = Synchronizer.Summary()
+        let pullStart = ContinuousClock.now
+        try synchronizer(districtReplica).pull(into: &full)
+        let pullSeconds = Synchronizer.seconds(since: pullStart)
+        print(
+            String(
+                format: "full pull, district:           %8.0f cases/s  (%d changes in %.2f s, %.1f bytes per case)",
+                Double(cases) / pullSeconds, full.received, pullSeconds, Double(full.bytesReceived) / Double(cases)))
+
+        // A tenth of the cases change status.
+        let changed = try concurrentlyEdit(devices, fraction: 0.1)
+        let (editSeconds, edits) = try concurrently(devices) { store, summary in
+            try synchronizer(store).push(into: &summary)
+        }
+        print(
+            String(
+                format:
+                    "status changes, push:          %8.0f changes/s  (%d cases, %d changes, %.1f bytes per changed field)",
+                Double(edits.sent) / editSeconds, changed, edits.sent, Double(edits.bytesSent) / Double(edits.sent)))
+        var incremental = Synchronizer.Summary()
+        let incrementalStart = ContinuousClock.now
+        try synchronizer(districtReplica).pull(into: &incremental)
+        print(
+            String(
+                format: "incremental pull, district:    %8.3f s  (%d changes, %.1f bytes per changed field)",
+                Synchronizer.seconds(since: incrementalStart), incremental.received,
+                Double(incremental.bytesReceived) / Double(max(1, incremental.received))))
+        let status = (try? String(contentsOfFile: "/proc/\(center.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM") }.map(String.init) ?? "VmHWM unknown"
+        print(
+            "center peak memory:            \(peak.replacingOccurrences(of: "VmHWM:", with: "").trimmingCharacters(in: .whitespaces))"
+        )
+        let converged = try districtReplica.digest() == ReplicaStore.open(database: database).digest()
+        print("district replica == center:    \(converged)")
+    }
+
+    static func synchronizer(_ store: ReplicaStore) throws -> Synchronizer {
+        guard let enrollment = try store.syncState().enrollment else { throw BenchmarkError(message: "not enrolled") }
+        return try Synchronizer(store: store, enrollment: enrollment)
+    }
+
+    /// Runs `body` for every store at once, one thread each; the wall time and the summed summaries.
+    static func concurrently(
+        _ stores: [ReplicaStore], _ body: @escaping @Sendable (ReplicaStore, inout Synchronizer.Summary) throws -> Void
+    ) throws -> (Double, Synchronizer.Summary) {
+        let results = ResultBox(count: stores.count)
+        let start = ContinuousClock.now
+        DispatchQueue.concurrentPerform(iterations: stores.count) { index in
+            var summary = Synchronizer.Summary()
+            do {
+                try body(stores[index], &summary)
+                results.set(index, .success(summary))
+            } catch {
+                results.set(index, .failure(error))
+            }
+        }
+        let seconds = Synchronizer.seconds(since: start)
+        var total = Synchronizer.Summary()
+        for result in results.all {
+            let summary = try result.get()
+            total.sent += summary.sent
+            total.bytesSent += summary.bytesSent
+        }
+        return (seconds, total)
+    }
+
+    /// Mediates `fraction` of each device's cases; returns how many.
+    static func concurrentlyEdit(_ stores: [ReplicaStore], fraction: Double) throws -> Int {
+        var count = 0
+        for store in stores {
+            let ids = try store.disputes().map(\.id)
+            let chosen = ids.prefix(Int(Double(ids.count) * fraction))
+            try store.perform(chosen.map { (DisputeCommand.mediate(method: .chat, mediator: nil), $0) })
+            count += chosen.count
+        }
+        return count
+    }
+}
+
+/// Results written by concurrent workers, one slot each.
+final class ResultBox: @unchecked Sendable {
+    // Each index is written by exactly one worker, and read after all have finished.
+    private let lock = NSLock()
+    private var results: [Result<Synchronizer.Summary, any Error>]
+
+    init(count: Int) {
+        results = Array(repeating: .failure(BenchmarkError(message: "not run")), count: count)
+    }
+
+    func set(_ index: Int, _ result: Result<Synchronizer.Summary, any Error>) {
+        lock.lock()
+        results[index] = result
+        lock.unlock()
+    }
+
+    var all: [Result<Synchronizer.Summary, any Error>] {
+        lock.lock()
+        defer { lock.unlock() }
+        return results
+    }
+}
