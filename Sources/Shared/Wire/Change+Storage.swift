@@ -16,9 +16,10 @@ extension Change {
     {
         let json: JSONValue
         do {
-            json = try JSONDecoder().decode(JSONValue.self, from: Data(valueJSON.utf8))
+            json = try JSONParser.parse(valueJSON.utf8)
         } catch {
-            throw WireError(code: .invalidChange, field: "value", message: "not JSON: \(valueJSON.prefix(80))")
+            throw WireError(
+                code: .invalidChange, field: "value", message: "not JSON: \(error.message) at byte \(error.offset)")
         }
         do {
             var reader = ValueReader(field: field)

@@ -26,29 +26,63 @@ public struct ChangeBatch: Hashable, Sendable {
     /// Reads a batch.
     /// - Throws: `WireError` naming the first problem; nothing of the batch is returned then.
     public init(json: Data) throws(WireError) {
-        if let offset = Self.firstInvalidUTF8(in: json) {
+        let envelope = try Self.envelope(json, allowed: ["changes", "version"])
+        guard let items = envelope["changes"] else {
+            throw WireError(code: .malformedBatch, field: "changes", message: "a batch needs a list of changes")
+        }
+        self.init(changes: try Self.changes(items))
+    }
+
+    /// Parses a document and checks the envelope every version-1 document shares: a JSON object with
+    /// known keys and a supported `version`.
+    static func envelope(_ json: Data, allowed: Set<String>) throws(WireError) -> [String: JSONValue] {
+        if let offset = firstInvalidUTF8(in: json) {
             throw WireError(code: .malformedBatch, message: "not valid UTF-8 at byte \(offset)")
         }
-        let raw: RawBatch
+        let document: JSONValue
         do {
-            raw = try JSONDecoder().decode(RawBatch.self, from: json)
-        } catch let error as WireError {
-            throw error
-        } catch let error as DecodingError {
-            throw WireError(error)
+            document = try JSONParser.parse(json)
         } catch {
-            throw WireError(code: .malformedBatch, message: "not a batch: \(error)")
+            throw WireError(code: .malformedBatch, message: "not valid JSON: \(error.message) at byte \(error.offset)")
+        }
+        guard case .object(let envelope) = document else {
+            throw WireError(code: .malformedBatch, message: "expected a JSON object, got \(document.typeName)")
+        }
+        if let unknown = envelope.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw WireError(
+                code: .malformedBatch, field: unknown,
+                message: "unknown key; expected: \(allowed.sorted().joined(separator: ", "))")
+        }
+        guard let version = envelope["version"] else {
+            throw WireError(code: .malformedBatch, field: "version", message: "a batch needs a version")
+        }
+        guard case .number(let number) = version, let integer = Int(exactly: number) else {
+            throw WireError(code: .malformedBatch, field: "version", message: "expected an integer")
+        }
+        guard supportedVersions.contains(integer) else {
+            throw WireError(
+                code: .unsupportedVersion, field: "version",
+                message: "version \(integer) is not supported; this build reads version "
+                    + supportedVersions.map(String.init).joined(separator: ", "))
+        }
+        return envelope
+    }
+
+    /// Reads and validates the `changes` list, naming the first bad change and field.
+    static func changes(_ items: JSONValue) throws(WireError) -> [Change] {
+        guard case .array(let elements) = items else {
+            throw WireError(code: .malformedBatch, field: "changes", message: "expected a list of changes")
         }
         var changes: [Change] = []
-        changes.reserveCapacity(raw.changes.count)
-        for (index, change) in raw.changes.enumerated() {
+        changes.reserveCapacity(elements.count)
+        for (index, element) in elements.enumerated() {
             do {
-                changes.append(try change.change())
+                changes.append(try RawChange(element).change())
             } catch {
                 throw WireError(code: .invalidChange, change: index, field: error.field, message: error.message)
             }
         }
-        self.changes = changes
+        return changes
     }
 
     /// The offset of the first byte that is not part of valid UTF-8, or nil if all of it is.
@@ -67,52 +101,28 @@ public struct ChangeBatch: Hashable, Sendable {
 
     /// The batch as compact JSON with sorted keys: equal batches give equal bytes.
     public func json(prettyPrinted: Bool = false) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting =
-            prettyPrinted
-            ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain strings and dictionaries cannot fail.
-        return try! encoder.encode(RawBatch(version: Self.currentVersion, changes: changes.map(RawChange.init)))
+        if prettyPrinted {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            // Encoding plain strings and dictionaries cannot fail.
+            return try! encoder.encode(RawBatch(version: Self.currentVersion, changes: changes.map(RawChange.init)))
+        }
+        let document = JSONValue.object([
+            "version": .number(Double(Self.currentVersion)), "changes": .array(changes.map { RawChange($0).tree }),
+        ])
+        return Data(document.text.utf8)
     }
 }
 
-/// The batch's JSON shape before validation.
-struct RawBatch: Codable {
+/// The batch's JSON shape, for the pretty-printed golden file.
+struct RawBatch: Encodable {
     var version: Int
     var changes: [RawChange]
-
-    init(version: Int, changes: [RawChange]) {
-        self.version = version
-        self.changes = changes
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case version, changes
-    }
-
-    init(from decoder: any Decoder) throws {
-        try decoder.refuseUnknownKeys(allowed: ["version", "changes"])
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        guard let version = try container.decodeIfPresent(Int.self, forKey: .version) else {
-            throw WireError(code: .malformedBatch, field: "version", message: "a batch needs a version")
-        }
-        guard ChangeBatch.supportedVersions.contains(version) else {
-            throw WireError(
-                code: .unsupportedVersion, field: "version",
-                message: "version \(version) is not supported; this build reads version "
-                    + ChangeBatch.supportedVersions.map(String.init).joined(separator: ", "))
-        }
-        self.version = version
-        guard let changes = try container.decodeIfPresent([RawChange].self, forKey: .changes) else {
-            throw WireError(code: .malformedBatch, field: "changes", message: "a batch needs a list of changes")
-        }
-        self.changes = changes
-    }
 }
 
 /// One change's JSON shape before validation: every key optional, so that a missing one gets a
 /// message of ours rather than the decoder's.
-struct RawChange: Codable {
+struct RawChange: Encodable {
     var ts: String?
     var kind: String?
     var id: String?
@@ -124,16 +134,37 @@ struct RawChange: Codable {
         case ts, kind, id, scope, field, value
     }
 
-    init(from decoder: any Decoder) throws {
-        try decoder.refuseUnknownKeys(allowed: ["ts", "kind", "id", "scope", "field", "value"])
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        ts = try container.decodeIfPresent(String.self, forKey: .ts)
-        kind = try container.decodeIfPresent(String.self, forKey: .kind)
-        id = try container.decodeIfPresent(String.self, forKey: .id)
-        scope = try container.decodeIfPresent(String.self, forKey: .scope)
-        field = try container.decodeIfPresent(String.self, forKey: .field)
-        // A present null is a value of the wrong type, not a missing one.
-        value = container.contains(.value) ? try container.decode(JSONValue.self, forKey: .value) : nil
+    static let keys: Set<String> = ["field", "id", "kind", "scope", "ts", "value"]
+
+    /// A change object as parsed, checked for unknown keys and the types of its string fields.
+    init(_ json: JSONValue) throws(Problem) {
+        guard case .object(let object) = json else {
+            throw Problem(field: "", message: "expected a change object, got \(json.typeName)")
+        }
+        if let unknown = object.keys.sorted().first(where: { !Self.keys.contains($0) }) {
+            throw Problem(
+                field: unknown, message: "unknown key; expected: \(Self.keys.sorted().joined(separator: ", "))")
+        }
+        func text(_ key: String) throws(Problem) -> String? {
+            guard let value = object[key] else { return nil }
+            guard case .string(let text) = value else { throw Problem(field: key, message: "expected a string") }
+            return text
+        }
+        ts = try text("ts")
+        kind = try text("kind")
+        id = try text("id")
+        scope = try text("scope")
+        field = try text("field")
+        value = object["value"]
+    }
+
+    /// The change as a JSON object.
+    var tree: JSONValue {
+        .object([
+            "ts": .string(ts ?? ""), "kind": .string(kind ?? ""), "id": .string(id ?? ""),
+            "scope": .string(scope ?? ""),
+            "field": .string(field ?? ""), "value": value ?? .null,
+        ])
     }
 
     init(_ change: Change) {
@@ -187,77 +218,6 @@ struct RawChange: Codable {
                 field: fieldName, value: typed)
         } catch {
             throw Problem(field: error.field, message: error.problem)
-        }
-    }
-}
-
-/// Any key, to list the keys an object actually has.
-private struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-
-    init(stringValue: String) {
-        self.stringValue = stringValue
-    }
-
-    init?(intValue: Int) {
-        nil
-    }
-}
-
-extension Decoder {
-    /// Version 1 is strict: a key it does not define is a mistake (a typo, or a newer writer that
-    /// should have raised the version), never silently dropped.
-    fileprivate func refuseUnknownKeys(allowed: Set<String>) throws {
-        let container = try self.container(keyedBy: AnyKey.self)
-        if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !allowed.contains($0) }) {
-            throw DecodingError.dataCorrupted(
-                DecodingError.Context(
-                    codingPath: codingPath + [AnyKey(stringValue: unknown)],
-                    debugDescription: "unknown key; expected: \(allowed.sorted().joined(separator: ", "))"))
-        }
-    }
-}
-
-extension WireError {
-    /// Translates the decoder's error, keeping the change and the key it happened at.
-    init(_ error: DecodingError) {
-        let context: DecodingError.Context
-        var message: String
-        switch error {
-        case .typeMismatch(let type, let errorContext):
-            context = errorContext
-            message = "expected \(Self.describe(type))"
-        case .valueNotFound(let type, let errorContext):
-            context = errorContext
-            message = "expected \(Self.describe(type)), found null"
-        case .keyNotFound(let key, let errorContext):
-            context = errorContext
-            message = "missing key '\(key.stringValue)'"
-        case .dataCorrupted(let errorContext):
-            context = errorContext
-            let underlying = errorContext.underlyingError.map { " (\($0))" } ?? ""
-            message = "\(errorContext.debugDescription)\(underlying)"
-        @unknown default:
-            self.init(code: .malformedBatch, message: "\(error)")
-            return
-        }
-        let path = context.codingPath
-        if path.count >= 2, path[0].stringValue == "changes", let index = path[1].intValue {
-            let field = path.dropFirst(2).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            self.init(code: .invalidChange, change: index, field: field.isEmpty ? nil : field, message: message)
-        } else {
-            let field = path.map(\.stringValue).joined(separator: ".")
-            self.init(code: .malformedBatch, field: field.isEmpty ? nil : field, message: message)
-        }
-    }
-
-    private static func describe(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Int.Type: "an integer"
-        case is [RawChange].Type: "a list of changes"
-        default: "a \(type)"
         }
     }
 }

@@ -19,71 +19,24 @@ public struct ChangePage: Hashable, Sendable {
     }
 
     public func json() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try! encoder.encode(
-            RawPage(
-                version: ChangeBatch.currentVersion, cursor: cursor, more: more, changes: changes.map(RawChange.init)))
+        let document = JSONValue.object([
+            "version": .number(Double(ChangeBatch.currentVersion)), "cursor": .number(Double(cursor)),
+            "more": .bool(more),
+            "changes": .array(changes.map { RawChange($0).tree }),
+        ])
+        return Data(document.text.utf8)
     }
 
     /// Reads a page.
     /// - Throws: `WireError` naming the first problem.
     public init(json: Data) throws(WireError) {
-        if let offset = ChangeBatch.firstInvalidUTF8(in: json) {
-            throw WireError(code: .malformedBatch, message: "not valid UTF-8 at byte \(offset)")
+        let envelope = try ChangeBatch.envelope(json, allowed: ["changes", "cursor", "more", "version"])
+        guard case .number(let number) = envelope["cursor"] ?? .null, let cursor = Int64(exactly: number) else {
+            throw WireError(code: .malformedBatch, field: "cursor", message: "a page needs an integer cursor")
         }
-        let raw: RawPage
-        do {
-            raw = try JSONDecoder().decode(RawPage.self, from: json)
-        } catch let error as WireError {
-            throw error
-        } catch let error as DecodingError {
-            throw WireError(error)
-        } catch {
-            throw WireError(code: .malformedBatch, message: "not a page: \(error)")
+        guard case .bool(let more) = envelope["more"] ?? .null else {
+            throw WireError(code: .malformedBatch, field: "more", message: "a page needs more: true or false")
         }
-        var changes: [Change] = []
-        changes.reserveCapacity(raw.changes.count)
-        for (index, change) in raw.changes.enumerated() {
-            do {
-                changes.append(try change.change())
-            } catch {
-                throw WireError(code: .invalidChange, change: index, field: error.field, message: error.message)
-            }
-        }
-        self.init(changes: changes, cursor: raw.cursor, more: raw.more)
-    }
-}
-
-struct RawPage: Codable {
-    var version: Int
-    var cursor: Int64
-    var more: Bool
-    var changes: [RawChange]
-
-    init(version: Int, cursor: Int64, more: Bool, changes: [RawChange]) {
-        self.version = version
-        self.cursor = cursor
-        self.more = more
-        self.changes = changes
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case version, cursor, more, changes
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let version = try container.decode(Int.self, forKey: .version)
-        guard ChangeBatch.supportedVersions.contains(version) else {
-            throw WireError(
-                code: .unsupportedVersion, field: "version",
-                message: "version \(version) is not supported; this build reads version "
-                    + ChangeBatch.supportedVersions.map(String.init).joined(separator: ", "))
-        }
-        self.version = version
-        cursor = try container.decode(Int64.self, forKey: .cursor)
-        more = try container.decode(Bool.self, forKey: .more)
-        changes = try container.decode([RawChange].self, forKey: .changes)
+        self.init(changes: try ChangeBatch.changes(envelope["changes"] ?? .null), cursor: cursor, more: more)
     }
 }
