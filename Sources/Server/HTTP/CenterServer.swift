@@ -8,17 +8,17 @@ import Storage
 /// The district center's HTTP API, version 1, over its merged store.
 ///
 /// ```swift
-/// let server = CenterServer(store: try ReplicaStore.open(database: url, durability: .power))
+/// let server = CenterServer(store: try ReplicaStore.open(database: url, durability: .power))  // any CenterStore
 /// try await server.application(host: "127.0.0.1", port: 8080, logger: logger).runService()
 /// ```
 public struct CenterServer: Sendable {
-    public let store: ReplicaStore
+    public let store: any CenterStore
     public let configuration: CenterConfiguration
     public let metrics: CenterMetrics
     public let wallClock: any WallClock
 
     public init(
-        store: ReplicaStore, configuration: CenterConfiguration = CenterConfiguration(),
+        store: any CenterStore, configuration: CenterConfiguration = CenterConfiguration(),
         metrics: CenterMetrics = CenterMetrics(), wallClock: any WallClock = SystemWallClock()
     ) {
         self.store = store
@@ -98,7 +98,7 @@ public struct CenterServer: Sendable {
 /// Checks the bearer token on every `/v1` request.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = CenterRequestContext
-    let store: ReplicaStore
+    let store: any CenterStore
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response

@@ -1,0 +1,34 @@
+import Shared
+import Storage
+
+/// What the center's HTTP API needs from its store. The embedded default is the SQLite
+/// `ReplicaStore`; a PostgreSQL store for several center processes implements the same.
+///
+/// Implementations must make `push` atomic and durable before it returns, give every new change the
+/// next number of one monotonic sequence, and never let `changes(after:)` skip a change that
+/// commits later with a lower number.
+public protocol CenterStore: Sendable {
+    /// The device a credential proves, revoked ones included; nil if unknown or the secret is wrong.
+    func authenticate(_ credential: DeviceCredential) throws -> ReplicaStore.Device?
+
+    /// Merges a device's batch in one durable transaction and notes the contact.
+    func push(
+        _ changes: [Change], from device: String, clockOffset: Int64?, maximumDrift: Int64
+    ) throws
+        -> ReplicaStore.Receipt
+
+    /// Changes after `cursor` within `scope` (all when nil), in sequence order, at most `limit`.
+    func changes(
+        after cursor: Int64, within scope: AreaCode?, limit: Int
+    ) throws -> (
+        changes: [(seq: Int64, change: Change)], more: Bool
+    )
+
+    /// The highest sequence number.
+    func cursor() throws -> Int64
+
+    /// Notes that a device pulled, and its clock offset.
+    func noteContact(of device: String, clockOffset: Int64?) throws
+}
+
+extension ReplicaStore: CenterStore {}
