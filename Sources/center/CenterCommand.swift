@@ -40,6 +40,11 @@ struct CenterOptions: ParsableArguments {
         return try ReplicaStore.create(database: databaseURL, scope: nil, worker: "center", durability: .power)
     }
 
+    /// List and show output over the merged store.
+    func output() throws -> RecordOutput {
+        RecordOutput(store: try open(), language: try language, today: LocalTime.today())
+    }
+
     var language: Language {
         get throws {
             try Language.resolve(option: lang, configured: nil, environment: ProcessInfo.processInfo.environment)

@@ -24,26 +24,14 @@ struct CaseList: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            guard !(json && csv) else { throw UsageError("--json and --csv exclude each other") }
-            let store = try options.open()
-            let language = try options.language
-            let rows = try store.disputes(
-                DisputeFilter(
-                    status: try status.map { try Parse.coded($0, flag: "--status") },
-                    category: try category.map { try Parse.coded($0, flag: "--category") },
-                    scope: try village.map { try Parse.area($0, flag: "--village") },
-                    since: try since.map { try Parse.date($0, flag: "--since") }, search: search,
-                    includeVoided: includeVoided))
-            let length = try store.abbreviationLength(of: rows.map(\.id), kind: .dispute)
-            if json {
-                say(
-                    RecordJSON.encode(
-                        rows.map { RecordJSON.DisputeRow($0, shortId: String($0.id.description.prefix(length))) }))
-            } else if csv {
-                FileHandleOutput.standardOutput.write(RecordCSV.disputes(rows, language: language))
-            } else {
-                say(RecordText(language: language, today: LocalTime.today()).disputeTable(rows, idLength: length))
-            }
+            let format = try RecordOutput.Format(json: json, csv: csv)
+            let filter = DisputeFilter(
+                status: try status.map { try Parse.coded($0, flag: "--status") },
+                category: try category.map { try Parse.coded($0, flag: "--category") },
+                scope: try village.map { try Parse.area($0, flag: "--village") },
+                since: try since.map { try Parse.date($0, flag: "--since") }, search: search,
+                includeVoided: includeVoided)
+            FileHandleOutput.standardOutput.write(try options.output().disputes(filter, format: format))
         }
     }
 }
@@ -57,20 +45,7 @@ struct CaseShow: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let store = try options.open()
-            let id = try store.resolve(id, kind: .dispute)
-            guard let dispute = try store.dispute(id) else {
-                throw LookupError.notFound(prefix: self.id, kind: .dispute)
-            }
-            let history = try store.history(of: EntityKey(kind: .dispute, id: id))
-            let short = try store.abbreviation(of: id, kind: .dispute)
-            if json {
-                say(RecordJSON.encode(RecordJSON.DisputeDetail(dispute, shortId: short, history: history)))
-            } else {
-                say(
-                    RecordText(language: try options.language, today: LocalTime.today()).dispute(
-                        dispute, shortID: short, history: history, own: try store.identity().replica))
-            }
+            say(try options.output().show(id, kind: .dispute, json: json))
         }
     }
 }
@@ -95,27 +70,13 @@ struct CenterRiskList: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            guard !(json && csv) else { throw UsageError("--json and --csv exclude each other") }
-            let store = try options.open()
-            let language = try options.language
-            let today = LocalTime.today()
-            let rows = try store.riskItems(
-                RiskFilter(
-                    status: try status.map { try Parse.coded($0, flag: "--status") }, overdueOn: overdue ? today : nil,
-                    scope: try scope.map { try Parse.area($0, flag: "--scope") }, search: search,
-                    includeVoided: includeVoided))
-            let length = try store.abbreviationLength(of: rows.map(\.id), kind: .risk)
-            if json {
-                say(
-                    RecordJSON.encode(
-                        rows.map {
-                            RecordJSON.RiskRow($0, shortId: String($0.id.description.prefix(length)), today: today)
-                        }))
-            } else if csv {
-                FileHandleOutput.standardOutput.write(RecordCSV.risks(rows, language: language))
-            } else {
-                say(RecordText(language: language, today: today).riskTable(rows, idLength: length))
-            }
+            let format = try RecordOutput.Format(json: json, csv: csv)
+            let filter = RiskFilter(
+                status: try status.map { try Parse.coded($0, flag: "--status") },
+                overdueOn: overdue ? LocalTime.today() : nil,
+                scope: try scope.map { try Parse.area($0, flag: "--scope") },
+                search: search, includeVoided: includeVoided)
+            FileHandleOutput.standardOutput.write(try options.output().riskItems(filter, format: format))
         }
     }
 }
@@ -129,18 +90,7 @@ struct CenterRiskShow: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let store = try options.open()
-            let id = try store.resolve(id, kind: .risk)
-            guard let item = try store.riskItem(id) else { throw LookupError.notFound(prefix: self.id, kind: .risk) }
-            let history = try store.history(of: EntityKey(kind: .risk, id: id))
-            let short = try store.abbreviation(of: id, kind: .risk)
-            if json {
-                say(RecordJSON.encode(RecordJSON.RiskDetail(item, shortId: short, history: history)))
-            } else {
-                say(
-                    RecordText(language: try options.language, today: LocalTime.today()).riskItem(
-                        item, shortID: short, history: history, own: try store.identity().replica))
-            }
+            say(try options.output().show(id, kind: .risk, json: json))
         }
     }
 }

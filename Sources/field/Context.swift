@@ -33,6 +33,11 @@ struct Context {
         try FieldStore.open(home: home)
     }
 
+    /// List and show output over the replica.
+    func output() throws -> RecordOutput {
+        RecordOutput(store: try open(), language: language, today: today)
+    }
+
     var text: RecordText {
         RecordText(language: language, today: today)
     }

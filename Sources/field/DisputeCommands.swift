@@ -265,26 +265,15 @@ struct DisputeList: ParsableCommand {
 
     func run() throws {
         try Context.run {
-            guard !(json && csv) else { throw UsageError("--json and --csv exclude each other") }
+            let format = try RecordOutput.Format(json: json, csv: csv)
             let context = try Context(options)
-            let store = try context.open()
             let filter = DisputeFilter(
                 status: try status.map { try Parse.coded($0, flag: "--status") },
                 category: try category.map { try Parse.coded($0, flag: "--category") },
                 scope: try village.map { try Parse.area($0, flag: "--village") },
                 since: try since.map { try Parse.date($0, flag: "--since") }, search: search,
                 includeVoided: includeVoided)
-            let rows = try store.disputes(filter)
-            let length = try store.abbreviationLength(of: rows.map(\.id), kind: .dispute)
-            if json {
-                say(
-                    RecordJSON.encode(
-                        rows.map { RecordJSON.DisputeRow($0, shortId: String($0.id.description.prefix(length))) }))
-            } else if csv {
-                FileHandleOutput.standardOutput.write(RecordCSV.disputes(rows, language: context.language))
-            } else {
-                say(context.text.disputeTable(rows, idLength: length))
-            }
+            FileHandleOutput.standardOutput.write(try context.output().disputes(filter, format: format))
         }
     }
 }
@@ -299,27 +288,7 @@ struct DisputeShow: ParsableCommand {
 
     func run() throws {
         try Context.run {
-            let context = try Context(options)
-            let store = try context.open()
-            let id = try store.resolve(id, kind: .dispute)
-            guard let dispute = try store.dispute(id) else {
-                throw LookupError.notFound(prefix: self.id, kind: .dispute)
-            }
-            let history = try store.history(of: EntityKey(kind: .dispute, id: id))
-            let short = try store.abbreviation(of: id, kind: .dispute)
-            let held: Bool? =
-                try store.syncState().enrollment == nil
-                ? nil : try store.isHeldByCenter(EntityKey(kind: .dispute, id: id))
-            if json {
-                say(
-                    RecordJSON.encode(
-                        RecordJSON.DisputeDetail(dispute, shortId: short, history: history, heldByCenter: held)))
-            } else {
-                say(
-                    context.text.dispute(
-                        dispute, shortID: short, history: history, own: try store.identity().replica, heldByCenter: held
-                    ))
-            }
+            say(try Context(options).output().show(id, kind: .dispute, json: json))
         }
     }
 }

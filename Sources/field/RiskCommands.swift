@@ -207,27 +207,13 @@ struct RiskList: ParsableCommand {
 
     func run() throws {
         try Context.run {
-            guard !(json && csv) else { throw UsageError("--json and --csv exclude each other") }
+            let format = try RecordOutput.Format(json: json, csv: csv)
             let context = try Context(options)
-            let store = try context.open()
-            let rows = try store.riskItems(
-                RiskFilter(
-                    status: try status.map { try Parse.coded($0, flag: "--status") },
-                    overdueOn: overdue ? context.today : nil,
-                    search: search, includeVoided: includeVoided))
-            let length = try store.abbreviationLength(of: rows.map(\.id), kind: .risk)
-            if json {
-                say(
-                    RecordJSON.encode(
-                        rows.map {
-                            RecordJSON.RiskRow(
-                                $0, shortId: String($0.id.description.prefix(length)), today: context.today)
-                        }))
-            } else if csv {
-                FileHandleOutput.standardOutput.write(RecordCSV.risks(rows, language: context.language))
-            } else {
-                say(context.text.riskTable(rows, idLength: length))
-            }
+            let filter = RiskFilter(
+                status: try status.map { try Parse.coded($0, flag: "--status") },
+                overdueOn: overdue ? context.today : nil,
+                search: search, includeVoided: includeVoided)
+            FileHandleOutput.standardOutput.write(try context.output().riskItems(filter, format: format))
         }
     }
 }
@@ -241,23 +227,7 @@ struct RiskShow: ParsableCommand {
 
     func run() throws {
         try Context.run {
-            let context = try Context(options)
-            let store = try context.open()
-            let id = try store.resolve(id, kind: .risk)
-            guard let item = try store.riskItem(id) else { throw LookupError.notFound(prefix: self.id, kind: .risk) }
-            let history = try store.history(of: EntityKey(kind: .risk, id: id))
-            let short = try store.abbreviation(of: id, kind: .risk)
-            let held: Bool? =
-                try store.syncState().enrollment == nil ? nil : try store.isHeldByCenter(EntityKey(kind: .risk, id: id))
-            if json {
-                say(
-                    RecordJSON.encode(RecordJSON.RiskDetail(item, shortId: short, history: history, heldByCenter: held))
-                )
-            } else {
-                say(
-                    context.text.riskItem(
-                        item, shortID: short, history: history, own: try store.identity().replica, heldByCenter: held))
-            }
+            say(try Context(options).output().show(id, kind: .risk, json: json))
         }
     }
 }
