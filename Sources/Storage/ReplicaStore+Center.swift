@@ -70,6 +70,15 @@ extension ReplicaStore {
 
         public var isRevoked: Bool { revokedAt != nil }
 
+        public init(id: String, name: String, scope: AreaCode, role: DeviceRole, createdAt: Int64 = 0) {
+            self.id = id
+            self.name = name
+            self.scope = scope
+            self.role = role
+            self.createdAt = createdAt
+            pushedChanges = 0
+        }
+
         init(_ row: Row) throws {
             id = row["id"]
             name = row["name"]

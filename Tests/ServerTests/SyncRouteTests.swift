@@ -278,3 +278,60 @@ import Testing
         #expect(documented.count >= 6)
     }
 }
+
+/// A store whose writes fail, to see how the API reports its own failures.
+struct FailingStore: CenterStore {
+    let failure: StoreError
+    let device = ReplicaStore.Device(id: "failing1", name: "测试", scope: CenterFixture.villageA, role: .grid)
+
+    func authenticate(_ credential: DeviceCredential) throws -> ReplicaStore.Device? { device }
+
+    func push(
+        _ changes: [Change], from device: String, clockOffset: Int64?, maximumDrift: Int64
+    ) throws
+        -> ReplicaStore.Receipt
+    {
+        throw failure
+    }
+
+    func changes(
+        after cursor: Int64, within scope: AreaCode?, limit: Int
+    ) throws -> (
+        changes: [(seq: Int64, change: Change)], more: Bool
+    ) {
+        throw failure
+    }
+
+    func cursor() throws -> Int64 { 0 }
+
+    func noteContact(of device: String, clockOffset: Int64?) throws {}
+}
+
+@Suite struct StoreFailureTests {
+    @Test func aFailingStoreIsAnInternalErrorThatSaysNothingOfItsCause() async throws {
+        let failure = StoreError(code: .storage, message: "cannot use /srv/center.sqlite: disk I/O error")
+        let server = CenterServer(store: FailingStore(failure: failure))
+        var device = DeviceReplica(1, village: CenterFixture.villageA)
+        let changes = try device.recordCases(1)
+        let credential = DeviceCredential.generate()
+        try await Application(router: server.router()).test(.router) { client in
+            let response = try await client.push(changes, as: credential)
+            #expect(response.status == .internalServerError)
+            #expect(response.json["code"] as? String == "internal")
+            #expect((response.json["message"] as? String)?.contains("disk") == false)
+            #expect(response.headers[.fieldSyncTime] != nil)
+        }
+    }
+
+    @Test func aBusyStoreAsksTheDeviceToComeBack() async throws {
+        let server = CenterServer(store: FailingStore(failure: StoreError(code: .busy, message: "busy")))
+        try await Application(router: server.router()).test(.router) { client in
+            let response = try await client.execute(
+                uri: "/v1/changes", method: .get,
+                headers: [.authorization: "Bearer \(DeviceCredential.generate().token)"])
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.json["code"] as? String == "busy")
+            #expect(response.headers[.retryAfter] == "1")
+        }
+    }
+}

@@ -94,6 +94,19 @@ struct ClockMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as HTTPResponseError {
             response = try error.response(from: request, context: context)
+        } catch let error as StoreError where error.code == .busy {
+            response = try APIError(
+                .serviceUnavailable, code: "busy", message: "the center is busy; try again shortly"
+            ).response(from: request, context: context)
+            response.headers[.retryAfter] = "1"
+        } catch {
+            // Whatever else failed is the center's fault: log it for the operator, tell the device
+            // only that, in the same JSON shape as every other error.
+            context.logger.error("Request failed", metadata: ["error": "\(error)"])
+            response = try APIError(
+                .internalServerError, code: "internal",
+                message: "the center could not complete the request; its operator can see why in its log"
+            ).response(from: request, context: context)
         }
         response.headers[.fieldSyncTime] = String(wallClock.milliseconds())
         return response
