@@ -217,6 +217,68 @@ extension ReplicaStore {
         }
     }
 
+    /// A page of the feed already written as `ChangePage` JSON: stored values are copied as they are,
+    /// without parsing them again (they were validated when they arrived).
+    public func pageJSON(
+        after cursor: Int64, within scope: AreaCode?, limit: Int
+    ) throws -> (
+        json: [UInt8], cursor: Int64, more: Bool, count: Int
+    ) {
+        try read { db in
+            var sql = """
+                SELECT seq, physical, counter, replica, coalesce(change.scope, record.scope) AS scope, field, value,
+                    kind, uid
+                FROM change JOIN record ON record.id = change.record
+                WHERE seq > ?
+                """
+            var arguments: [any DatabaseValueConvertible] = [cursor]
+            if let scope {
+                sql += " AND record.scope >= ? AND record.scope < ?"
+                arguments += [scope.description, scope.description + "~"]
+            }
+            sql += " ORDER BY seq LIMIT ?"
+            arguments.append(limit + 1)
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+            var output: [UInt8] = []
+            output.reserveCapacity(limit * 160)
+            var count = 0
+            var last = cursor
+            var more = false
+            while let row = try rows.next() {
+                guard count < limit else {
+                    more = true
+                    break
+                }
+                // Keys in sorted order, as ChangeBatch writes them.
+                output += Array(count == 0 ? "[".utf8 : ",".utf8)
+                output += Array(#"{"field":""#.utf8)
+                output += Array((row["field"] as String).utf8)
+                output += Array(#"","id":""#.utf8)
+                output += Array((row["uid"] as String).utf8)
+                output += Array(#"","kind":""#.utf8)
+                output += Array((row["kind"] as String).utf8)
+                output += Array(#"","scope":""#.utf8)
+                output += Array((row["scope"] as String).utf8)
+                output += Array(#"","ts":""#.utf8)
+                let timestamp = HybridTimestamp(
+                    physical: row["physical"], counter: UInt32(row["counter"] as Int64),
+                    replica: ReplicaID(rawValue: UInt64(row["replica"] as Int64)))
+                output += Array(timestamp.description.utf8)
+                output += Array(#"","value":"#.utf8)
+                output += Array((row["value"] as String).utf8)
+                output += Array("}".utf8)
+                last = row["seq"]
+                count += 1
+            }
+            let head = #"{"changes":"#
+            let tail = #","cursor":\#(last),"more":\#(more),"version":\#(ChangeBatch.currentVersion)}"#
+            return (
+                Array(head.utf8) + (count == 0 ? Array("[]".utf8) : output + Array("]".utf8)) + Array(tail.utf8), last,
+                more, count
+            )
+        }
+    }
+
     /// The highest sequence number in the feed.
     public func cursor() throws -> Int64 {
         try read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0 }

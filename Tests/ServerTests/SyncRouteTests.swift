@@ -335,3 +335,23 @@ struct FailingStore: CenterStore {
         }
     }
 }
+
+@Suite struct FeedPageTests {
+    /// The center writes pages straight from stored rows; they must read back as the changes themselves.
+    @Test func aPageWrittenFromStoredRowsReadsBackAsTheChanges() throws {
+        let center = try CenterFixture()
+        defer { center.remove() }
+        var device = DeviceReplica(1, village: CenterFixture.villageA)
+        let changes = try device.recordCases(7, summary: "引号\"与反斜杠\\及换行\n")
+        _ = try center.store.push(changes, from: center.gridA.device, clockOffset: nil, maximumDrift: 600_000)
+        for (after, limit) in [(Int64(0), 1000), (0, 10), (10, 10), (42, 5), (1000, 10)] {
+            let written = try center.store.pageJSON(after: after, within: CenterFixture.townA, limit: limit)
+            let page = try ChangePage(json: Data(written.json))
+            let expected = try center.store.changes(after: after, within: CenterFixture.townA, limit: limit)
+            #expect(page.changes == expected.changes.map(\.change), "after \(after), limit \(limit)")
+            #expect(page.more == expected.more && page.cursor == (expected.changes.last?.seq ?? after))
+        }
+        let outside = try center.store.pageJSON(after: 0, within: CenterFixture.townB, limit: 10)
+        #expect(try ChangePage(json: Data(outside.json)).changes.isEmpty)
+    }
+}

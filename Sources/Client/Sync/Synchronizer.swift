@@ -9,7 +9,7 @@ import Storage
 /// Every step is durable before the next: a batch is marked acknowledged only after the center's
 /// receipt, and a pulled page is stored together with the cursor after it. Interrupted anywhere, the
 /// next run resumes: nothing acknowledged is sent again, nothing unacknowledged is forgotten.
-public struct Synchronizer {
+public struct Synchronizer: Sendable {
     public struct Options: Sendable {
         /// Changes per pushed batch.
         public var batchChanges = 2_000
@@ -58,11 +58,11 @@ public struct Synchronizer {
     let options: Options
     let client: CurlClient
     let wallClock: any WallClock
-    let progress: (Progress) -> Void
+    let progress: @Sendable (Progress) -> Void
 
     public init(
         store: ReplicaStore, enrollment: Enrollment, options: Options = Options(),
-        wallClock: any WallClock = SystemWallClock(), progress: @escaping (Progress) -> Void = { _ in }
+        wallClock: any WallClock = SystemWallClock(), progress: @escaping @Sendable (Progress) -> Void = { _ in }
     ) throws {
         self.store = store
         self.enrollment = enrollment
@@ -101,13 +101,14 @@ public struct Synchronizer {
             let body = try Gzip.compress(Array(ChangeBatch(changes: changes).json()))
             // A receipt that does not account for the whole batch was cut short: the batch is sent again,
             // which the center acknowledges without storing anything twice.
-            _ = try exchange(
+            let (_, centerTime) = try exchange(
                 method: "POST", path: "/v1/changes", body: body, extraHeaders: ["Content-Encoding: gzip"],
-                summary: &summary
+                client: client
             ) { response in
                 let receipt = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
                 return receipt?["received"] as? Int == changes.count
             }
+            try note(centerTime, in: &summary)
             try store.acknowledge(through: through, count: changes.count)
             summary.sent += changes.count
             summary.bytesSent += body.count
@@ -120,36 +121,53 @@ public struct Synchronizer {
     /// Brings back every change in scope the replica has not pulled yet.
     public func pull(into summary: inout Summary, since start: ContinuousClock.Instant = .now) throws {
         let elapsed = { Self.seconds(since: start) }
-        var cursor = try store.syncState().pullCursor
+        // While one page is stored, the next is fetched and decoded on a second connection.
+        let prefetcher = try CurlClient(options: options.curl)
+        var next = try fetchPage(after: try store.syncState().pullCursor, client: client)
         while true {
-            var page: ChangePage?
-            let response = try exchange(
-                method: "GET", path: "/v1/changes?after=\(cursor)&limit=\(options.pageChanges)", body: nil,
-                extraHeaders: [], summary: &summary
-            ) { response in
-                page = try? ChangePage(json: Data(response.body))
-                return page != nil
-            }
-            summary.bytesReceived += response.wireBytes
-            guard let page else { throw SyncError.protocolViolation("the center sent a page this field cannot read") }
+            let (page, wireBytes, centerTime) = next
+            let following = page.more ? Background { try self.fetchPage(after: page.cursor, client: prefetcher) } : nil
+            try note(centerTime, in: &summary)
+            summary.bytesReceived += wireBytes
             let new = try store.receive(page)
             summary.received += new
             summary.alreadyHeld += page.changes.count - new
-            cursor = page.cursor
             progress(
                 Progress(
                     phase: .pulling, changes: summary.received, total: nil, bytes: summary.bytesReceived,
                     elapsed: elapsed()))
-            if !page.more { break }
+            guard let following else { break }
+            next = try following.value()
         }
+    }
+
+    /// One page of the feed, decoded; a page that does not decode was cut short and is asked again.
+    private func fetchPage(after cursor: Int64, client: CurlClient) throws -> (ChangePage, Int, Int64?) {
+        var page: ChangePage?
+        let (response, centerTime) = try exchange(
+            method: "GET", path: "/v1/changes?after=\(cursor)&limit=\(options.pageChanges)", body: nil,
+            extraHeaders: [], client: client
+        ) { response in
+            page = try? ChangePage(json: Data(response.body))
+            return page != nil
+        }
+        guard let page else { throw SyncError.protocolViolation("the center sent a page this field cannot read") }
+        return (page, response.wireBytes, centerTime)
+    }
+
+    /// Takes the center's clock into account after an exchange.
+    private func note(_ centerTime: Int64?, in summary: inout Summary) throws {
+        guard let centerTime else { return }
+        summary.clockOffset = centerTime - wallClock.milliseconds()
+        try store.observe(centerTime: centerTime, finishedSync: false)
     }
 
     /// One request, retried with exponential backoff and jitter on transient failures: no answer, a 5xx,
     /// 408 or 429, or a 2xx whose body `isComplete` rejects (cut short on the way).
     private func exchange(
-        method: String, path: String, body: [UInt8]?, extraHeaders: [String], summary: inout Summary,
+        method: String, path: String, body: [UInt8]?, extraHeaders: [String], client: CurlClient,
         isComplete: (CurlClient.Response) -> Bool
-    ) throws -> CurlClient.Response {
+    ) throws -> (response: CurlClient.Response, centerTime: Int64?) {
         let url = enrollment.url.hasSuffix("/") ? String(enrollment.url.dropLast()) + path : enrollment.url + path
         var lastProblem = ""
         for attempt in 0..<options.attempts {
@@ -161,19 +179,17 @@ public struct Synchronizer {
             var retryAfter: Int?
             do {
                 let response = try client.perform(method: method, url: url, headers: headers, body: body)
-                if let centerTime = response.headers["fieldsync-time"].flatMap(Int64.init) {
-                    summary.clockOffset = centerTime - wallClock.milliseconds()
-                    try store.observe(centerTime: centerTime, finishedSync: false)
-                }
+                let centerTime = response.headers["fieldsync-time"].flatMap(Int64.init)
                 switch response.status {
                 case 200..<300 where isComplete(response):
-                    return response
+                    return (response, centerTime)
                 case 200..<300:
                     lastProblem = "the center's answer was cut short"
                 case 408, 429, 500..<600:
                     lastProblem = "the center answered \(response.status)"
                     retryAfter = response.headers["retry-after"].flatMap(Int.init).map { $0 * 1000 }
                 default:
+                    if let centerTime { try? store.observe(centerTime: centerTime, finishedSync: false) }
                     throw SyncError.refused(status: response.status, APIProblem(response.body))
                 }
             } catch let error as CurlClient.TransportError {
@@ -187,6 +203,26 @@ public struct Synchronizer {
             }
         }
         throw SyncError.unreachable(url: enrollment.url, attempts: options.attempts, lastProblem: lastProblem)
+    }
+}
+
+/// Work running on a thread of its own, whose result is waited for later.
+final class Background<Value>: @unchecked Sendable {
+    // `result` is written once by the worker before it signals, and read only after the wait.
+    private var result: Result<Value, any Error>?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping @Sendable () throws -> Value) {
+        let thread = Thread { [self] in
+            result = Result { try work() }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    func value() throws -> Value {
+        done.wait()
+        return try result!.get()
     }
 }
 

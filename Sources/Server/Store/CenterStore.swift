@@ -32,3 +32,17 @@ public protocol CenterStore: Sendable {
 }
 
 extension ReplicaStore: CenterStore {}
+
+extension CenterStore {
+    /// The page written from `changes(after:within:limit:)`, for stores without a faster way.
+    public func pageJSON(
+        after cursor: Int64, within scope: AreaCode?, limit: Int
+    ) throws -> (
+        json: [UInt8], cursor: Int64, more: Bool, count: Int
+    ) {
+        let page = try changes(after: cursor, within: scope, limit: limit)
+        let last = page.changes.last?.seq ?? cursor
+        let json = ChangePage(changes: page.changes.map(\.change), cursor: last, more: page.more).json()
+        return (Array(json), last, page.more, page.changes.count)
+    }
+}
