@@ -165,12 +165,13 @@ import Testing
         }
     }
 
-    @Test func aRevokedDeviceIsRefusedAndWhatItDeliveredStays() async throws {
+    @Test(arguments: [TestingSetup.router, .live])
+    func aRevokedDeviceIsRefusedAndWhatItDeliveredStays(setup: TestingSetup) async throws {
         let center = try CenterFixture()
         var device = DeviceReplica(1, village: CenterFixture.villageA)
         let delivered = try device.recordCases(2)
         let more = try device.recordCases(1)
-        try await center.withClient { client in
+        try await center.withClient(setup) { client in
             #expect(try await client.push(delivered, as: center.gridA).status == .ok)
             _ = try center.store.revoke(device: center.gridA.device)
             let refused = try await client.push(more, as: center.gridA)
