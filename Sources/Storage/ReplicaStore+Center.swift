@@ -190,31 +190,24 @@ extension ReplicaStore {
         changes: [(seq: Int64, change: Change)], more: Bool
     ) {
         try read { db in
-            var sql = """
-                SELECT seq, physical, counter, replica, change.scope AS scope, field, value, kind, uid,
-                    record.scope AS recordScope
-                FROM change JOIN record ON record.id = change.record
-                WHERE seq > ?
-                """
-            var arguments: [any DatabaseValueConvertible] = [cursor]
-            if let scope {
-                sql += " AND record.scope >= ? AND record.scope < ?"
-                arguments += [scope.description, scope.description + "~"]
-            }
-            sql += " ORDER BY seq LIMIT ?"
-            arguments.append(limit + 1)
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-            var page: [(seq: Int64, change: Change)] = []
-            for row in rows.prefix(limit) {
-                guard let kind = EntityKind(rawValue: row["kind"]), let id = RecordID(row["uid"] as String) else {
-                    throw StoreError(code: .corrupt, message: "the log holds a change of an unknown record")
-                }
-                let change = try Self.change(
-                    row, key: EntityKey(kind: kind, id: id), scope: try Self.area(row["recordScope"]))
-                page.append((row["seq"], change))
-            }
+            let (condition, arguments) = Self.feed(after: cursor, within: scope, limit: limit)
+            let rows = try Row.fetchAll(db, sql: Self.joinedChangeColumns + condition, arguments: arguments)
+            let page = try rows.prefix(limit).map { (seq: $0["seq"] as Int64, change: try Self.joinedChange($0)) }
             return (page, rows.count > limit)
         }
+    }
+
+    /// The condition and arguments of a feed page: after `cursor`, within `scope`, one row more than
+    /// `limit` to tell whether more remain.
+    static func feed(after cursor: Int64, within scope: AreaCode?, limit: Int) -> (String, StatementArguments) {
+        var condition = " WHERE seq > ?"
+        var arguments: [any DatabaseValueConvertible] = [cursor]
+        if let scope {
+            condition += " AND record.scope >= ? AND record.scope < ?"
+            arguments += [scope.description, scope.description + "~"]
+        }
+        arguments.append(limit + 1)
+        return (condition + " ORDER BY seq LIMIT ?", StatementArguments(arguments))
     }
 
     /// A page of the feed already written as `ChangePage` JSON: stored values are copied as they are,
@@ -225,20 +218,14 @@ extension ReplicaStore {
         json: [UInt8], cursor: Int64, more: Bool, count: Int
     ) {
         try read { db in
-            var sql = """
-                SELECT seq, physical, counter, replica, coalesce(change.scope, record.scope) AS scope, field, value,
-                    kind, uid
-                FROM change JOIN record ON record.id = change.record
-                WHERE seq > ?
-                """
-            var arguments: [any DatabaseValueConvertible] = [cursor]
-            if let scope {
-                sql += " AND record.scope >= ? AND record.scope < ?"
-                arguments += [scope.description, scope.description + "~"]
-            }
-            sql += " ORDER BY seq LIMIT ?"
-            arguments.append(limit + 1)
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+            let (condition, arguments) = Self.feed(after: cursor, within: scope, limit: limit)
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT seq, physical, counter, replica, coalesce(change.scope, record.scope) AS scope, field, value,
+                        kind, uid
+                    FROM change JOIN record ON record.id = change.record
+                    """ + condition, arguments: arguments)
             var output: [UInt8] = []
             output.reserveCapacity(limit * 160)
             var count = 0

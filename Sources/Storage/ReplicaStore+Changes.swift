@@ -262,6 +262,20 @@ extension ReplicaStore {
         }
     }
 
+    /// The columns `joinedChange(_:)` reads: a change with its record's kind, id and scope.
+    static let joinedChangeColumns = """
+        SELECT seq, physical, counter, replica, change.scope AS scope, field, value, kind, uid, record.scope AS recordScope
+        FROM change JOIN record ON record.id = change.record
+        """
+
+    /// A change read from a row of `joinedChangeColumns`.
+    static func joinedChange(_ row: Row) throws -> Change {
+        guard let kind = EntityKind(rawValue: row["kind"]), let id = RecordID(row["uid"] as String) else {
+            throw StoreError(code: .corrupt, message: "the log holds a change of an unknown record")
+        }
+        return try change(row, key: EntityKey(kind: kind, id: id), scope: try area(row["recordScope"]))
+    }
+
     static func area(_ text: String) throws -> AreaCode {
         do {
             return try AreaCode(parsing: text)

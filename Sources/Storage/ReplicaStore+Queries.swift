@@ -52,20 +52,10 @@ extension ReplicaStore {
     /// Every change in the log, in the order this replica got them.
     public func allChanges() throws -> [Change] {
         try read { db in
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT physical, counter, replica, change.scope AS scope, field, value, kind, uid,
-                        record.scope AS recordScope
-                    FROM change JOIN record ON record.id = change.record ORDER BY seq
-                    """)
+            let rows = try Row.fetchCursor(db, sql: Self.joinedChangeColumns + " ORDER BY seq")
             var changes: [Change] = []
             while let row = try rows.next() {
-                guard let kind = EntityKind(rawValue: row["kind"]), let id = RecordID(row["uid"] as String) else {
-                    throw StoreError(code: .corrupt, message: "the log holds a change of an unknown record")
-                }
-                changes.append(
-                    try Self.change(row, key: EntityKey(kind: kind, id: id), scope: try Self.area(row["recordScope"])))
+                changes.append(try Self.joinedChange(row))
             }
             return changes
         }

@@ -69,22 +69,9 @@ extension ReplicaStore {
             let identity = try Self.identity(db)
             let acknowledged = try Int64.fetchOne(db, sql: "SELECT acknowledgedSeq FROM replica") ?? 0
             let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT seq, physical, counter, replica, change.scope AS scope, field, value, kind, uid,
-                        record.scope AS recordScope
-                    FROM change JOIN record ON record.id = change.record
-                    WHERE seq > ? AND replica = ? ORDER BY seq LIMIT ?
-                    """,
+                db, sql: Self.joinedChangeColumns + " WHERE seq > ? AND replica = ? ORDER BY seq LIMIT ?",
                 arguments: [acknowledged, Int64(identity.replica.rawValue), limit])
-            var changes: [Change] = []
-            for row in rows {
-                guard let kind = EntityKind(rawValue: row["kind"]), let id = RecordID(row["uid"] as String) else {
-                    throw StoreError(code: .corrupt, message: "the log holds a change of an unknown record")
-                }
-                changes.append(
-                    try Self.change(row, key: EntityKey(kind: kind, id: id), scope: try Self.area(row["recordScope"])))
-            }
+            let changes = try rows.map(Self.joinedChange)
             return (changes, rows.last?["seq"] ?? acknowledged)
         }
     }
