@@ -47,7 +47,7 @@ struct AreaImport: AsyncParsableCommand {
             guard problems.isEmpty else {
                 throw InputError("nothing was imported; fix these lines:\n  " + problems.joined(separator: "\n  "))
             }
-            let count = try options.open().importAreas(areas)
+            let count = try options.open(create: true).importAreas(areas)
             say("imported \(count) areas")
         }
     }

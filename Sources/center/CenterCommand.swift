@@ -32,10 +32,18 @@ struct CenterOptions: ParsableArguments {
         return URL(fileURLWithPath: path)
     }
 
-    /// The center's store, created and migrated on first use.
-    func open() throws -> ReplicaStore {
+    /// The center's store, migrated to this version. `create` makes it on first use (`serve`,
+    /// `area import`); other commands refuse a missing database rather than make an empty one at a
+    /// mistyped path.
+    func open(create: Bool = false) throws -> ReplicaStore {
         if FileManager.default.fileExists(atPath: databaseURL.path) {
             return try ReplicaStore.open(database: databaseURL, durability: .power)
+        }
+        guard create else {
+            throw StoreError(
+                code: .noHome,
+                message: "no center database at \(databaseURL.path): start with `center area import FILE`, "
+                    + "or point --db (or CENTER_DB) at the district's database")
         }
         return try ReplicaStore.create(database: databaseURL, scope: nil, worker: "center", durability: .power)
     }

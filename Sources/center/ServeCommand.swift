@@ -21,7 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let store = try options.open()
+            let store = try options.open(create: true)
             var configuration = CenterConfiguration()
             configuration.maximumDrift = Int64(maximumDriftMinutes) * 60_000
             // Logs go to standard error; standard output carries only the listening line.

@@ -25,6 +25,9 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("center.sqlite")
+        let missing = try center(["case", "list"], database: database)
+        #expect(missing.status == 66 && missing.stderr.contains("no center database"))
+        #expect(!FileManager.default.fileExists(atPath: database.path))
         let areas = folder.appendingPathComponent("areas.csv")
         try Data("code,name,parent\n620502,秦州区,\n620502101,大城街道,620502\n620502101201,东关社区,620502101\n".utf8)
             .write(to: areas)
