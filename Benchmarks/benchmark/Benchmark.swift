@@ -5,6 +5,7 @@ import Shared
 //   swift run -c release benchmark merge [changes]   the in-memory merge and the wire format
 //   swift run -c release benchmark field [cases]     the field command: add, import, search
 //   swift run -c release benchmark sync [cases]      20 devices syncing with a real center over loopback
+//   swift run -c release benchmark store [cases]     a store taking pushed batches, as the center does
 
 /// SplitMix64, so that every run measures the same workload.
 struct Generator: RandomNumberGenerator {
@@ -28,8 +29,9 @@ enum Benchmark {
         case "merge": try merge(count: number ?? 2_000_000)
         case "field": try FieldBenchmark.run(cases: number ?? 100_000)
         case "sync": try SyncBenchmark.run(casesPerDevice: number ?? 1_000)
+        case "store": try StoreBenchmark.run(cases: number ?? 20_000)
         default:
-            print("usage: benchmark [merge|field|sync] [count]")
+            print("usage: benchmark [merge|field|sync|store] [count]")
         }
     }
 

@@ -123,8 +123,10 @@ extension ReplicaStore {
         public var clock: HybridClock
         /// Records loaded or changed in this transaction, merged from their changes in the log.
         var state = ReplicaState()
-        /// Local keys of the records loaded or created in this transaction.
-        var keys: [EntityKey: Int64] = [:]
+        /// Local keys and stored scopes of the records loaded or created in this transaction.
+        var keys: [EntityKey: (id: Int64, scope: AreaCode)] = [:]
+        /// The change insert, prepared once per transaction.
+        var insertChange: Statement?
         var loaded: Set<EntityKey> = []
         var touched: Set<EntityKey> = []
         var written: [Change] = []
@@ -156,7 +158,7 @@ extension ReplicaStore {
         mutating func load(_ key: EntityKey) throws {
             guard loaded.insert(key).inserted else { return }
             guard let local = try ReplicaStore.localKey(of: key, in: db) else { return }
-            keys[key] = local.id
+            keys[key] = (local.id, local.scope)
             state.apply(try ReplicaStore.changes(of: key, local: local, in: db))
         }
 
@@ -168,31 +170,40 @@ extension ReplicaStore {
             }
         }
 
-        /// The record's local key, adding the record if the log has none of it.
-        mutating func localKey(_ change: Change) throws -> Int64 {
+        /// The record's local key and stored scope, adding the record if the log has none of it.
+        mutating func localKey(_ change: Change) throws -> (id: Int64, scope: AreaCode) {
             try load(change.entity)
             if let key = keys[change.entity] { return key }
-            try db.cachedStatement(sql: "INSERT INTO record (kind, uid, scope) VALUES (?, ?, ?)").execute(
-                arguments: [change.entity.kind.rawValue, change.entity.id.description, change.scope.description])
-            keys[change.entity] = db.lastInsertedRowID
-            return db.lastInsertedRowID
+            try db.cachedStatement(sql: "INSERT INTO record (kind, uid, scope) VALUES (?, ?, ?)").run(
+                [
+                    .text(change.entity.kind.rawValue), .text(change.entity.id.description),
+                    .text(change.scope.description),
+                ],
+                in: db)
+            let key = (id: db.lastInsertedRowID, scope: change.scope)
+            keys[change.entity] = key
+            return key
         }
 
         /// Writes a change unless the log holds it already; merges it into `state`.
         /// - Returns: whether it was new.
         mutating func insert(_ change: Change) throws -> Bool {
             let record = try localKey(change)
-            let scope = state[change.entity]?.scope == change.scope ? nil : change.scope.description
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT OR IGNORE INTO change (physical, counter, replica, record, scope, field, value)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """)
-            try statement.execute(
-                arguments: [
-                    change.timestamp.physical, Int64(change.timestamp.counter),
-                    Int64(change.timestamp.replica.rawValue), record, scope, change.field.rawValue, change.valueJSON,
-                ])
+            // Reading a change back substitutes the record's stored scope where the row has none.
+            let scope = record.scope == change.scope ? nil : change.scope.description
+            if insertChange == nil {
+                insertChange = try db.cachedStatement(
+                    sql: """
+                        INSERT OR IGNORE INTO change (physical, counter, replica, record, scope, field, value)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """)
+            }
+            try insertChange!.run(
+                [
+                    .integer(change.timestamp.physical), .integer(Int64(change.timestamp.counter)),
+                    .integer(Int64(change.timestamp.replica.rawValue)), .integer(record.id), .optional(scope),
+                    .text(change.field.rawValue), .text(change.valueJSON),
+                ], in: db)
             guard db.changesCount > 0 else { return false }
             state.apply(change)
             touched.insert(change.entity)
@@ -297,13 +308,15 @@ extension ReplicaStore {
                     parties, method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(
-            arguments: [
-                dispute.id.description, dispute.village.fullCode, dispute.category?.code, dispute.status.code,
-                dispute.level?.code, dispute.foundBy?.code, dispute.incidentDate?.description, dispute.summary, parties,
-                dispute.method?.code, dispute.mediator, dispute.agreement?.text, dispute.recorder,
-                dispute.recorded.physical, dispute.modified.physical, dispute.visits.count, dispute.isVoided, search,
-            ])
+        ).run(
+            [
+                .text(dispute.id.description), .text(dispute.village.fullCode), .optional(dispute.category?.code),
+                .text(dispute.status.code), .optional(dispute.level?.code), .optional(dispute.foundBy?.code),
+                .optional(dispute.incidentDate?.description), .text(dispute.summary), .text(parties),
+                .optional(dispute.method?.code), .optional(dispute.mediator), .optional(dispute.agreement?.text),
+                .optional(dispute.recorder), .integer(dispute.recorded.physical), .integer(dispute.modified.physical),
+                .integer(Int64(dispute.visits.count)), .integer(dispute.isVoided ? 1 : 0), .text(search),
+            ], in: db)
     }
 
     static func save(_ item: RiskItem, in db: Database) throws {
@@ -316,12 +329,16 @@ extension ReplicaStore {
                     status, struckOn, recorded, modified, isVoided, search)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(
-            arguments: [
-                item.id.description, item.scope.fullCode, item.area, item.title, item.level?.code, item.plan,
-                item.owner?.person, item.owner?.unit, item.deadline?.description, item.status.code,
-                item.strike?.date.description, item.recorded.physical, item.modified.physical, item.isVoided, search,
-            ])
+        ).run(
+            [
+                .text(item.id.description), .text(item.scope.fullCode), .text(item.area), .text(item.title),
+                .optional(item.level?.code), .text(item.plan), .optional(item.owner?.person),
+                .optional(item.owner?.unit),
+                .optional(item.deadline?.description), .text(item.status.code),
+                .optional(item.strike?.date.description),
+                .integer(item.recorded.physical), .integer(item.modified.physical), .integer(item.isVoided ? 1 : 0),
+                .text(search),
+            ], in: db)
     }
 }
 

@@ -205,3 +205,28 @@ import Testing
         }
     }
 }
+
+@Suite struct StoredScopeTests {
+    /// A faulty replica may send one record's changes with different scopes; the log keeps each
+    /// change's own scope, whatever order they arrive in.
+    @Test func everyChangeReadsBackWithTheScopeItCameWith() throws {
+        try withTemporaryStore(village: "620502101201") { store in
+            let key = EntityKey(kind: .dispute, id: RecordID.random())
+            let replica = ReplicaID(rawValue: 9)
+            let other = try AreaCode(parsing: "620502101202")
+            let later = try Change(
+                timestamp: HybridTimestamp(physical: 1_647_302_400_100, counter: 0, replica: replica), entity: key,
+                scope: Sample.village, field: .summary, value: .text("后到"))
+            let earlier = try Change(
+                timestamp: HybridTimestamp(physical: 1_647_302_400_000, counter: 0, replica: replica), entity: key,
+                scope: other, field: .note, value: .text("先记"))
+            // The scope of the record's earliest change, but not the scope the record was stored with.
+            let same = try Change(
+                timestamp: HybridTimestamp(physical: 1_647_302_400_200, counter: 0, replica: replica), entity: key,
+                scope: other, field: .level, value: .level(.serious))
+            try store.receive([later])
+            try store.receive([earlier, same])
+            #expect(try store.allChanges() == [later, earlier, same])
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Client
+import Foundation
+import Shared
+import Storage
+
+/// How fast a store takes changes from elsewhere: the center receiving pushed batches (durably), the
+/// same path a laptop's pull takes.
+enum StoreBenchmark {
+    static func run(cases: Int) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("store-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try ReplicaStore.create(
+            database: folder.appendingPathComponent("center.sqlite"), scope: nil, worker: "center", durability: .power)
+        let village = try AreaCode(parsing: "620502101201")
+        var replica = Replica(clock: HybridClock(replica: ReplicaID(rawValue: 3)))
+        var changes: [Change] = []
+        for index in 0..<cases {
+            changes += try replica.perform(
+                .record(
+                    DisputeDraft(
+                        village: village, category: .land, parties: [try Party(name: "王\(index)")],
+                        summary: "第\(index)件：两家因宅基地边界发生争执，经村调委会多次上门调解",
+                        incidentDate: try CalendarDate(parsing: "2022-03-15"), recorder: "网格员")),
+                onDispute: RecordID.random())
+        }
+        let batches = stride(from: 0, to: changes.count, by: 2000).map {
+            ChangeBatch(changes: Array(changes[$0..<min($0 + 2000, changes.count)])).json()
+        }
+        print("FieldSync store benchmark (\(cases) new cases, \(changes.count) changes, batches of 2,000)")
+        var start = ContinuousClock.now
+        let decoded = try batches.map { try ChangeBatch(json: $0) }
+        let decode = Synchronizer.seconds(since: start)
+        start = ContinuousClock.now
+        for batch in decoded {
+            _ = try store.push(batch.changes, from: "bench", clockOffset: nil, maximumDrift: .max)
+        }
+        let push = Synchronizer.seconds(since: start)
+        print(String(format: "decode and validate:   %8.0f changes/s", Double(changes.count) / decode))
+        print(
+            String(
+                format: "store, durable:        %8.0f changes/s  (%.0f cases/s, %.1f us per change)",
+                Double(changes.count) / push, Double(cases) / push, push * 1e6 / Double(changes.count)))
+    }
+}
