@@ -52,7 +52,7 @@ let package = Package(
         ),
         .target(
             name: "Console",
-            dependencies: ["Shared", "Storage"],
+            dependencies: ["Shared", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .target(

@@ -13,25 +13,12 @@ struct CaseList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List cases, newest first.")
 
     @OptionGroup var options: CenterOptions
-    @Option var status: String?
-    @Option var category: String?
-    @Option(help: "A village, or a town or district covering several.") var village: String?
-    @Option var since: String?
-    @Option var search: String?
-    @Flag(name: .customLong("include-voided")) var includeVoided = false
-    @Flag var json = false
-    @Flag var csv = false
+    @OptionGroup var list: DisputeListOptions
 
     func run() async throws {
         try await guarded {
-            let format = try RecordOutput.Format(json: json, csv: csv)
-            let filter = DisputeFilter(
-                status: try status.map { try Parse.coded($0, flag: "--status") },
-                category: try category.map { try Parse.coded($0, flag: "--category") },
-                scope: try village.map { try Parse.area($0, flag: "--village") },
-                since: try since.map { try Parse.date($0, flag: "--since") }, search: search,
-                includeVoided: includeVoided)
-            FileHandleOutput.standardOutput.write(try options.output().disputes(filter, format: format))
+            let format = try list.format()
+            FileHandleOutput.standardOutput.write(try options.output().disputes(try list.filter(), format: format))
         }
     }
 }
@@ -60,23 +47,13 @@ struct CenterRiskList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List risk items by deadline.")
 
     @OptionGroup var options: CenterOptions
-    @Option var status: String?
-    @Flag var overdue = false
-    @Option(help: "A village, town or district.") var scope: String?
-    @Option var search: String?
-    @Flag(name: .customLong("include-voided")) var includeVoided = false
-    @Flag var json = false
-    @Flag var csv = false
+    @OptionGroup var list: RiskListOptions
 
     func run() async throws {
         try await guarded {
-            let format = try RecordOutput.Format(json: json, csv: csv)
-            let filter = RiskFilter(
-                status: try status.map { try Parse.coded($0, flag: "--status") },
-                overdueOn: overdue ? LocalTime.today() : nil,
-                scope: try scope.map { try Parse.area($0, flag: "--scope") },
-                search: search, includeVoided: includeVoided)
-            FileHandleOutput.standardOutput.write(try options.output().riskItems(filter, format: format))
+            let format = try list.format()
+            FileHandleOutput.standardOutput.write(
+                try options.output().riskItems(try list.filter(today: LocalTime.today()), format: format))
         }
     }
 }

@@ -254,26 +254,13 @@ struct DisputeList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List cases, newest first.")
 
     @OptionGroup var options: GlobalOptions
-    @Option(help: "screened, mediating, resolved, unresolved, escalated, or the Chinese label.") var status: String?
-    @Option var category: String?
-    @Option(help: "A village, or a town or district covering several.") var village: String?
-    @Option(help: "Recorded on or after YYYY-MM-DD.") var since: String?
-    @Option(help: "Text in the summary, parties, mediator, agreement or id.") var search: String?
-    @Flag(name: .customLong("include-voided"), help: "Also list voided cases.") var includeVoided = false
-    @Flag var json = false
-    @Flag var csv = false
+    @OptionGroup var list: DisputeListOptions
 
     func run() throws {
         try Context.run {
-            let format = try RecordOutput.Format(json: json, csv: csv)
+            let format = try list.format()
             let context = try Context(options)
-            let filter = DisputeFilter(
-                status: try status.map { try Parse.coded($0, flag: "--status") },
-                category: try category.map { try Parse.coded($0, flag: "--category") },
-                scope: try village.map { try Parse.area($0, flag: "--village") },
-                since: try since.map { try Parse.date($0, flag: "--since") }, search: search,
-                includeVoided: includeVoided)
-            FileHandleOutput.standardOutput.write(try context.output().disputes(filter, format: format))
+            FileHandleOutput.standardOutput.write(try context.output().disputes(try list.filter(), format: format))
         }
     }
 }

@@ -198,22 +198,14 @@ struct RiskList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List risk items by deadline.")
 
     @OptionGroup var options: GlobalOptions
-    @Option(help: "listed or struck-off (挂牌 / 已销号).") var status: String?
-    @Flag(help: "Only items past their deadline and not struck off.") var overdue = false
-    @Option var search: String?
-    @Flag(name: .customLong("include-voided")) var includeVoided = false
-    @Flag var json = false
-    @Flag var csv = false
+    @OptionGroup var list: RiskListOptions
 
     func run() throws {
         try Context.run {
-            let format = try RecordOutput.Format(json: json, csv: csv)
+            let format = try list.format()
             let context = try Context(options)
-            let filter = RiskFilter(
-                status: try status.map { try Parse.coded($0, flag: "--status") },
-                overdueOn: overdue ? context.today : nil,
-                search: search, includeVoided: includeVoided)
-            FileHandleOutput.standardOutput.write(try context.output().riskItems(filter, format: format))
+            FileHandleOutput.standardOutput.write(
+                try context.output().riskItems(try list.filter(today: context.today), format: format))
         }
     }
 }
