@@ -1,0 +1,175 @@
+/// What a duplicate check compares of a case.
+public struct CaseFingerprint: Hashable, Sendable {
+    public var id: RecordID
+    public var village: AreaCode
+    public var category: DisputeCategory?
+    public var incidentDate: CalendarDate?
+    /// Normalised party names.
+    public var names: [String]
+    /// ID-card and phone numbers: strong evidence when two cases share one.
+    public var numbers: [String]
+
+    public init(_ dispute: Dispute) {
+        id = dispute.id
+        village = dispute.village
+        category = dispute.category
+        incidentDate = dispute.incidentDate
+        names = dispute.parties.map { PartyName.normalize($0.name) }.filter { !$0.isEmpty }
+        numbers = dispute.parties.flatMap { [$0.idNumber.map { "id:" + $0 }, $0.phone.map { "tel:" + $0 }] }
+            .compactMap { $0 }
+    }
+
+    /// The keys the finder files this case under.
+    var keys: Set<String> {
+        Set(names.flatMap(PartyName.keys) + numbers)
+    }
+}
+
+/// Two cases that are probably one dispute, how sure, and why.
+public struct DuplicateMatch: Hashable, Sendable {
+    public enum Reason: Hashable, Sendable {
+        /// How many parties match exactly, and how many by a one-character slip.
+        case parties(exact: Int, close: Int, of: Int)
+        case sameIDNumber
+        case samePhone
+        case sameCategory
+        case relatedCategory
+        case differentCategory
+        case incidentDays(Int)
+        case sameVillage
+        case sameTown
+        case sameDistrict
+    }
+
+    public var candidate: RecordID
+    /// From 0 to 1.
+    public var score: Double
+    public var reasons: [Reason]
+}
+
+/// Finds the known cases that a case probably duplicates, from an index of party names and numbers:
+/// a new case is compared only with cases that share a key, never with every case.
+public struct DuplicateFinder: Sendable {
+    /// At or above: merge at once.
+    public static let mergeThreshold = 0.85
+    /// At or above (and below `mergeThreshold`): ask a person.
+    public static let reviewThreshold = 0.55
+
+    private var cases: [RecordID: CaseFingerprint] = [:]
+    private var index: [String: [RecordID]] = [:]
+
+    public init() {}
+
+    public var count: Int { cases.count }
+
+    public mutating func insert(_ fingerprint: CaseFingerprint) {
+        remove(fingerprint.id)
+        cases[fingerprint.id] = fingerprint
+        for key in fingerprint.keys {
+            index[key, default: []].append(fingerprint.id)
+        }
+    }
+
+    public mutating func remove(_ id: RecordID) {
+        guard let old = cases.removeValue(forKey: id) else { return }
+        for key in old.keys {
+            index[key]?.removeAll { $0 == id }
+        }
+    }
+
+    /// Known cases scoring at least `reviewThreshold` against `fingerprint`, best first.
+    public func candidates(for fingerprint: CaseFingerprint) -> [DuplicateMatch] {
+        var seen: Set<RecordID> = [fingerprint.id]
+        var matches: [DuplicateMatch] = []
+        for key in fingerprint.keys {
+            for id in index[key] ?? [] where seen.insert(id).inserted {
+                if let other = cases[id], let match = Self.match(fingerprint, other),
+                    match.score >= Self.reviewThreshold
+                {
+                    matches.append(match)
+                }
+            }
+        }
+        return matches.sorted { ($0.score, $1.candidate) > ($1.score, $0.candidate) }
+    }
+
+    /// How likely `other` is the same dispute as `case`, with the reasons; nil if no party matches.
+    public static func match(_ case: CaseFingerprint, _ other: CaseFingerprint) -> DuplicateMatch? {
+        var reasons: [DuplicateMatch.Reason] = []
+        var score = 0.0
+        // Parties: each of one side paired with its best match on the other, order ignored.
+        var remaining = other.names
+        var exact = 0
+        var close = 0
+        for name in `case`.names {
+            let best = remaining.indices.max {
+                PartyName.similarity(name, remaining[$0]) < PartyName.similarity(name, remaining[$1])
+            }
+            guard let best else { break }
+            let similarity = PartyName.similarity(name, remaining[best])
+            if similarity == 1 {
+                exact += 1
+            } else if similarity > 0 {
+                close += 1
+            } else {
+                continue
+            }
+            remaining.remove(at: best)
+        }
+        let total = max(`case`.names.count, other.names.count)
+        let sharedNumbers = Set(`case`.numbers).intersection(other.numbers)
+        guard exact + close > 0 || !sharedNumbers.isEmpty, total > 0 else { return nil }
+        reasons.append(.parties(exact: exact, close: close, of: total))
+        score += 0.55 * (Double(exact) + 0.5 * Double(close)) / Double(total)
+        if sharedNumbers.contains(where: { $0.hasPrefix("id:") }) {
+            reasons.append(.sameIDNumber)
+            score += 0.4
+        }
+        if sharedNumbers.contains(where: { $0.hasPrefix("tel:") }) {
+            reasons.append(.samePhone)
+            score += 0.25
+        }
+        if let left = `case`.category, let right = other.category {
+            if left == right {
+                reasons.append(.sameCategory)
+                score += 0.15
+            } else if left.isRelated(to: right) {
+                reasons.append(.relatedCategory)
+                score += 0.08
+            } else {
+                reasons.append(.differentCategory)
+                score -= 0.15
+            }
+        }
+        if let left = `case`.incidentDate, let right = other.incidentDate {
+            let days = abs(left.daysSinceEpoch - right.daysSinceEpoch)
+            reasons.append(.incidentDays(days))
+            score += days <= 3 ? 0.15 : days <= 14 ? 0.1 : days <= 45 ? 0.03 : -0.25
+        }
+        if `case`.village == other.village {
+            reasons.append(.sameVillage)
+            score += 0.1
+        } else if `case`.village.parent == other.village.parent {
+            reasons.append(.sameTown)
+            score += 0.08
+        } else if `case`.village.district == other.village.district {
+            // A neighbouring town: the district's own example, one dispute seen from both sides.
+            reasons.append(.sameDistrict)
+            score += 0.05
+        } else {
+            score -= 0.3
+        }
+        return DuplicateMatch(candidate: other.id, score: min(1, max(0, score)), reasons: reasons)
+    }
+}
+
+extension DisputeCategory {
+    /// Categories one dispute is often filed under by different workers.
+    func isRelated(to other: DisputeCategory) -> Bool {
+        let groups: [Set<DisputeCategory>] = [
+            [.marriageFamily, .inheritance, .debt], [.neighbor, .land, .housing], [.labor, .debt],
+            [.traffic, .medical],
+        ]
+        return groups.contains { $0.contains(self) && $0.contains(other) } || self == .other || other == .other
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Party names folded so that spellings of one name compare equal: full-width forms to half-width
+/// (NFKC), no spaces or punctuation, lower case; "王 建国", "王建国 " and "王·建国" are one name.
+public enum PartyName {
+    public static func normalize(_ name: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in name.precomposedStringWithCompatibilityMapping.lowercased().unicodeScalars {
+            let properties = scalar.properties
+            if properties.isWhitespace || properties.generalCategory.isPunctuation
+                || properties.generalCategory == .otherSymbol
+            {
+                continue
+            }
+            scalars.append(scalar)
+        }
+        return String(scalars)
+    }
+
+    /// How alike two normalised names are, from 0 to 1: 1 when equal, 0.5 for one character changed
+    /// in the given name of a name with the same family name (a homophone typed in haste), else 0.
+    public static func similarity(_ left: String, _ right: String) -> Double {
+        if left == right { return 1 }
+        let a = Array(left)
+        let b = Array(right)
+        guard a.count == b.count, a.count >= 2, a.first == b.first else { return 0 }
+        let differences = zip(a, b).filter { $0 != $1 }.count
+        return differences == 1 && a.count >= 3 ? 0.5 : 0
+    }
+
+    /// Index keys under which a name is filed: the whole name, and its family name with each other
+    /// character, so that a one-character slip in the given name still shares a key.
+    static func keys(_ name: String) -> [String] {
+        let characters = Array(name)
+        guard let family = characters.first, characters.count >= 3 else { return ["n:" + name] }
+        return ["n:" + name] + characters.dropFirst().map { "f:\(family)\($0)" }
+    }
+}
+
+extension Unicode.GeneralCategory {
+    var isPunctuation: Bool {
+        switch self {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+            .finalPunctuation, .otherPunctuation:
+            true
+        default:
+            false
+        }
+    }
+}
