@@ -305,8 +305,8 @@ extension ReplicaStore {
         try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO dispute (id, village, category, status, level, foundBy, incidentDate, summary,
-                    parties, method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    parties, method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search, partyKey)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).run(
             [
@@ -316,6 +316,7 @@ extension ReplicaStore {
                 .optional(dispute.method?.code), .optional(dispute.mediator), .optional(dispute.agreement?.text),
                 .optional(dispute.recorder), .integer(dispute.recorded.physical), .integer(dispute.modified.physical),
                 .integer(Int64(dispute.visits.count)), .integer(dispute.isVoided ? 1 : 0), .text(search),
+                .text(partyKey(dispute.parties.map(\.name))),
             ], in: db)
     }
 

@@ -107,6 +107,18 @@ extension ReplicaStore {
         }
     }
 
+    /// Cases, voided or not, whose parties are the same people as `names` (order, spaces and width
+    /// ignored), newest first.
+    public func disputes(withParties names: [String]) throws -> [DisputeSummary] {
+        let key = Self.partyKey(names)
+        guard !key.isEmpty else { return [] }
+        return try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM dispute WHERE partyKey = ? ORDER BY recorded DESC, id", arguments: [key]
+            ).map(DisputeSummary.init)
+        }
+    }
+
     /// Risk items matching `filter`, by deadline.
     public func riskItems(_ filter: RiskFilter = RiskFilter()) throws -> [RiskSummary] {
         var conditions: [String] = []

@@ -1,4 +1,5 @@
 import GRDB
+import Shared
 
 /// The database schema, one migration per version. A newer `field` upgrades an older database when it
 /// opens it; migrations only ever add.
@@ -136,6 +137,24 @@ extension ReplicaStore {
                     );
                     """)
         }
+        migrator.registerMigration("v5: cases by their parties") { db in
+            // The case's parties folded and sorted: `field dispute add` warns of a case with the same ones.
+            try db.execute(sql: "ALTER TABLE dispute ADD COLUMN partyKey TEXT NOT NULL DEFAULT ''")
+            try db.execute(sql: "CREATE INDEX dispute_partyKey ON dispute (partyKey)")
+            let rows = try Row.fetchAll(db, sql: "SELECT id, parties FROM dispute")
+            for row in rows {
+                let parties: String = row["parties"]
+                try db.execute(
+                    sql: "UPDATE dispute SET partyKey = ? WHERE id = ?",
+                    arguments: [partyKey(parties.components(separatedBy: "、")), row["id"] as String])
+            }
+        }
         return migrator
+    }
+
+    /// The parties' names folded (`PartyName.normalize`) and sorted: equal for the same people
+    /// whatever the order or spelling of spaces and width.
+    public static func partyKey(_ names: [String]) -> String {
+        names.map(PartyName.normalize).filter { !$0.isEmpty }.sorted().joined(separator: "|")
     }
 }

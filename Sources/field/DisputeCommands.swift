@@ -44,6 +44,7 @@ struct DisputeAdd: ParsableCommand {
         String?
     @Option(help: "normal, serious or critical (default normal).") var level: String?
     @Option(help: "The day the dispute arose, YYYY-MM-DD.") var date: String?
+    @Flag(help: "Record it even if this replica holds a case with the same parties.") var force = false
     @Flag(help: "Print the new case as JSON.") var json = false
 
     func run() throws {
@@ -77,6 +78,13 @@ struct DisputeAdd: ParsableCommand {
                 foundBy: try foundBy.map { try Parse.coded($0, flag: "--found-by") } ?? .screening,
                 level: try level.map { try Parse.coded($0, flag: "--level") } ?? .normal,
                 incidentDate: try date.map { try Parse.date($0, flag: "--date") }, recorder: identity.worker)
+            // Refuse bad input before asking about duplicates: a draft that cannot be recorded is not one.
+            var scratch = HybridClock(replica: identity.replica)
+            _ = try DisputeCommand.record(draft).changes(for: RecordID.random(), current: nil, clock: &scratch)
+            guard try force || confirmNoDuplicate(of: draft, in: store, language: language) else {
+                say(language.pick("未登记。", "Not recorded."))
+                return
+            }
             let id = try store.record(draft)
             let short = try store.abbreviation(of: id, kind: .dispute)
             if json, let dispute = try store.dispute(id) {
@@ -85,6 +93,29 @@ struct DisputeAdd: ParsableCommand {
                 say(short)
             }
         }
+    }
+}
+
+/// Whether to record a case whose parties an existing case already has: yes if there is none; in a
+/// terminal, the worker's answer; elsewhere a refusal that names the case and says what to do.
+func confirmNoDuplicate(of draft: DisputeDraft, in store: FieldStore, language: Language) throws -> Bool {
+    guard let existing = try store.disputes(withParties: draft.parties.map(\.name)).first else { return true }
+    let short = try store.abbreviation(of: existing.id, kind: .dispute)
+    let shown =
+        "\(short)  \(language.label(existing.status))  \(existing.parties.joined(separator: "、"))  \(existing.summary)"
+    let warning = language.pick(
+        "本机已有当事人相同的案件：\(shown)\n如是同一纠纷，请登记回访：field dispute visit \(short) --note … --kept yes|no",
+        "This replica already holds a case with the same parties: \(shown)\nIf it is the same dispute, record a visit: field dispute visit \(short) --note … --kept yes|no"
+    )
+    guard Prompter.isInteractive else {
+        throw InputError(
+            warning + language.pick("\n仍要登记为新案件，请加 --force", "\nTo record it as a new case anyway, add --force"))
+    }
+    FileHandleOutput.standardError.write(warning + "\n")
+    return try Prompter().ask(
+        language.pick("仍要登记为新案件？(是/否)", "Record it as a new case anyway? (yes/no)"), defaultValue: "no"
+    ) {
+        try Parse.yesNo($0, flag: "answer")
     }
 }
 

@@ -86,8 +86,10 @@ import Testing
 
     @Test func listsFilterAndExportAsSpreadsheetsExpect() throws {
         try withReplica { field in
-            for (category, summary) in [("land", "界桩被移"), ("neighbor", "夜间噪音"), ("land", "宅基地边界")] {
-                _ = try field.ok("dispute", "add", "--category", category, "--parties", "张三", "--summary", summary)
+            for (category, summary, party) in [
+                ("land", "界桩被移", "张三"), ("neighbor", "夜间噪音", "李四"), ("land", "宅基地边界", "王五"),
+            ] {
+                _ = try field.ok("dispute", "add", "--category", category, "--parties", party, "--summary", summary)
             }
             #expect((try field.json("dispute", "list", "--category", "土地纠纷", "--json") as? [Any])?.count == 2)
             #expect((try field.json("dispute", "list", "--search", "噪音", "--json") as? [Any])?.count == 1)
@@ -106,6 +108,14 @@ import Testing
             #expect(columns.count == 4 && Set(columns).count == 1, "\(table)")
             let english = try field.run("dispute", "list", "--lang", "en")
             #expect(english.stdout.contains("Category") && english.stdout.contains("screened"))
+            // The same parties again: a warning naming the case, nothing recorded, unless --force.
+            let again = try field.run(
+                "dispute", "add", "--category", "land", "--parties", " 张 三 ", "--summary", "界桩又被移")
+            #expect(again.status == 65 && again.stderr.contains("本机已有当事人相同的案件") && again.stderr.contains("--force"))
+            #expect(again.stderr.contains("field dispute visit"))
+            #expect((try field.json("dispute", "list", "--json") as? [Any])?.count == 3)
+            _ = try field.ok("dispute", "add", "--category", "land", "--parties", "张三", "--summary", "另一纠纷", "--force")
+            #expect((try field.json("dispute", "list", "--json") as? [Any])?.count == 4)
             var lang = field
             lang.environment["LANG"] = "en_US.UTF-8"
             #expect(try lang.run("status").stdout.contains("Changes waiting to sync"))

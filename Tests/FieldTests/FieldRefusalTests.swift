@@ -81,7 +81,8 @@ import Testing
             var ids: [String] = []
             for index in 0..<40 {
                 ids.append(
-                    try field.ok("dispute", "add", "--category", "land", "--parties", "张三", "--summary", "第\(index)件"))
+                    try field.ok(
+                        "dispute", "add", "--category", "land", "--parties", "张\(index)", "--summary", "第\(index)件"))
             }
             let digit = Dictionary(grouping: ids) { $0.prefix(1) }.first { $0.value.count > 1 }!.key
             let result = try field.run("dispute", "show", String(digit))
