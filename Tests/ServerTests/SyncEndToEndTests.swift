@@ -233,6 +233,36 @@ import Glibc
         #expect(try store.syncState().pendingChanges == 0)
     }
 
+    /// A laptop whose clock is ten days behind still takes what the center sends, and what it records
+    /// afterwards is ordered after what it took.
+    @Test func aLaptopWithAClockDaysBehindStillSyncs() throws {
+        let world = try World()
+        defer { world.stop() }
+        let writer = try world.replica("gridA", scope: CenterFixture.villageA, role: .grid)
+        try writer.record(
+            DisputeDraft(
+                village: CenterFixture.villageA, category: .land, parties: [try Party(name: "郑")], summary: "界桩",
+                recorder: "网格员"))
+        try Self.sync(writer)
+        let behind = OffsetWallClock(base: SystemWallClock(), offset: -10 * 86_400_000)
+        let credential = try world.admin.enroll(name: "town", scope: CenterFixture.townA, role: .town).1
+        let late = try FieldStore.create(
+            home: FieldHome(url: world.folder.appendingPathComponent("late")),
+            enrollment: Enrollment(
+                url: world.url, credential: credential, scope: CenterFixture.townA, role: .town, worker: "镇"),
+            wallClock: behind)
+        let enrollment = try #require(try late.syncState().enrollment)
+        let summary = try Synchronizer(store: late, enrollment: enrollment, options: Self.quick(), wallClock: behind)
+            .run()
+        #expect(summary.received == 6)
+        #expect((summary.clockOffset ?? 0) > 9 * 86_400_000)
+        let pulled = try #require(try late.disputes().first)
+        try late.perform(.note("镇里接手"), onDispute: pulled.id)
+        let history = try late.history(of: EntityKey(kind: .dispute, id: pulled.id))
+        #expect(history.last?.field == .note)
+        #expect(history.dropLast().allSatisfy { $0.timestamp < history.last!.timestamp })
+    }
+
     @Test func aRevokedDeviceIsToldWhatToDoAndKeepsItsChanges() throws {
         let world = try World()
         defer { world.stop() }

@@ -129,7 +129,9 @@ public struct Synchronizer: Sendable {
             let following = page.more ? Background { try self.fetchPage(after: page.cursor, client: prefetcher) } : nil
             try note(centerTime, in: &summary)
             summary.bytesReceived += wireBytes
-            let new = try store.receive(page)
+            // A laptop whose clock runs behind sees the center's changes as ahead of it by that much.
+            let behind = max(0, summary.clockOffset ?? 0)
+            let new = try store.receive(page, maximumDrift: ReplicaStore.fieldMaximumDrift + behind)
             summary.received += new
             summary.alreadyHeld += page.changes.count - new
             progress(
