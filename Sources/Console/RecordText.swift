@@ -192,6 +192,8 @@ public struct RecordText: Sendable {
         case .strike: return "销号"
         case .void: return "作废"
         case .unvoid: return "恢复"
+        case .merge: return "合并为重复"
+        case .split: return "拆分"
         }
     }
 
@@ -217,6 +219,7 @@ public struct RecordText: Sendable {
         case .note: return "备注"
         case .status: return "状态"
         case .voided: return "作废"
+        case .duplicate: return "重复"
         }
     }
 
@@ -234,8 +237,11 @@ public struct RecordText: Sendable {
         case .visit(let visit):
             "\(visit.date) \(visit.isAgreementKept ? pick("协议履行", "kept") : pick("未履行", "not kept")) \(visit.note)"
         case .step(let step):
-            [actionName(step.action), step.target.map(language.label), step.date?.description, step.text]
-                .compactMap { $0 }.joined(separator: " ")
+            [
+                actionName(step.action), step.target.map(language.label), step.into?.description,
+                step.date?.description, step.text,
+            ]
+            .compactMap { $0 }.joined(separator: " ")
         }
     }
 }

@@ -282,3 +282,54 @@ import Testing
         #expect(replica.state.riskItem(id)?.isOverdue(on: Sample.date("2022-06-30")) == false)
     }
 }
+
+@Suite struct DuplicateLaneTests {
+    let duplicate = RecordID(high: 1, low: 1)
+    let survivor = RecordID(high: 2, low: 2)
+    let other = RecordID(high: 3, low: 3)
+
+    func replicas() throws -> [Replica] {
+        var a = Sample.replica(1)
+        for id in [duplicate, survivor, other] {
+            try a.perform(.record(Sample.draft()), onDispute: id)
+        }
+        var b = Sample.replica(2)
+        var c = Sample.replica(3)
+        try b.receive(a.log)
+        try c.receive(a.log)
+        return [a, b, c]
+    }
+
+    @Test func aMergeIsUndoneBySplit() throws {
+        var replica = try replicas()[0]
+        try replica.perform(.merge(into: survivor, reason: "同一纠纷"), onDispute: duplicate)
+        #expect(replica.state.dispute(duplicate)?.duplicateOf == survivor)
+        #expect(throws: CommandError.self) {
+            try replica.perform(.merge(into: other, reason: nil), onDispute: duplicate)
+        }
+        try replica.perform(.split(reason: "并非同一纠纷"), onDispute: duplicate)
+        #expect(replica.state.dispute(duplicate)?.duplicateOf == nil)
+        #expect(throws: CommandError.self) { try replica.perform(.split(reason: "再拆"), onDispute: duplicate) }
+        #expect {
+            try replica.perform(.merge(into: duplicate, reason: nil), onDispute: duplicate)
+        } throws: { "\($0)".contains("cannot be merged into itself") }
+    }
+
+    @Test func aSplitUndoesOnlyTheMergeItsReplicaSaw() throws {
+        var replicas = try replicas()
+        try replicas[0].perform(.merge(into: survivor, reason: "同一纠纷"), onDispute: duplicate)
+        try replicas[1].receive(replicas[0].log)
+        try replicas[1].perform(.split(reason: "误合并"), onDispute: duplicate)
+        // Replica 2 never saw the first merge and merges the case elsewhere.
+        try replicas[2].perform(.merge(into: other, reason: nil), onDispute: duplicate)
+        for _ in 0..<2 {
+            for i in replicas.indices {
+                for j in replicas.indices where i != j {
+                    try replicas[j].receive(replicas[i].log)
+                }
+            }
+        }
+        #expect(replicas.allSatisfy { $0.state.dispute(self.duplicate)?.duplicateOf == self.other })
+        #expect(Set(replicas.map { $0.state.digest() }).count == 1)
+    }
+}

@@ -57,6 +57,9 @@ import Testing
         try add(
             dispute, village, .status, .step(LifecycleStep(action: .escalate, basis: [], text: "移交法院", target: .court)))
         try add(dispute, village, .voided, .step(LifecycleStep(action: .void, basis: [], text: "重复录入")))
+        try add(
+            dispute, village, .duplicate,
+            .step(LifecycleStep(action: .merge, basis: [], text: "同一纠纷", into: RecordID("05t3k8m2x9c4v7b1n6z0q2w4e9"))))
         try add(risk, Sample.townA, .area, .text("征地拆迁"))
         try add(risk, Sample.townA, .title, .text("安置补偿款未到位"))
         try add(risk, Sample.townA, .plan, .text("每周约谈，分期兑付"))

@@ -96,6 +96,7 @@ struct CanonicalBytes {
             append(step.date)
             append(step.text)
             append(step.target?.code)
+            append(step.into?.description)
         }
     }
 }

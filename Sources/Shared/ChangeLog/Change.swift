@@ -98,6 +98,14 @@ public struct Change: Hashable, Sendable {
         if needs.contains(.target), step.target == nil {
             throw ChangeError(field: "\(field.rawValue).target", problem: "'\(step.action.rawValue)' needs a target")
         }
+        if needs.contains(.into) {
+            guard let into = step.into else {
+                throw ChangeError(field: "\(field.rawValue).into", problem: "'merge' needs the surviving case")
+            }
+            guard into != entity.id else {
+                throw ChangeError(field: "\(field.rawValue).into", problem: "a case cannot be merged into itself")
+            }
+        }
     }
 
     private static func check(_ text: String, field: String) throws(ChangeError) {
@@ -111,7 +119,7 @@ public struct Change: Hashable, Sendable {
 extension LifecycleStep.Action {
     /// What a step with this action must carry.
     enum Requirement: Hashable {
-        case text, date, target
+        case text, date, target, into
     }
 
     var requirements: Set<Requirement> {
@@ -121,6 +129,8 @@ extension LifecycleStep.Action {
         case .strike: [.text, .date]
         case .escalate: [.target]
         case .fail, .reopen, .void, .unvoid: [.text]
+        case .merge: [.into]
+        case .split: [.text]
         }
     }
 
@@ -130,6 +140,7 @@ extension LifecycleStep.Action {
         case (.dispute, .status): [.mediate, .resolve, .fail, .escalate, .reopen]
         case (.risk, .status): [.strike, .reopen]
         case (_, .voided): [.void, .unvoid]
+        case (.dispute, .duplicate): [.merge, .split]
         default: []
         }
     }

@@ -23,6 +23,7 @@ public struct EntityState: Sendable {
     var notes: [HybridTimestamp: Value] = [:]
     var statusSteps: [HybridTimestamp: LifecycleStep] = [:]
     var voidSteps: [HybridTimestamp: LifecycleStep] = [:]
+    var duplicateSteps: [HybridTimestamp: LifecycleStep] = [:]
 
     init(first change: Change) {
         key = change.entity
@@ -61,10 +62,10 @@ public struct EntityState: Sendable {
             }
         case .lifecycle:
             guard case .step(let step) = change.value else { return }
-            if change.field == .status {
-                Self.insert(step, at: timestamp, into: &statusSteps)
-            } else {
-                Self.insert(step, at: timestamp, into: &voidSteps)
+            switch change.field {
+            case .status: Self.insert(step, at: timestamp, into: &statusSteps)
+            case .duplicate: Self.insert(step, at: timestamp, into: &duplicateSteps)
+            default: Self.insert(step, at: timestamp, into: &voidSteps)
             }
         }
     }
@@ -117,7 +118,7 @@ public struct EntityState: Sendable {
                 output.append(value)
             }
         }
-        for steps in [statusSteps, voidSteps] {
+        for steps in [statusSteps, voidSteps, duplicateSteps] {
             output.append(steps.count)
             for (timestamp, step) in steps.sorted(by: { $0.key < $1.key }) {
                 output.append(timestamp)

@@ -21,6 +21,8 @@ public enum Field: String, Hashable, Sendable, CaseIterable {
     case note
     case status
     case voided
+    /// Which case a dispute duplicates, if any (merge and split steps).
+    case duplicate
 
     /// How concurrent changes to a field merge.
     public enum Rule: Hashable, Sendable {
@@ -35,7 +37,7 @@ public enum Field: String, Hashable, Sendable, CaseIterable {
     public var rule: Rule {
         switch self {
         case .visit, .note: .appendOnly
-        case .status, .voided: .lifecycle
+        case .status, .voided, .duplicate: .lifecycle
         default: .lastWriterWins
         }
     }
@@ -43,7 +45,7 @@ public enum Field: String, Hashable, Sendable, CaseIterable {
     /// The kinds of record that have this field.
     public var kinds: [EntityKind] {
         switch self {
-        case .category, .parties, .summary, .foundBy, .incidentDate, .method, .mediator, .visit:
+        case .category, .parties, .summary, .foundBy, .incidentDate, .method, .mediator, .visit, .duplicate:
             [.dispute]
         case .area, .title, .plan, .owner, .deadline:
             [.risk]
@@ -72,7 +74,7 @@ public enum Field: String, Hashable, Sendable, CaseIterable {
         case .owner: 11
         case .deadline: 12
         case .level: 13
-        case .visit, .note, .status, .voided: -1
+        case .visit, .note, .status, .voided, .duplicate: -1
         }
     }
 

@@ -7,9 +7,16 @@ public protocol LifecycleMachine {
 
     /// The state after `action` from `state`, or nil if that move is not allowed.
     static func state(after action: LifecycleStep.Action, from state: State) -> State?
+
+    /// The state after `step` from `state`: by default decided by its action alone.
+    static func state(after step: LifecycleStep, from state: State) -> State?
 }
 
 extension LifecycleMachine {
+    public static func state(after step: LifecycleStep, from state: State) -> State? {
+        self.state(after: step.action, from: state)
+    }
+
     /// The actions allowed from `state`, for messages.
     public static func actions(from state: State) -> [LifecycleStep.Action] {
         LifecycleStep.Action.allCases.filter { self.state(after: $0, from: state) != nil }
@@ -70,6 +77,39 @@ public enum VoidLifecycle: LifecycleMachine {
     }
 }
 
+/// Whether a case stands on its own or is a duplicate of another. A merge takes precedence over a
+/// concurrent split that did not see it; between concurrent merges into different cases, the greater
+/// survivor id, so every replica picks the same one.
+public enum DuplicateStatus: Hashable, Comparable, Sendable {
+    case separate
+    case merged(into: RecordID)
+
+    public static func < (lhs: DuplicateStatus, rhs: DuplicateStatus) -> Bool {
+        switch (lhs, rhs) {
+        case (.separate, .merged): true
+        case (.merged(let left), .merged(let right)): left < right
+        default: false
+        }
+    }
+}
+
+/// The duplicate lifecycle of a case: merged into a survivor by the center, split again.
+public enum DuplicateLifecycle: LifecycleMachine {
+    public static let initial = DuplicateStatus.separate
+
+    public static func state(after action: LifecycleStep.Action, from state: DuplicateStatus) -> DuplicateStatus? {
+        switch (action, state) {
+        case (.split, .merged): .separate
+        default: nil
+        }
+    }
+
+    public static func state(after step: LifecycleStep, from state: DuplicateStatus) -> DuplicateStatus? {
+        if step.action == .merge, state == .separate, let into = step.into { return .merged(into: into) }
+        return self.state(after: step.action, from: state)
+    }
+}
+
 /// What a set of lifecycle steps comes to.
 ///
 /// The steps form a graph: each step points at the steps its replica had seen (its basis). A step
@@ -99,7 +139,7 @@ public struct LifecycleOutcome<Machine: LifecycleMachine>: Sendable {
                 basis.append((parent, state))
             }
             guard basis.count == step.basis.count,
-                let next = Machine.state(after: step.action, from: Self.winner(basis) ?? Machine.initial)
+                let next = Machine.state(after: step, from: Self.winner(basis) ?? Machine.initial)
             else {
                 ignored.append(timestamp)
                 continue

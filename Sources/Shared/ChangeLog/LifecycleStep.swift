@@ -22,6 +22,10 @@ public struct LifecycleStep: Hashable, Sendable {
         case void
         /// A voided record counts again.
         case unvoid
+        /// The case is the same dispute as another, which survives (`into`).
+        case merge
+        /// A merged case stands on its own again.
+        case split
     }
 
     public var action: Action
@@ -32,15 +36,18 @@ public struct LifecycleStep: Hashable, Sendable {
     /// The agreement, the reason, the escalation note or the evidence.
     public var text: String?
     public var target: EscalationTarget?
+    /// The surviving case of a merge.
+    public var into: RecordID?
 
     public init(
         action: Action, basis: [HybridTimestamp], date: CalendarDate? = nil, text: String? = nil,
-        target: EscalationTarget? = nil
+        target: EscalationTarget? = nil, into: RecordID? = nil
     ) {
         self.action = action
         self.basis = basis.sorted()
         self.date = date
         self.text = text
         self.target = target
+        self.into = into
     }
 }

@@ -26,6 +26,7 @@ extension Dispute {
     public init(_ state: EntityState) {
         let status = LifecycleOutcome<DisputeLifecycle>(steps: state.statusSteps)
         let voiding = LifecycleOutcome<VoidLifecycle>(steps: state.voidSteps)
+        let duplicate = LifecycleOutcome<DuplicateLifecycle>(steps: state.duplicateSteps)
         let latest = { (action: LifecycleStep.Action) in state.latestStep(action, among: status.applied) }
         self.init(
             id: state.key.id,
@@ -56,7 +57,9 @@ extension Dispute {
             isVoided: voiding.state == .voided,
             voidReason: voiding.state == .voided ? state.latestVoidReason(voiding) : nil,
             statusHeads: status.heads,
-            voidHeads: voiding.heads
+            voidHeads: voiding.heads,
+            duplicateOf: { if case .merged(let into) = duplicate.state { into } else { nil } }(),
+            duplicateHeads: duplicate.heads
         )
     }
 }

@@ -45,7 +45,7 @@ extension Field {
         case .owner: .owner
         case .level: .level
         case .visit: .visit
-        case .status, .voided: .step
+        case .status, .voided, .duplicate: .step
         }
     }
 }

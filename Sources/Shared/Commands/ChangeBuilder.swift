@@ -34,7 +34,7 @@ struct ChangeBuilder {
         _ machine: Machine.Type, field: Field, _ step: LifecycleStep, from current: Machine.State, label: String,
         clock: inout HybridClock
     ) throws(CommandError) {
-        guard Machine.state(after: step.action, from: current) != nil else {
+        guard Machine.state(after: step, from: current) != nil else {
             throw .illegalMove(
                 action: step.action, kind: entity.kind, current: label, allowed: Machine.actions(from: current))
         }

@@ -17,6 +17,10 @@ public enum DisputeCommand: Sendable {
     case reopen(reason: String)
     case void(reason: String)
     case unvoid(reason: String)
+    /// The case is the same dispute as `into`, which survives (the center's decision).
+    case merge(into: RecordID, reason: String?)
+    /// A merged case stands on its own again.
+    case split(reason: String)
 
     /// The changes that carry out this command on case `id`.
     /// - Parameter current: the case as this replica knows it, nil if it knows none.
@@ -86,6 +90,18 @@ public enum DisputeCommand: Sendable {
             try builder.set(.visit, .visit(visit), clock: &clock)
         case .note(let text):
             try builder.set(.note, .text(try text.required("note")), clock: &clock)
+        case .merge(let into, let reason):
+            let status: DuplicateStatus = current.duplicateOf.map { .merged(into: $0) } ?? .separate
+            let step = LifecycleStep(action: .merge, basis: current.duplicateHeads, text: reason, into: into)
+            let label = current.duplicateOf.map { "merged into \($0)" } ?? "separate"
+            try builder.advance(
+                DuplicateLifecycle.self, field: .duplicate, step, from: status, label: label, clock: &clock)
+        case .split(let reason):
+            let status: DuplicateStatus = current.duplicateOf.map { .merged(into: $0) } ?? .separate
+            let step = LifecycleStep(action: .split, basis: current.duplicateHeads, text: try reason.required("reason"))
+            let label = current.duplicateOf.map { "merged into \($0)" } ?? "separate"
+            try builder.advance(
+                DuplicateLifecycle.self, field: .duplicate, step, from: status, label: label, clock: &clock)
         case .void(let reason):
             let void = LifecycleStep(action: .void, basis: current.voidHeads, text: try reason.required("reason"))
             try builder.advance(VoidLifecycle.self, field: .voided, void, from: .active, label: "active", clock: &clock)

@@ -36,6 +36,10 @@ public struct Dispute: Hashable, Sendable {
     public var statusHeads: [HybridTimestamp]
     /// The void steps a new void step builds on.
     public var voidHeads: [HybridTimestamp]
+    /// The case this one duplicates, merged into it by the center; nil for a case on its own.
+    public var duplicateOf: RecordID?
+    /// The merge and split steps a new one builds on.
+    public var duplicateHeads: [HybridTimestamp]
 
     /// Whether the fields every new case sets have arrived (a replica may hold later changes of a case
     /// before its first ones).

@@ -33,6 +33,7 @@ extension Value {
                         "date": step.date.map { .string($0.description) },
                         "text": step.text.map(JSONValue.string),
                         "target": step.target.map { .string($0.code) },
+                        "into": step.into.map { .string($0.description) },
                     ].compactMapValues { $0 }
                 ) { $1 })
         }
@@ -84,7 +85,7 @@ struct ValueReader {
                     note: try string(object["note"], at: "value.note"),
                     isAgreementKept: kept))
         case .step:
-            let object = try object(json, at: "value", keys: ["action", "basis", "date", "text", "target"])
+            let object = try object(json, at: "value", keys: ["action", "basis", "date", "text", "target", "into"])
             let action = try string(object["action"], at: "value.action")
             guard let parsed = LifecycleStep.Action(rawValue: action) else {
                 let actions = LifecycleStep.Action.allCases.map(\.rawValue).joined(separator: ", ")
@@ -109,6 +110,13 @@ struct ValueReader {
                     text: try optionalString(object["text"], at: "value.text"),
                     target: try object["target"].map { json throws(RawChange.Problem) in
                         try coded(json, at: "value.target") as EscalationTarget
+                    },
+                    into: try object["into"].map { json throws(RawChange.Problem) in
+                        let text = try string(json, at: "value.into")
+                        guard let id = RecordID(text) else {
+                            throw RawChange.Problem(field: "value.into", message: "'\(text)' is not a record id")
+                        }
+                        return id
                     }))
         }
     }

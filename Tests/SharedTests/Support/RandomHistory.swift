@@ -95,7 +95,15 @@ struct RandomHistory {
             }
             let key = held.randomElement(using: &generator)!
             switch key.kind {
-            case .dispute: try replicas[index].perform(disputeCommand(&generator), onDispute: key.id)
+            case .dispute:
+                let others = held.filter { $0.kind == .dispute && $0 != key }
+                if let into = others.randomElement(using: &generator), generator.chance(8) {
+                    try replicas[index].perform(.merge(into: into.id, reason: text(&generator)), onDispute: key.id)
+                } else if generator.chance(4) {
+                    try replicas[index].perform(.split(reason: text(&generator)), onDispute: key.id)
+                } else {
+                    try replicas[index].perform(disputeCommand(&generator), onDispute: key.id)
+                }
             case .risk: try replicas[index].perform(riskCommand(&generator), onRiskItem: key.id)
             }
         } catch {
