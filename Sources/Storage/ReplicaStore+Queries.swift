@@ -75,36 +75,32 @@ extension ReplicaStore {
 
     /// Cases matching `filter`, most recently recorded first.
     public func disputes(_ filter: DisputeFilter = DisputeFilter()) throws -> [DisputeSummary] {
-        var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
-        if !filter.includeVoided { conditions.append("isVoided = 0") }
-        if let status = filter.status {
-            conditions.append("status = ?")
-            arguments.append(status.code)
-        }
-        if let category = filter.category {
-            conditions.append("category = ?")
-            arguments.append(category.code)
-        }
-        if let scope = filter.scope {
-            conditions.append("village >= ? AND village < ?")
-            arguments += [scope.description, scope.description + "~"]
-        }
+        var request = Self.common(
+            Table("dispute"), scopeColumn: "village", scope: filter.scope, filter.search, filter.includeVoided)
+        if let status = filter.status { request = request.filter(sql: "status = ?", arguments: [status.code]) }
+        if let category = filter.category { request = request.filter(sql: "category = ?", arguments: [category.code]) }
         if let since = filter.since {
-            conditions.append("recorded >= ?")
-            arguments.append(LocalTime.startOfDay(since))
+            request = request.filter(sql: "recorded >= ?", arguments: [LocalTime.startOfDay(since)])
         }
-        if let search = filter.search, !search.isEmpty {
-            conditions.append("instr(search, ?) > 0")
-            arguments.append(SearchText.normalize(search))
+        let ordered = request.order(sql: "recorded DESC, id")
+        return try read { db in try Row.fetchAll(db, ordered).map(DisputeSummary.init) }
+    }
+
+    /// The filters cases and risk items share: voided or not, a scope (a code prefix), folded text.
+    private static func common(
+        _ table: Table<Row>, scopeColumn: String, scope: AreaCode?, _ search: String?, _ includeVoided: Bool
+    ) -> QueryInterfaceRequest<Row> {
+        var request = table.all()
+        if !includeVoided { request = request.filter(sql: "isVoided = 0") }
+        if let scope {
+            request = request.filter(
+                sql: "\(scopeColumn) >= ? AND \(scopeColumn) < ?",
+                arguments: [scope.description, scope.description + "~"])
         }
-        let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM dispute \(clause) ORDER BY recorded DESC, id",
-                arguments: StatementArguments(arguments)
-            ).map(DisputeSummary.init)
+        if let search, !search.isEmpty {
+            request = request.filter(sql: "instr(search, ?) > 0", arguments: [SearchText.normalize(search)])
         }
+        return request
     }
 
     /// Cases, voided or not, whose parties are the same people as `names` (order, spaces and width
@@ -121,31 +117,14 @@ extension ReplicaStore {
 
     /// Risk items matching `filter`, by deadline.
     public func riskItems(_ filter: RiskFilter = RiskFilter()) throws -> [RiskSummary] {
-        var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
-        if !filter.includeVoided { conditions.append("isVoided = 0") }
-        if let status = filter.status {
-            conditions.append("status = ?")
-            arguments.append(status.code)
-        }
+        var request = Self.common(
+            Table("risk"), scopeColumn: "scope", scope: filter.scope, filter.search, filter.includeVoided)
+        if let status = filter.status { request = request.filter(sql: "status = ?", arguments: [status.code]) }
         if let overdueOn = filter.overdueOn {
-            conditions.append("status = 'listed' AND deadline < ?")
-            arguments.append(overdueOn.description)
+            request = request.filter(sql: "status = 'listed' AND deadline < ?", arguments: [overdueOn.description])
         }
-        if let scope = filter.scope {
-            conditions.append("scope >= ? AND scope < ?")
-            arguments += [scope.description, scope.description + "~"]
-        }
-        if let search = filter.search, !search.isEmpty {
-            conditions.append("instr(search, ?) > 0")
-            arguments.append(SearchText.normalize(search))
-        }
-        let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM risk \(clause) ORDER BY deadline, id", arguments: StatementArguments(arguments)
-            ).map(RiskSummary.init)
-        }
+        let ordered = request.order(sql: "deadline, id")
+        return try read { db in try Row.fetchAll(db, ordered).map(RiskSummary.init) }
     }
 
     /// One length for the ids of a listing, long enough to tell each of them apart from every other
