@@ -46,6 +46,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Samples",
+            dependencies: ["Shared"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Storage",
             dependencies: ["Shared", "CSQLite", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
@@ -92,13 +97,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "benchmark",
-            dependencies: ["Shared", "Storage", "Client"],
+            dependencies: ["Shared", "Storage", "Client", "Samples"],
             path: "Benchmarks/benchmark",
             swiftSettings: strict
         ),
         .testTarget(
             name: "SharedTests",
-            dependencies: ["Shared"],
+            dependencies: ["Shared", "Samples"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
@@ -112,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Storage", "Client", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Server", "Storage", "Client", "Samples", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: strict

@@ -16,6 +16,11 @@ public struct DisputeListOptions: ParsableArguments {
     var search: String?
     @Flag(name: .customLong("include-voided"), help: "Also list voided cases.")
     var includeVoided = false
+
+    @Flag(
+        name: .customLong("include-merged"),
+        help: "Also list cases merged into others (by default the case they were merged into shows them combined).")
+    var includeMerged = false
     @Flag(help: "Print JSON.")
     var json = false
     @Flag(help: "Print CSV for spreadsheets.")
@@ -32,7 +37,8 @@ public struct DisputeListOptions: ParsableArguments {
             status: try status.map { try Parse.coded($0, flag: "--status") },
             category: try category.map { try Parse.coded($0, flag: "--category") },
             scope: try village.map { try Parse.area($0, flag: "--village") },
-            since: try since.map { try Parse.date($0, flag: "--since") }, search: search, includeVoided: includeVoided)
+            since: try since.map { try Parse.date($0, flag: "--since") }, search: search, includeVoided: includeVoided,
+            includeMerged: includeMerged)
     }
 }
 

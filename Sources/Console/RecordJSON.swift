@@ -47,6 +47,8 @@ public enum RecordJSON {
     }
 
     public struct HistoryEntry: Encodable, Sendable {
+        /// The record the change is of (a case's history holds the changes of its duplicates too).
+        var record: String
         var at: String
         var replica: String
         var field: String
@@ -78,10 +80,22 @@ public enum RecordJSON {
         var voided: Bool
         var voidReason: String?
         var heldByCenter: Bool?
+        /// The case this one was merged into, when the replica does not hold that case.
+        var duplicateOf: String?
+        /// The cases merged into this one.
+        var mergedFrom: [String]
+        /// The id asked for, when it was a case merged into this one.
+        var requested: String?
         var history: [HistoryEntry]?
 
-        public init(_ dispute: Dispute, shortId: String, history: [Change]?, heldByCenter: Bool? = nil) {
+        public init(
+            _ dispute: Dispute, shortId: String, history: [Change]?, heldByCenter: Bool? = nil,
+            requested: RecordID? = nil
+        ) {
             self.heldByCenter = heldByCenter
+            duplicateOf = dispute.duplicateOf?.description
+            mergedFrom = dispute.mergedFrom.map(\.description)
+            self.requested = requested.flatMap { $0 == dispute.id ? nil : $0.description }
             id = dispute.id.description
             self.shortId = shortId
             village = dispute.village.description
@@ -179,6 +193,9 @@ public enum RecordJSON {
         var modifiedAt: String
         var visits: Int
         var voided: Bool
+        var duplicateOf: String?
+        var counted: Bool
+        var merged: Int
 
         public init(_ row: DisputeSummary, shortId: String) {
             id = row.id.description
@@ -199,6 +216,9 @@ public enum RecordJSON {
             modifiedAt = time(row.modified)
             visits = row.visits
             voided = row.isVoided
+            duplicateOf = row.duplicateOf?.description
+            counted = row.isCounted
+            merged = row.merged
         }
     }
 
@@ -242,7 +262,7 @@ public enum RecordJSON {
     static func history(_ changes: [Change]) -> [HistoryEntry] {
         changes.map {
             HistoryEntry(
-                at: time($0.timestamp.physical), replica: $0.timestamp.replica.description, field: $0.field.rawValue,
+                record: $0.entity.id.description, at: time($0.timestamp.physical), replica: $0.timestamp.replica.description, field: $0.field.rawValue,
                 value: $0.valueTree)
         }
     }

@@ -58,19 +58,28 @@ public struct RecordOutput {
     public func show(_ prefix: String, kind: EntityKind, json: Bool) throws -> String {
         let id = try store.resolve(prefix, kind: kind)
         let key = EntityKey(kind: kind, id: id)
-        let history = try store.history(of: key)
-        let short = try store.abbreviation(of: id, kind: kind)
-        let held: Bool? = try store.syncState().enrollment == nil ? nil : try store.isHeldByCenter(key)
+        let enrolled = try store.syncState().enrollment != nil
         let own = try store.identity().replica
         let text = RecordText(language: language, today: today)
         switch kind {
         case .dispute:
-            guard let dispute = try store.dispute(id) else { throw LookupError.notFound(prefix: prefix, kind: kind) }
+            // Either id of a merged case shows the case it counts under, with its duplicates.
+            guard let view = try store.caseView(id) else { throw LookupError.notFound(prefix: prefix, kind: kind) }
+            let shown = EntityKey(kind: .dispute, id: view.dispute.id)
+            let short = try store.abbreviation(of: shown.id, kind: kind)
+            let held: Bool? = enrolled ? try store.isHeldByCenter(shown) : nil
             return json
                 ? RecordJSON.encode(
-                    RecordJSON.DisputeDetail(dispute, shortId: short, history: history, heldByCenter: held))
-                : text.dispute(dispute, shortID: short, history: history, own: own, heldByCenter: held)
+                    RecordJSON.DisputeDetail(
+                        view.dispute, shortId: short, history: view.history, heldByCenter: held,
+                        requested: view.requested))
+                : text.dispute(
+                    view.dispute, shortID: short, history: view.history, own: own, heldByCenter: held,
+                    requested: view.requested)
         case .risk:
+            let history = try store.history(of: key)
+            let short = try store.abbreviation(of: id, kind: kind)
+            let held: Bool? = enrolled ? try store.isHeldByCenter(key) : nil
             guard let item = try store.riskItem(id) else { throw LookupError.notFound(prefix: prefix, kind: kind) }
             return json
                 ? RecordJSON.encode(RecordJSON.RiskDetail(item, shortId: short, history: history, heldByCenter: held))

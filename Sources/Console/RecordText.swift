@@ -15,7 +15,7 @@ public struct RecordText: Sendable {
         language.pick(chinese, english)
     }
 
-    private func label(_ value: (some CodedValue)?) -> String {
+    func label(_ value: (some CodedValue)?) -> String {
         value.map(language.label) ?? "—"
     }
 
@@ -29,7 +29,9 @@ public struct RecordText: Sendable {
         for row in rows {
             table.append([
                 String(row.id.description.prefix(idLength)), row.village.description, label(row.category),
-                label(row.status) + (row.isVoided ? pick("（已作废）", " (voided)") : ""),
+                label(row.status) + (row.isVoided ? pick("（已作废）", " (voided)") : "")
+                    + (row.merged > 0 ? pick("（含重复\(row.merged)件）", " (+\(row.merged) duplicate)") : "")
+                    + (row.duplicateOf.map { pick("（已并入 \($0.description.prefix(8))）", " (merged into \($0.description.prefix(8)))") } ?? ""),
                 row.parties.joined(separator: "、"), row.summary, LocalTime.date(at: row.recorded).description,
             ])
         }
@@ -55,10 +57,17 @@ public struct RecordText: Sendable {
         return table.render() + "\n" + pick("共 \(rows.count) 项", "\(rows.count) items")
     }
 
+    /// A case's sheet. `requested` is the id asked for when it was merged into `dispute`; the cases merged
+    /// into it are `dispute.mergedFrom`.
     public func dispute(
-        _ dispute: Dispute, shortID: String, history: [Change], own: ReplicaID, heldByCenter: Bool? = nil
+        _ dispute: Dispute, shortID: String, history: [Change], own: ReplicaID, heldByCenter: Bool? = nil,
+        requested: RecordID? = nil
     ) -> String {
-        var lines: [(String, String)] = [
+        var lines: [(String, String)] = []
+        if let requested, requested != dispute.id {
+            lines.append((pick("注意", "Note"), pick("\(requested) 已并入本案", "\(requested) was merged into this case")))
+        }
+        lines += [
             (pick("编号", "ID"), "\(shortID)  (\(dispute.id))"),
             (pick("村/社区", "Village"), dispute.village.description),
             (pick("类别", "Category"), label(dispute.category)),
@@ -83,6 +92,12 @@ public struct RecordText: Sendable {
         }
         if dispute.isVoided {
             lines.append((pick("已作废", "Voided"), dispute.voidReason ?? ""))
+        }
+        if !dispute.mergedFrom.isEmpty {
+            lines.append(
+                (pick("合并的重复案件", "Merged duplicates"), dispute.mergedFrom.map(\.description).joined(separator: "、")))
+        } else if let into = dispute.duplicateOf {
+            lines.append((pick("已并入", "Merged into"), into.description))
         }
         lines.append((pick("登记人", "Recorded by"), dispute.recorder ?? "—"))
         lines.append((pick("登记时间", "Recorded at"), LocalTime.minute(at: dispute.recorded.physical)))
@@ -166,17 +181,21 @@ public struct RecordText: Sendable {
         return lines.map { DisplayWidth.pad($0.0, to: width) + "  " + $0.1 }.joined(separator: "\n")
     }
 
+    /// The changes as a table; with a column naming the case when they are of several (merged) cases.
     private func historyText(_ history: [Change], own: ReplicaID) -> String {
+        let several = Set(history.map(\.entity.id)).count > 1
         var table = TextTable(
-            headers: [pick("时间", "Time"), pick("设备", "Replica"), pick("字段", "Field"), pick("新值", "New value")],
-            maximumWidths: [nil, nil, nil, 60])
+            headers: (several ? [pick("案件", "Case")] : [])
+                + [pick("时间", "Time"), pick("设备", "Replica"), pick("字段", "Field"), pick("新值", "New value")],
+            maximumWidths: (several ? [nil] : []) + [nil, nil, nil, 60])
         for change in history {
             let replica =
                 change.timestamp.replica == own ? pick("本机", "this device") : change.timestamp.replica.description
-            table.append([
-                LocalTime.minute(at: change.timestamp.physical), replica, fieldName(change.field),
-                describe(change.value),
-            ])
+            table.append(
+                (several ? [String(change.entity.id.description.prefix(8))] : []) + [
+                    LocalTime.minute(at: change.timestamp.physical), replica, fieldName(change.field),
+                    describe(change.value),
+                ])
         }
         return pick("变更记录", "History") + "\n" + table.render()
     }

@@ -22,6 +22,12 @@ public struct DisputeSummary: Sendable, Equatable {
     public var modified: Int64
     public var visits: Int
     public var isVoided: Bool
+    /// The case this one was merged into, if any.
+    public var duplicateOf: RecordID?
+    /// False when it was merged into a case this replica holds: that case counts for it.
+    public var isCounted: Bool
+    /// How many cases were merged into this one (the row then shows them combined).
+    public var merged: Int
 
     init(_ row: Row) {
         id = RecordID(row["id"] as String)!
@@ -42,6 +48,9 @@ public struct DisputeSummary: Sendable, Equatable {
         modified = row["modified"]
         visits = row["visits"]
         isVoided = row["isVoided"]
+        duplicateOf = (row["duplicateOf"] as String?).flatMap(RecordID.init)
+        isCounted = row["counted"]
+        merged = row["merged"]
     }
 }
 

@@ -165,12 +165,21 @@ extension ReplicaStore {
         public var cursor: Int64
     }
 
-    /// Merges a device's batch in one durable transaction and notes the contact.
+    /// Merges a device's batch in one durable transaction and notes the contact. Arriving cases are
+    /// checked for duplicates (unless `findingDuplicates` is false, for measuring what that costs): the
+    /// merges this makes are in the same transaction, after the batch.
     public func push(
         _ changes: [Change], from device: String, clockOffset: Int64?, maximumDrift: Int64
     ) throws -> Receipt {
+        try push(changes, from: device, clockOffset: clockOffset, maximumDrift: maximumDrift, findingDuplicates: true)
+    }
+
+    public func push(
+        _ changes: [Change], from device: String, clockOffset: Int64?, maximumDrift: Int64, findingDuplicates: Bool
+    ) throws -> Receipt {
         try write { db in
-            let new = try Self.receive(changes, maximumDrift: maximumDrift, db: db, wallClock: wallClock)
+            let new = try Self.receive(
+                changes, maximumDrift: maximumDrift, findingDuplicates: findingDuplicates, db: db, wallClock: wallClock)
             try db.execute(
                 sql: """
                     UPDATE device SET lastSeenAt = ?, clockOffset = coalesce(?, clockOffset),

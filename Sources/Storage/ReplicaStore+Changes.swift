@@ -101,10 +101,13 @@ extension ReplicaStore {
         try write { db in try Self.receive(changes, maximumDrift: maximumDrift, db: db, wallClock: wallClock) }
     }
 
-    static func receive(_ changes: [Change], maximumDrift: Int64, db: Database, wallClock: any WallClock) throws -> Int
-    {
+    static func receive(
+        _ changes: [Change], maximumDrift: Int64, findingDuplicates: Bool = false, db: Database,
+        wallClock: any WallClock
+    ) throws -> Int {
         var session = try Session(db: db, wallClock: wallClock)
         session.clock.maximumDrift = maximumDrift
+        session.detectDuplicates = findingDuplicates
         for change in changes {
             try session.clock.check(change.timestamp)
         }
@@ -130,6 +133,12 @@ extension ReplicaStore {
         var loaded: Set<EntityKey> = []
         var touched: Set<EntityKey> = []
         var written: [Change] = []
+        /// Whether arriving cases are compared with known ones and merged or queued for review (the
+        /// center does this; see `ReplicaStore+Duplicates`).
+        var detectDuplicates = false
+        /// Cases whose parties, category, incident date or voiding changed in this transaction, in order.
+        var fingerprintsToCheck: [RecordID] = []
+        var fingerprintsQueued: Set<RecordID> = []
 
         init(db: Database, wallClock: any WallClock) throws {
             self.db = db
@@ -207,18 +216,19 @@ extension ReplicaStore {
             guard db.changesCount > 0 else { return false }
             state.apply(change)
             touched.insert(change.entity)
+            if detectDuplicates, change.entity.kind == .dispute, Self.fingerprintFields.contains(change.field),
+                fingerprintsQueued.insert(change.entity.id).inserted
+            {
+                fingerprintsToCheck.append(change.entity.id)
+            }
             return true
         }
 
-        /// Derives the touched records' rows and saves the clock.
-        func finish() throws {
-            for key in touched {
-                guard let entity = state[key] else { continue }
-                switch key.kind {
-                case .dispute: try ReplicaStore.save(Dispute(entity), in: db)
-                case .risk: try ReplicaStore.save(RiskItem(entity), in: db)
-                }
-            }
+        /// Checks arriving cases for duplicates (at the center), derives the touched records' rows and saves
+        /// the clock.
+        mutating func finish() throws {
+            if detectDuplicates { try checkDuplicates() }
+            try deriveRows()
             try db.execute(
                 sql: """
                     UPDATE replica SET clockPhysical = ?, clockCounter = ?, pendingChanges = pendingChanges + ?
@@ -295,18 +305,25 @@ extension ReplicaStore {
         }
     }
 
-    static func save(_ dispute: Dispute, in db: Database) throws {
+    /// Writes a case's row: `dispute` as it is read (combined with `members` merged into it), whether it
+    /// counts as a case of its own, and search text covering the members too, so that either id or
+    /// either spelling finds it.
+    static func save(_ dispute: Dispute, counted: Bool = true, members: [Dispute] = [], in db: Database) throws {
         let parties = dispute.parties.map(\.name).joined(separator: "、")
         let search = SearchText.normalize(
-            [
-                dispute.id.description, dispute.summary, parties, dispute.mediator ?? "", dispute.agreement?.text ?? "",
-                dispute.category?.label ?? "", dispute.village.description,
-            ].joined(separator: "\u{1F}"))
+            ([dispute] + members).map { member in
+                [
+                    member.id.description, member.summary, member.parties.map(\.name).joined(separator: "、"),
+                    member.mediator ?? "", member.agreement?.text ?? "", member.category?.label ?? "",
+                    member.village.description,
+                ].joined(separator: "\u{1F}")
+            }.joined(separator: "\u{1E}"))
         try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO dispute (id, village, category, status, level, foundBy, incidentDate, summary,
-                    parties, method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search, partyKey)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    parties, method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search, partyKey,
+                    duplicateOf, counted, merged)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).run(
             [
@@ -316,7 +333,8 @@ extension ReplicaStore {
                 .optional(dispute.method?.code), .optional(dispute.mediator), .optional(dispute.agreement?.text),
                 .optional(dispute.recorder), .integer(dispute.recorded.physical), .integer(dispute.modified.physical),
                 .integer(Int64(dispute.visits.count)), .integer(dispute.isVoided ? 1 : 0), .text(search),
-                .text(partyKey(dispute.parties.map(\.name))),
+                .text(partyKey(dispute.parties.map(\.name))), .optional(dispute.duplicateOf?.description),
+                .integer(counted ? 1 : 0), .integer(Int64(dispute.mergedFrom.count)),
             ], in: db)
     }
 

@@ -77,6 +77,7 @@ extension ReplicaStore {
     public func disputes(_ filter: DisputeFilter = DisputeFilter()) throws -> [DisputeSummary] {
         var request = Self.common(
             Table("dispute"), scopeColumn: "village", scope: filter.scope, filter.search, filter.includeVoided)
+        if !filter.includeMerged { request = request.filter(sql: "counted = 1") }
         if let status = filter.status { request = request.filter(sql: "status = ?", arguments: [status.code]) }
         if let category = filter.category { request = request.filter(sql: "category = ?", arguments: [category.code]) }
         if let since = filter.since {
@@ -203,11 +204,13 @@ public struct DisputeFilter: Sendable {
     /// Text in the summary, the parties' names, the mediator, the agreement, or the id.
     public var search: String?
     public var includeVoided = false
+    /// Also list the cases merged into others (by default only the case they count under shows, combined).
+    public var includeMerged = false
 
     public init(
         status: DisputeStatus? = nil, category: DisputeCategory? = nil, scope: AreaCode? = nil,
         since: CalendarDate? = nil,
-        search: String? = nil, includeVoided: Bool = false
+        search: String? = nil, includeVoided: Bool = false, includeMerged: Bool = false
     ) {
         self.status = status
         self.category = category
@@ -215,6 +218,7 @@ public struct DisputeFilter: Sendable {
         self.since = since
         self.search = search
         self.includeVoided = includeVoided
+        self.includeMerged = includeMerged
     }
 }
 

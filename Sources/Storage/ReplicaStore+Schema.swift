@@ -149,6 +149,63 @@ extension ReplicaStore {
                     arguments: [partyKey(parties.components(separatedBy: "、")), row["id"] as String])
             }
         }
+        migrator.registerMigration("v6: duplicates") { db in
+            try db.execute(
+                sql: """
+                    -- The case this one was merged into (its duplicate lane), whether it is counted as a case of
+                    -- its own (0 when it was merged into a case this replica holds), and how many cases were
+                    -- merged into it (its row then shows them combined: see `Dispute.absorbing`).
+                    ALTER TABLE dispute ADD COLUMN duplicateOf TEXT;
+                    ALTER TABLE dispute ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE dispute ADD COLUMN merged INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX dispute_duplicateOf ON dispute (duplicateOf) WHERE duplicateOf IS NOT NULL;
+                    DROP INDEX dispute_status;
+                    CREATE INDEX dispute_status ON dispute (isVoided, counted, status);
+                    -- At the center: what the duplicate finder compares of each active case, and the keys it is
+                    -- filed under (party names, family-name pairs, ID and phone numbers).
+                    CREATE TABLE fingerprint (
+                        id TEXT PRIMARY KEY,
+                        village TEXT NOT NULL,
+                        category TEXT,
+                        incidentDate TEXT,
+                        names TEXT NOT NULL,
+                        numbers TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE fingerprint_key (
+                        key TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        PRIMARY KEY (key, id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX fingerprint_key_id ON fingerprint_key (id);
+                    -- Pairs of cases the finder proposed (first < second): awaiting review, merged, or
+                    -- dismissed (never proposed again).
+                    CREATE TABLE duplicate_pair (
+                        first TEXT NOT NULL,
+                        second TEXT NOT NULL,
+                        score REAL NOT NULL,
+                        reasons TEXT NOT NULL,
+                        decision TEXT NOT NULL,
+                        proposedAt INTEGER NOT NULL,
+                        decidedAt INTEGER,
+                        PRIMARY KEY (first, second)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX duplicate_pair_decision ON duplicate_pair (decision, score);
+                    """)
+            // Cases already carrying merge steps get their rows derived anew.
+            let ids = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT uid FROM record JOIN change ON change.record = record.id
+                    WHERE record.kind = 'dispute' AND change.field = 'duplicate'
+                    """)
+            guard !ids.isEmpty else { return }
+            var session = try Session(db: db, wallClock: SystemWallClock())
+            for id in ids.compactMap(RecordID.init) {
+                try session.load(EntityKey(kind: .dispute, id: id))
+                session.touched.insert(EntityKey(kind: .dispute, id: id))
+            }
+            try session.deriveRows()
+        }
         return migrator
     }
 

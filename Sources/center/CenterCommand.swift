@@ -14,7 +14,9 @@ struct CenterCommand: AsyncParsableCommand {
             Exit codes: 0 success, 64 usage error, 65 bad data (refused, nothing changed), 66 not found, \
             74 storage trouble.
             """,
-        subcommands: [ServeCommand.self, AreaGroup.self, WorkerGroup.self, CaseGroup.self, CenterRiskGroup.self]
+        subcommands: [
+            ServeCommand.self, AreaGroup.self, WorkerGroup.self, CaseGroup.self, CenterRiskGroup.self, DuplicateGroup.self,
+        ]
     )
 }
 

@@ -1,5 +1,6 @@
 import Client
 import Foundation
+import Samples
 import Shared
 import Storage
 import Testing
@@ -69,7 +70,9 @@ import Glibc
     }
 
     /// Grid workers of two villages, a town and the district edit the same cases offline and sync in
-    /// random orders; once quiet, every replica's digest is the center's within its scope.
+    /// random orders, while the center merges cases recorded twice (the parties repeat often) and an
+    /// administrator merges and splits by hand; once quiet, every replica's digest is the center's
+    /// within its scope, and the district replica counts the same cases as the center.
     @Test func replicasConvergeWhateverTheOrderOfSyncs() throws {
         let world = try World()
         defer { world.stop() }
@@ -83,7 +86,7 @@ import Glibc
             ),
         ]
         let seed = UInt64.random(in: 0...UInt64.max)
-        var generator = SplitMix(
+        var generator = SeededGenerator(
             seed: ProcessInfo.processInfo.environment["FIELDSYNC_SEED"].flatMap(UInt64.init) ?? seed)
         for _ in 0..<8 {
             for (store, villages) in replicas {
@@ -94,6 +97,7 @@ import Glibc
             for (store, _) in replicas.shuffled(using: &generator) where Bool.random(using: &generator) {
                 try Self.sync(store)
             }
+            try Self.decideDuplicates(world.admin, generator: &generator)
         }
         // Until quiet: two full rounds.
         for _ in 0..<2 {
@@ -108,13 +112,32 @@ import Glibc
             #expect(try store.syncState().pendingChanges == 0)
         }
         #expect(try center.digest().recordCount > 5, "seed \(seed)")
+        let counted = { (store: ReplicaStore) in
+            try store.disputes(DisputeFilter(includeVoided: true)).map { "\($0.id) \($0.status) \($0.visits) \($0.merged)" }
+        }
+        #expect(try counted(replicas[3].0) == counted(center), "seed \(seed)")
+        let merges = try center.allChanges().filter { $0.field == .duplicate }.count
+        print("sync convergence: \(merges) merge and split steps by the center; seed \(seed)")
+    }
+
+    /// What an administrator at the center might do between syncs: merge a pair from the review queue,
+    /// or split a merged case.
+    static func decideDuplicates(_ center: ReplicaStore, generator: inout SeededGenerator) throws {
+        let merged = try center.disputes(DisputeFilter(includeVoided: true, includeMerged: true)).filter {
+            $0.duplicateOf != nil
+        }
+        if let merged = merged.randomElement(using: &generator), generator.chance(50) {
+            try center.splitDuplicate(merged.id, reason: "合并有误")
+        } else if let review = try center.duplicateReviews().first {
+            try center.mergeDuplicate(review.second.id, into: review.first.id)
+        }
     }
 
     /// One random worker action; refusals (an illegal move) are part of the game.
-    static func act(on store: ReplicaStore, villages: [AreaCode], generator: inout SplitMix) throws {
-        let held = try store.disputes(DisputeFilter(includeVoided: true))
+    static func act(on store: ReplicaStore, villages: [AreaCode], generator: inout SeededGenerator) throws {
+        let held = try store.disputes(DisputeFilter(includeVoided: true, includeMerged: true))
         let words = ["彩礼", "宅基地", "工钱", "边界", "噪音", "借款"]
-        let text = { (generator: inout SplitMix) in
+        let text = { (generator: inout SeededGenerator) in
             (0..<3).map { _ in words.randomElement(using: &generator)! }.joined()
         }
         if held.isEmpty || Int.random(in: 0..<4, using: &generator) == 0 {
@@ -122,7 +145,9 @@ import Glibc
                 DisputeDraft(
                     village: villages.randomElement(using: &generator)!,
                     category: DisputeCategory.allCases.randomElement(using: &generator)!,
-                    parties: [try Party(name: "张" + text(&generator))], summary: text(&generator), recorder: "网格员"))
+                    parties: [try Party(name: ["张建国", "李秀英", "王 建国"].randomElement(using: &generator)!)],
+                    summary: text(&generator), incidentDate: try CalendarDate(parsing: "2022-05-01"),
+                    recorder: "网格员"))
             return
         }
         let id = held.randomElement(using: &generator)!.id
@@ -281,22 +306,5 @@ import Glibc
                 && error.description.contains("ask the district center for a new enrollment")
         }
         #expect(try store.syncState().pendingChanges == 6)
-    }
-}
-
-/// SplitMix64, seedable, for the random sync orders.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -19,8 +19,20 @@ public struct CaseFingerprint: Hashable, Sendable {
             .compactMap { $0 }
     }
 
+    public init(
+        id: RecordID, village: AreaCode, category: DisputeCategory?, incidentDate: CalendarDate?, names: [String],
+        numbers: [String]
+    ) {
+        self.id = id
+        self.village = village
+        self.category = category
+        self.incidentDate = incidentDate
+        self.names = names
+        self.numbers = numbers
+    }
+
     /// The keys the finder files this case under.
-    var keys: Set<String> {
+    public var keys: Set<String> {
         Set(names.flatMap(PartyName.keys) + numbers)
     }
 }
@@ -45,6 +57,68 @@ public struct DuplicateMatch: Hashable, Sendable {
     /// From 0 to 1.
     public var score: Double
     public var reasons: [Reason]
+
+    public init(candidate: RecordID, score: Double, reasons: [Reason]) {
+        self.candidate = candidate
+        self.score = score
+        self.reasons = reasons
+    }
+}
+
+extension DuplicateMatch.Reason {
+    /// A short stable code, as stored with a pair awaiting review: `parties:2:0:2`, `same-id-number`,
+    /// `days:3`, …
+    public var code: String {
+        switch self {
+        case .parties(let exact, let close, let of): "parties:\(exact):\(close):\(of)"
+        case .sameIDNumber: "same-id-number"
+        case .samePhone: "same-phone"
+        case .sameCategory: "same-category"
+        case .relatedCategory: "related-category"
+        case .differentCategory: "different-category"
+        case .incidentDays(let days): "days:\(days)"
+        case .sameVillage: "same-village"
+        case .sameTown: "same-town"
+        case .sameDistrict: "same-district"
+        }
+    }
+
+    /// The reason a code names, or nil for a code this version does not know.
+    public init?(code: String) {
+        let parts = code.split(separator: ":").map(String.init)
+        switch parts.first {
+        case "parties" where parts.count == 4:
+            guard let exact = Int(parts[1]), let close = Int(parts[2]), let of = Int(parts[3]) else { return nil }
+            self = .parties(exact: exact, close: close, of: of)
+        case "days" where parts.count == 2:
+            guard let days = Int(parts[1]) else { return nil }
+            self = .incidentDays(days)
+        default:
+            let plain: [Self] = [
+                .sameIDNumber, .samePhone, .sameCategory, .relatedCategory, .differentCategory, .sameVillage,
+                .sameTown, .sameDistrict,
+            ]
+            guard let reason = plain.first(where: { $0.code == code }) else { return nil }
+            self = reason
+        }
+    }
+
+    /// The reason in Chinese, as a merge step records it.
+    public var label: String {
+        switch self {
+        case .parties(let exact, let close, let of):
+            "当事人\(of)人中\(exact)人一致" + (close > 0 ? "、\(close)人仅一字之差" : "")
+        case .sameIDNumber: "身份证号相同"
+        case .samePhone: "电话相同"
+        case .sameCategory: "类别相同"
+        case .relatedCategory: "类别相近"
+        case .differentCategory: "类别不同"
+        case .incidentDays(let days): days == 0 ? "发生日期相同" : "发生日期相差\(days)天"
+        case .sameVillage: "同村"
+        case .sameTown: "同乡镇"
+        case .sameDistrict: "同区其他乡镇"
+        }
+    }
 }
 
 /// Finds the known cases that a case probably duplicates, from an index of party names and numbers:

@@ -40,6 +40,8 @@ public struct Dispute: Hashable, Sendable {
     public var duplicateOf: RecordID?
     /// The merge and split steps a new one builds on.
     public var duplicateHeads: [HybridTimestamp]
+    /// The cases merged into this one, when it was read with them (`absorbing(_:)`), earliest first.
+    public var mergedFrom: [RecordID] = []
 
     /// Whether the fields every new case sets have arrived (a replica may hold later changes of a case
     /// before its first ones).

@@ -1,0 +1,423 @@
+import Foundation
+import GRDB
+import Shared
+
+/// Duplicate cases: the rows of a survivor and the cases merged into it, and at the center the finder
+/// that runs on every arriving case, the review queue and the commands that decide it.
+///
+/// A merge or split is a step in the merged-away case's `duplicate` lane, made by the center with its
+/// own replica id and clock; replicas learn it by ordinary sync. Each replica derives from its log
+/// which cases it counts: a case merged into one it holds is not counted, and the survivor's row shows
+/// both combined (`Dispute.absorbing`).
+extension ReplicaStore.Session {
+    /// The fields whose change may make a case match another or stop matching.
+    static let fingerprintFields: Set<Field> = [.parties, .category, .incidentDate, .voided]
+
+    /// Derives the rows of the touched records, then of every survivor whose group they joined or left.
+    mutating func deriveRows() throws {
+        var survivors: Set<RecordID> = []
+        for key in touched.sorted(by: <) {
+            guard let entity = state[key] else { continue }
+            switch key.kind {
+            case .risk:
+                try ReplicaStore.save(RiskItem(entity), in: db)
+            case .dispute:
+                let dispute = Dispute(entity)
+                let before = try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT duplicateOf FROM dispute WHERE id = ?"),
+                    arguments: [key.id.description])
+                let root = try survivor(of: dispute.id)
+                try ReplicaStore.save(dispute, counted: root == dispute.id, in: db)
+                survivors.insert(root)
+                if let before, let previous = RecordID(before), previous != dispute.duplicateOf {
+                    survivors.insert(try survivor(of: previous))
+                }
+            }
+        }
+        for root in survivors.sorted() {
+            try deriveGroup(root)
+        }
+    }
+
+    /// The case `id` is counted under: the end of its chain of merges among the cases this replica
+    /// holds (on a cycle, which only concurrent centers could make, the greatest id in it).
+    mutating func survivor(of id: RecordID) throws -> RecordID {
+        var current = id
+        var seen: [RecordID] = [id]
+        while let next = try dispute(current)?.duplicateOf, try dispute(next) != nil {
+            if let start = seen.firstIndex(of: next) {
+                return seen[start...].max()!
+            }
+            seen.append(next)
+            current = next
+        }
+        return current
+    }
+
+    /// Writes a survivor's row combined with every case merged into it (directly or through others), and
+    /// marks those as not counted on their own.
+    mutating func deriveGroup(_ root: RecordID) throws {
+        guard let survivor = try dispute(root) else { return }
+        let members = try self.members(of: root)
+        let wasCombined =
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT merged FROM dispute WHERE id = ?"), arguments: [root.description]) ?? 0
+        guard !members.isEmpty || wasCombined > 0 else { return }
+        try ReplicaStore.save(survivor.absorbing(members), members: members, in: db)
+        for member in members {
+            try db.cachedStatement(sql: "UPDATE dispute SET counted = 0 WHERE id = ?").execute(arguments: [
+                member.id.description
+            ])
+        }
+    }
+
+    /// The cases merged into `root`, directly or through others, as their rows record them.
+    mutating func members(of root: RecordID) throws -> [Dispute] {
+        var members: [Dispute] = []
+        var queue = [root]
+        var seen: Set<RecordID> = [root]
+        let children = try db.cachedStatement(sql: "SELECT id FROM dispute WHERE duplicateOf = ?")
+        while let next = queue.popLast() {
+            for text in try String.fetchAll(children, arguments: [next.description]) {
+                guard let id = RecordID(text), seen.insert(id).inserted, let member = try dispute(id) else { continue }
+                members.append(member)
+                queue.append(id)
+            }
+        }
+        return members.sorted { $0.recorded < $1.recorded }
+    }
+
+    // MARK: The finder
+
+    /// Files each changed case's fingerprint and compares it with the known cases that share a key:
+    /// above `DuplicateFinder.mergeThreshold` the case is merged at once into the best one's survivor,
+    /// above `reviewThreshold` the pair waits for review. Pairs decided before are left alone.
+    mutating func checkDuplicates() throws {
+        var index = 0
+        while index < fingerprintsToCheck.count {
+            let id = fingerprintsToCheck[index]
+            index += 1
+            guard let dispute = try dispute(id) else { continue }
+            try ReplicaStore.removeFingerprint(id, in: db)
+            guard dispute.isComplete, !dispute.isVoided else { continue }
+            let fingerprint = CaseFingerprint(dispute)
+            try ReplicaStore.saveFingerprint(fingerprint, in: db)
+            guard dispute.duplicateOf == nil else { continue }
+            var best: [RecordID: DuplicateMatch] = [:]
+            for candidate in try ReplicaStore.fingerprints(sharingKeysWith: fingerprint, in: db) {
+                guard let match = DuplicateFinder.match(fingerprint, candidate),
+                    match.score >= DuplicateFinder.reviewThreshold
+                else { continue }
+                let root = try survivor(of: candidate.id)
+                guard root != id, try survivor(of: root) != id,
+                    try !ReplicaStore.isDecided(id, candidate.id, in: db),
+                    try !ReplicaStore.isDecided(id, root, in: db)
+                else { continue }
+                if match.score > best[root]?.score ?? -1 {
+                    best[root] = DuplicateMatch(candidate: root, score: match.score, reasons: match.reasons)
+                }
+            }
+            let ranked = best.values.sorted { ($0.score, $1.candidate) > ($1.score, $0.candidate) }
+            let now = clock.wallClock.milliseconds()
+            if let top = ranked.first, top.score >= DuplicateFinder.mergeThreshold {
+                try merge(id, into: top.candidate, reason: Self.mergeReason(top, automatic: true))
+                try ReplicaStore.decide(id, top.candidate, .merged, match: top, at: now, in: db)
+            } else {
+                for match in ranked {
+                    try ReplicaStore.propose(id, match, at: now, in: db)
+                }
+            }
+        }
+    }
+
+    /// Writes the step that marks `id` a duplicate of `survivor`, by this replica.
+    mutating func merge(_ id: RecordID, into survivor: RecordID, reason: String) throws {
+        let current = try dispute(id)
+        try commit(DisputeCommand.merge(into: survivor, reason: reason).changes(for: id, current: current, clock: &clock))
+    }
+
+    /// What a merge step records of why: the score and the reasons, in Chinese as the district reads it.
+    static func mergeReason(_ match: DuplicateMatch, automatic: Bool) -> String {
+        let score = (match.score * 100).rounded() / 100
+        return (automatic ? "自动合并" : "人工合并") + "：得分 \(score)；" + match.reasons.map(\.label).joined(separator: "，")
+    }
+}
+
+extension ReplicaStore {
+    // MARK: Fingerprints
+
+    static func saveFingerprint(_ fingerprint: CaseFingerprint, in db: Database) throws {
+        let id = fingerprint.id.description
+        try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO fingerprint (id, village, category, incidentDate, names, numbers)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            id, fingerprint.village.fullCode, fingerprint.category?.code, fingerprint.incidentDate?.description,
+            fingerprint.names.joined(separator: "\u{1F}"), fingerprint.numbers.joined(separator: "\u{1F}"),
+        ])
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO fingerprint_key (key, id) VALUES (?, ?)")
+        for key in fingerprint.keys {
+            try insert.execute(arguments: [key, id])
+        }
+    }
+
+    static func removeFingerprint(_ id: RecordID, in db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM fingerprint_key WHERE id = ?").execute(arguments: [id.description])
+        try db.cachedStatement(sql: "DELETE FROM fingerprint WHERE id = ?").execute(arguments: [id.description])
+    }
+
+    /// The filed cases that share at least one key with `fingerprint`: an index look-up per key.
+    static func fingerprints(sharingKeysWith fingerprint: CaseFingerprint, in db: Database) throws
+        -> [CaseFingerprint]
+    {
+        let keys = Array(fingerprint.keys)
+        guard !keys.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ",")
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT * FROM fingerprint WHERE id IN (
+                        SELECT DISTINCT id FROM fingerprint_key WHERE key IN (\(placeholders)))
+                    AND id <> ?
+                    """),
+            arguments: StatementArguments(keys + [fingerprint.id.description]))
+        return try rows.compactMap { row in
+            guard let id = RecordID(row["id"] as String) else { return nil }
+            let names: String = row["names"]
+            let numbers: String = row["numbers"]
+            return CaseFingerprint(
+                id: id, village: try area(row["village"]),
+                category: (row["category"] as String?).flatMap(DisputeCategory.init(rawValue:)),
+                incidentDate: (row["incidentDate"] as String?).flatMap { try? CalendarDate(parsing: $0) },
+                names: names.isEmpty ? [] : names.components(separatedBy: "\u{1F}"),
+                numbers: numbers.isEmpty ? [] : numbers.components(separatedBy: "\u{1F}"))
+        }
+    }
+
+    // MARK: Pairs
+
+    enum Decision: String {
+        case review, merged, dismissed
+    }
+
+    static func pairKey(_ a: RecordID, _ b: RecordID) -> [String] {
+        [min(a, b).description, max(a, b).description]
+    }
+
+    /// Whether the pair was merged or dismissed once: the finder never proposes it again.
+    static func isDecided(_ a: RecordID, _ b: RecordID, in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT EXISTS (SELECT 1 FROM duplicate_pair WHERE first = ? AND second = ? AND decision <> 'review')"
+            ), arguments: StatementArguments(pairKey(a, b))) ?? false
+    }
+
+    /// Queues a pair for review, or updates the score of one already waiting.
+    static func propose(_ id: RecordID, _ match: DuplicateMatch, at time: Int64, in db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO duplicate_pair (first, second, score, reasons, decision, proposedAt) VALUES (?, ?, ?, ?, 'review', ?)
+                ON CONFLICT (first, second) DO UPDATE SET score = excluded.score, reasons = excluded.reasons
+                WHERE decision = 'review'
+                """
+        ).execute(
+            arguments: StatementArguments(
+                pairKey(id, match.candidate) + [match.score, match.reasons.map(\.code).joined(separator: " "), time]))
+    }
+
+    static func decide(
+        _ a: RecordID, _ b: RecordID, _ decision: Decision, match: DuplicateMatch?, at time: Int64, in db: Database
+    ) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO duplicate_pair (first, second, score, reasons, decision, proposedAt, decidedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (first, second) DO UPDATE SET decision = excluded.decision, decidedAt = excluded.decidedAt
+                """
+        ).execute(
+            arguments: StatementArguments(
+                pairKey(a, b) + [
+                    match?.score ?? 0, match?.reasons.map(\.code).joined(separator: " ") ?? "", decision.rawValue, time,
+                    time,
+                ]))
+    }
+}
+
+// MARK: Reading a case with its duplicates
+
+/// A case as the district reads it, with the cases merged into it.
+public struct CaseView: Sendable {
+    /// The case counted: the survivor, combined with its duplicates (`Dispute.absorbing`).
+    public var dispute: Dispute
+    /// The id asked for: `dispute.id`, or a case merged into it.
+    public var requested: RecordID
+    /// The cases merged into it, each as it reads on its own, earliest recorded first.
+    public var members: [Dispute]
+    /// The changes of the survivor and of its duplicates, oldest first.
+    public var history: [Change]
+}
+
+extension ReplicaStore {
+    /// The case `id` counts under (itself, or the case it was merged into if this replica holds it),
+    /// combined with every case merged into that one; nil if the log holds no change of `id`.
+    public func caseView(_ id: RecordID) throws -> CaseView? {
+        try read { db in
+            var session = try Session(db: db, wallClock: wallClock)
+            guard try session.dispute(id) != nil else { return nil }
+            let root = try session.survivor(of: id)
+            guard let survivor = try session.dispute(root) else { return nil }
+            let members = try session.members(of: root)
+            var history: [Change] = []
+            for record in [root] + members.map(\.id) {
+                history += try Self.changes(of: EntityKey(kind: .dispute, id: record), in: db)
+            }
+            return CaseView(
+                dispute: survivor.absorbing(members), requested: id, members: members,
+                history: history.sorted { $0.timestamp < $1.timestamp })
+        }
+    }
+}
+
+// MARK: The review queue and its commands
+
+/// Two cases the finder thinks may be one, waiting for a person.
+public struct DuplicateReview: Sendable {
+    public var first: Dispute
+    public var second: Dispute
+    public var score: Double
+    public var reasons: [DuplicateMatch.Reason]
+    /// When the finder proposed it (milliseconds since 1970, the center's clock).
+    public var proposedAt: Int64
+}
+
+/// A duplicate command the store refuses, saying why.
+public struct DuplicateError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+extension ReplicaStore {
+    /// Runs `body` in a transaction that checks arriving and changed cases for duplicates.
+    func transactFindingDuplicates(_ body: (inout Session) throws -> Void) throws -> [Change] {
+        try write { db in
+            var session = try Session(db: db, wallClock: wallClock)
+            session.detectDuplicates = true
+            try body(&session)
+            try session.finish()
+            return session.written
+        }
+    }
+
+    /// The pairs waiting for review, most likely first. Pairs that no longer need a decision (merged
+    /// meanwhile through other cases, or one of them voided) are left out.
+    public func duplicateReviews() throws -> [DuplicateReview] {
+        try write { db in
+            var session = try Session(db: db, wallClock: wallClock)
+            var reviews: [DuplicateReview] = []
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM duplicate_pair WHERE decision = 'review' ORDER BY score DESC, proposedAt, first")
+            for row in rows {
+                guard let a = RecordID(row["first"] as String), let b = RecordID(row["second"] as String),
+                    let first = try session.dispute(a), let second = try session.dispute(b),
+                    !first.isVoided, !second.isVoided,
+                    try session.survivor(of: a) != session.survivor(of: b)
+                else { continue }
+                let reasons: String = row["reasons"]
+                reviews.append(
+                    DuplicateReview(
+                        first: first, second: second, score: row["score"],
+                        reasons: reasons.split(separator: " ").compactMap { DuplicateMatch.Reason(code: String($0)) },
+                        proposedAt: row["proposedAt"]))
+            }
+            return reviews
+        }
+    }
+
+    /// Merges `duplicate` into `survivor` (into the case `survivor` counts under, if it was itself merged),
+    /// as this replica (the center).
+    /// - Throws: `DuplicateError` if they are one case, or `duplicate` is merged already.
+    public func mergeDuplicate(_ duplicate: RecordID, into survivor: RecordID) throws {
+        _ = try transactFindingDuplicates { session in
+            guard let merging = try session.dispute(duplicate), try session.dispute(survivor) != nil else {
+                throw DuplicateError(description: "no case \(try session.dispute(duplicate) == nil ? duplicate : survivor)")
+            }
+            if let into = merging.duplicateOf {
+                throw DuplicateError(
+                    description: "case \(duplicate) is already merged into \(into); split it first to merge it elsewhere")
+            }
+            let root = try session.survivor(of: survivor)
+            guard root != duplicate else {
+                throw DuplicateError(description: "case \(survivor) is counted under \(duplicate): they are one case already")
+            }
+            let match = try Self.match(duplicate, root, session: &session)
+            try session.merge(duplicate, into: root, reason: Session.mergeReason(match, automatic: false))
+            try Self.decide(duplicate, root, .merged, match: match, at: wallClock.milliseconds(), in: session.db)
+            if root != survivor {
+                try Self.decide(duplicate, survivor, .merged, match: match, at: wallClock.milliseconds(), in: session.db)
+            }
+        }
+    }
+
+    /// Marks a pair as not one dispute: the finder never proposes it again.
+    /// - Throws: `DuplicateError` if one is merged into the other (split it instead).
+    public func dismissDuplicate(_ a: RecordID, _ b: RecordID) throws {
+        _ = try transactFindingDuplicates { session in
+            guard try session.dispute(a) != nil, try session.dispute(b) != nil else {
+                throw DuplicateError(description: "no case \(try session.dispute(a) == nil ? a : b)")
+            }
+            guard a != b else { throw DuplicateError(description: "a case cannot be dismissed as its own duplicate") }
+            if try session.survivor(of: a) == session.survivor(of: b) {
+                throw DuplicateError(
+                    description: "cases \(a) and \(b) are merged into one; `center duplicates split` undoes a merge")
+            }
+            try Self.decide(a, b, .dismissed, match: nil, at: wallClock.milliseconds(), in: session.db)
+        }
+    }
+
+    /// Undoes a merge: `id` (or the one case merged into `id`) stands on its own again, with every edit
+    /// made meanwhile kept; the pair is never proposed again.
+    /// - Returns: the case split off and the one it had been merged into.
+    /// - Throws: `DuplicateError` if `id` is neither merged nor has exactly one case merged into it.
+    @discardableResult
+    public func splitDuplicate(_ id: RecordID, reason: String) throws -> (split: RecordID, from: RecordID) {
+        var result: (RecordID, RecordID)?
+        _ = try transact { session in
+            guard let dispute = try session.dispute(id) else { throw DuplicateError(description: "no case \(id)") }
+            var target = id
+            var from = dispute.duplicateOf
+            if from == nil {
+                let members = try String.fetchAll(
+                    session.db, sql: "SELECT id FROM dispute WHERE duplicateOf = ? ORDER BY id",
+                    arguments: [id.description]
+                ).compactMap(RecordID.init)
+                guard members.count == 1 else {
+                    throw DuplicateError(
+                        description: members.isEmpty
+                            ? "case \(id) is not merged with another"
+                            : "cases \(members.map(\.description).joined(separator: ", ")) are merged into \(id); name the one to split off"
+                    )
+                }
+                target = members[0]
+                from = id
+            }
+            let current = try session.dispute(target)
+            try session.commit(
+                DisputeCommand.split(reason: reason).changes(for: target, current: current, clock: &session.clock))
+            try Self.decide(target, from!, .dismissed, match: nil, at: wallClock.milliseconds(), in: session.db)
+            result = (target, from!)
+        }
+        return result!
+    }
+
+    /// The finder's score for a pair, for a merge a person decided.
+    private static func match(_ a: RecordID, _ b: RecordID, session: inout Session) throws -> DuplicateMatch {
+        guard let left = try session.dispute(a), let right = try session.dispute(b),
+            let match = DuplicateFinder.match(CaseFingerprint(left), CaseFingerprint(right))
+        else {
+            return DuplicateMatch(candidate: b, score: 0, reasons: [])
+        }
+        return match
+    }
+}

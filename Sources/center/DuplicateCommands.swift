@@ -1,0 +1,89 @@
+import ArgumentParser
+import Console
+import Shared
+import Storage
+
+struct DuplicateGroup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "duplicates",
+        abstract: "Cases recorded twice: the review queue, and merging, dismissing and splitting by hand.",
+        discussion: """
+            The center compares every arriving case with the cases it holds. Pairs it is sure of are merged at \
+            once; pairs it is unsure of wait here for a person.
+            """,
+        subcommands: [DuplicateList.self, DuplicateMerge.self, DuplicateDismiss.self, DuplicateSplit.self])
+}
+
+struct DuplicateList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "Show the pairs waiting for review side by side, most likely first.")
+
+    @OptionGroup var options: CenterOptions
+    @Flag var json = false
+
+    func run() async throws {
+        try await guarded {
+            let reviews = try options.open().duplicateReviews()
+            say(
+                json
+                    ? RecordJSON.encode(reviews.map(RecordJSON.DuplicateReviewJSON.init))
+                    : RecordText(language: try options.language, today: LocalTime.today()).duplicateReviews(reviews))
+        }
+    }
+}
+
+struct DuplicateMerge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge", abstract: "Merge the second case into the first: one dispute recorded twice.")
+
+    @OptionGroup var options: CenterOptions
+    @Argument(help: "The case that stays.") var keep: String
+    @Argument(help: "The case merged into it.") var other: String
+
+    func run() async throws {
+        try await guarded {
+            let store = try options.open()
+            let survivor = try store.resolve(keep, kind: .dispute)
+            let duplicate = try store.resolve(other, kind: .dispute)
+            try store.mergeDuplicate(duplicate, into: survivor)
+            say(try options.language.pick("已将 \(duplicate) 并入 \(survivor)", "merged \(duplicate) into \(survivor)"))
+        }
+    }
+}
+
+struct DuplicateDismiss: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dismiss", abstract: "Mark two cases as different disputes: never propose the pair again.")
+
+    @OptionGroup var options: CenterOptions
+    @Argument var first: String
+    @Argument var second: String
+
+    func run() async throws {
+        try await guarded {
+            let store = try options.open()
+            let a = try store.resolve(first, kind: .dispute)
+            let b = try store.resolve(second, kind: .dispute)
+            try store.dismissDuplicate(a, b)
+            say(try options.language.pick("\(a) 与 \(b) 不是同一纠纷，不再提示", "\(a) and \(b) are different disputes"))
+        }
+    }
+}
+
+struct DuplicateSplit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "split",
+        abstract: "Undo a merge: the case stands on its own again, with every edit made meanwhile kept.")
+
+    @OptionGroup var options: CenterOptions
+    @Argument(help: "The merged case, or the case it was merged into if only one was.") var id: String
+    @Option(help: "Why the merge was wrong (kept in the case's history).") var reason = "合并有误，区中心拆分"
+
+    func run() async throws {
+        try await guarded {
+            let store = try options.open()
+            let (split, from) = try store.splitDuplicate(try store.resolve(id, kind: .dispute), reason: reason)
+            say(try options.language.pick("已将 \(split) 从 \(from) 拆分", "split \(split) from \(from)"))
+        }
+    }
+}

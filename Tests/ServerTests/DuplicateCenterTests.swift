@@ -1,0 +1,202 @@
+import Foundation
+import Samples
+import Shared
+import Storage
+import Testing
+
+/// Duplicate cases at the center: found as they arrive, merged or queued, decided by hand, undone.
+@Suite struct DuplicateCenterTests {
+    static let maximumDrift: Int64 = 300_000
+
+    /// A center store with the fixture's areas and devices; `record` pushes a case as a device would.
+    struct Center {
+        let fixture: CenterFixture
+        var store: ReplicaStore { fixture.store }
+
+        init() throws {
+            fixture = try CenterFixture()
+        }
+
+        /// Records a case on a device's replica and pushes it; returns its id.
+        @discardableResult
+        func record(
+            _ names: [String], village: AreaCode, category: DisputeCategory = .marriageFamily, date: String,
+            as credential: DeviceCredential, replica: inout Replica, id: RecordID = RecordID.random()
+        ) throws -> RecordID {
+            let draft = DisputeDraft(
+                village: village, category: category, parties: try names.map { try Party(name: $0) },
+                summary: "彩礼返还纠纷", incidentDate: try CalendarDate(parsing: date), recorder: "网格员")
+            try push(try replica.perform(.record(draft), onDispute: id), as: credential)
+            return id
+        }
+
+        func push(_ changes: [Change], as credential: DeviceCredential) throws {
+            _ = try store.push(
+                changes, from: credential.device, clockOffset: nil, maximumDrift: DuplicateCenterTests.maximumDrift)
+        }
+    }
+
+    static func replica(_ raw: UInt64) -> Replica {
+        Replica(clock: HybridClock(replica: ReplicaID(rawValue: raw)))
+    }
+
+    @Test func aSureMatchIsMergedIntoTheCaseTheCenterHeldFirstAndAnEditToTheDuplicateShowsOnIt() throws {
+        let center = try Center()
+        defer { center.fixture.remove() }
+        var a = Self.replica(1)
+        var b = Self.replica(2)
+        let first = try center.record(
+            ["王建国", "李秀英"], village: CenterFixture.villageA, date: "2022-03-15", as: center.fixture.gridA,
+            replica: &a)
+        let second = try center.record(
+            ["李 秀英", "王·建国"], village: CenterFixture.villageB, date: "2022-03-17", as: center.fixture.gridB,
+            replica: &b)
+        let merge = try #require(try center.store.history(of: EntityKey(kind: .dispute, id: second)).last)
+        guard case .step(let step) = merge.value else {
+            Issue.record("the last change of the second case should be the merge step")
+            return
+        }
+        #expect(merge.field == .duplicate && step.action == .merge && step.into == first)
+        #expect(merge.timestamp.replica == (try center.store.identity().replica), "the center made the merge")
+        #expect(step.text?.contains("自动合并") == true && step.text?.contains("当事人2人中2人一致") == true)
+
+        // Counted once; either id shows the one case; searching the second spelling finds it.
+        let listed = try center.store.disputes()
+        #expect(listed.map(\.id) == [first] && listed.first?.merged == 1)
+        #expect(try center.store.caseView(second)?.dispute.id == first)
+        #expect(try center.store.disputes(DisputeFilter(search: second.description)).map(\.id) == [first])
+        #expect(try center.store.disputes(DisputeFilter(includeMerged: true)).count == 2)
+
+        // The second worker, not knowing yet, adds a visit and resolves their copy: both show on the case.
+        let visit = Visit(date: try CalendarDate(parsing: "2022-04-01"), note: "双方已履行", isAgreementKept: true)
+        try center.push(try b.perform(.visit(visit), onDispute: second), as: center.fixture.gridB)
+        try center.push(
+            try b.perform(.mediate(method: .chat, mediator: "调解员"), onDispute: second), as: center.fixture.gridB)
+        try center.push(
+            try b.perform(.resolve(agreement: "退还彩礼三万元", date: try CalendarDate(parsing: "2022-03-20")), onDispute: second),
+            as: center.fixture.gridB)
+        let view = try #require(try center.store.caseView(first))
+        #expect(view.dispute.visits.map(\.element) == [visit])
+        #expect(view.dispute.status == .resolved && view.dispute.agreement?.text == "退还彩礼三万元")
+        #expect(view.members.map(\.id) == [second])
+        #expect(Set(view.history.map(\.entity.id)) == [first, second])
+        let row = try #require(try center.store.disputes().first)
+        #expect(row.status == .resolved && row.visits == 1, "the survivor's row shows the combined case")
+    }
+
+    @Test func splitBringsBothCasesBackWithTheirEditsAndTheFinderNeverMergesThemAgain() throws {
+        let center = try Center()
+        defer { center.fixture.remove() }
+        var a = Self.replica(1)
+        var b = Self.replica(2)
+        let first = try center.record(
+            ["王建国", "李秀英"], village: CenterFixture.villageA, date: "2022-03-15", as: center.fixture.gridA,
+            replica: &a)
+        let second = try center.record(
+            ["王建国", "李秀英"], village: CenterFixture.villageA2, date: "2022-03-16", as: center.fixture.gridA2,
+            replica: &b)
+        #expect(try center.store.disputes().count == 1)
+        try center.push(try b.perform(.note("二次登记"), onDispute: second), as: center.fixture.gridA2)
+
+        #expect(try center.store.splitDuplicate(first, reason: "两起不同纠纷") == (second, first))
+        let listed = try center.store.disputes()
+        #expect(Set(listed.map(\.id)) == [first, second] && listed.allSatisfy { $0.merged == 0 && $0.isCounted })
+        #expect(try center.store.caseView(second)?.dispute.notes.map(\.element) == ["二次登记"])
+        #expect(try center.store.caseView(first)?.dispute.notes.isEmpty == true)
+
+        // A later edit of the parties makes the finder look again; the pair was decided, so it stays apart.
+        try center.push(
+            try b.perform(.edit(DisputeEdit(parties: [try Party(name: "王 建国"), try Party(name: "李秀英")])), onDispute: second),
+            as: center.fixture.gridA2)
+        #expect(try center.store.disputes().count == 2)
+        #expect(try center.store.duplicateReviews().isEmpty)
+        #expect(throws: DuplicateError.self) { try center.store.splitDuplicate(first, reason: "再拆") }
+    }
+
+    @Test func anUnsurePairWaitsForReviewAndIsDecidedByHand() throws {
+        let center = try Center()
+        defer { center.fixture.remove() }
+        var a = Self.replica(1)
+        var b = Self.replica(2)
+        // The same people, a related kind of dispute three weeks apart: a person must look.
+        let first = try center.record(
+            ["王建国", "李秀英"], village: CenterFixture.villageA, category: .marriageFamily, date: "2022-03-15",
+            as: center.fixture.gridA, replica: &a)
+        let second = try center.record(
+            ["王建国", "李秀英"], village: CenterFixture.villageA2, category: .inheritance, date: "2022-04-05",
+            as: center.fixture.gridA2, replica: &b)
+        let reviews = try center.store.duplicateReviews()
+        #expect(reviews.count == 1)
+        let review = try #require(reviews.first)
+        #expect(Set([review.first.id, review.second.id]) == [first, second])
+        #expect(review.score >= DuplicateFinder.reviewThreshold && review.score < DuplicateFinder.mergeThreshold)
+        #expect(review.reasons.contains(.relatedCategory) && review.reasons.contains(.parties(exact: 2, close: 0, of: 2)))
+        #expect(try center.store.disputes().count == 2, "nothing is merged before a person decides")
+
+        #expect(throws: DuplicateError.self) { try center.store.dismissDuplicate(first, first) }
+        try center.store.mergeDuplicate(second, into: first)
+        #expect(try center.store.duplicateReviews().isEmpty)
+        #expect(try center.store.disputes().map(\.id) == [first])
+        let step = try center.store.history(of: EntityKey(kind: .dispute, id: second)).last?.value
+        if case .step(let merge) = step { #expect(merge.text?.hasPrefix("人工合并") == true) }
+        #expect(
+            throws: DuplicateError.self, "merged already: split first",
+            performing: { try center.store.mergeDuplicate(second, into: first) })
+        #expect(
+            throws: DuplicateError.self, "a merged pair is split, not dismissed",
+            performing: { try center.store.dismissDuplicate(first, second) })
+    }
+
+    @Test func aDismissedPairIsNeverProposedAgain() throws {
+        let center = try Center()
+        defer { center.fixture.remove() }
+        var a = Self.replica(1)
+        var b = Self.replica(2)
+        let first = try center.record(
+            ["王建国", "李秀英"], village: CenterFixture.villageA, category: .marriageFamily, date: "2022-03-15",
+            as: center.fixture.gridA, replica: &a)
+        let second = try center.record(
+            ["王建国", "李秀英"], village: CenterFixture.villageA2, category: .inheritance, date: "2022-04-05",
+            as: center.fixture.gridA2, replica: &b)
+        #expect(try center.store.duplicateReviews().count == 1)
+        try center.store.dismissDuplicate(second, first)
+        #expect(try center.store.duplicateReviews().isEmpty)
+        try center.push(
+            try b.perform(.edit(DisputeEdit(incidentDate: try CalendarDate(parsing: "2022-04-01"))), onDispute: second),
+            as: center.fixture.gridA2)
+        #expect(try center.store.duplicateReviews().isEmpty)
+        #expect(try center.store.disputes().count == 2)
+    }
+
+    /// The generated district pushed through the center as devices would deliver it: the center's own
+    /// merges and review queue are graded against the known truth.
+    @Test func theCentersMergesOnAGeneratedDistrictArePreciseAndMissNothing() throws {
+        let center = try Center()
+        defer { center.fixture.remove() }
+        let seed = UInt64.random(in: 0...UInt64.max)
+        let villages = [CenterFixture.villageA, CenterFixture.villageA2, CenterFixture.villageB]
+        let sample = DuplicateSample(originals: 1_500, duplicates: 45, nearMisses: 80, villages: villages, seed: seed)
+        var replica = Self.replica(7)
+        var batch: [Change] = []
+        for sampleCase in sample.cases {
+            batch += try replica.perform(.record(sampleCase.draft), onDispute: sampleCase.id)
+            if batch.count > 400 {
+                try center.push(batch, as: center.fixture.district)
+                batch = []
+            }
+        }
+        try center.push(batch, as: center.fixture.district)
+        var merged: Set<Set<RecordID>> = []
+        for row in try center.store.disputes(DisputeFilter(includeVoided: true, includeMerged: true)) {
+            if let into = row.duplicateOf { merged.insert([row.id, into]) }
+        }
+        let queued = Set(try center.store.duplicateReviews().map { Set([$0.first.id, $0.second.id]) })
+        let (precision, recall) = sample.score(merged: merged, queued: queued)
+        print(
+            "center duplicates: \(sample.truth.count) true pairs in \(sample.cases.count) cases; merged \(merged.count) "
+                + "(precision \(precision)), queued \(queued.count); recall \(recall); seed \(seed)")
+        #expect(precision >= 0.99, "seed \(seed)")
+        #expect(recall >= 0.95, "seed \(seed)")
+        #expect(try center.store.disputes().count == sample.cases.count - merged.count, "seed \(seed)")
+    }
+}
