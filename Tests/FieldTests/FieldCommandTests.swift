@@ -28,7 +28,7 @@ import Testing
                     "id", "shortId", "village", "category", "status", "level", "foundBy", "incidentDate", "summary",
                     "parties", "method", "mediator", "agreement", "visits", "notes", "recorder", "recordedAt",
                     "modifiedAt",
-                    "voided", "history",
+                    "voided", "mergedFrom", "history",
                 ])
             let text = try field.ok("dispute", "show", id)
             #expect(text.contains("分三期退还彩礼六万元") && text.contains("变更记录") && text.contains("本机"))

@@ -200,3 +200,47 @@ import Testing
         #expect(try center.store.disputes().count == sample.cases.count - merged.count, "seed \(seed)")
     }
 }
+
+/// `center duplicates`, run as a district administrator would.
+@Suite struct DuplicateCommandTests {
+    @Test func theReviewQueueIsShownSideBySideAndDecidedFromTheCommandLine() throws {
+        let center = try DuplicateCenterTests.Center()
+        defer { center.fixture.remove() }
+        var a = DuplicateCenterTests.replica(1)
+        var b = DuplicateCenterTests.replica(2)
+        let first = try center.record(
+            ["王建国", "李秀英"], village: CenterFixture.villageA, category: .marriageFamily, date: "2022-03-15",
+            as: center.fixture.gridA, replica: &a)
+        let second = try center.record(
+            ["王建国", "李秀英"], village: CenterFixture.villageA2, category: .inheritance, date: "2022-04-05",
+            as: center.fixture.gridA2, replica: &b)
+        let database = center.store.database
+        let run = { (arguments: [String]) in try CenterCommandTests().center(arguments, database: database) }
+
+        let listed = try run(["duplicates", "list"])
+        #expect(listed.status == 0)
+        #expect(listed.stdout.contains(first.description) && listed.stdout.contains(second.description))
+        #expect(listed.stdout.contains("类别相近") && listed.stdout.contains("当事人2人中2人一致"))
+        #expect(listed.stdout.contains("婚姻家庭") && listed.stdout.contains("继承"))
+        let json = try run(["duplicates", "list", "--json"])
+        let pairs = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(pairs?.count == 1 && (pairs?.first?["reasons"] as? [String])?.contains("related-category") == true)
+        #expect((pairs?.first?["cases"] as? [[String: Any]])?.count == 2)
+
+        let unknown = try run(["duplicates", "merge", "zzzzzz", second.description])
+        #expect(unknown.status == 66 && unknown.stderr.contains("zzzzzz"))
+        let notMerged = try run(["duplicates", "split", first.description])
+        #expect(notMerged.status == 65 && notMerged.stderr.contains("is not merged with another"))
+        let dismissed = try run(["duplicates", "dismiss", first.description, second.description])
+        #expect(dismissed.status == 0, "\(dismissed.stderr)")
+        #expect(try run(["duplicates", "list"]).stdout.contains("没有待核对的疑似重复案件"))
+
+        let merged = try run(["duplicates", "merge", String(first.description.prefix(8)), second.description])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(try center.store.disputes().map(\.id) == [first])
+        let shown = try run(["case", "show", second.description])
+        #expect(shown.stdout.contains("\(second) 已并入本案") && shown.stdout.contains("合并的重复案件"))
+        let again = try run(["duplicates", "merge", first.description, second.description])
+        #expect(again.status == 65 && again.stderr.contains("already merged into"))
+    }
+}

@@ -162,6 +162,58 @@ import Glibc
         _ = try? store.perform(commands.randomElement(using: &generator)!, onDispute: id)
     }
 
+    /// The district's own example: workers of two towns record one bride-price refund with the names
+    /// spelled differently and dates two days apart, each adds a visit, and they sync. The district
+    /// sees one case with both visits; a visit the second worker adds later still shows on it; `center
+    /// duplicates split` brings both back, everywhere.
+    @Test func theBridePriceCaseRecordedInTwoTownsIsOneCaseAtTheDistrictUntilSplit() throws {
+        let world = try World()
+        defer { world.stop() }
+        let gridA = try world.replica("gridA", scope: CenterFixture.villageA, role: .grid)
+        let gridB = try world.replica("gridB", scope: CenterFixture.villageB, role: .grid)
+        let district = try world.replica("district", scope: CenterFixture.district, role: .district)
+        func record(_ store: ReplicaStore, _ names: [String], _ village: AreaCode, _ date: String) throws -> RecordID {
+            let id = try store.record(
+                DisputeDraft(
+                    village: village, category: .marriageFamily, parties: try names.map { try Party(name: $0) },
+                    summary: "婚约解除后彩礼返还纠纷", incidentDate: try CalendarDate(parsing: date), recorder: "网格员"))
+            try store.perform(
+                .visit(Visit(date: try CalendarDate(parsing: "2022-04-02"), note: "回访", isAgreementKept: true)),
+                onDispute: id)
+            return id
+        }
+        let first = try record(gridA, ["王建国", "李秀英"], CenterFixture.villageA, "2022-03-15")
+        let second = try record(gridB, ["李 秀英", "王·建国"], CenterFixture.villageB, "2022-03-17")
+        try Self.sync(gridA)
+        try Self.sync(gridB)
+        try Self.sync(district)
+
+        let cases = try district.disputes()
+        #expect(cases.map(\.id) == [first] && cases.first?.merged == 1)
+        let view = try #require(try district.caseView(second))
+        #expect(view.dispute.id == first && view.dispute.visits.count == 2)
+        // The second town's worker keeps their own case, marked as merged into one they do not hold.
+        #expect(try gridB.disputes().map(\.duplicateOf) == [first])
+
+        try gridB.perform(
+            .visit(Visit(date: try CalendarDate(parsing: "2022-05-01"), note: "再次回访", isAgreementKept: true)),
+            onDispute: second)
+        try Self.sync(gridB)
+        try Self.sync(district)
+        #expect(try district.caseView(first)?.dispute.visits.count == 3)
+
+        let split = try CenterCommandTests().center(["duplicates", "split", String(second.description.prefix(8))], database: world.database)
+        #expect(split.status == 0, "\(split.stderr)")
+        try Self.sync(district)
+        try Self.sync(gridB)
+        #expect(Set(try district.disputes().map(\.id)) == [first, second])
+        #expect(try district.caseView(second)?.dispute.visits.count == 2)
+        #expect(try district.caseView(first)?.dispute.visits.count == 1)
+        #expect(try gridB.disputes().map(\.duplicateOf) == [nil])
+        let center = try ReplicaStore.open(database: world.database)
+        #expect(try district.digest() == center.digest())
+    }
+
     @Test func aSyncCutShortByTheCenterDyingResumesWithoutLossOrDoubling() async throws {
         let world = try World()
         defer { world.stop() }
