@@ -1,4 +1,5 @@
 import Foundation
+import Samples
 import Shared
 
 // Figures, in release mode:
@@ -6,18 +7,10 @@ import Shared
 //   swift run -c release benchmark field [cases]     the field command: add, import, search
 //   swift run -c release benchmark sync [cases]      20 devices syncing with a real center over loopback
 //   swift run -c release benchmark store [cases]     a store taking pushed batches, as the center does
+//   swift run -c release benchmark duplicates [cases]  the center's ingest with the duplicate finder off and on
 
-/// SplitMix64, so that every run measures the same workload.
-struct Generator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Every run measures the same workload.
+typealias Generator = SeededGenerator
 
 @main
 enum Benchmark {
@@ -30,13 +23,17 @@ enum Benchmark {
         case "field": try FieldBenchmark.run(cases: number ?? 100_000)
         case "sync": try SyncBenchmark.run(casesPerDevice: number ?? 1_000)
         case "store": try StoreBenchmark.run(cases: number ?? 20_000)
+        case "duplicates":
+            try DuplicateBenchmark.run(cases: number ?? 100_000, given: DuplicateSample.wideGiven, label: "varied")
+            try DuplicateBenchmark.run(
+                cases: number ?? 100_000, given: DuplicateSample.narrowGiven, label: "look-alike")
         default:
-            print("usage: benchmark [merge|field|sync|store] [count]")
+            print("usage: benchmark [merge|field|sync|store|duplicates] [count]")
         }
     }
 
     static func merge(count: Int) throws {
-        var generator = Generator(state: 2022)
+        var generator = Generator(seed: 2022)
         let villages = try (201...230).map { try AreaCode(parsing: "620502101\($0)") }
         let replicas = (1...20).map { ReplicaID(rawValue: UInt64($0) * 7919) }
         let records = (0..<max(1, count / 20)).map { _ in RecordID.random(using: &generator) }

@@ -20,7 +20,8 @@ extension RecordText {
             }
             blocks.append(
                 "\(number + 1). " + language.pick("得分", "score") + " \(score)  "
-                    + review.reasons.map { language == .zh ? $0.label : $0.code }.joined(separator: language.pick("，", ", "))
+                    + review.reasons.map { language == .zh ? $0.label : $0.code }.joined(
+                        separator: language.pick("，", ", "))
                     + "\n" + table.render())
         }
         let hint = language.pick(

@@ -262,7 +262,8 @@ public enum RecordJSON {
     static func history(_ changes: [Change]) -> [HistoryEntry] {
         changes.map {
             HistoryEntry(
-                record: $0.entity.id.description, at: time($0.timestamp.physical), replica: $0.timestamp.replica.description, field: $0.field.rawValue,
+                record: $0.entity.id.description, at: time($0.timestamp.physical),
+                replica: $0.timestamp.replica.description, field: $0.field.rawValue,
                 value: $0.valueTree)
         }
     }

@@ -31,7 +31,9 @@ public struct RecordText: Sendable {
                 String(row.id.description.prefix(idLength)), row.village.description, label(row.category),
                 label(row.status) + (row.isVoided ? pick("（已作废）", " (voided)") : "")
                     + (row.merged > 0 ? pick("（含重复\(row.merged)件）", " (+\(row.merged) duplicate)") : "")
-                    + (row.duplicateOf.map { pick("（已并入 \($0.description.prefix(8))）", " (merged into \($0.description.prefix(8)))") } ?? ""),
+                    + (row.duplicateOf.map {
+                        pick("（已并入 \($0.description.prefix(8))）", " (merged into \($0.description.prefix(8)))")
+                    } ?? ""),
                 row.parties.joined(separator: "、"), row.summary, LocalTime.date(at: row.recorded).description,
             ])
         }

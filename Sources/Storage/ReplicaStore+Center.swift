@@ -177,9 +177,24 @@ extension ReplicaStore {
     public func push(
         _ changes: [Change], from device: String, clockOffset: Int64?, maximumDrift: Int64, findingDuplicates: Bool
     ) throws -> Receipt {
+        do {
+            return try pushOnce(
+                changes, from: device, clockOffset: clockOffset, maximumDrift: maximumDrift,
+                findingDuplicates: findingDuplicates)
+        } catch {
+            // The finder may hold cases the rolled-back transaction filed.
+            if findingDuplicates { finder.invalidate() }
+            throw error
+        }
+    }
+
+    private func pushOnce(
+        _ changes: [Change], from device: String, clockOffset: Int64?, maximumDrift: Int64, findingDuplicates: Bool
+    ) throws -> Receipt {
         try write { db in
             let new = try Self.receive(
-                changes, maximumDrift: maximumDrift, findingDuplicates: findingDuplicates, db: db, wallClock: wallClock)
+                changes, maximumDrift: maximumDrift, finder: findingDuplicates ? finder : nil, db: db,
+                wallClock: wallClock)
             try db.execute(
                 sql: """
                     UPDATE device SET lastSeenAt = ?, clockOffset = coalesce(?, clockOffset),

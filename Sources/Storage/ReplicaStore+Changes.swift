@@ -102,12 +102,11 @@ extension ReplicaStore {
     }
 
     static func receive(
-        _ changes: [Change], maximumDrift: Int64, findingDuplicates: Bool = false, db: Database,
-        wallClock: any WallClock
+        _ changes: [Change], maximumDrift: Int64, finder: FinderIndex? = nil, db: Database, wallClock: any WallClock
     ) throws -> Int {
         var session = try Session(db: db, wallClock: wallClock)
         session.clock.maximumDrift = maximumDrift
-        session.detectDuplicates = findingDuplicates
+        if let finder { try session.findDuplicates(with: finder) }
         for change in changes {
             try session.clock.check(change.timestamp)
         }
@@ -131,11 +130,16 @@ extension ReplicaStore {
         /// The change insert, prepared once per transaction.
         var insertChange: Statement?
         var loaded: Set<EntityKey> = []
+        /// Records this transaction added: nothing derived of them is stored yet.
+        var created: Set<EntityKey> = []
         var touched: Set<EntityKey> = []
         var written: [Change] = []
-        /// Whether arriving cases are compared with known ones and merged or queued for review (the
-        /// center does this; see `ReplicaStore+Duplicates`).
-        var detectDuplicates = false
+        /// The center's duplicate finder, when arriving cases are compared with known ones and merged or
+        /// queued for review (see `ReplicaStore+Duplicates`).
+        var finder: FinderIndex?
+        var detectDuplicates: Bool { finder != nil }
+        /// The log's last sequence before this transaction.
+        var committedSequence: Int64 = 0
         /// Cases whose parties, category, incident date or voiding changed in this transaction, in order.
         var fingerprintsToCheck: [RecordID] = []
         var fingerprintsQueued: Set<RecordID> = []
@@ -191,6 +195,7 @@ extension ReplicaStore {
                 in: db)
             let key = (id: db.lastInsertedRowID, scope: change.scope)
             keys[change.entity] = key
+            created.insert(change.entity)
             return key
         }
 
@@ -322,8 +327,8 @@ extension ReplicaStore {
             sql: """
                 INSERT OR REPLACE INTO dispute (id, village, category, status, level, foundBy, incidentDate, summary,
                     parties, method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search, partyKey,
-                    duplicateOf, counted, merged)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    duplicateOf, counted, merged, numbers)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).run(
             [
@@ -335,6 +340,7 @@ extension ReplicaStore {
                 .integer(Int64(dispute.visits.count)), .integer(dispute.isVoided ? 1 : 0), .text(search),
                 .text(partyKey(dispute.parties.map(\.name))), .optional(dispute.duplicateOf?.description),
                 .integer(counted ? 1 : 0), .integer(Int64(dispute.mergedFrom.count)),
+                .text(CaseFingerprint.numbers(of: dispute.parties).joined(separator: " ")),
             ], in: db)
     }
 

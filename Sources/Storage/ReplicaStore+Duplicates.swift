@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Shared
+import Synchronization
 
 /// Duplicate cases: the rows of a survivor and the cases merged into it, and at the center the finder
 /// that runs on every arriving case, the review queue and the commands that decide it.
@@ -10,6 +11,12 @@ import Shared
 /// which cases it counts: a case merged into one it holds is not counted, and the survivor's row shows
 /// both combined (`Dispute.absorbing`).
 extension ReplicaStore.Session {
+    /// Has this transaction check the cases it changes for duplicates.
+    mutating func findDuplicates(with finder: FinderIndex) throws {
+        self.finder = finder
+        committedSequence = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0
+    }
+
     /// The fields whose change may make a case match another or stop matching.
     static let fingerprintFields: Set<Field> = [.parties, .category, .incidentDate, .voided]
 
@@ -44,7 +51,7 @@ extension ReplicaStore.Session {
     mutating func survivor(of id: RecordID) throws -> RecordID {
         var current = id
         var seen: [RecordID] = [id]
-        while let next = try dispute(current)?.duplicateOf, try dispute(next) != nil {
+        while let next = try link(current).into, try link(next).held {
             if let start = seen.firstIndex(of: next) {
                 return seen[start...].max()!
             }
@@ -52,6 +59,22 @@ extension ReplicaStore.Session {
             current = next
         }
         return current
+    }
+
+    /// Whether this replica holds case `id`, and the case it is merged into: from the merged state when
+    /// this transaction loaded the case, else from its row (rows are derived at every commit).
+    mutating func link(_ id: RecordID) throws -> (held: Bool, into: RecordID?, voided: Bool) {
+        let key = EntityKey(kind: .dispute, id: id)
+        if loaded.contains(key) {
+            guard let entity = state[key] else { return (false, nil, false) }
+            return (true, entity.duplicateOf, Dispute(entity).isVoided)
+        }
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT duplicateOf, isVoided FROM dispute WHERE id = ?"),
+                arguments: [id.description])
+        else { return (false, nil, false) }
+        return (true, (row["duplicateOf"] as String?).flatMap(RecordID.init), row["isVoided"])
     }
 
     /// Writes a survivor's row combined with every case merged into it (directly or through others), and
@@ -89,42 +112,39 @@ extension ReplicaStore.Session {
 
     // MARK: The finder
 
-    /// Files each changed case's fingerprint and compares it with the known cases that share a key:
-    /// above `DuplicateFinder.mergeThreshold` the case is merged at once into the best one's survivor,
-    /// above `reviewThreshold` the pair waits for review. Pairs decided before are left alone.
+    /// Files each changed case's fingerprint in the finder and compares it with the known cases that
+    /// share keys: above `DuplicateFinder.mergeThreshold` the case is merged at once into the best one's
+    /// survivor, above `reviewThreshold` the pair waits for review. Pairs decided before are left alone.
     mutating func checkDuplicates() throws {
-        var index = 0
-        while index < fingerprintsToCheck.count {
-            let id = fingerprintsToCheck[index]
-            index += 1
-            guard let dispute = try dispute(id) else { continue }
-            try ReplicaStore.removeFingerprint(id, in: db)
-            guard dispute.isComplete, !dispute.isVoided else { continue }
-            let fingerprint = CaseFingerprint(dispute)
-            try ReplicaStore.saveFingerprint(fingerprint, in: db)
-            guard dispute.duplicateOf == nil else { continue }
-            var best: [RecordID: DuplicateMatch] = [:]
-            for candidate in try ReplicaStore.fingerprints(sharingKeysWith: fingerprint, in: db) {
-                guard let match = DuplicateFinder.match(fingerprint, candidate),
-                    match.score >= DuplicateFinder.reviewThreshold
-                else { continue }
-                let root = try survivor(of: candidate.id)
-                guard root != id, try survivor(of: root) != id,
-                    try !ReplicaStore.isDecided(id, candidate.id, in: db),
-                    try !ReplicaStore.isDecided(id, root, in: db)
-                else { continue }
-                if match.score > best[root]?.score ?? -1 {
-                    best[root] = DuplicateMatch(candidate: root, score: match.score, reasons: match.reasons)
+        guard let finder, !fingerprintsToCheck.isEmpty else { return }
+        try finder.update(db, committed: committedSequence) { index in
+            for id in fingerprintsToCheck {
+                index.remove(id)
+                guard let dispute = try dispute(id), dispute.isComplete, !dispute.isVoided else { continue }
+                let fingerprint = CaseFingerprint(dispute)
+                index.insert(fingerprint)
+                guard dispute.duplicateOf == nil else { continue }
+                var best: [RecordID: DuplicateMatch] = [:]
+                for match in index.candidates(for: fingerprint) {
+                    let root = try survivor(of: match.candidate)
+                    // Never into a voided case: neither would count.
+                    guard root != id, try !link(root).voided,
+                        try !ReplicaStore.isDecided(id, match.candidate, in: db),
+                        try root == match.candidate || !ReplicaStore.isDecided(id, root, in: db)
+                    else { continue }
+                    if match.score > best[root]?.score ?? -1 {
+                        best[root] = DuplicateMatch(candidate: root, score: match.score, reasons: match.reasons)
+                    }
                 }
-            }
-            let ranked = best.values.sorted { ($0.score, $1.candidate) > ($1.score, $0.candidate) }
-            let now = clock.wallClock.milliseconds()
-            if let top = ranked.first, top.score >= DuplicateFinder.mergeThreshold {
-                try merge(id, into: top.candidate, reason: Self.mergeReason(top, automatic: true))
-                try ReplicaStore.decide(id, top.candidate, .merged, match: top, at: now, in: db)
-            } else {
-                for match in ranked {
-                    try ReplicaStore.propose(id, match, at: now, in: db)
+                let ranked = best.values.sorted { ($0.score, $1.candidate) > ($1.score, $0.candidate) }
+                let now = clock.wallClock.milliseconds()
+                if let top = ranked.first, top.score >= DuplicateFinder.mergeThreshold {
+                    try merge(id, into: top.candidate, reason: Self.mergeReason(top, automatic: true))
+                    try ReplicaStore.decide(id, top.candidate, .merged, match: top, at: now, in: db)
+                } else {
+                    for match in ranked {
+                        try ReplicaStore.propose(id, match, at: now, in: db)
+                    }
                 }
             }
         }
@@ -133,7 +153,8 @@ extension ReplicaStore.Session {
     /// Writes the step that marks `id` a duplicate of `survivor`, by this replica.
     mutating func merge(_ id: RecordID, into survivor: RecordID, reason: String) throws {
         let current = try dispute(id)
-        try commit(DisputeCommand.merge(into: survivor, reason: reason).changes(for: id, current: current, clock: &clock))
+        try commit(
+            DisputeCommand.merge(into: survivor, reason: reason).changes(for: id, current: current, clock: &clock))
     }
 
     /// What a merge step records of why: the score and the reasons, in Chinese as the district reads it.
@@ -144,58 +165,6 @@ extension ReplicaStore.Session {
 }
 
 extension ReplicaStore {
-    // MARK: Fingerprints
-
-    static func saveFingerprint(_ fingerprint: CaseFingerprint, in db: Database) throws {
-        let id = fingerprint.id.description
-        try db.cachedStatement(
-            sql: """
-                INSERT OR REPLACE INTO fingerprint (id, village, category, incidentDate, names, numbers)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            id, fingerprint.village.fullCode, fingerprint.category?.code, fingerprint.incidentDate?.description,
-            fingerprint.names.joined(separator: "\u{1F}"), fingerprint.numbers.joined(separator: "\u{1F}"),
-        ])
-        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO fingerprint_key (key, id) VALUES (?, ?)")
-        for key in fingerprint.keys {
-            try insert.execute(arguments: [key, id])
-        }
-    }
-
-    static func removeFingerprint(_ id: RecordID, in db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM fingerprint_key WHERE id = ?").execute(arguments: [id.description])
-        try db.cachedStatement(sql: "DELETE FROM fingerprint WHERE id = ?").execute(arguments: [id.description])
-    }
-
-    /// The filed cases that share at least one key with `fingerprint`: an index look-up per key.
-    static func fingerprints(sharingKeysWith fingerprint: CaseFingerprint, in db: Database) throws
-        -> [CaseFingerprint]
-    {
-        let keys = Array(fingerprint.keys)
-        guard !keys.isEmpty else { return [] }
-        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ",")
-        let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT * FROM fingerprint WHERE id IN (
-                        SELECT DISTINCT id FROM fingerprint_key WHERE key IN (\(placeholders)))
-                    AND id <> ?
-                    """),
-            arguments: StatementArguments(keys + [fingerprint.id.description]))
-        return try rows.compactMap { row in
-            guard let id = RecordID(row["id"] as String) else { return nil }
-            let names: String = row["names"]
-            let numbers: String = row["numbers"]
-            return CaseFingerprint(
-                id: id, village: try area(row["village"]),
-                category: (row["category"] as String?).flatMap(DisputeCategory.init(rawValue:)),
-                incidentDate: (row["incidentDate"] as String?).flatMap { try? CalendarDate(parsing: $0) },
-                names: names.isEmpty ? [] : names.components(separatedBy: "\u{1F}"),
-                numbers: numbers.isEmpty ? [] : numbers.components(separatedBy: "\u{1F}"))
-        }
-    }
-
     // MARK: Pairs
 
     enum Decision: String {
@@ -210,7 +179,8 @@ extension ReplicaStore {
     static func isDecided(_ a: RecordID, _ b: RecordID, in db: Database) throws -> Bool {
         try Bool.fetchOne(
             db.cachedStatement(
-                sql: "SELECT EXISTS (SELECT 1 FROM duplicate_pair WHERE first = ? AND second = ? AND decision <> 'review')"
+                sql:
+                    "SELECT EXISTS (SELECT 1 FROM duplicate_pair WHERE first = ? AND second = ? AND decision <> 'review')"
             ), arguments: StatementArguments(pairKey(a, b))) ?? false
     }
 
@@ -298,14 +268,19 @@ public struct DuplicateError: Error, Sendable, CustomStringConvertible {
 }
 
 extension ReplicaStore {
-    /// Runs `body` in a transaction that checks arriving and changed cases for duplicates.
+    /// Runs `body` in a transaction that checks the cases it changes for duplicates.
     func transactFindingDuplicates(_ body: (inout Session) throws -> Void) throws -> [Change] {
-        try write { db in
-            var session = try Session(db: db, wallClock: wallClock)
-            session.detectDuplicates = true
-            try body(&session)
-            try session.finish()
-            return session.written
+        do {
+            return try write { db in
+                var session = try Session(db: db, wallClock: wallClock)
+                try session.findDuplicates(with: finder)
+                try body(&session)
+                try session.finish()
+                return session.written
+            }
+        } catch {
+            finder.invalidate()
+            throw error
         }
     }
 
@@ -341,21 +316,25 @@ extension ReplicaStore {
     public func mergeDuplicate(_ duplicate: RecordID, into survivor: RecordID) throws {
         _ = try transactFindingDuplicates { session in
             guard let merging = try session.dispute(duplicate), try session.dispute(survivor) != nil else {
-                throw DuplicateError(description: "no case \(try session.dispute(duplicate) == nil ? duplicate : survivor)")
+                throw DuplicateError(
+                    description: "no case \(try session.dispute(duplicate) == nil ? duplicate : survivor)")
             }
             if let into = merging.duplicateOf {
                 throw DuplicateError(
-                    description: "case \(duplicate) is already merged into \(into); split it first to merge it elsewhere")
+                    description:
+                        "case \(duplicate) is already merged into \(into); split it first to merge it elsewhere")
             }
             let root = try session.survivor(of: survivor)
             guard root != duplicate else {
-                throw DuplicateError(description: "case \(survivor) is counted under \(duplicate): they are one case already")
+                throw DuplicateError(
+                    description: "case \(survivor) is counted under \(duplicate): they are one case already")
             }
             let match = try Self.match(duplicate, root, session: &session)
             try session.merge(duplicate, into: root, reason: Session.mergeReason(match, automatic: false))
             try Self.decide(duplicate, root, .merged, match: match, at: wallClock.milliseconds(), in: session.db)
             if root != survivor {
-                try Self.decide(duplicate, survivor, .merged, match: match, at: wallClock.milliseconds(), in: session.db)
+                try Self.decide(
+                    duplicate, survivor, .merged, match: match, at: wallClock.milliseconds(), in: session.db)
             }
         }
     }
@@ -419,5 +398,91 @@ extension ReplicaStore {
             return DuplicateMatch(candidate: b, score: 0, reasons: [])
         }
         return match
+    }
+}
+
+/// The center's duplicate finder: every active case's fingerprint, indexed in memory, kept in step with
+/// the database.
+///
+/// Built from the case rows on first use, then updated by the transactions that check cases. Before
+/// each check it catches up on changes others wrote to the database meanwhile (an administrator's
+/// command, another process), by the log's sequence; a transaction that fails after updating it
+/// drops it, to be built again.
+public final class FinderIndex: Sendable {
+    private struct State {
+        var finder = DuplicateFinder()
+        /// The log's sequence the index reflects; nil: not built.
+        var sequence: Int64?
+    }
+
+    private let state = Mutex(State())
+
+    init() {}
+
+    /// Runs `body` on the index inside the caller's transaction, after catching up with the log up to
+    /// `committed` (the sequence before the transaction: its own changes are the caller's to file).
+    func update(_ db: Database, committed: Int64, _ body: (inout DuplicateFinder) throws -> Void) throws {
+        try state.withLock { state in
+            do {
+                if let sequence = state.sequence, sequence > committed {
+                    // The log is behind the index: a transaction that updated it was rolled back.
+                    state = State()
+                }
+                try catchUp(&state, db, to: committed)
+                try body(&state.finder)
+                state.sequence = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0
+            } catch {
+                state = State()
+                throw error
+            }
+        }
+    }
+
+    /// Drops the index (a transaction that updated it failed).
+    func invalidate() {
+        state.withLock { $0 = State() }
+    }
+
+    private func catchUp(_ state: inout State, _ db: Database, to committed: Int64) throws {
+        guard let sequence = state.sequence else {
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT id, village, category, incidentDate, partyKey, numbers FROM dispute WHERE isVoided = 0"
+            )
+            while let row = try rows.next() {
+                if let fingerprint = try Self.fingerprint(row) { state.finder.insert(fingerprint) }
+            }
+            return
+        }
+        let changed = try String.fetchAll(
+            db,
+            sql: """
+                SELECT DISTINCT record.uid FROM change JOIN record ON record.id = change.record
+                WHERE change.seq > ? AND change.seq <= ? AND record.kind = 'dispute'
+                    AND change.field IN ('parties', 'category', 'incidentDate', 'voided')
+                """, arguments: [sequence, committed])
+        for text in changed {
+            guard let id = RecordID(text) else { continue }
+            state.finder.remove(id)
+            let row = try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT id, village, category, incidentDate, partyKey, numbers FROM dispute WHERE id = ? AND isVoided = 0",
+                arguments: [text])
+            if let row, let fingerprint = try Self.fingerprint(row) { state.finder.insert(fingerprint) }
+        }
+    }
+
+    /// A case's fingerprint from its row; nil for a case whose first changes have not arrived.
+    private static func fingerprint(_ row: Row) throws -> CaseFingerprint? {
+        let names: String = row["partyKey"]
+        guard let id = RecordID(row["id"] as String), !names.isEmpty,
+            let category = (row["category"] as String?).flatMap(DisputeCategory.init(rawValue:))
+        else { return nil }
+        let numbers: String = row["numbers"]
+        return CaseFingerprint(
+            id: id, village: try ReplicaStore.area(row["village"]), category: category,
+            incidentDate: (row["incidentDate"] as String?).flatMap { try? CalendarDate(parsing: $0) },
+            names: names.components(separatedBy: "|"),
+            numbers: numbers.isEmpty ? [] : numbers.components(separatedBy: " "))
     }
 }

@@ -161,22 +161,8 @@ extension ReplicaStore {
                     CREATE INDEX dispute_duplicateOf ON dispute (duplicateOf) WHERE duplicateOf IS NOT NULL;
                     DROP INDEX dispute_status;
                     CREATE INDEX dispute_status ON dispute (isVoided, counted, status);
-                    -- At the center: what the duplicate finder compares of each active case, and the keys it is
-                    -- filed under (party names, family-name pairs, ID and phone numbers).
-                    CREATE TABLE fingerprint (
-                        id TEXT PRIMARY KEY,
-                        village TEXT NOT NULL,
-                        category TEXT,
-                        incidentDate TEXT,
-                        names TEXT NOT NULL,
-                        numbers TEXT NOT NULL
-                    ) WITHOUT ROWID;
-                    CREATE TABLE fingerprint_key (
-                        key TEXT NOT NULL,
-                        id TEXT NOT NULL,
-                        PRIMARY KEY (key, id)
-                    ) WITHOUT ROWID;
-                    CREATE INDEX fingerprint_key_id ON fingerprint_key (id);
+                    -- The parties' ID-card and phone numbers, for the center's duplicate finder.
+                    ALTER TABLE dispute ADD COLUMN numbers TEXT NOT NULL DEFAULT '';
                     -- Pairs of cases the finder proposed (first < second): awaiting review, merged, or
                     -- dismissed (never proposed again).
                     CREATE TABLE duplicate_pair (

@@ -19,6 +19,8 @@ public struct ReplicaStore: Sendable {
     public let database: URL
     let queue: DatabaseQueue
     let wallClock: any WallClock
+    /// The center's duplicate finder over this database, built on first use.
+    let finder = FinderIndex()
 
     /// How long a command waits for another process's transaction.
     static let busyTimeout: TimeInterval = 30

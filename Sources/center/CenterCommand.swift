@@ -15,7 +15,8 @@ struct CenterCommand: AsyncParsableCommand {
             74 storage trouble.
             """,
         subcommands: [
-            ServeCommand.self, AreaGroup.self, WorkerGroup.self, CaseGroup.self, CenterRiskGroup.self, DuplicateGroup.self,
+            ServeCommand.self, AreaGroup.self, WorkerGroup.self, CaseGroup.self, CenterRiskGroup.self,
+            DuplicateGroup.self,
         ]
     )
 }

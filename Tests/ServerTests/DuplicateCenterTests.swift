@@ -73,7 +73,8 @@ import Testing
         try center.push(
             try b.perform(.mediate(method: .chat, mediator: "调解员"), onDispute: second), as: center.fixture.gridB)
         try center.push(
-            try b.perform(.resolve(agreement: "退还彩礼三万元", date: try CalendarDate(parsing: "2022-03-20")), onDispute: second),
+            try b.perform(
+                .resolve(agreement: "退还彩礼三万元", date: try CalendarDate(parsing: "2022-03-20")), onDispute: second),
             as: center.fixture.gridB)
         let view = try #require(try center.store.caseView(first))
         #expect(view.dispute.visits.map(\.element) == [visit])
@@ -106,11 +107,30 @@ import Testing
 
         // A later edit of the parties makes the finder look again; the pair was decided, so it stays apart.
         try center.push(
-            try b.perform(.edit(DisputeEdit(parties: [try Party(name: "王 建国"), try Party(name: "李秀英")])), onDispute: second),
+            try b.perform(
+                .edit(DisputeEdit(parties: [try Party(name: "王 建国"), try Party(name: "李秀英")])), onDispute: second),
             as: center.fixture.gridA2)
         #expect(try center.store.disputes().count == 2)
         #expect(try center.store.duplicateReviews().isEmpty)
         #expect(throws: DuplicateError.self) { try center.store.splitDuplicate(first, reason: "再拆") }
+    }
+
+    @Test func aMergedCaseItsWorkerVoidedCanStillBeSplit() throws {
+        let center = try Center()
+        defer { center.fixture.remove() }
+        var a = Self.replica(1)
+        var b = Self.replica(2)
+        let first = try center.record(
+            ["王建国", "李秀英"], village: CenterFixture.villageA, date: "2022-03-15", as: center.fixture.gridA,
+            replica: &a)
+        let second = try center.record(
+            ["王建国", "李秀英"], village: CenterFixture.villageA2, date: "2022-03-15", as: center.fixture.gridA2,
+            replica: &b)
+        try center.push(try b.perform(.void(reason: "重复登记"), onDispute: second), as: center.fixture.gridA2)
+        #expect(try center.store.caseView(first)?.dispute.mergedFrom == [], "a voided duplicate counts for nothing")
+        #expect(try center.store.splitDuplicate(second, reason: "拆分") == (second, first))
+        #expect(try center.store.disputes().map(\.id) == [first])
+        #expect(try center.store.disputes(DisputeFilter(includeVoided: true)).count == 2)
     }
 
     @Test func anUnsurePairWaitsForReviewAndIsDecidedByHand() throws {
@@ -130,7 +150,8 @@ import Testing
         let review = try #require(reviews.first)
         #expect(Set([review.first.id, review.second.id]) == [first, second])
         #expect(review.score >= DuplicateFinder.reviewThreshold && review.score < DuplicateFinder.mergeThreshold)
-        #expect(review.reasons.contains(.relatedCategory) && review.reasons.contains(.parties(exact: 2, close: 0, of: 2)))
+        #expect(
+            review.reasons.contains(.relatedCategory) && review.reasons.contains(.parties(exact: 2, close: 0, of: 2)))
         #expect(try center.store.disputes().count == 2, "nothing is merged before a person decides")
 
         #expect(throws: DuplicateError.self) { try center.store.dismissDuplicate(first, first) }
@@ -242,5 +263,44 @@ import Testing
         #expect(shown.stdout.contains("\(second) 已并入本案") && shown.stdout.contains("合并的重复案件"))
         let again = try run(["duplicates", "merge", first.description, second.description])
         #expect(again.status == 65 && again.stderr.contains("already merged into"))
+    }
+}
+
+/// The center's in-memory finder against what other processes write to the same database.
+@Suite struct FinderIndexTests {
+    @Test func aNewProcessBuildsTheFinderFromTheRowsAndARunningOneCatchesUpWithOthersWrites() throws {
+        let center = try DuplicateCenterTests.Center()
+        defer { center.fixture.remove() }
+        var a = DuplicateCenterTests.replica(1)
+        var b = DuplicateCenterTests.replica(2)
+        let first = try center.record(
+            ["王建国", "李秀英"], village: CenterFixture.villageA, date: "2022-03-15", as: center.fixture.gridA,
+            replica: &a)
+        // Another process on the same database: its finder is built from the rows it finds.
+        let other = try ReplicaStore.open(database: center.store.database, durability: .power)
+        let draft = { (names: [String], date: String) in
+            DisputeDraft(
+                village: CenterFixture.villageA2, category: .marriageFamily,
+                parties: try names.map { try Party(name: $0) },
+                summary: "彩礼返还纠纷", incidentDate: try CalendarDate(parsing: date), recorder: "网格员")
+        }
+        let second = RecordID.random()
+        _ = try other.push(
+            try b.perform(.record(try draft(["王建国", "李秀英"], "2022-03-16")), onDispute: second),
+            from: center.fixture.gridA2.device, clockOffset: nil, maximumDrift: DuplicateCenterTests.maximumDrift)
+        #expect(try other.disputes().map(\.id) == [first], "merged through the finder built from rows")
+
+        // The other process takes an edit that gives the first case other parties; the first process,
+        // whose finder knew the old names, must catch up before it compares the next case.
+        _ = try other.push(
+            try a.perform(
+                .edit(DisputeEdit(parties: [try Party(name: "赵志强"), try Party(name: "孙丽华")])), onDispute: first),
+            from: center.fixture.gridA.device, clockOffset: nil, maximumDrift: DuplicateCenterTests.maximumDrift)
+        let third = RecordID.random()
+        try center.push(
+            try b.perform(.record(try draft(["赵志强", "孙丽华"], "2022-03-15")), onDispute: third),
+            as: center.fixture.gridA2)
+        let merged = try center.store.disputes(DisputeFilter(includeMerged: true)).first { $0.id == third }
+        #expect(merged?.duplicateOf == first)
     }
 }

@@ -113,7 +113,9 @@ import Glibc
         }
         #expect(try center.digest().recordCount > 5, "seed \(seed)")
         let counted = { (store: ReplicaStore) in
-            try store.disputes(DisputeFilter(includeVoided: true)).map { "\($0.id) \($0.status) \($0.visits) \($0.merged)" }
+            try store.disputes(DisputeFilter(includeVoided: true)).map {
+                "\($0.id) \($0.status) \($0.visits) \($0.merged)"
+            }
         }
         #expect(try counted(replicas[3].0) == counted(center), "seed \(seed)")
         let merges = try center.allChanges().filter { $0.field == .duplicate }.count
@@ -129,7 +131,12 @@ import Glibc
         if let merged = merged.randomElement(using: &generator), generator.chance(50) {
             try center.splitDuplicate(merged.id, reason: "合并有误")
         } else if let review = try center.duplicateReviews().first {
-            try center.mergeDuplicate(review.second.id, into: review.first.id)
+            // The one not merged elsewhere goes into the other.
+            if review.second.duplicateOf == nil {
+                try center.mergeDuplicate(review.second.id, into: review.first.id)
+            } else if review.first.duplicateOf == nil {
+                try center.mergeDuplicate(review.first.id, into: review.second.id)
+            }
         }
     }
 
@@ -202,7 +209,8 @@ import Glibc
         try Self.sync(district)
         #expect(try district.caseView(first)?.dispute.visits.count == 3)
 
-        let split = try CenterCommandTests().center(["duplicates", "split", String(second.description.prefix(8))], database: world.database)
+        let split = try CenterCommandTests().center(
+            ["duplicates", "split", String(second.description.prefix(8))], database: world.database)
         #expect(split.status == 0, "\(split.stderr)")
         try Self.sync(district)
         try Self.sync(gridB)

@@ -68,10 +68,10 @@ import Testing
         let (precision, recall) = sample.score(merged: merged, queued: reviewed)
         print(
             "duplicates: \(sample.truth.count) true pairs in \(sample.cases.count) cases; merged \(merged.count) "
-                + "(precision \(precision)), queued \(reviewed.count); recall of merged + queued \(recall); seed \(seed)")
+                + "(precision \(precision)), queued \(reviewed.count); recall of merged + queued \(recall); seed \(seed)"
+        )
         #expect(precision >= 0.99, "seed \(seed)")
         #expect(recall >= 0.95, "seed \(seed)")
         #expect(merged.count >= sample.truth.count / 2, "seed \(seed): most true duplicates should merge at once")
     }
 }
-

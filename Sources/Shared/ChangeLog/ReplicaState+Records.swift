@@ -94,6 +94,15 @@ extension RiskItem {
 }
 
 extension EntityState {
+    /// The case this one is merged into, if any: its duplicate lane alone, without materialising the case.
+    public var duplicateOf: RecordID? {
+        if case .merged(let into) = LifecycleOutcome<DuplicateLifecycle>(steps: duplicateSteps).state {
+            into
+        } else {
+            nil
+        }
+    }
+
     /// The latest counted status step with this action.
     fileprivate func latestStep<State>(
         _ action: LifecycleStep.Action, among applied: [(timestamp: HybridTimestamp, state: State)]

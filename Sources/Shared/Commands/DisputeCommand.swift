@@ -49,7 +49,9 @@ public enum DisputeCommand: Sendable {
             let step = LifecycleStep(action: .unvoid, basis: current.voidHeads, text: reason)
             try builder.advance(VoidLifecycle.self, field: .voided, step, from: .voided, label: "voided", clock: &clock)
             return builder.changes
-        case _ where current.isVoided:
+        case _ where current.isVoided && !isDuplicateStep:
+            // Merges and splits, the center's bookkeeping of duplicates, are allowed on a voided case
+            // too: it counts for nothing either way.
             throw .voided(key)
         case .record:
             preconditionFailure("handled above")
@@ -107,6 +109,15 @@ public enum DisputeCommand: Sendable {
             try builder.advance(VoidLifecycle.self, field: .voided, void, from: .active, label: "active", clock: &clock)
         }
         return builder.changes
+    }
+}
+
+extension DisputeCommand {
+    var isDuplicateStep: Bool {
+        switch self {
+        case .merge, .split: true
+        default: false
+        }
     }
 }
 

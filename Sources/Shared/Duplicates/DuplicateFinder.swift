@@ -15,8 +15,12 @@ public struct CaseFingerprint: Hashable, Sendable {
         category = dispute.category
         incidentDate = dispute.incidentDate
         names = dispute.parties.map { PartyName.normalize($0.name) }.filter { !$0.isEmpty }
-        numbers = dispute.parties.flatMap { [$0.idNumber.map { "id:" + $0 }, $0.phone.map { "tel:" + $0 }] }
-            .compactMap { $0 }
+        numbers = Self.numbers(of: dispute.parties)
+    }
+
+    /// The parties' ID-card and phone numbers, as the finder files them (`id:…`, `tel:…`).
+    public static func numbers(of parties: [Party]) -> [String] {
+        parties.flatMap { [$0.idNumber.map { "id:" + $0 }, $0.phone.map { "tel:" + $0 }] }.compactMap { $0 }
     }
 
     public init(
@@ -129,40 +133,73 @@ public struct DuplicateFinder: Sendable {
     /// At or above (and below `mergeThreshold`): ask a person.
     public static let reviewThreshold = 0.55
 
-    private var cases: [RecordID: CaseFingerprint] = [:]
-    private var index: [String: [RecordID]] = [:]
+    /// Fingerprints by slot; a slot is a small number the index holds instead of a 128-bit id.
+    private var slots: [CaseFingerprint?] = []
+    private var freeSlots: [Int32] = []
+    private var slotOf: [RecordID: Int32] = [:]
+    private var index: [String: [Int32]] = [:]
 
     public init() {}
 
-    public var count: Int { cases.count }
+    public var count: Int { slotOf.count }
 
     public mutating func insert(_ fingerprint: CaseFingerprint) {
         remove(fingerprint.id)
-        cases[fingerprint.id] = fingerprint
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[Int(slot)] = fingerprint
+        } else {
+            slot = Int32(slots.count)
+            slots.append(fingerprint)
+        }
+        slotOf[fingerprint.id] = slot
         for key in fingerprint.keys {
-            index[key, default: []].append(fingerprint.id)
+            index[key, default: []].append(slot)
         }
     }
 
     public mutating func remove(_ id: RecordID) {
-        guard let old = cases.removeValue(forKey: id) else { return }
+        guard let slot = slotOf.removeValue(forKey: id), let old = slots[Int(slot)] else { return }
         for key in old.keys {
-            index[key]?.removeAll { $0 == id }
+            index[key]?.removeAll { $0 == slot }
+            if index[key]?.isEmpty == true { index[key] = nil }
         }
+        slots[Int(slot)] = nil
+        freeSlots.append(slot)
     }
 
     /// Known cases scoring at least `reviewThreshold` against `fingerprint`, best first.
+    ///
+    /// Only cases sharing enough keys are scored. A case of several parties can reach the threshold
+    /// only with one that shares an exact name (its name key, counted twice, and masked keys), a
+    /// number, or two names each a character off (two masked keys); so it scores the cases sharing
+    /// two keys or more, or a number. A case of one party scores every case sharing a key.
     public func candidates(for fingerprint: CaseFingerprint) -> [DuplicateMatch] {
-        var seen: Set<RecordID> = [fingerprint.id]
-        var matches: [DuplicateMatch] = []
+        let needed = fingerprint.names.count > 1 ? 2 : 1
+        var hits: [(slot: Int32, weight: Int)] = []
         for key in fingerprint.keys {
-            for id in index[key] ?? [] where seen.insert(id).inserted {
-                if let other = cases[id], let match = Self.match(fingerprint, other),
-                    match.score >= Self.reviewThreshold
-                {
-                    matches.append(match)
-                }
+            let weight = key.hasPrefix("n:") ? 2 : key.hasPrefix("m:") ? 1 : needed
+            for slot in index[key] ?? [] {
+                hits.append((slot, weight))
             }
+        }
+        hits.sort { $0.slot < $1.slot }
+        var matches: [DuplicateMatch] = []
+        var start = 0
+        while start < hits.count {
+            var end = start
+            var shared = 0
+            while end < hits.count, hits[end].slot == hits[start].slot {
+                shared += hits[end].weight
+                end += 1
+            }
+            if shared >= needed, let other = slots[Int(hits[start].slot)], other.id != fingerprint.id,
+                let match = Self.match(fingerprint, other), match.score >= Self.reviewThreshold
+            {
+                matches.append(match)
+            }
+            start = end
         }
         return matches.sorted { ($0.score, $1.candidate) > ($1.score, $0.candidate) }
     }

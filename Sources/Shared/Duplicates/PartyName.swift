@@ -28,12 +28,17 @@ public enum PartyName {
         return differences == 1 && a.count >= 3 ? 0.5 : 0
     }
 
-    /// Index keys under which a name is filed: the whole name, and its family name with each other
-    /// character, so that a one-character slip in the given name still shares a key.
+    /// Index keys under which a name is filed: the whole name, and the name with each character of
+    /// its given name masked (`王*国`, `王建*`), so that a one-character slip still shares a key.
     static func keys(_ name: String) -> [String] {
         let characters = Array(name)
-        guard let family = characters.first, characters.count >= 3 else { return ["n:" + name] }
-        return ["n:" + name] + characters.dropFirst().map { "f:\(family)\($0)" }
+        guard characters.count >= 3 else { return ["n:" + name] }
+        return ["n:" + name]
+            + (1..<characters.count).map { position in
+                var masked = characters
+                masked[position] = "*"
+                return "m:" + String(masked)
+            }
     }
 }
 
