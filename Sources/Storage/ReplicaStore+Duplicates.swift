@@ -284,6 +284,13 @@ extension ReplicaStore {
         }
     }
 
+    /// Builds the center's duplicate finder from the case rows, as the first push would.
+    public func prepareDuplicateFinder() throws {
+        try read { db in
+            try finder.update(db, committed: try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0) { _ in }
+        }
+    }
+
     /// The pairs waiting for review, most likely first. Pairs that no longer need a decision (merged
     /// meanwhile through other cases, or one of them voided) are left out.
     public func duplicateReviews() throws -> [DuplicateReview] {

@@ -22,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try await guarded {
             let store = try options.open(create: true)
+            // Before the first push waits for it.
+            try store.prepareDuplicateFinder()
             var configuration = CenterConfiguration()
             configuration.maximumDrift = Int64(maximumDriftMinutes) * 60_000
             // Logs go to standard error; standard output carries only the listening line.
