@@ -30,6 +30,21 @@ import Testing
             return id
         }
 
+        /// One case recorded by the workers of two villages of town A: `sure` on the same day and
+        /// category (merged at once), else a related category three weeks apart (queued for review).
+        /// Returns the ids and the second worker's replica, for later edits.
+        func recordTwice(sure: Bool) throws -> (first: RecordID, second: RecordID, replica: Replica) {
+            var a = DuplicateCenterTests.replica(1)
+            var b = DuplicateCenterTests.replica(2)
+            let first = try record(
+                ["王建国", "李秀英"], village: CenterFixture.villageA, category: .marriageFamily, date: "2022-03-15",
+                as: fixture.gridA, replica: &a)
+            let second = try record(
+                ["王建国", "李秀英"], village: CenterFixture.villageA2, category: sure ? .marriageFamily : .inheritance,
+                date: sure ? "2022-03-15" : "2022-04-05", as: fixture.gridA2, replica: &b)
+            return (first, second, b)
+        }
+
         func push(_ changes: [Change], as credential: DeviceCredential) throws {
             _ = try store.push(
                 changes, from: credential.device, clockOffset: nil, maximumDrift: DuplicateCenterTests.maximumDrift)
@@ -88,14 +103,7 @@ import Testing
     @Test func splitBringsBothCasesBackWithTheirEditsAndTheFinderNeverMergesThemAgain() throws {
         let center = try Center()
         defer { center.fixture.remove() }
-        var a = Self.replica(1)
-        var b = Self.replica(2)
-        let first = try center.record(
-            ["王建国", "李秀英"], village: CenterFixture.villageA, date: "2022-03-15", as: center.fixture.gridA,
-            replica: &a)
-        let second = try center.record(
-            ["王建国", "李秀英"], village: CenterFixture.villageA2, date: "2022-03-16", as: center.fixture.gridA2,
-            replica: &b)
+        var (first, second, b) = try center.recordTwice(sure: true)
         #expect(try center.store.disputes().count == 1)
         try center.push(try b.perform(.note("二次登记"), onDispute: second), as: center.fixture.gridA2)
 
@@ -118,14 +126,7 @@ import Testing
     @Test func aMergedCaseItsWorkerVoidedCanStillBeSplit() throws {
         let center = try Center()
         defer { center.fixture.remove() }
-        var a = Self.replica(1)
-        var b = Self.replica(2)
-        let first = try center.record(
-            ["王建国", "李秀英"], village: CenterFixture.villageA, date: "2022-03-15", as: center.fixture.gridA,
-            replica: &a)
-        let second = try center.record(
-            ["王建国", "李秀英"], village: CenterFixture.villageA2, date: "2022-03-15", as: center.fixture.gridA2,
-            replica: &b)
+        var (first, second, b) = try center.recordTwice(sure: true)
         try center.push(try b.perform(.void(reason: "重复登记"), onDispute: second), as: center.fixture.gridA2)
         #expect(try center.store.caseView(first)?.dispute.mergedFrom == [], "a voided duplicate counts for nothing")
         #expect(try center.store.splitDuplicate(second, reason: "拆分") == (second, first))
@@ -136,15 +137,8 @@ import Testing
     @Test func anUnsurePairWaitsForReviewAndIsDecidedByHand() throws {
         let center = try Center()
         defer { center.fixture.remove() }
-        var a = Self.replica(1)
-        var b = Self.replica(2)
         // The same people, a related kind of dispute three weeks apart: a person must look.
-        let first = try center.record(
-            ["王建国", "李秀英"], village: CenterFixture.villageA, category: .marriageFamily, date: "2022-03-15",
-            as: center.fixture.gridA, replica: &a)
-        let second = try center.record(
-            ["王建国", "李秀英"], village: CenterFixture.villageA2, category: .inheritance, date: "2022-04-05",
-            as: center.fixture.gridA2, replica: &b)
+        let (first, second, _) = try center.recordTwice(sure: false)
         let reviews = try center.store.duplicateReviews()
         #expect(reviews.count == 1)
         let review = try #require(reviews.first)
@@ -171,14 +165,7 @@ import Testing
     @Test func aDismissedPairIsNeverProposedAgain() throws {
         let center = try Center()
         defer { center.fixture.remove() }
-        var a = Self.replica(1)
-        var b = Self.replica(2)
-        let first = try center.record(
-            ["王建国", "李秀英"], village: CenterFixture.villageA, category: .marriageFamily, date: "2022-03-15",
-            as: center.fixture.gridA, replica: &a)
-        let second = try center.record(
-            ["王建国", "李秀英"], village: CenterFixture.villageA2, category: .inheritance, date: "2022-04-05",
-            as: center.fixture.gridA2, replica: &b)
+        var (first, second, b) = try center.recordTwice(sure: false)
         #expect(try center.store.duplicateReviews().count == 1)
         try center.store.dismissDuplicate(second, first)
         #expect(try center.store.duplicateReviews().isEmpty)
@@ -227,14 +214,7 @@ import Testing
     @Test func theReviewQueueIsShownSideBySideAndDecidedFromTheCommandLine() throws {
         let center = try DuplicateCenterTests.Center()
         defer { center.fixture.remove() }
-        var a = DuplicateCenterTests.replica(1)
-        var b = DuplicateCenterTests.replica(2)
-        let first = try center.record(
-            ["王建国", "李秀英"], village: CenterFixture.villageA, category: .marriageFamily, date: "2022-03-15",
-            as: center.fixture.gridA, replica: &a)
-        let second = try center.record(
-            ["王建国", "李秀英"], village: CenterFixture.villageA2, category: .inheritance, date: "2022-04-05",
-            as: center.fixture.gridA2, replica: &b)
+        let (first, second, _) = try center.recordTwice(sure: false)
         let database = center.store.database
         let run = { (arguments: [String]) in try CenterCommandTests().center(arguments, database: database) }
 
