@@ -234,6 +234,7 @@ extension ReplicaStore {
         mutating func finish() throws {
             if detectDuplicates { try checkDuplicates() }
             try deriveRows()
+            try noteArrival(at: clock.wallClock.milliseconds())
             try db.execute(
                 sql: """
                     UPDATE replica SET clockPhysical = ?, clockCounter = ?, pendingChanges = pendingChanges + ?
@@ -243,6 +244,24 @@ extension ReplicaStore {
         }
     }
 
+}
+
+extension ReplicaStore.Session {
+    /// Notes when this transaction's changes arrived, and that the scopes of the records they touched
+    /// last received data now.
+    func noteArrival(at time: Int64) throws {
+        guard !touched.isEmpty else { return }
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO arrival (seq, at) SELECT max(seq), ? FROM change")
+            .execute(arguments: [time])
+        let sequence = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM change")) ?? 0
+        for scope in Set(touched.compactMap { state[$0]?.scope.fullCode }) {
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO received (scope, seq) VALUES (?, ?)")
+                .execute(arguments: [scope, sequence])
+        }
+    }
+}
+
+extension ReplicaStore {
     /// A record's local key and scope, or nil if the log holds none of its changes.
     static func localKey(of key: EntityKey, in db: Database) throws -> (id: Int64, scope: AreaCode)? {
         let statement = try db.cachedStatement(sql: "SELECT id, scope FROM record WHERE uid = ? AND kind = ?")
@@ -327,8 +346,8 @@ extension ReplicaStore {
             sql: """
                 INSERT OR REPLACE INTO dispute (id, village, category, status, level, foundBy, incidentDate, summary,
                     parties, method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search, partyKey,
-                    duplicateOf, counted, merged, numbers)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    duplicateOf, counted, merged, numbers, agreementDate)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).run(
             [
@@ -341,6 +360,7 @@ extension ReplicaStore {
                 .text(partyKey(dispute.parties.map(\.name))), .optional(dispute.duplicateOf?.description),
                 .integer(counted ? 1 : 0), .integer(Int64(dispute.mergedFrom.count)),
                 .text(CaseFingerprint.numbers(of: dispute.parties).joined(separator: " ")),
+                .optional(dispute.agreement?.date.description),
             ], in: db)
     }
 

@@ -35,6 +35,7 @@ extension ReplicaStore.Session {
                     arguments: [key.id.description])
                 let root = try survivor(of: dispute.id)
                 try ReplicaStore.save(dispute, counted: root == dispute.id, in: db)
+                try ReplicaStore.saveVisits(of: dispute, in: db)
                 survivors.insert(root)
                 if let before, let previous = RecordID(before), previous != dispute.duplicateOf {
                     survivors.insert(try survivor(of: previous))
@@ -165,6 +166,18 @@ extension ReplicaStore.Session {
 }
 
 extension ReplicaStore {
+    /// Writes a case's own follow-up visits (not those of cases merged into it), for reports.
+    static func saveVisits(of dispute: Dispute, in db: Database) throws {
+        let id = dispute.id.description
+        try db.cachedStatement(sql: "DELETE FROM visit WHERE dispute = ?").execute(arguments: [id])
+        let insert = try db.cachedStatement(sql: "INSERT INTO visit (dispute, date, kept, village) VALUES (?, ?, ?, ?)")
+        for visit in dispute.visits {
+            try insert.execute(arguments: [
+                id, visit.element.date.description, visit.element.isAgreementKept, dispute.village.fullCode,
+            ])
+        }
+    }
+
     // MARK: Pairs
 
     enum Decision: String {

@@ -149,7 +149,7 @@ extension ReplicaStore {
                     arguments: [partyKey(parties.components(separatedBy: "、")), row["id"] as String])
             }
         }
-        migrator.registerMigration("v6: duplicates") { db in
+        migrator.registerMigration("v6: duplicates and reports") { db in
             try db.execute(
                 sql: """
                     -- The case this one was merged into (its duplicate lane), whether it is counted as a case of
@@ -163,6 +163,30 @@ extension ReplicaStore {
                     CREATE INDEX dispute_status ON dispute (isVoided, counted, status);
                     -- The parties' ID-card and phone numbers, for the center's duplicate finder.
                     ALTER TABLE dispute ADD COLUMN numbers TEXT NOT NULL DEFAULT '';
+                    -- The date of the agreement shown, for reports of agreements reached in a period.
+                    ALTER TABLE dispute ADD COLUMN agreementDate TEXT;
+                    CREATE INDEX dispute_agreementDate ON dispute (agreementDate) WHERE agreementDate IS NOT NULL;
+                    -- Each case's own follow-up visits, for reports.
+                    CREATE TABLE visit (
+                        dispute TEXT NOT NULL,
+                        date TEXT NOT NULL,
+                        kept INTEGER NOT NULL,
+                        village TEXT NOT NULL
+                    );
+                    CREATE INDEX visit_dispute ON visit (dispute);
+                    CREATE INDEX visit_date ON visit (date);
+                    -- When changes arrived: every change up to `seq` (and after the previous row's) arrived at
+                    -- `at` (milliseconds, this replica's clock). Reports tell late changes by it.
+                    CREATE TABLE arrival (
+                        seq INTEGER PRIMARY KEY,
+                        at INTEGER NOT NULL
+                    );
+                    -- The last change received of a record in each scope (a village, or a town for its own risk
+                    -- items): when that area's data last arrived, for reports.
+                    CREATE TABLE received (
+                        scope TEXT PRIMARY KEY,
+                        seq INTEGER NOT NULL
+                    ) WITHOUT ROWID;
                     -- Pairs of cases the finder proposed (first < second): awaiting review, merged, or
                     -- dismissed (never proposed again).
                     CREATE TABLE duplicate_pair (
@@ -177,13 +201,8 @@ extension ReplicaStore {
                     ) WITHOUT ROWID;
                     CREATE INDEX duplicate_pair_decision ON duplicate_pair (decision, score);
                     """)
-            // Cases already carrying merge steps get their rows derived anew.
-            let ids = try String.fetchAll(
-                db,
-                sql: """
-                    SELECT DISTINCT uid FROM record JOIN change ON change.record = record.id
-                    WHERE record.kind = 'dispute' AND change.field = 'duplicate'
-                    """)
+            // Every case's row is derived anew: visits, agreement dates, merges.
+            let ids = try String.fetchAll(db, sql: "SELECT uid FROM record WHERE kind = 'dispute'")
             guard !ids.isEmpty else { return }
             var session = try Session(db: db, wallClock: SystemWallClock())
             for id in ids.compactMap(RecordID.init) {

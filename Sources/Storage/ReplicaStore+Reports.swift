@@ -1,0 +1,495 @@
+import Foundation
+import GRDB
+import Shared
+
+/// What a report is asked for: a period, a scope, a breakdown, and optionally the log as it stood at
+/// an earlier sequence number.
+public struct ReportRequest: Sendable, Hashable {
+    public enum Dimension: String, Sendable, CaseIterable {
+        case town, village, category, method, worker
+    }
+
+    public var period: ReportPeriod
+    /// A town or village (all the replica holds when nil).
+    public var scope: AreaCode?
+    public var dimension: Dimension?
+    /// Reproduce the report over the log as it stood at this sequence number.
+    public var asOf: Int64?
+    /// The day overdue risk items are judged on (a deadline before it, not struck off): the period's last
+    /// day, or today if earlier.
+    public var today: CalendarDate
+
+    public init(
+        period: ReportPeriod, scope: AreaCode? = nil, dimension: Dimension? = nil, asOf: Int64? = nil,
+        today: CalendarDate
+    ) {
+        self.period = period
+        self.scope = scope
+        self.dimension = dimension
+        self.asOf = asOf
+        self.today = today
+    }
+}
+
+/// The district's figures for a period and scope, from the merged and deduplicated state: each case
+/// recorded twice counts once, voided records not at all.
+///
+/// Cases count in the period in which they were screened (recorded); their status is the one they
+/// have in the log the report was computed from, so a case screened in March and resolved in April
+/// counts as resolved in March's report once the resolution has arrived.
+public struct Report: Sendable, Encodable, Equatable {
+    public struct Source: Sendable, Encodable, Equatable {
+        /// The log's last sequence number the report reflects.
+        public var sequence: Int64
+        /// When it was computed (milliseconds since 1970), and whether it reproduces an earlier state.
+        public var computedAt: Int64
+        public var asOf: Bool
+    }
+
+    /// Case figures for a cohort of cases (all in scope, or one row of a breakdown).
+    public struct Cases: Sendable, Encodable, Equatable {
+        public var key: String
+        public var label: String
+        public var screened = 0
+        public var resolved = 0
+        public var unresolved = 0
+        public var escalated = 0
+        public var mediating = 0
+        /// Screened and not yet taken up.
+        public var waiting = 0
+        public var foundByScreening = 0
+        public var walkIns = 0
+        public var referrals = 0
+        /// resolved / screened, in percent with two decimals (nil for no case).
+        public var successRate: Double? {
+            screened == 0 ? nil : (Double(resolved) * 10_000 / Double(screened)).rounded() / 100
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case key, label, screened, resolved, unresolved, escalated, mediating, waiting, foundByScreening, walkIns,
+                referrals, successRate
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(key, forKey: .key)
+            try container.encode(label, forKey: .label)
+            try container.encode(screened, forKey: .screened)
+            try container.encode(resolved, forKey: .resolved)
+            try container.encode(unresolved, forKey: .unresolved)
+            try container.encode(escalated, forKey: .escalated)
+            try container.encode(mediating, forKey: .mediating)
+            try container.encode(waiting, forKey: .waiting)
+            try container.encode(foundByScreening, forKey: .foundByScreening)
+            try container.encode(walkIns, forKey: .walkIns)
+            try container.encode(referrals, forKey: .referrals)
+            try container.encode(successRate, forKey: .successRate)
+        }
+    }
+
+    public struct Activity: Sendable, Encodable, Equatable {
+        /// Agreements reached in the period (by their date), whenever the case was screened.
+        public var agreementsReached = 0
+        /// Follow-up visits made in the period, and in how many the agreement was being kept.
+        public var visits = 0
+        public var visitsKept = 0
+        /// Records of cases screened in the period that were merged into another as duplicates.
+        public var duplicatesMerged = 0
+        /// Voided cases screened in the period (not counted).
+        public var voided = 0
+    }
+
+    public struct RiskArea: Sendable, Encodable, Equatable {
+        public var area: String
+        public var listed = 0
+        public var struckOff = 0
+        public var overdue = 0
+    }
+
+    public struct OverdueItem: Sendable, Encodable, Equatable {
+        public var id: String
+        public var scope: String
+        public var area: String
+        public var title: String
+        public var ownerPerson: String?
+        public var ownerUnit: String?
+        public var deadline: String
+    }
+
+    public struct Risks: Sendable, Encodable, Equatable {
+        /// Listed in the period, of which struck off (at any time since) and overdue.
+        public var listed = 0
+        public var struckOff = 0
+        /// Listed at any time, not struck off, deadline passed by the period's end.
+        public var overdue = 0
+        public var areas: [RiskArea] = []
+        public var overdueItems: [OverdueItem] = []
+    }
+
+    public struct Village: Sendable, Encodable, Equatable {
+        public var code: String
+        public var name: String
+        /// When the village's data last arrived (milliseconds since 1970, the replica's clock), if ever.
+        public var lastReceived: Int64?
+        /// Whether it screened a case, listed a risk item or made a visit in the period.
+        public var reported: Bool
+    }
+
+    public struct LateField: Sendable, Encodable, Equatable {
+        public var field: String
+        public var changes: Int
+    }
+
+    public struct Completeness: Sendable, Encodable, Equatable {
+        public var villages: [Village] = []
+        /// Changes made in the period that arrived after it ended, the records they touched, and what
+        /// they changed.
+        public var lateChanges = 0
+        public var lateRecords = 0
+        public var lateFields: [LateField] = []
+    }
+
+    public struct Month: Sendable, Encodable, Equatable {
+        public var month: String
+        public var screened: Int
+        public var resolved: Int
+    }
+
+    public var period: String
+    public var first: String
+    public var last: String
+    public var scope: String?
+    public var scopeName: String?
+    public var source: Source
+    public var total: Cases
+    public var activity: Activity
+    public var dimension: String?
+    public var breakdown: [Cases]
+    /// For the charts: cases by town and by month, whatever the breakdown.
+    public var towns: [Cases]
+    public var months: [Month]
+    public var risks: Risks
+    public var completeness: Completeness
+}
+
+extension ReplicaStore {
+    /// Computes a report. With `asOf`, the log up to that sequence number is merged afresh into a
+    /// temporary replica and the report computed there, by the same code: it reproduces the report
+    /// the replica gave when it held exactly those changes.
+    /// - Throws: `InputError` for a sequence number the log does not have.
+    public func report(_ request: ReportRequest) throws -> Report {
+        guard let asOf = request.asOf else {
+            return try read { db in try Self.report(request, source: nil, in: db) }
+        }
+        let head = try cursor()
+        guard asOf >= 0, asOf <= head else {
+            throw InputError("--as-of \(asOf) is not in the log: its sequence numbers run from 0 to \(head)")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let past = try ReplicaStore.create(
+            database: folder.appendingPathComponent("as-of.sqlite"), scope: try identity().scope, worker: "report")
+        try read { db in
+            try past.write { target in
+                for table in ["area"] {
+                    let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(table)")
+                    for row in rows {
+                        let columns = row.columnNames.joined(separator: ", ")
+                        let marks = Array(repeating: "?", count: row.count).joined(separator: ", ")
+                        try target.execute(
+                            sql: "INSERT INTO \(table) (\(columns)) VALUES (\(marks))",
+                            arguments: StatementArguments(row.databaseValues))
+                    }
+                }
+            }
+        }
+        // The changes in the order the replica took them, each arrival with its own transaction so
+        // that the copy's sequence numbers and arrival times are the original's.
+        let arrivals = try read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, at FROM arrival WHERE seq <= ? ORDER BY seq", arguments: [asOf])
+                .map { (seq: $0["seq"] as Int64, at: $0["at"] as Int64) }
+        }
+        // A sequence number within an arrival: its changes up to there, with that arrival's time.
+        let partialAt = try read { db in
+            try Int64.fetchOne(db, sql: "SELECT at FROM arrival WHERE seq >= ? ORDER BY seq LIMIT 1", arguments: [asOf])
+        }
+        var batches = arrivals
+        if arrivals.last?.seq != asOf, asOf > 0 { batches.append((seq: asOf, at: partialAt ?? 0)) }
+        var previous: Int64 = 0
+        for arrival in batches {
+            let changes = try read { db in
+                try Row.fetchAll(
+                    db, sql: Self.joinedChangeColumns + " WHERE seq > ? AND seq <= ? ORDER BY seq",
+                    arguments: [previous, arrival.seq]
+                ).map(Self.joinedChange)
+            }
+            try past.write { db in
+                var session = try Session(db: db, wallClock: wallClock)
+                session.clock.maximumDrift = .max
+                for change in changes {
+                    guard try session.insert(change) else {
+                        throw StoreError(code: .corrupt, message: "the log holds change \(change.timestamp) twice")
+                    }
+                }
+                try session.deriveRows()
+                try session.noteArrival(at: arrival.at)
+            }
+            previous = arrival.seq
+        }
+        let source = Report.Source(sequence: asOf, computedAt: wallClock.milliseconds(), asOf: true)
+        return try past.read { db in try Self.report(request, source: source, in: db) }
+    }
+
+    static func report(_ request: ReportRequest, source: Report.Source?, in db: Database) throws -> Report {
+        let period = request.period
+        let start = LocalTime.startOfDay(period.first)
+        let end = LocalTime.startOfDay(period.last.adding(days: 1))
+        let sequence = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0
+        let names = Dictionary(
+            try Row.fetchAll(db, sql: "SELECT code, name FROM area").map {
+                ($0["code"] as String, $0["name"] as String)
+            },
+            uniquingKeysWith: { first, _ in first })
+        let name = { (code: String) in names[shortCode(code)] }
+        // The scope as a range of 12-digit village codes.
+        var scopeCondition = ""
+        var scopeArguments: [any DatabaseValueConvertible] = []
+        if let scope = request.scope {
+            scopeCondition = " AND village >= ? AND village < ?"
+            scopeArguments = [scope.description, scope.description + "~"]
+        }
+        let period12 = [start, end] as [any DatabaseValueConvertible]
+
+        func cohort(_ key: String) throws -> [Report.Cases] {
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(key) AS key, count(*) AS screened,
+                        sum(status = 'resolved') AS resolved, sum(status = 'unresolved') AS unresolved,
+                        sum(status = 'escalated') AS escalated, sum(status = 'mediating') AS mediating,
+                        sum(status = 'screened') AS waiting, sum(foundBy = 'screening') AS screening,
+                        sum(foundBy = 'visit') AS walkIns, sum(foundBy = 'referral') AS referrals
+                    FROM dispute
+                    WHERE counted = 1 AND isVoided = 0 AND recorded >= ? AND recorded < ?\(scopeCondition)
+                    GROUP BY 1 ORDER BY 1
+                    """, arguments: StatementArguments(period12 + scopeArguments)
+            ).map { row in
+                let key = (row["key"] as String?) ?? ""
+                var cases = Report.Cases(key: key, label: key)
+                cases.screened = row["screened"]
+                cases.resolved = row["resolved"]
+                cases.unresolved = row["unresolved"]
+                cases.escalated = row["escalated"]
+                cases.mediating = row["mediating"]
+                cases.waiting = row["waiting"]
+                cases.foundByScreening = row["screening"]
+                cases.walkIns = row["walkIns"]
+                cases.referrals = row["referrals"]
+                return cases
+            }
+        }
+
+        var total = try cohort("''").first ?? Report.Cases(key: "", label: "")
+        total.key = request.scope?.description ?? "all"
+        total.label = request.scope.flatMap { name($0.description) } ?? total.key
+
+        let labelled = { (dimension: ReportRequest.Dimension, rows: [Report.Cases]) in
+            rows.map { row -> Report.Cases in
+                var row = row
+                switch dimension {
+                case .town, .village: row.label = name(row.key) ?? shortCode(row.key)
+                case .category: row.label = DisputeCategory(rawValue: row.key)?.label ?? row.key
+                case .method: row.label = MediationMethod(rawValue: row.key)?.label ?? "未调解"
+                case .worker: row.label = row.key.isEmpty ? "—" : row.key
+                }
+                return row
+            }
+        }
+        let expression = { (dimension: ReportRequest.Dimension) in
+            switch dimension {
+            case .town: "substr(village, 1, 9)"
+            case .village: "village"
+            case .category: "coalesce(category, '')"
+            case .method: "coalesce(method, '')"
+            case .worker: "coalesce(recorder, '')"
+            }
+        }
+        let breakdown = try request.dimension.map { labelled($0, try cohort(expression($0))) } ?? []
+        let towns = labelled(.town, try cohort(expression(.town)))
+
+        var activity = Report.Activity()
+        activity.agreementsReached =
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM dispute WHERE counted = 1 AND isVoided = 0 AND status = 'resolved'
+                    AND agreementDate >= ? AND agreementDate <= ?\(scopeCondition)
+                    """,
+                arguments: StatementArguments(
+                    [period.first.description, period.last.description] + scopeArguments)) ?? 0
+        if let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT count(*) AS visits, coalesce(sum(kept), 0) AS kept FROM visit JOIN dispute ON dispute.id = visit.dispute
+                WHERE dispute.isVoided = 0 AND visit.date >= ? AND visit.date <= ?\(scopeCondition.replacingOccurrences(of: "village", with: "visit.village"))
+                """,
+            arguments: StatementArguments([period.first.description, period.last.description] + scopeArguments))
+        {
+            activity.visits = row["visits"]
+            activity.visitsKept = row["kept"]
+        }
+        if let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT sum(counted = 0 AND isVoided = 0) AS merged, sum(isVoided) AS voided FROM dispute
+                WHERE recorded >= ? AND recorded < ?\(scopeCondition)
+                """, arguments: StatementArguments(period12 + scopeArguments))
+        {
+            activity.duplicatesMerged = row["merged"] ?? 0
+            activity.voided = row["voided"] ?? 0
+        }
+
+        let months = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT recorded, status FROM dispute
+                WHERE counted = 1 AND isVoided = 0 AND recorded >= ? AND recorded < ?\(scopeCondition)
+                """, arguments: StatementArguments(period12 + scopeArguments)
+        ).reduce(into: [String: (Int, Int)]()) { months, row in
+            let date = LocalTime.date(at: row["recorded"])
+            let month = "\(date.year)-\(date.month < 10 ? "0" : "")\(date.month)"
+            months[month, default: (0, 0)].0 += 1
+            if (row["status"] as String) == DisputeStatus.resolved.code { months[month, default: (0, 0)].1 += 1 }
+        }
+
+        return Report(
+            period: period.label, first: period.first.description, last: period.last.description,
+            scope: request.scope?.description, scopeName: request.scope.flatMap { name($0.description) },
+            source: source
+                ?? Report.Source(sequence: sequence, computedAt: SystemWallClock().milliseconds(), asOf: false),
+            total: total, activity: activity, dimension: request.dimension?.rawValue, breakdown: breakdown,
+            towns: towns,
+            months: period.months.map {
+                Report.Month(month: $0, screened: months[$0]?.0 ?? 0, resolved: months[$0]?.1 ?? 0)
+            },
+            risks: try risks(request, start: start, end: end, in: db),
+            completeness: try completeness(request, start: start, end: end, names: name, in: db))
+    }
+
+    private static func risks(
+        _ request: ReportRequest, start: Int64, end: Int64, in db: Database
+    ) throws -> Report.Risks {
+        var scopeCondition = ""
+        var scopeArguments: [any DatabaseValueConvertible] = []
+        if let scope = request.scope {
+            scopeCondition = " AND scope >= ? AND scope < ?"
+            scopeArguments = [scope.description, scope.description + "~"]
+        }
+        // Overdue as of the period's end, or today if the period has not ended.
+        let judged = min(request.period.last.adding(days: 1), request.today).description
+        var risks = Report.Risks()
+        var areas: [String: Report.RiskArea] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT area, count(*) AS listed, sum(status = 'struck-off') AS struckOff FROM risk
+                WHERE isVoided = 0 AND recorded >= ? AND recorded < ?\(scopeCondition) GROUP BY area
+                """, arguments: StatementArguments([start, end] + scopeArguments))
+        {
+            let area: String = row["area"]
+            areas[area] = Report.RiskArea(area: area, listed: row["listed"], struckOff: row["struckOff"])
+            risks.listed += row["listed"] as Int
+            risks.struckOff += row["struckOff"] as Int
+        }
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, scope, area, title, ownerPerson, ownerUnit, deadline FROM risk
+                WHERE isVoided = 0 AND status = 'listed' AND deadline < ? AND recorded < ?\(scopeCondition)
+                ORDER BY deadline, id
+                """, arguments: StatementArguments([judged, end] + scopeArguments))
+        {
+            let area: String = row["area"]
+            areas[area, default: Report.RiskArea(area: area)].overdue += 1
+            risks.overdue += 1
+            risks.overdueItems.append(
+                Report.OverdueItem(
+                    id: row["id"], scope: shortCode(row["scope"]), area: area, title: row["title"],
+                    ownerPerson: row["ownerPerson"], ownerUnit: row["ownerUnit"], deadline: row["deadline"]))
+        }
+        risks.areas = areas.values.sorted { $0.area < $1.area }
+        return risks
+    }
+
+    private static func completeness(
+        _ request: ReportRequest, start: Int64, end: Int64, names: (String) -> String?, in db: Database
+    ) throws -> Report.Completeness {
+        var completeness = Report.Completeness()
+        let prefix = request.scope?.description ?? ""
+        // The villages: the center's areas in scope, else this replica's own village.
+        var villages = try String.fetchAll(
+            db, sql: "SELECT code FROM area WHERE level = 'village' AND code >= ? AND code < ? ORDER BY code",
+            arguments: [prefix, prefix + "~"])
+        if villages.isEmpty, let own = try identity(db).scope, own.level == .village {
+            villages = [own.description]
+        }
+        let reported = Set(
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT village FROM dispute WHERE recorded >= ? AND recorded < ?
+                    UNION SELECT scope FROM risk WHERE recorded >= ? AND recorded < ?
+                    UNION SELECT village FROM visit WHERE date >= ? AND date <= ?
+                    """,
+                arguments: [
+                    start, end, start, end, request.period.first.description, request.period.last.description,
+                ]
+            ).map(shortCode))
+        // When each village's data last arrived: from the log, so that `--as-of` gives it too.
+        let arrivedAt = try db.cachedStatement(sql: "SELECT at FROM arrival WHERE seq >= ? ORDER BY seq LIMIT 1")
+        let lastReceived = try Row.fetchAll(db, sql: "SELECT scope, seq FROM received").reduce(into: [String: Int64]())
+        {
+            received, row in
+            received[shortCode(row["scope"])] = try Int64.fetchOne(arrivedAt, arguments: [row["seq"] as Int64])
+        }
+        completeness.villages = villages.map { code in
+            Report.Village(
+                code: code, name: names(code) ?? code, lastReceived: lastReceived[code],
+                reported: reported.contains(code))
+        }
+        // Late: changes made in the period (by their stamp) that arrived after its end.
+        let cutoff = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM arrival WHERE at < ?", arguments: [end]) ?? 0
+        var scopeCondition = ""
+        var scopeArguments: [any DatabaseValueConvertible] = []
+        if let scope = request.scope {
+            scopeCondition = " AND record.scope >= ? AND record.scope < ?"
+            scopeArguments = [scope.description, scope.description + "~"]
+        }
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT field, count(*) AS changes, count(DISTINCT change.record) AS records
+                FROM change JOIN record ON record.id = change.record
+                WHERE seq > ? AND physical >= ? AND physical < ?\(scopeCondition) GROUP BY field ORDER BY field
+                """, arguments: StatementArguments([cutoff, start, end] + scopeArguments))
+        completeness.lateFields = rows.map { Report.LateField(field: $0["field"], changes: $0["changes"]) }
+        completeness.lateChanges = completeness.lateFields.reduce(0) { $0 + $1.changes }
+        completeness.lateRecords =
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(DISTINCT change.record) FROM change JOIN record ON record.id = change.record
+                    WHERE seq > ? AND physical >= ? AND physical < ?\(scopeCondition)
+                    """, arguments: StatementArguments([cutoff, start, end] + scopeArguments)) ?? 0
+        return completeness
+    }
+}
+
+/// A division code as the area table writes it: `620502101` for the padded `620502101000`.
+func shortCode(_ code: String) -> String {
+    guard code.count == 12 else { return code }
+    if code.hasSuffix("000000") { return String(code.prefix(6)) }
+    if code.hasSuffix("000") { return String(code.prefix(9)) }
+    return code
+}
