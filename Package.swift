@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Shared", "Storage",
+                "Shared", "Storage", "Console",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -71,3 +71,21 @@ struct CenterRiskShow: AsyncParsableCommand {
         }
     }
 }
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "The district's report from the merged, deduplicated state: cases, risk items, completeness.",
+        discussion: "Every report names the center's sequence number it was computed from; --as-of reproduces it.")
+
+    @OptionGroup var options: CenterOptions
+    @OptionGroup var report: ReportOptions
+
+    func run() async throws {
+        try await guarded {
+            if let file = try report.run(on: try options.open(), language: try options.language, today: LocalTime.today()) {
+                FileHandleOutput.standardError.write("center: report written to \(file)\n")
+            }
+        }
+    }
+}

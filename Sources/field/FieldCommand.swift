@@ -11,7 +11,7 @@ struct FieldCommand: ParsableCommand {
             """,
         subcommands: [
             InitCommand.self, DisputeGroup.self, RiskGroup.self, ImportCommand.self, ExportCommand.self,
-            StatusCommand.self, EnrollCommand.self, SyncCommand.self,
+            StatusCommand.self, EnrollCommand.self, SyncCommand.self, ReportCommand.self,
         ]
     )
 }

@@ -109,3 +109,21 @@ struct ExportJSON: Encodable {
     var disputes: [RecordJSON.DisputeDetail]
     var risks: [RecordJSON.RiskDetail]
 }
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "The district's report over this replica's own data, offline: cases, risk items, completeness.")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var report: ReportOptions
+
+    func run() throws {
+        try Context.run {
+            let context = try Context(options)
+            if let file = try report.run(on: try context.open(), language: context.language, today: LocalTime.today()) {
+                FileHandleOutput.standardError.write("field: report written to \(file)\n")
+            }
+        }
+    }
+}

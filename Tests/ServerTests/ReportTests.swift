@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Samples
 import Shared
 import Storage
@@ -226,6 +228,57 @@ import Testing
         #expect(throws: ReportPeriodError.self) { try ReportPeriod(year: "22") }
         #expect(throws: ReportPeriodError.self) {
             try ReportPeriod(from: CalendarDate(parsing: "2022-03-02"), to: CalendarDate(parsing: "2022-03-01"))
+        }
+    }
+}
+
+/// `GET /v1/report`, as a town or district office would fetch it.
+@Suite struct ReportRouteTests {
+    func get(_ client: some TestClientProtocol, _ query: String, as credential: DeviceCredential) async throws
+        -> TestResponse
+    {
+        try await client.execute(
+            uri: "/v1/report?" + query, method: .get, headers: [.authorization: "Bearer \(credential.token)"])
+    }
+
+    @Test func townAndDistrictDevicesGetTheirScopesReportInEveryFormat() async throws {
+        let fixture = try CenterFixture()
+        var a = DeviceReplica(1, village: CenterFixture.villageA)
+        var b = DeviceReplica(2, village: CenterFixture.villageB)
+        _ = try fixture.store.push(
+            try a.recordCases(3), from: fixture.gridA.device, clockOffset: nil, maximumDrift: 300_000)
+        _ = try fixture.store.push(
+            try b.recordCases(2), from: fixture.gridB.device, clockOffset: nil, maximumDrift: 300_000)
+        let year = "\(LocalTime.today().year)"
+        try await fixture.withClient { client in
+            let town = try await get(client, "year=\(year)&format=json", as: fixture.town)
+            #expect(town.status == .ok)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(buffer: town.body)) as? [String: Any])
+            #expect((json["total"] as? [String: Any])?["screened"] as? Int == 3, "town A sees its own 3 cases")
+            #expect(json["scope"] as? String == CenterFixture.townA.description)
+
+            let district = try await get(client, "year=\(year)&format=json&by=town", as: fixture.district)
+            let all = try #require(try JSONSerialization.jsonObject(with: Data(buffer: district.body)) as? [String: Any])
+            #expect((all["total"] as? [String: Any])?["screened"] as? Int == 5)
+            #expect((all["breakdown"] as? [[String: Any]])?.count == 2)
+
+            let csv = try await get(client, "year=\(year)&format=csv", as: fixture.district)
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(Array(Data(buffer: csv.body).prefix(3)) == [0xEF, 0xBB, 0xBF])
+
+            let html = try await get(client, "year=\(year)&format=html&lang=en", as: fixture.district)
+            let page = String(buffer: html.body)
+            #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("<svg") && page.contains("id=\"screened\">5<"))
+            #expect(!page.contains("src=") && !page.contains("href=") && !page.contains("url("), "no outside assets")
+
+            let grid = try await get(client, "year=\(year)", as: fixture.gridA)
+            #expect(grid.status == .forbidden && String(buffer: grid.body).contains("\"code\":\"role\""))
+            let outside = try await get(client, "year=\(year)&scope=\(CenterFixture.townB)", as: fixture.town)
+            #expect(outside.status == .forbidden && String(buffer: outside.body).contains("outside this device's scope"))
+            let badMonth = try await get(client, "month=2022-13", as: fixture.district)
+            #expect(badMonth.status == .badRequest && String(buffer: badMonth.body).contains("2022-13"))
+            let unknown = try await get(client, "yaer=2022", as: fixture.district)
+            #expect(unknown.status == .badRequest && String(buffer: unknown.body).contains("unknown parameter 'yaer'"))
         }
     }
 }

@@ -306,6 +306,8 @@ struct FailingStore: CenterStore {
     func cursor() throws -> Int64 { 0 }
 
     func noteContact(of device: String, clockOffset: Int64?) throws {}
+
+    func report(_ request: ReportRequest) throws -> Report { throw failure }
 }
 
 @Suite struct StoreFailureTests {

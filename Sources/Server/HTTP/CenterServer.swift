@@ -56,6 +56,7 @@ public struct CenterServer: Sendable {
             .add(middleware: InflateMiddleware(configuration: configuration))
         api.post("changes") { request, context in try await self.push(request, context: context) }
         api.get("changes") { request, context in try await self.pull(request, context: context) }
+        api.get("report") { request, context in try await self.report(request, context: context) }
         api.get("device") { request, context in
             let device = try context.authenticated()
             let body: JSONValue = .object([

@@ -29,6 +29,9 @@ public protocol CenterStore: Sendable {
 
     /// Notes that a device pulled, and its clock offset.
     func noteContact(of device: String, clockOffset: Int64?) throws
+
+    /// The district's report for a period and scope (see `ReplicaStore.report`).
+    func report(_ request: ReportRequest) throws -> Report
 }
 
 extension ReplicaStore: CenterStore {}

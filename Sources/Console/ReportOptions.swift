@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Shared
+import Storage
+
+/// The options of `center report` and `field report`: one contract, one parser.
+public struct ReportOptions: ParsableArguments {
+    @Option(help: "A calendar year: YYYY.") var year: String?
+    @Option(help: "A month: YYYY-MM.") var month: String?
+    @Option(help: "An ISO week: YYYY-Www (Monday to Sunday).") var week: String?
+    @Option(help: "The first day of a range: YYYY-MM-DD (with --to).") var from: String?
+    @Option(help: "The last day of a range: YYYY-MM-DD (with --from).") var to: String?
+    @Option(help: "A town or village code (default: everything held).") var scope: String?
+    @Option(help: "Break the figures down by town, village, category, method or worker.") var by: String?
+    @Option(help: "table (default), csv, json or html.") var format = "table"
+    @Option(help: "Write to this file instead of standard output.") var out: String?
+    @Option(name: .customLong("as-of"), help: "Reproduce the report over the log as it stood at this sequence number.")
+    var asOf: Int64?
+
+    public init() {}
+
+    /// The request these options ask for; the current year when no period is given.
+    public func request(today: CalendarDate) throws -> ReportRequest {
+        let periods = [year, month, week, from ?? to].compactMap { $0 }.count
+        guard periods <= 1 else { throw UsageError("give one period: --year, --month, --week or --from with --to") }
+        let period: ReportPeriod
+        do {
+            if let year {
+                period = try ReportPeriod(year: year)
+            } else if let month {
+                period = try ReportPeriod(month: month)
+            } else if let week {
+                period = try ReportPeriod(week: week)
+            } else if from != nil || to != nil {
+                guard let from, let to else { throw UsageError("--from and --to go together") }
+                period = try ReportPeriod(
+                    from: try Parse.date(from, flag: "--from"), to: try Parse.date(to, flag: "--to"))
+            } else {
+                period = try ReportPeriod(year: "\(today.year)")
+            }
+        } catch let error as ReportPeriodError {
+            throw InputError(error.description)
+        }
+        let dimension = try by.map { text in
+            guard let dimension = ReportRequest.Dimension(rawValue: text) else {
+                throw InputError("--by '\(text)': expected town, village, category, method or worker")
+            }
+            return dimension
+        }
+        return ReportRequest(
+            period: period, scope: try scope.map { try Parse.area($0, flag: "--scope") }, dimension: dimension,
+            asOf: asOf, today: today)
+    }
+
+    public func outputFormat() throws -> ReportOutput.Format {
+        guard let format = ReportOutput.Format(rawValue: format) else {
+            throw UsageError("--format '\(format)': expected table, csv, json or html")
+        }
+        return format
+    }
+
+    /// Computes and writes the report; returns the file written, if any.
+    @discardableResult
+    public func run(on store: ReplicaStore, language: Language, today: CalendarDate) throws -> String? {
+        let format = try outputFormat()
+        let report = try store.report(try request(today: today))
+        let text = ReportOutput(language: language).render(report, as: format)
+        guard let out else {
+            FileHandleOutput.standardOutput.write(text)
+            return nil
+        }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+        } catch {
+            throw InputError("cannot write \(out): \(error.localizedDescription)")
+        }
+        return out
+    }
+}
