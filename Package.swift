@@ -101,6 +101,12 @@ let package = Package(
             path: "Benchmarks/benchmark",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "demo",
+            dependencies: ["Shared", "Storage", "Client", "Samples"],
+            path: "Demo/demo",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SharedTests",
             dependencies: ["Shared", "Samples"],
@@ -117,7 +123,8 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Storage", "Client", "Samples", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Server", "Storage", "Client", "Console", "Samples",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: strict

@@ -167,7 +167,7 @@ extension ReplicaStore {
     public func status(on today: CalendarDate) throws -> StoreStatus {
         try read { db in
             let byStatus = try Row.fetchAll(
-                db, sql: "SELECT status, count(*) AS n FROM dispute WHERE isVoided = 0 GROUP BY status")
+                db, sql: "SELECT status, count(*) AS n FROM dispute WHERE isVoided = 0 AND counted = 1 GROUP BY status")
             var disputes: [DisputeStatus: Int] = [:]
             for row in byStatus {
                 if let status = DisputeStatus(rawValue: row["status"]) { disputes[status] = row["n"] }

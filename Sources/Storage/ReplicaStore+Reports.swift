@@ -60,9 +60,16 @@ public struct Report: Sendable, Encodable, Equatable {
         public var foundByScreening = 0
         public var walkIns = 0
         public var referrals = 0
-        /// resolved / screened, in percent with two decimals (nil for no case).
+
+        public init(key: String, label: String) {
+            self.key = key
+            self.label = label
+        }
+
+        /// resolved / screened, in percent with two decimals cut off, as the district reports it
+        /// (2917 / 2957 = 98.647… is 98.64 %); nil for no case.
         public var successRate: Double? {
-            screened == 0 ? nil : (Double(resolved) * 10_000 / Double(screened)).rounded() / 100
+            screened == 0 ? nil : Double(resolved * 10_000 / screened) / 100
         }
 
         private enum CodingKeys: String, CodingKey {

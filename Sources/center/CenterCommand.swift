@@ -16,7 +16,7 @@ struct CenterCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, AreaGroup.self, WorkerGroup.self, CaseGroup.self, CenterRiskGroup.self,
-            DuplicateGroup.self,
+            DuplicateGroup.self, ReportCommand.self,
         ]
     )
 }
