@@ -79,7 +79,9 @@ enum Demo {
         var wrong = false
         for (name, value, want) in expected {
             let got = value.map { "\($0)" } ?? "missing"
-            print("  \(got == want ? "ok " : "NOT")  \(name): \(got)\(got == want ? "" : ", the district's report says \(want)")")
+            print(
+                "  \(got == want ? "ok " : "NOT")  \(name): \(got)\(got == want ? "" : ", the district's report says \(want)")"
+            )
             wrong = wrong || got != want
         }
         if wrong { fail("the merged report does not reproduce the district's figures") }

@@ -35,7 +35,7 @@ struct ReportHTML {
             \(chart(pick("各乡镇（街道）案件数", "Cases by town"), bars: report.towns.map { ($0.label, Double($0.screened), Double($0.resolved)) }, legend: (pick("排查", "screened"), pick("调解成功", "resolved"))))
             \(chart(pick("各月排查与调解成功", "Cases by month"), bars: report.months.map { ($0.month, Double($0.screened), Double($0.resolved)) }, legend: (pick("排查", "screened"), pick("调解成功", "resolved"))))
             \(chart(pick("各乡镇（街道）调解成功率", "Success rate by town"), bars: report.towns.map { ($0.label, $0.successRate ?? 0, nil) }, legend: (pick("成功率 %", "success %"), nil), maximum: 100))
-            \(chart(pick("逾期未销号风险隐患", "Overdue risk items"), bars: risks.areas.map { ($0.area, Double($0.overdue), nil) }, legend: (pick("逾期", "overdue"), nil)))
+            \(chart(pick("逾期未销号风险隐患", "Overdue risk items"), bars: risks.areas.filter { $0.overdue > 0 }.map { ($0.area, Double($0.overdue), nil) }, legend: (pick("逾期", "overdue"), nil)))
             </div>
             \(table([output.dimensionName(report.dimension)] + output.caseHeadings.dropFirst(), rows.map(output.caseRow)))
             </section>
@@ -47,7 +47,10 @@ struct ReportHTML {
             body += table(
                 [pick("逾期风险隐患", "Overdue item"), pick("领域", "Area"), pick("责任人", "Owner"), pick("期限", "Deadline")],
                 risks.overdueItems.map {
-                    [$0.title, $0.area, [$0.ownerPerson, $0.ownerUnit].compactMap { $0 }.joined(separator: " / "), $0.deadline]
+                    [
+                        $0.title, $0.area, [$0.ownerPerson, $0.ownerUnit].compactMap { $0 }.joined(separator: " / "),
+                        $0.deadline,
+                    ]
                 })
         }
         let completeness = report.completeness
@@ -113,9 +116,11 @@ struct ReportHTML {
         var svg =
             "<svg class=\"chart\" role=\"img\" aria-label=\"\(escape(title))\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + barWidth + 70))\" height=\"\(Int(height))\" font-size=\"12\">"
         svg += "<text x=\"0\" y=\"14\" font-weight=\"bold\">\(escape(title))</text>"
-        svg += "<rect x=\"\(Int(labelWidth))\" y=\"22\" width=\"10\" height=\"8\" fill=\"#c62828\"/><text x=\"\(Int(labelWidth) + 14)\" y=\"30\">\(escape(legend.0))</text>"
+        svg +=
+            "<rect x=\"\(Int(labelWidth))\" y=\"22\" width=\"10\" height=\"8\" fill=\"#c62828\"/><text x=\"\(Int(labelWidth) + 14)\" y=\"30\">\(escape(legend.0))</text>"
         if let second = legend.1 {
-            svg += "<rect x=\"\(Int(labelWidth) + 90)\" y=\"22\" width=\"10\" height=\"8\" fill=\"#ef9a9a\"/><text x=\"\(Int(labelWidth) + 104)\" y=\"30\">\(escape(second))</text>"
+            svg +=
+                "<rect x=\"\(Int(labelWidth) + 90)\" y=\"22\" width=\"10\" height=\"8\" fill=\"#ef9a9a\"/><text x=\"\(Int(labelWidth) + 104)\" y=\"30\">\(escape(second))</text>"
         }
         if bars.isEmpty {
             svg += "<text x=\"\(Int(labelWidth))\" y=\"52\" fill=\"#5b6770\">\(pick("无", "none"))</text>"
@@ -125,9 +130,11 @@ struct ReportHTML {
             let label = bar.label.count > 9 ? String(bar.label.prefix(8)) + "…" : bar.label
             svg += "<text x=\"0\" y=\"\(Int(y + 13))\">\(escape(label))</text>"
             let first = barWidth * bar.first / top
-            svg += "<rect x=\"\(Int(labelWidth))\" y=\"\(Int(y + 2))\" width=\"\(String(format: "%.1f", first))\" height=\"\(bar.second == nil ? 14 : 8)\" fill=\"#c62828\"/>"
+            svg +=
+                "<rect x=\"\(Int(labelWidth))\" y=\"\(Int(y + 2))\" width=\"\(String(format: "%.1f", first))\" height=\"\(bar.second == nil ? 14 : 8)\" fill=\"#c62828\"/>"
             if let second = bar.second {
-                svg += "<rect x=\"\(Int(labelWidth))\" y=\"\(Int(y + 10))\" width=\"\(String(format: "%.1f", barWidth * second / top))\" height=\"7\" fill=\"#ef9a9a\"/>"
+                svg +=
+                    "<rect x=\"\(Int(labelWidth))\" y=\"\(Int(y + 10))\" width=\"\(String(format: "%.1f", barWidth * second / top))\" height=\"7\" fill=\"#ef9a9a\"/>"
             }
             let value = maximum == 100 ? String(format: "%.2f", bar.first) : String(Int(bar.first))
             svg += "<text x=\"\(Int(labelWidth + first + 4))\" y=\"\(Int(y + 13))\">\(value)</text>"

@@ -93,7 +93,8 @@ public struct ReportOutput: Sendable {
         lines.append(
             pick(
                 "  排查 \(total.screened) 件，调解成功 \(total.resolved) 件，调解成功率 \(Self.percent(total.successRate))",
-                "  screened \(total.screened), resolved \(total.resolved), success rate \(Self.percent(total.successRate))"))
+                "  screened \(total.screened), resolved \(total.resolved), success rate \(Self.percent(total.successRate))"
+            ))
         lines.append(
             pick(
                 "  调解不成 \(total.unresolved)，已移交 \(total.escalated)，调解中 \(total.mediating)，待调解 \(total.waiting)",
@@ -102,7 +103,8 @@ public struct ReportOutput: Sendable {
         lines.append(
             pick(
                 "  来源：排查发现 \(total.foundByScreening)，来访 \(total.walkIns)，转交 \(total.referrals)",
-                "  found by screening \(total.foundByScreening), walk-in \(total.walkIns), referral \(total.referrals)"))
+                "  found by screening \(total.foundByScreening), walk-in \(total.walkIns), referral \(total.referrals)")
+        )
         lines.append(
             pick(
                 "  期内达成协议 \(activity.agreementsReached) 件；回访 \(activity.visits) 次，其中协议履行 \(activity.visitsKept) 次",
@@ -111,7 +113,8 @@ public struct ReportOutput: Sendable {
         lines.append(
             pick(
                 "  重复登记已合并 \(activity.duplicatesMerged) 件（只计一次）；作废 \(activity.voided) 件（不计）",
-                "  duplicates merged \(activity.duplicatesMerged) (counted once); voided \(activity.voided) (not counted)"))
+                "  duplicates merged \(activity.duplicatesMerged) (counted once); voided \(activity.voided) (not counted)"
+            ))
         let rows = report.dimension == nil ? report.towns : report.breakdown
         if !rows.isEmpty {
             var table = TextTable(headers: caseHeadings, maximumWidths: [24, nil, nil, nil, nil, nil, nil, nil])
@@ -138,7 +141,8 @@ public struct ReportOutput: Sendable {
                 maximumWidths: [30, 16, 24, nil])
             for item in risks.overdueItems {
                 table.append([
-                    item.title, item.area, [item.ownerPerson, item.ownerUnit].compactMap { $0 }.joined(separator: " / "),
+                    item.title, item.area,
+                    [item.ownerPerson, item.ownerUnit].compactMap { $0 }.joined(separator: " / "),
                     item.deadline,
                 ])
             }
@@ -169,7 +173,9 @@ public struct ReportOutput: Sendable {
             )
                 + (completeness.lateFields.isEmpty
                     ? ""
-                    : "：" + completeness.lateFields.map { "\(fieldName($0.field)) \($0.changes)" }.joined(separator: "，")))
+                    : "："
+                        + completeness.lateFields.map { "\(fieldName($0.field)) \($0.changes)" }.joined(separator: "，"))
+        )
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -185,12 +191,16 @@ public struct ReportOutput: Sendable {
             text += CSV.line([dimensionName(report.dimension)] + caseRow(row))
         }
         text += CSV.line([])
-        text += CSV.line([pick("风险领域", "Risk area"), pick("挂牌", "Listed"), pick("销号", "Struck off"), pick("逾期", "Overdue")])
+        text += CSV.line([
+            pick("风险领域", "Risk area"), pick("挂牌", "Listed"), pick("销号", "Struck off"), pick("逾期", "Overdue"),
+        ])
         for area in report.risks.areas {
             text += CSV.line([area.area, "\(area.listed)", "\(area.struckOff)", "\(area.overdue)"])
         }
         text += CSV.line([])
-        text += CSV.line([pick("村（社区）", "Village"), pick("代码", "Code"), pick("本期上报", "Reported"), pick("最近收到", "Last data")])
+        text += CSV.line([
+            pick("村（社区）", "Village"), pick("代码", "Code"), pick("本期上报", "Reported"), pick("最近收到", "Last data"),
+        ])
         for village in report.completeness.villages {
             text += CSV.line([
                 village.name, village.code, village.reported ? pick("是", "yes") : pick("否", "no"),

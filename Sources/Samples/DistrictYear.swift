@@ -21,8 +21,10 @@ public struct DistrictYear: Sendable {
     /// 7 subdistricts (街道) and 16 towns (镇), as in the report.
     public static let towns: [(code: String, name: String)] = [
         ("001", "大城街道"), ("002", "七里墩街道"), ("003", "东关街道"), ("004", "西关街道"), ("005", "中城街道"), ("006", "石马坪街道"),
-        ("007", "天水郡街道"), ("101", "玉泉镇"), ("102", "太京镇"), ("103", "藉口镇"), ("104", "皂郊镇"), ("105", "汪川镇"), ("106", "牡丹镇"),
-        ("107", "关子镇"), ("108", "平南镇"), ("109", "天水镇"), ("110", "娘娘坝镇"), ("111", "中梁镇"), ("112", "杨家寺镇"), ("113", "齐寿镇"),
+        ("007", "天水郡街道"), ("101", "玉泉镇"), ("102", "太京镇"), ("103", "藉口镇"), ("104", "皂郊镇"), ("105", "汪川镇"),
+        ("106", "牡丹镇"),
+        ("107", "关子镇"), ("108", "平南镇"), ("109", "天水镇"), ("110", "娘娘坝镇"), ("111", "中梁镇"), ("112", "杨家寺镇"),
+        ("113", "齐寿镇"),
         ("114", "大门镇"), ("115", "秦岭镇"), ("116", "华岐镇"),
     ]
     static let places = ["东", "西", "南", "北", "中", "新"]
@@ -79,7 +81,9 @@ public struct DistrictYear: Sendable {
                 let fingerprint = CaseFingerprint(
                     id: id, village: village, category: category, incidentDate: date,
                     names: names.map(PartyName.normalize), numbers: [])
-                if names[0] != names[1], !names.contains(where: used.contains), finder.candidates(for: fingerprint).isEmpty {
+                if names[0] != names[1], !names.contains(where: used.contains),
+                    finder.candidates(for: fingerprint).isEmpty
+                {
                     finder.insert(fingerprint)
                     used.formUnion(names)
                     return names
@@ -108,14 +112,15 @@ public struct DistrictYear: Sendable {
         for outcome in outcomes {
             let id = RecordID.random(using: &generator)
             let village = villages.randomElement(using: &generator)!
-            let date = first.adding(days: Int.random(in: 0..<330, using: &generator))
+            let date = first.adding(days: Int.random(in: 0..<350, using: &generator))
             let kind = category()
             let found: Discovery =
                 generator.chance(80) ? .screening : generator.chance(60) ? .visit : .referral
             let draft = DisputeDraft(
                 village: village, category: kind,
                 parties: parties(for: id, village: village, category: kind, date: date).map { try! Party(name: $0) },
-                summary: "\(kind.label)：双方因\(["彩礼返还", "宅基地边界", "拖欠工资", "赔偿数额", "排水通行", "赡养费用"].randomElement(using: &generator)!)发生争执",
+                summary:
+                    "\(kind.label)：双方因\(["彩礼返还", "宅基地边界", "拖欠工资", "赔偿数额", "排水通行", "赡养费用"].randomElement(using: &generator)!)发生争执",
                 foundBy: found, level: generator.chance(90) ? .normal : .serious, incidentDate: date.adding(days: -2),
                 recorder: "网格员")
             originals.append((id, village, date, draft))

@@ -297,9 +297,11 @@ extension ReplicaStore {
             }
         }
 
+        // No scope: everything the replica holds, named after its own jurisdiction.
+        let scope = try request.scope ?? identity(db).scope
         var total = try cohort("''").first ?? Report.Cases(key: "", label: "")
-        total.key = request.scope?.description ?? "all"
-        total.label = request.scope.flatMap { name($0.description) } ?? total.key
+        total.key = scope?.description ?? "all"
+        total.label = scope.flatMap { name($0.description) } ?? total.key
 
         let labelled = { (dimension: ReportRequest.Dimension, rows: [Report.Cases]) in
             rows.map { row -> Report.Cases in
@@ -372,7 +374,7 @@ extension ReplicaStore {
 
         return Report(
             period: period.label, first: period.first.description, last: period.last.description,
-            scope: request.scope?.description, scopeName: request.scope.flatMap { name($0.description) },
+            scope: scope?.description, scopeName: scope.flatMap { name($0.description) },
             source: source
                 ?? Report.Source(sequence: sequence, computedAt: SystemWallClock().milliseconds(), asOf: false),
             total: total, activity: activity, dimension: request.dimension?.rawValue, breakdown: breakdown,

@@ -83,7 +83,9 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            if let file = try report.run(on: try options.open(), language: try options.language, today: LocalTime.today()) {
+            if let file = try report.run(
+                on: try options.open(), language: try options.language, today: LocalTime.today())
+            {
                 FileHandleOutput.standardError.write("center: report written to \(file)\n")
             }
         }

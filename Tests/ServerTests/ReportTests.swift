@@ -1,7 +1,7 @@
+import Console
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Console
 import Samples
 import Shared
 import Storage
@@ -243,7 +243,9 @@ import Testing
 
 /// `GET /v1/report`, as a town or district office would fetch it.
 @Suite struct ReportRouteTests {
-    func get(_ client: some TestClientProtocol, _ query: String, as credential: DeviceCredential) async throws
+    func get(
+        _ client: some TestClientProtocol, _ query: String, as credential: DeviceCredential
+    ) async throws
         -> TestResponse
     {
         try await client.execute(
@@ -267,7 +269,8 @@ import Testing
             #expect(json["scope"] as? String == CenterFixture.townA.description)
 
             let district = try await get(client, "year=\(year)&format=json&by=town", as: fixture.district)
-            let all = try #require(try JSONSerialization.jsonObject(with: Data(buffer: district.body)) as? [String: Any])
+            let all = try #require(
+                try JSONSerialization.jsonObject(with: Data(buffer: district.body)) as? [String: Any])
             #expect((all["total"] as? [String: Any])?["screened"] as? Int == 5)
             #expect((all["breakdown"] as? [[String: Any]])?.count == 2)
 
@@ -283,7 +286,8 @@ import Testing
             let grid = try await get(client, "year=\(year)", as: fixture.gridA)
             #expect(grid.status == .forbidden && String(buffer: grid.body).contains("\"code\":\"role\""))
             let outside = try await get(client, "year=\(year)&scope=\(CenterFixture.townB)", as: fixture.town)
-            #expect(outside.status == .forbidden && String(buffer: outside.body).contains("outside this device's scope"))
+            #expect(
+                outside.status == .forbidden && String(buffer: outside.body).contains("outside this device's scope"))
             let badMonth = try await get(client, "month=2022-13", as: fixture.district)
             #expect(badMonth.status == .badRequest && String(buffer: badMonth.body).contains("2022-13"))
             let unknown = try await get(client, "yaer=2022", as: fixture.district)

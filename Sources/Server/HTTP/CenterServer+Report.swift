@@ -9,7 +9,9 @@ import Storage
 extension CenterServer {
     /// The query parameters: those of `center report`, one contract (`year`, `month`, `week`, `from`,
     /// `to`, `scope`, `by`, `format`, `as-of`), plus `lang`.
-    static let reportParameters: Set<String> = ["year", "month", "week", "from", "to", "scope", "by", "format", "as-of"]
+    static let reportParameters: Set<String> = [
+        "year", "month", "week", "from", "to", "scope", "by", "format", "as-of",
+    ]
 
     func report(_ request: Request, context: CenterRequestContext) async throws -> Response {
         let device = try context.authenticated()
