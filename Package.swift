@@ -97,7 +97,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "benchmark",
-            dependencies: ["Shared", "Storage", "Client", "Samples"],
+            dependencies: ["Shared", "Storage", "Client", "Console", "Samples"],
             path: "Benchmarks/benchmark",
             swiftSettings: strict
         ),

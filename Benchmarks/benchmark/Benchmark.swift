@@ -8,6 +8,7 @@ import Shared
 //   swift run -c release benchmark sync [cases]      20 devices syncing with a real center over loopback
 //   swift run -c release benchmark store [cases]     a store taking pushed batches, as the center does
 //   swift run -c release benchmark duplicates [cases]  the center's ingest with the duplicate finder off and on
+//   swift run -c release benchmark report [cases]   the annual report over a large merged store
 
 /// Every run measures the same workload.
 typealias Generator = SeededGenerator
@@ -23,12 +24,13 @@ enum Benchmark {
         case "field": try FieldBenchmark.run(cases: number ?? 100_000)
         case "sync": try SyncBenchmark.run(casesPerDevice: number ?? 1_000)
         case "store": try StoreBenchmark.run(cases: number ?? 20_000)
+        case "report": try ReportBenchmark.run(cases: number ?? 1_000_000)
         case "duplicates":
             try DuplicateBenchmark.run(cases: number ?? 100_000, given: DuplicateSample.wideGiven, label: "varied")
             try DuplicateBenchmark.run(
                 cases: number ?? 100_000, given: DuplicateSample.narrowGiven, label: "look-alike")
         default:
-            print("usage: benchmark [merge|field|sync|store|duplicates] [count]")
+            print("usage: benchmark [merge|field|sync|store|duplicates|report] [count]")
         }
     }
 

@@ -37,7 +37,7 @@ public struct ReportOutput: Sendable {
     private func pick(_ chinese: String, _ english: String) -> String { language.pick(chinese, english) }
 
     /// `98.64 %`, or a dash for no case.
-    static func percent(_ rate: Double?) -> String {
+    public static func percent(_ rate: Double?) -> String {
         rate.map { String(format: "%.2f %%", $0) } ?? "—"
     }
 
