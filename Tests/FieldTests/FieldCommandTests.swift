@@ -35,6 +35,40 @@ import Testing
         }
     }
 
+    @Test func theReportCountsTheVillagesOwnCasesOffline() throws {
+        try withReplica { field in
+            let add = { (parties: String) in
+                try field.ok("dispute", "add", "--category", "邻里纠纷", "--parties", parties, "--summary", "排水纠纷")
+            }
+            let resolved = try add("陈某，林某")
+            _ = try add("赵某，钱某")
+            let voided = try add("孙某，李某")
+            _ = try field.ok("dispute", "mediate", resolved, "--method", "拉家常式")
+            _ = try field.ok("dispute", "resolve", resolved, "--agreement", "疏通排水沟")
+            _ = try field.ok("dispute", "void", voided, "--reason", "重复登记")
+            let report = try #require(try field.json("report", "--format", "json") as? [String: Any])
+            let total = try #require(report["total"] as? [String: Any])
+            #expect(total["screened"] as? Int == 2 && total["resolved"] as? Int == 1)
+            #expect(total["successRate"] as? Double == 50)
+            #expect((report["activity"] as? [String: Any])?["voided"] as? Int == 1)
+            let villages = (report["completeness"] as? [String: Any])?["villages"] as? [[String: Any]]
+            #expect(villages?.map { $0["code"] as? String } == ["620502101201"] && villages?.first?["reported"] as? Bool == true)
+            let text = try field.ok("report")
+            #expect(text.contains("排查 2 件，调解成功 1 件，调解成功率 50.00 %"))
+            let file = field.home.appendingPathComponent("report.csv")
+            let written = try field.run("report", "--format", "csv", "--out", file.path)
+            #expect(written.status == 0 && written.stdout.isEmpty && written.stderr.contains(file.path))
+            #expect(Array(try Data(contentsOf: file).prefix(3)) == [0xEF, 0xBB, 0xBF])
+            #expect(try field.json("report", "--year", "2022", "--format", "json") is [String: Any])
+            let badMonth = try field.run("report", "--month", "2022-13")
+            #expect(badMonth.status == 65 && badMonth.stderr.contains("'2022-13' is not a period"))
+            let badFormat = try field.run("report", "--format", "xml")
+            #expect(badFormat.status == 64 && badFormat.stderr.contains("expected table, csv, json or html"))
+            let twoPeriods = try field.run("report", "--year", "2022", "--month", "2022-03")
+            #expect(twoPeriods.status == 64 && twoPeriods.stderr.contains("give one period"))
+        }
+    }
+
     @Test func everyLifecycleCommandMovesTheCase() throws {
         try withReplica { field in
             let id = try field.ok("dispute", "add", "--category", "land", "--parties", "赵大山,钱小河", "--summary", "界桩被移")
