@@ -42,6 +42,7 @@ struct ReportHTML {
             <section><h2>\(pick("风险隐患", "Risk items"))</h2>
             <p>\(escape(pick("挂牌 \(risks.listed) 项，已销号 \(risks.struckOff) 项，逾期未销号 \(risks.overdue) 项。", "Listed \(risks.listed), struck off \(risks.struckOff), overdue \(risks.overdue).")))</p>
             \(table([pick("领域", "Area"), pick("挂牌", "Listed"), pick("销号", "Struck off"), pick("逾期", "Overdue")], risks.areas.map { [$0.area, "\($0.listed)", "\($0.struckOff)", "\($0.overdue)"] }))
+            \(table([pick("乡镇（街道）", "Town"), pick("挂牌", "Listed"), pick("销号", "Struck off"), pick("逾期", "Overdue")], risks.towns.map { [$0.area, "\($0.listed)", "\($0.struckOff)", "\($0.overdue)"] }))
             """
         if !risks.overdueItems.isEmpty {
             body += table(

@@ -134,6 +134,13 @@ public struct ReportOutput: Sendable {
                 maximumWidths: [20, nil, nil, nil])
             risks.areas.forEach { table.append([$0.area, "\($0.listed)", "\($0.struckOff)", "\($0.overdue)"]) }
             lines.append(table.render())
+            var byTown = TextTable(
+                headers: [
+                    pick("乡镇（街道）", "Town"), pick("挂牌", "Listed"), pick("销号", "Struck off"), pick("逾期", "Overdue"),
+                ],
+                maximumWidths: [20, nil, nil, nil])
+            risks.towns.forEach { byTown.append([$0.area, "\($0.listed)", "\($0.struckOff)", "\($0.overdue)"]) }
+            lines.append(byTown.render())
         }
         if !risks.overdueItems.isEmpty {
             var table = TextTable(

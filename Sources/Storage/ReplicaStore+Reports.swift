@@ -130,6 +130,8 @@ public struct Report: Sendable, Encodable, Equatable {
         /// Listed at any time, not struck off, deadline passed by the period's end.
         public var overdue = 0
         public var areas: [RiskArea] = []
+        /// The same by town (`area` holds the town's name).
+        public var towns: [RiskArea] = []
         public var overdueItems: [OverdueItem] = []
     }
 
@@ -382,12 +384,12 @@ extension ReplicaStore {
             months: period.months.map {
                 Report.Month(month: $0, screened: months[$0]?.0 ?? 0, resolved: months[$0]?.1 ?? 0)
             },
-            risks: try risks(request, start: start, end: end, in: db),
+            risks: try risks(request, start: start, end: end, names: name, in: db),
             completeness: try completeness(request, start: start, end: end, names: name, in: db))
     }
 
     private static func risks(
-        _ request: ReportRequest, start: Int64, end: Int64, in db: Database
+        _ request: ReportRequest, start: Int64, end: Int64, names: (String) -> String?, in db: Database
     ) throws -> Report.Risks {
         var scopeCondition = ""
         var scopeArguments: [any DatabaseValueConvertible] = []
@@ -399,17 +401,24 @@ extension ReplicaStore {
         let judged = min(request.period.last.adding(days: 1), request.today).description
         var risks = Report.Risks()
         var areas: [String: Report.RiskArea] = [:]
+        var towns: [String: Report.RiskArea] = [:]
         for row in try Row.fetchAll(
             db,
             sql: """
-                SELECT area, count(*) AS listed, sum(status = 'struck-off') AS struckOff FROM risk
-                WHERE isVoided = 0 AND recorded >= ? AND recorded < ?\(scopeCondition) GROUP BY area
+                SELECT area, substr(scope, 1, 9) AS town, count(*) AS listed, sum(status = 'struck-off') AS struckOff
+                FROM risk WHERE isVoided = 0 AND recorded >= ? AND recorded < ?\(scopeCondition) GROUP BY 1, 2
                 """, arguments: StatementArguments([start, end] + scopeArguments))
         {
             let area: String = row["area"]
-            areas[area] = Report.RiskArea(area: area, listed: row["listed"], struckOff: row["struckOff"])
-            risks.listed += row["listed"] as Int
-            risks.struckOff += row["struckOff"] as Int
+            let town = shortCode(row["town"])
+            let listed: Int = row["listed"]
+            let struckOff: Int = row["struckOff"]
+            areas[area, default: Report.RiskArea(area: area)].listed += listed
+            areas[area, default: Report.RiskArea(area: area)].struckOff += struckOff
+            towns[town, default: Report.RiskArea(area: names(town) ?? town)].listed += listed
+            towns[town, default: Report.RiskArea(area: names(town) ?? town)].struckOff += struckOff
+            risks.listed += listed
+            risks.struckOff += struckOff
         }
         for row in try Row.fetchAll(
             db,
@@ -420,7 +429,9 @@ extension ReplicaStore {
                 """, arguments: StatementArguments([judged, end] + scopeArguments))
         {
             let area: String = row["area"]
+            let town = shortCode(String((row["scope"] as String).prefix(9)))
             areas[area, default: Report.RiskArea(area: area)].overdue += 1
+            towns[town, default: Report.RiskArea(area: names(town) ?? town)].overdue += 1
             risks.overdue += 1
             risks.overdueItems.append(
                 Report.OverdueItem(
@@ -428,6 +439,7 @@ extension ReplicaStore {
                     ownerPerson: row["ownerPerson"], ownerUnit: row["ownerUnit"], deadline: row["deadline"]))
         }
         risks.areas = areas.values.sorted { $0.area < $1.area }
+        risks.towns = towns.sorted { $0.key < $1.key }.map(\.value)
         return risks
     }
 

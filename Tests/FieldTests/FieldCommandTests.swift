@@ -52,7 +52,9 @@ import Testing
             #expect(total["successRate"] as? Double == 50)
             #expect((report["activity"] as? [String: Any])?["voided"] as? Int == 1)
             let villages = (report["completeness"] as? [String: Any])?["villages"] as? [[String: Any]]
-            #expect(villages?.map { $0["code"] as? String } == ["620502101201"] && villages?.first?["reported"] as? Bool == true)
+            #expect(
+                villages?.map { $0["code"] as? String } == ["620502101201"]
+                    && villages?.first?["reported"] as? Bool == true)
             let text = try field.ok("report")
             #expect(text.contains("排查 2 件，调解成功 1 件，调解成功率 50.00 %"))
             let file = field.home.appendingPathComponent("report.csv")

@@ -161,6 +161,7 @@ import Testing
         #expect(march.breakdown.map(\.label) == ["大城街道", "天水郡街道"])
         #expect(march.breakdown.map(\.screened) == [2, 1] && march.breakdown.map(\.resolved) == [2, 0])
         #expect(march.risks.listed == 2 && march.risks.struckOff == 1 && march.risks.overdue == 0)
+        #expect(march.risks.towns.map { "\($0.area) \($0.listed) \($0.struckOff)" } == ["大城街道 2 1"])
         #expect(march.months.map { "\($0.month) \($0.screened) \($0.resolved)" } == ["2022-03 3 2"])
         // Village B's March arrived on April 10: c5 and c6, every change they had made in March.
         #expect(march.completeness.lateRecords == 2)
@@ -189,6 +190,7 @@ import Testing
         #expect(year.breakdown.map(\.label) == ["婚姻家庭"])
         #expect(year.months.count == 12 && year.months.map(\.screened).reduce(0, +) == 4)
         #expect(year.risks.listed == 2 && year.risks.struckOff == 1 && year.risks.overdue == 1)
+        #expect(year.risks.areas.map { "\($0.area) \($0.overdue)" } == ["土地纠纷 1", "婚恋家庭 0"])
 
         let week = try s.report(ReportPeriod(week: "2022-W10"))
         #expect(week.first == "2022-03-07" && week.last == "2022-03-13")
