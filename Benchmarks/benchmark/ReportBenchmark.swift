@@ -11,7 +11,14 @@ enum ReportBenchmark {
     static func run(cases: Int) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        // BENCHMARK_KEEP=1 keeps the store, to look at its query plans.
+        defer {
+            if ProcessInfo.processInfo.environment["BENCHMARK_KEEP"] == nil {
+                try? FileManager.default.removeItem(at: folder)
+            } else {
+                print("kept \(folder.path)")
+            }
+        }
         let store = try ReplicaStore.create(
             database: folder.appendingPathComponent("center.sqlite"), scope: nil, worker: "center", durability: .power)
         _ = try store.importAreas(DistrictYear.areas)

@@ -59,13 +59,13 @@ struct ReportHTML {
             </section>
             <section><h2>\(pick("完整性", "Completeness"))</h2>
             <p>\(escape(pick(
-                "期末之后收到的本期变更 \(completeness.lateChanges) 条，涉及 \(completeness.lateRecords) 件记录。",
-                "\(completeness.lateChanges) changes of the period arrived after it ended, on \(completeness.lateRecords) records."
+                "期末之后收到的本期变更 \(completeness.lateChanges) 条" + (completeness.lateFields.isEmpty ? "。" : "：" + completeness.lateFields.map { "\(output.fieldName($0.field)) \($0.changes)" }.joined(separator: "，") + "。"),
+                "\(completeness.lateChanges) changes of the period arrived after it ended" + (completeness.lateFields.isEmpty ? "." : ": " + completeness.lateFields.map { "\($0.field) \($0.changes)" }.joined(separator: ", ") + ".")
             )))</p>
             \(table(
-                [pick("村（社区）", "Village"), pick("代码", "Code"), pick("本期上报", "Reported"), pick("最近收到", "Last data")],
+                [pick("村（社区）", "Village"), pick("代码", "Code"), pick("本期上报", "Reported"), pick("最近收到", "Last data"), pick("迟到变更", "Late changes")],
                 completeness.villages.map {
-                    [$0.name, $0.code, $0.reported ? pick("是", "yes") : pick("否", "no"), $0.lastReceived.map { LocalTime.minute(at: $0) } ?? "—"]
+                    [$0.name, $0.code, $0.reported ? pick("是", "yes") : pick("否", "no"), $0.lastReceived.map { LocalTime.minute(at: $0) } ?? "—", "\($0.lateChanges)"]
                 }))
             </section>
             """

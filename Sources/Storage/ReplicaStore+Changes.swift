@@ -140,6 +140,8 @@ extension ReplicaStore {
         var detectDuplicates: Bool { finder != nil }
         /// The log's last sequence before this transaction.
         var committedSequence: Int64 = 0
+        /// New changes by the day they were made (local time), their record's scope and their field.
+        var arrivedChanges: [[String]: Int] = [:]
         /// Cases whose parties, category, incident date or voiding changed in this transaction, in order.
         var fingerprintsToCheck: [RecordID] = []
         var fingerprintsQueued: Set<RecordID> = []
@@ -221,6 +223,11 @@ extension ReplicaStore {
             guard db.changesCount > 0 else { return false }
             state.apply(change)
             touched.insert(change.entity)
+            arrivedChanges[
+                [
+                    LocalTime.date(at: change.timestamp.physical).description, record.scope.fullCode,
+                    change.field.rawValue,
+                ], default: 0] += 1
             if detectDuplicates, change.entity.kind == .dispute, Self.fingerprintFields.contains(change.field),
                 fingerprintsQueued.insert(change.entity.id).inserted
             {
@@ -257,6 +264,15 @@ extension ReplicaStore.Session {
         for scope in Set(touched.compactMap { state[$0]?.scope.fullCode }) {
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO received (scope, seq) VALUES (?, ?)")
                 .execute(arguments: [scope, sequence])
+        }
+        let arrivedOn = LocalTime.date(at: time).description
+        let count = try db.cachedStatement(
+            sql: """
+                INSERT INTO arrived (day, scope, field, arrivedOn, changes) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (day, scope, field, arrivedOn) DO UPDATE SET changes = changes + excluded.changes
+                """)
+        for (key, changes) in arrivedChanges {
+            try count.execute(arguments: [key[0], key[1], key[2], arrivedOn, changes])
         }
     }
 }

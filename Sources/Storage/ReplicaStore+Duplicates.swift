@@ -170,10 +170,12 @@ extension ReplicaStore {
     static func saveVisits(of dispute: Dispute, in db: Database) throws {
         let id = dispute.id.description
         try db.cachedStatement(sql: "DELETE FROM visit WHERE dispute = ?").execute(arguments: [id])
-        let insert = try db.cachedStatement(sql: "INSERT INTO visit (dispute, date, kept, village) VALUES (?, ?, ?, ?)")
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO visit (dispute, date, kept, village, voided) VALUES (?, ?, ?, ?, ?)")
         for visit in dispute.visits {
             try insert.execute(arguments: [
                 id, visit.element.date.description, visit.element.isAgreementKept, dispute.village.fullCode,
+                dispute.isVoided,
             ])
         }
     }

@@ -142,6 +142,8 @@ public struct Report: Sendable, Encodable, Equatable {
         public var lastReceived: Int64?
         /// Whether it screened a case, listed a risk item or made a visit in the period.
         public var reported: Bool
+        /// Changes it made in the period that arrived after the period ended.
+        public var lateChanges = 0
     }
 
     public struct LateField: Sendable, Encodable, Equatable {
@@ -151,10 +153,9 @@ public struct Report: Sendable, Encodable, Equatable {
 
     public struct Completeness: Sendable, Encodable, Equatable {
         public var villages: [Village] = []
-        /// Changes made in the period that arrived after it ended, the records they touched, and what
-        /// they changed.
+        /// Changes made in the period that arrived after it ended (by day, local time), and what they
+        /// changed; by village in `villages`.
         public var lateChanges = 0
-        public var lateRecords = 0
         public var lateFields: [LateField] = []
     }
 
@@ -270,7 +271,11 @@ extension ReplicaStore {
         }
         let period12 = [start, end] as [any DatabaseValueConvertible]
 
-        func cohort(_ key: String) throws -> [Report.Cases] {
+        /// Case figures grouped by `key`, over `source` (the table, or the table with an index to use).
+        func cohort(
+            _ key: String, from source: String = "dispute", within condition: String = scopeCondition,
+            _ arguments: [any DatabaseValueConvertible] = scopeArguments
+        ) throws -> [Report.Cases] {
             try Row.fetchAll(
                 db,
                 sql: """
@@ -279,11 +284,12 @@ extension ReplicaStore {
                         sum(status = 'escalated') AS escalated, sum(status = 'mediating') AS mediating,
                         sum(status = 'screened') AS waiting, sum(foundBy = 'screening') AS screening,
                         sum(foundBy = 'visit') AS walkIns, sum(foundBy = 'referral') AS referrals
-                    FROM dispute
-                    WHERE counted = 1 AND isVoided = 0 AND recorded >= ? AND recorded < ?\(scopeCondition)
+                    FROM \(source)
+                    WHERE counted = 1 AND isVoided = 0 AND recorded >= ? AND recorded < ?\(condition)
                     GROUP BY 1 ORDER BY 1
-                    """, arguments: StatementArguments(period12 + scopeArguments)
-            ).map { row in
+                    """, arguments: StatementArguments(period12 + arguments)
+            ).compactMap { row in
+                guard (row["screened"] as Int) > 0 else { return nil }
                 let key = (row["key"] as String?) ?? ""
                 var cases = Report.Cases(key: key, label: key)
                 cases.screened = row["screened"]
@@ -326,8 +332,27 @@ extension ReplicaStore {
             case .worker: "coalesce(recorder, '')"
             }
         }
-        let breakdown = try request.dimension.map { labelled($0, try cohort(expression($0))) } ?? []
-        let towns = labelled(.town, try cohort(expression(.town)))
+        // By town: one range of the village-ordered index per town, so that no sort is needed.
+        let scopeLow = request.scope?.description ?? ""
+        let scopeHigh = scopeLow + "~"
+        var townCodes = try String.fetchAll(
+            db, sql: "SELECT code FROM area WHERE level = 'town' ORDER BY code")
+        if townCodes.isEmpty {
+            townCodes = try String.fetchAll(
+                db, sql: "SELECT DISTINCT substr(village, 1, 9) FROM dispute INDEXED BY dispute_place ORDER BY 1")
+        }
+        var towns: [Report.Cases] = []
+        for town in townCodes {
+            let low = max(town, scopeLow)
+            let high = min(town + "~", scopeHigh)
+            guard low < high else { continue }
+            towns += try cohort(
+                "'\(town)'", from: "dispute INDEXED BY dispute_place", within: " AND village >= ? AND village < ?",
+                [low, high])
+        }
+        towns = labelled(.town, towns)
+        let breakdown =
+            try request.dimension.map { $0 == .town ? towns : labelled($0, try cohort(expression($0))) } ?? []
 
         var activity = Report.Activity()
         activity.agreementsReached =
@@ -342,36 +367,46 @@ extension ReplicaStore {
         if let row = try Row.fetchOne(
             db,
             sql: """
-                SELECT count(*) AS visits, coalesce(sum(kept), 0) AS kept FROM visit JOIN dispute ON dispute.id = visit.dispute
-                WHERE dispute.isVoided = 0 AND visit.date >= ? AND visit.date <= ?\(scopeCondition.replacingOccurrences(of: "village", with: "visit.village"))
+                SELECT count(*) AS visits, coalesce(sum(kept), 0) AS kept FROM visit
+                WHERE date >= ? AND date <= ? AND voided = 0\(scopeCondition)
                 """,
             arguments: StatementArguments([period.first.description, period.last.description] + scopeArguments))
         {
             activity.visits = row["visits"]
             activity.visitsKept = row["kept"]
         }
-        if let row = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT sum(counted = 0 AND isVoided = 0) AS merged, sum(isVoided) AS voided FROM dispute
-                WHERE recorded >= ? AND recorded < ?\(scopeCondition)
-                """, arguments: StatementArguments(period12 + scopeArguments))
-        {
-            activity.duplicatesMerged = row["merged"] ?? 0
-            activity.voided = row["voided"] ?? 0
-        }
+        // Each with equalities on the covering index's first columns.
+        activity.duplicatesMerged =
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM dispute WHERE counted = 0 AND isVoided = 0 AND recorded >= ? AND recorded < ?\(scopeCondition)
+                    """, arguments: StatementArguments(period12 + scopeArguments)) ?? 0
+        activity.voided =
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM dispute WHERE counted IN (0, 1) AND isVoided = 1 AND recorded >= ? AND recorded < ?\(scopeCondition)
+                    """, arguments: StatementArguments(period12 + scopeArguments)) ?? 0
 
-        let months = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT recorded, status FROM dispute
-                WHERE counted = 1 AND isVoided = 0 AND recorded >= ? AND recorded < ?\(scopeCondition)
-                """, arguments: StatementArguments(period12 + scopeArguments)
-        ).reduce(into: [String: (Int, Int)]()) { months, row in
-            let date = LocalTime.date(at: row["recorded"])
-            let month = "\(date.year)-\(date.month < 10 ? "0" : "")\(date.month)"
-            months[month, default: (0, 0)].0 += 1
-            if (row["status"] as String) == DisputeStatus.resolved.code { months[month, default: (0, 0)].1 += 1 }
+        // Month by month, each a range of the covering index.
+        var months: [Report.Month] = []
+        for label in period.months {
+            let parts = label.split(separator: "-").compactMap { Int($0) }
+            let first = max(try CalendarDate(year: parts[0], month: parts[1], day: 1), period.first)
+            let next =
+                parts[1] == 12
+                ? try CalendarDate(year: parts[0] + 1, month: 1, day: 1)
+                : try CalendarDate(year: parts[0], month: parts[1] + 1, day: 1)
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) AS screened, coalesce(sum(status = 'resolved'), 0) AS resolved FROM dispute
+                    WHERE counted = 1 AND isVoided = 0 AND recorded >= ? AND recorded < ?\(scopeCondition)
+                    """,
+                arguments: StatementArguments(
+                    [LocalTime.startOfDay(first), min(LocalTime.startOfDay(next), end)] + scopeArguments))
+            months.append(Report.Month(month: label, screened: row?["screened"] ?? 0, resolved: row?["resolved"] ?? 0))
         }
 
         return Report(
@@ -381,9 +416,7 @@ extension ReplicaStore {
                 ?? Report.Source(sequence: sequence, computedAt: SystemWallClock().milliseconds(), asOf: false),
             total: total, activity: activity, dimension: request.dimension?.rawValue, breakdown: breakdown,
             towns: towns,
-            months: period.months.map {
-                Report.Month(month: $0, screened: months[$0]?.0 ?? 0, resolved: months[$0]?.1 ?? 0)
-            },
+            months: months,
             risks: try risks(request, start: start, end: end, names: name, in: db),
             completeness: try completeness(request, start: start, end: end, names: name, in: db))
     }
@@ -455,18 +488,28 @@ extension ReplicaStore {
         if villages.isEmpty, let own = try identity(db).scope, own.level == .village {
             villages = [own.description]
         }
-        let reported = Set(
+        // Whether each village recorded anything in the period: an index look-up each.
+        let recordedCase = try db.cachedStatement(
+            sql: "SELECT EXISTS (SELECT 1 FROM dispute WHERE village = ? AND recorded >= ? AND recorded < ?)")
+        let madeVisit = try db.cachedStatement(
+            sql: "SELECT EXISTS (SELECT 1 FROM visit WHERE village = ? AND date >= ? AND date <= ?)")
+        let listedRisks = Set(
             try String.fetchAll(
-                db,
-                sql: """
-                    SELECT village FROM dispute WHERE recorded >= ? AND recorded < ?
-                    UNION SELECT scope FROM risk WHERE recorded >= ? AND recorded < ?
-                    UNION SELECT village FROM visit WHERE date >= ? AND date <= ?
-                    """,
-                arguments: [
-                    start, end, start, end, request.period.first.description, request.period.last.description,
-                ]
-            ).map(shortCode))
+                db, sql: "SELECT scope FROM risk WHERE recorded >= ? AND recorded < ?", arguments: [start, end]
+            )
+            .map(shortCode))
+        var reported: Set<String> = []
+        for village in villages {
+            let full = (try? AreaCode(parsing: village))?.fullCode ?? village
+            let screened = try Bool.fetchOne(recordedCase, arguments: [full, start, end]) ?? false
+            let visited =
+                try Bool.fetchOne(
+                    madeVisit, arguments: [full, request.period.first.description, request.period.last.description])
+                ?? false
+            if listedRisks.contains(village) || screened || visited {
+                reported.insert(village)
+            }
+        }
         // When each village's data last arrived: from the log, so that `--as-of` gives it too.
         let arrivedAt = try db.cachedStatement(sql: "SELECT at FROM arrival WHERE seq >= ? ORDER BY seq LIMIT 1")
         let lastReceived = try Row.fetchAll(db, sql: "SELECT scope, seq FROM received").reduce(into: [String: Int64]())
@@ -479,30 +522,36 @@ extension ReplicaStore {
                 code: code, name: names(code) ?? code, lastReceived: lastReceived[code],
                 reported: reported.contains(code))
         }
-        // Late: changes made in the period (by their stamp) that arrived after its end.
-        let cutoff = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM arrival WHERE at < ?", arguments: [end]) ?? 0
+        // Late: changes made in the period (by their stamp) that arrived after its last day.
         var scopeCondition = ""
         var scopeArguments: [any DatabaseValueConvertible] = []
         if let scope = request.scope {
-            scopeCondition = " AND record.scope >= ? AND record.scope < ?"
+            scopeCondition = " AND scope >= ? AND scope < ?"
             scopeArguments = [scope.description, scope.description + "~"]
         }
-        let rows = try Row.fetchAll(
+        let period = [
+            request.period.first.description, request.period.last.description, request.period.last.description,
+        ]
+        var lateFields: [String: Int] = [:]
+        var lateVillages: [String: Int] = [:]
+        for row in try Row.fetchAll(
             db,
             sql: """
-                SELECT field, count(*) AS changes, count(DISTINCT change.record) AS records
-                FROM change JOIN record ON record.id = change.record
-                WHERE seq > ? AND physical >= ? AND physical < ?\(scopeCondition) GROUP BY field ORDER BY field
-                """, arguments: StatementArguments([cutoff, start, end] + scopeArguments))
-        completeness.lateFields = rows.map { Report.LateField(field: $0["field"], changes: $0["changes"]) }
+                SELECT scope, field, sum(changes) AS changes FROM arrived
+                WHERE day >= ? AND day <= ? AND arrivedOn > ?\(scopeCondition) GROUP BY scope, field
+                """, arguments: StatementArguments(period + scopeArguments))
+        {
+            let changes: Int = row["changes"]
+            lateFields[row["field"], default: 0] += changes
+            lateVillages[shortCode(row["scope"]), default: 0] += changes
+        }
+        completeness.lateFields = lateFields.sorted { $0.key < $1.key }.map {
+            Report.LateField(field: $0.key, changes: $0.value)
+        }
         completeness.lateChanges = completeness.lateFields.reduce(0) { $0 + $1.changes }
-        completeness.lateRecords =
-            try Int.fetchOne(
-                db,
-                sql: """
-                    SELECT count(DISTINCT change.record) FROM change JOIN record ON record.id = change.record
-                    WHERE seq > ? AND physical >= ? AND physical < ?\(scopeCondition)
-                    """, arguments: StatementArguments([cutoff, start, end] + scopeArguments)) ?? 0
+        for index in completeness.villages.indices {
+            completeness.villages[index].lateChanges = lateVillages[completeness.villages[index].code] ?? 0
+        }
         return completeness
     }
 }

@@ -7,6 +7,10 @@ import Shared
 import Storage
 import Testing
 
+extension ReportPeriod {
+    static let march = try! ReportPeriod(month: "2022-03")
+}
+
 /// Reports over the merged center, with figures computed by hand from a small district's spring.
 @Suite struct ReportTests {
     /// Two villages of town A, one of town B; devices that record on given days and push later.
@@ -71,12 +75,14 @@ import Testing
             pending[name, default: []] += try devices[name]!.replica.perform(command, onRiskItem: id)
         }
 
-        /// The center's sequence after each day's push.
+        /// The center's sequence after each day's push, and every change each device delivered.
         var pushed: [String: Int64] = [:]
+        var delivered: [String: [Change]] = [:]
 
         /// Device `name` syncs on `day`: its pending changes reach the center.
         func push(_ day: String, _ name: String) throws {
             centerClock.set(Self.noon(day))
+            delivered[name, default: []] += pending[name] ?? []
             pushed[day] =
                 try store.push(
                     pending[name] ?? [], from: devices[name]!.credential.device, clockOffset: nil, maximumDrift: .max
@@ -164,13 +170,18 @@ import Testing
         #expect(march.risks.towns.map { "\($0.area) \($0.listed) \($0.struckOff)" } == ["大城街道 2 1"])
         #expect(march.months.map { "\($0.month) \($0.screened) \($0.resolved)" } == ["2022-03 3 2"])
         // Village B's March arrived on April 10: c5 and c6, every change they had made in March.
-        #expect(march.completeness.lateRecords == 2)
+        let madeInMarch = s.delivered["B"]!.filter {
+            ReportPeriod.march.contains(LocalTime.date(at: $0.timestamp.physical))
+        }
+        #expect(madeInMarch.count > 10 && march.completeness.lateChanges == madeInMarch.count)
         #expect(march.completeness.lateFields.first { $0.field == "status" }?.changes == 1)
         let villages = Dictionary(uniqueKeysWithValues: march.completeness.villages.map { ($0.code, $0) })
         #expect(villages["620502101201"]?.reported == true && villages["620502101202"]?.reported == false)
         #expect(villages["620502102203"]?.reported == true)
         #expect(villages["620502102203"]?.lastReceived == Spring.noon("2022-04-10"))
         #expect(villages["620502101202"]?.lastReceived == nil)
+        #expect(
+            villages["620502102203"]?.lateChanges == madeInMarch.count && villages["620502101201"]?.lateChanges == 0)
     }
 
     @Test func aprilCountsTheWalkInTheVisitTheLateAgreementAndTheOverdueItem() throws {
@@ -209,7 +220,7 @@ import Testing
         let then = try s.report(ReportPeriod(month: "2022-03"), by: .town, asOf: lastOfA)
         #expect(then.source.asOf && then.source.sequence == lastOfA)
         #expect(then.total.screened == 2 && then.total.resolved == 2, "village B's cases had not arrived")
-        #expect(then.completeness.lateRecords == 0)
+        #expect(then.completeness.lateChanges == 0)
 
         // The same report computed now and as of now agree in every figure.
         var now = try s.report(ReportPeriod(month: "2022-03"), by: .town)
