@@ -63,9 +63,9 @@ struct ReportHTML {
                 "\(completeness.lateChanges) changes of the period arrived after it ended" + (completeness.lateFields.isEmpty ? "." : ": " + completeness.lateFields.map { "\($0.field) \($0.changes)" }.joined(separator: ", ") + ".")
             )))</p>
             \(table(
-                [pick("村（社区）", "Village"), pick("代码", "Code"), pick("本期上报", "Reported"), pick("最近收到", "Last data"), pick("迟到变更", "Late changes")],
+                [pick("村（社区）", "Village"), pick("代码", "Code"), pick("本期上报", "Reported"), pick("最近收到", "Last data")],
                 completeness.villages.map {
-                    [$0.name, $0.code, $0.reported ? pick("是", "yes") : pick("否", "no"), $0.lastReceived.map { LocalTime.minute(at: $0) } ?? "—", "\($0.lateChanges)"]
+                    [$0.name, $0.code, $0.reported ? pick("是", "yes") : pick("否", "no"), $0.lastReceived.map { LocalTime.minute(at: $0) } ?? "—"]
                 }))
             </section>
             """

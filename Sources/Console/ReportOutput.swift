@@ -175,8 +175,8 @@ public struct ReportOutput: Sendable {
         }
         lines.append(
             pick(
-                "  期末之后收到的本期变更 \(completeness.lateChanges) 条，来自 \(completeness.villages.filter { $0.lateChanges > 0 }.count) 个村（社区）",
-                "  \(completeness.lateChanges) changes of the period arrived after it ended, from \(completeness.villages.filter { $0.lateChanges > 0 }.count) villages"
+                "  期末之后收到的本期变更 \(completeness.lateChanges) 条",
+                "  \(completeness.lateChanges) changes of the period arrived after it ended"
             )
                 + (completeness.lateFields.isEmpty
                     ? ""

@@ -269,7 +269,7 @@ extension ReplicaStore.Session {
         let count = try db.cachedStatement(
             sql: """
                 INSERT INTO arrived (day, scope, field, arrivedOn, changes) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (day, scope, field, arrivedOn) DO UPDATE SET changes = changes + excluded.changes
+                ON CONFLICT (field, day, scope, arrivedOn) DO UPDATE SET changes = changes + excluded.changes
                 """)
         for (key, changes) in arrivedChanges {
             try count.execute(arguments: [key[0], key[1], key[2], arrivedOn, changes])

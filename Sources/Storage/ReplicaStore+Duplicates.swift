@@ -309,7 +309,7 @@ extension ReplicaStore {
     /// The pairs waiting for review, most likely first. Pairs that no longer need a decision (merged
     /// meanwhile through other cases, or one of them voided) are left out.
     public func duplicateReviews() throws -> [DuplicateReview] {
-        try write { db in
+        try read { db in
             var session = try Session(db: db, wallClock: wallClock)
             var reviews: [DuplicateReview] = []
             let rows = try Row.fetchAll(

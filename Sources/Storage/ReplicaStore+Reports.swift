@@ -142,8 +142,6 @@ public struct Report: Sendable, Encodable, Equatable {
         public var lastReceived: Int64?
         /// Whether it screened a case, listed a risk item or made a visit in the period.
         public var reported: Bool
-        /// Changes it made in the period that arrived after the period ended.
-        public var lateChanges = 0
     }
 
     public struct LateField: Sendable, Encodable, Equatable {
@@ -154,7 +152,7 @@ public struct Report: Sendable, Encodable, Equatable {
     public struct Completeness: Sendable, Encodable, Equatable {
         public var villages: [Village] = []
         /// Changes made in the period that arrived after it ended (by day, local time), and what they
-        /// changed; by village in `villages`.
+        /// changed.
         public var lateChanges = 0
         public var lateFields: [LateField] = []
     }
@@ -271,7 +269,8 @@ extension ReplicaStore {
         }
         let period12 = [start, end] as [any DatabaseValueConvertible]
 
-        /// Case figures grouped by `key`, over `source` (the table, or the table with an index to use).
+        /// Case figures grouped by `key` (a constant: one row, without sorting), over `source` (the table, or
+        /// the table with an index to use).
         func cohort(
             _ key: String, from source: String = "dispute", within condition: String = scopeCondition,
             _ arguments: [any DatabaseValueConvertible] = scopeArguments
@@ -286,7 +285,7 @@ extension ReplicaStore {
                         sum(foundBy = 'visit') AS walkIns, sum(foundBy = 'referral') AS referrals
                     FROM \(source)
                     WHERE counted = 1 AND isVoided = 0 AND recorded >= ? AND recorded < ?\(condition)
-                    GROUP BY 1 ORDER BY 1
+                    \(key.hasPrefix("'") ? "" : "GROUP BY 1 ORDER BY 1")
                     """, arguments: StatementArguments(period12 + arguments)
             ).compactMap { row in
                 guard (row["screened"] as Int) > 0 else { return nil }
@@ -532,26 +531,15 @@ extension ReplicaStore {
         let period = [
             request.period.first.description, request.period.last.description, request.period.last.description,
         ]
-        var lateFields: [String: Int] = [:]
-        var lateVillages: [String: Int] = [:]
-        for row in try Row.fetchAll(
+        // One index range per field, no sort (the table is ordered by field, then day).
+        completeness.lateFields = try Row.fetchAll(
             db,
             sql: """
-                SELECT scope, field, sum(changes) AS changes FROM arrived
-                WHERE day >= ? AND day <= ? AND arrivedOn > ?\(scopeCondition) GROUP BY scope, field
-                """, arguments: StatementArguments(period + scopeArguments))
-        {
-            let changes: Int = row["changes"]
-            lateFields[row["field"], default: 0] += changes
-            lateVillages[shortCode(row["scope"]), default: 0] += changes
-        }
-        completeness.lateFields = lateFields.sorted { $0.key < $1.key }.map {
-            Report.LateField(field: $0.key, changes: $0.value)
-        }
+                SELECT field, sum(changes) AS changes FROM arrived
+                WHERE day >= ? AND day <= ? AND arrivedOn > ?\(scopeCondition) GROUP BY field ORDER BY field
+                """, arguments: StatementArguments(period + scopeArguments)
+        ).map { Report.LateField(field: $0["field"], changes: $0["changes"]) }
         completeness.lateChanges = completeness.lateFields.reduce(0) { $0 + $1.changes }
-        for index in completeness.villages.indices {
-            completeness.villages[index].lateChanges = lateVillages[completeness.villages[index].code] ?? 0
-        }
         return completeness
     }
 }

@@ -189,12 +189,12 @@ extension ReplicaStore {
                     -- How many changes made on each day (local time, by their stamp) to records of each area
                     -- arrived on which day, by field: reports tell late changes by it.
                     CREATE TABLE arrived (
+                        field TEXT NOT NULL,
                         day TEXT NOT NULL,
                         scope TEXT NOT NULL,
-                        field TEXT NOT NULL,
                         arrivedOn TEXT NOT NULL,
                         changes INTEGER NOT NULL,
-                        PRIMARY KEY (day, scope, field, arrivedOn)
+                        PRIMARY KEY (field, day, scope, arrivedOn)
                     ) WITHOUT ROWID;
                     -- When changes arrived: every change up to `seq` (and after the previous row's) arrived at
                     -- `at` (milliseconds, this replica's clock). Reports tell late changes by it.
