@@ -9,6 +9,11 @@ import Storage
 /// villages, most mediated and resolved, some visited, pushed into a center store as devices would.
 enum ReportBenchmark {
     static func run(cases: Int) throws {
+        // BENCHMARK_DB=PATH measures the reports over a store kept from an earlier run.
+        if let path = ProcessInfo.processInfo.environment["BENCHMARK_DB"] {
+            try measure(try ReplicaStore.open(database: URL(fileURLWithPath: path), durability: .power))
+            return
+        }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // BENCHMARK_KEEP=1 keeps the store, to look at its query plans.
@@ -62,6 +67,10 @@ enum ReportBenchmark {
         let size = (try? FileManager.default.attributesOfItem(atPath: store.database.path)[.size] as? Int) ?? 0
         print(
             String(format: "built in %.0f s, database %.0f MB", Synchronizer.seconds(since: start), Double(size) / 1e6))
+        try measure(store)
+    }
+
+    static func measure(_ store: ReplicaStore) throws {
         let request = ReportRequest(
             period: try ReportPeriod(year: "2022"), today: try CalendarDate(parsing: "2023-01-01"))
         for (label, dimension) in [("annual report", nil), ("annual report by town", ReportRequest.Dimension.town)]

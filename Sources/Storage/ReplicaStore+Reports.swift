@@ -306,9 +306,6 @@ extension ReplicaStore {
 
         // No scope: everything the replica holds, named after its own jurisdiction.
         let scope = try request.scope ?? identity(db).scope
-        var total = try cohort("''").first ?? Report.Cases(key: "", label: "")
-        total.key = scope?.description ?? "all"
-        total.label = scope.flatMap { name($0.description) } ?? total.key
 
         let labelled = { (dimension: ReportRequest.Dimension, rows: [Report.Cases]) in
             rows.map { row -> Report.Cases in
@@ -350,6 +347,33 @@ extension ReplicaStore {
                 [low, high])
         }
         towns = labelled(.town, towns)
+        // The total is the towns' sum when they hold every case (a count says so); else counted apart.
+        let count =
+            try Int.fetchOne(
+                db,
+                sql:
+                    "SELECT count(*) FROM dispute WHERE counted = 1 AND isVoided = 0 AND recorded >= ? AND recorded < ?"
+                    + scopeCondition, arguments: StatementArguments(period12 + scopeArguments)) ?? 0
+        var total = Report.Cases(key: scope?.description ?? "all", label: "")
+        total.label = scope.flatMap { name($0.description) } ?? total.key
+        if count == towns.reduce(0, { $0 + $1.screened }) {
+            for town in towns {
+                total.screened += town.screened
+                total.resolved += town.resolved
+                total.unresolved += town.unresolved
+                total.escalated += town.escalated
+                total.mediating += town.mediating
+                total.waiting += town.waiting
+                total.foundByScreening += town.foundByScreening
+                total.walkIns += town.walkIns
+                total.referrals += town.referrals
+            }
+        } else if let all = try cohort("''").first {
+            (total.screened, total.resolved, total.unresolved, total.escalated) =
+                (all.screened, all.resolved, all.unresolved, all.escalated)
+            (total.mediating, total.waiting, total.foundByScreening, total.walkIns, total.referrals) =
+                (all.mediating, all.waiting, all.foundByScreening, all.walkIns, all.referrals)
+        }
         let breakdown =
             try request.dimension.map { $0 == .town ? towns : labelled($0, try cohort(expression($0))) } ?? []
 

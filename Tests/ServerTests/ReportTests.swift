@@ -211,6 +211,20 @@ extension ReportPeriod {
         #expect(scoped.risks.listed == 0)
     }
 
+    @Test func aCaseOfAnAreaTheCenterDoesNotKnowStillCountsInTheTotal() throws {
+        let s = try Self.spring()
+        // A case of a town the center's areas do not name (received from elsewhere, not pushed).
+        var other = Replica(clock: HybridClock(replica: ReplicaID(rawValue: 99)))
+        let village = try AreaCode(parsing: "620502199201")
+        try s.store.receive(
+            try other.perform(.record(s.draft(village, ["何志明", "罗秀兰"])), onDispute: RecordID.random()),
+            maximumDrift: .max)
+        let year = try s.report(ReportPeriod(year: "\(LocalTime.today().year)"), by: .town)
+        #expect(year.total.screened == 1 && year.breakdown.isEmpty, "no known town holds it, the total does")
+        let spring = try s.report(ReportPeriod(year: "2022"))
+        #expect(spring.total.screened == spring.towns.reduce(0) { $0 + $1.screened })
+    }
+
     @Test func asOfReproducesTheReportTheCenterGaveThen() throws {
         let s = try Self.spring()
         // Before village B synced, as the district saw it on April 7.
