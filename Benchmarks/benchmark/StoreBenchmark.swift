@@ -1,5 +1,6 @@
 import Client
 import Foundation
+import Samples
 import Shared
 import Storage
 
@@ -14,12 +15,19 @@ enum StoreBenchmark {
             database: folder.appendingPathComponent("center.sqlite"), scope: nil, worker: "center", durability: .power)
         let village = try AreaCode(parsing: "620502101201")
         var replica = Replica(clock: HybridClock(replica: ReplicaID(rawValue: 3)))
+        // Names as varied as a district's: the duplicate finder is measured by `benchmark duplicates`.
+        var generator = SeededGenerator(seed: 3)
+        func name(_ generator: inout SeededGenerator) -> String {
+            String(DuplicateSample.families.randomElement(using: &generator)!)
+                + String((0..<2).map { _ in DuplicateSample.wideGiven.randomElement(using: &generator)! })
+        }
         var changes: [Change] = []
         for index in 0..<cases {
             changes += try replica.perform(
                 .record(
                     DisputeDraft(
-                        village: village, category: .land, parties: [try Party(name: "王\(index)")],
+                        village: village, category: .land,
+                        parties: [try Party(name: name(&generator)), try Party(name: name(&generator))],
                         summary: "第\(index)件：两家因宅基地边界发生争执，经村调委会多次上门调解",
                         incidentDate: try CalendarDate(parsing: "2022-03-15"), recorder: "网格员")),
                 onDispute: RecordID.random())

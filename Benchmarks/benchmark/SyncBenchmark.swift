@@ -1,5 +1,6 @@
 import Client
 import Foundation
+import Samples
 import Shared
 import Storage
 
@@ -59,17 +60,23 @@ enum SyncBenchmark {
         }
 
         print("FieldSync sync benchmark: 20 devices x \(casesPerDevice) cases, center on loopback")
+        func name(_ generator: inout SystemRandomNumberGenerator) -> String {
+            String(DuplicateSample.families.randomElement(using: &generator)!)
+                + String((0..<2).map { _ in DuplicateSample.wideGiven.randomElement(using: &generator)! })
+        }
         var generator = SystemRandomNumberGenerator()
         var devices: [ReplicaStore] = []
         for (index, village) in villages.enumerated() {
             let store = try replica("grid\(index)", scope: village, role: .grid)
             try store.transact { session in
-                for number in 0..<casesPerDevice {
+                for _ in 0..<casesPerDevice {
                     var summary = ""
                     while summary.count < 120 { summary += phrases.randomElement(using: &generator)! + "，" }
                     let draft = DisputeDraft(
                         village: village, category: DisputeCategory.allCases.randomElement(using: &generator)!,
-                        parties: [try Party(name: "王\(number)"), try Party(name: "李\(number)")],
+                        // Other people in every case, with names as varied as a district's: duplicates are
+                        // measured by `benchmark duplicates`.
+                        parties: [try Party(name: name(&generator)), try Party(name: name(&generator))],
                         summary: String(summary.prefix(120)), incidentDate: try CalendarDate(parsing: "2022-03-15"),
                         recorder: "网格员\(index)")
                     let id = RecordID.random(using: &generator)

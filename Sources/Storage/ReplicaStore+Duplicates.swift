@@ -30,9 +30,13 @@ extension ReplicaStore.Session {
                 try ReplicaStore.save(RiskItem(entity), in: db)
             case .dispute:
                 let dispute = Dispute(entity)
-                let before = try String.fetchOne(
-                    db.cachedStatement(sql: "SELECT duplicateOf FROM dispute WHERE id = ?"),
-                    arguments: [key.id.description])
+                // A record this transaction created has no row yet.
+                let before =
+                    created.contains(key)
+                    ? nil
+                    : try String.fetchOne(
+                        db.cachedStatement(sql: "SELECT duplicateOf FROM dispute WHERE id = ?"),
+                        arguments: [key.id.description])
                 let root = try survivor(of: dispute.id)
                 try ReplicaStore.save(dispute, counted: root == dispute.id, in: db)
                 try ReplicaStore.saveVisits(of: dispute, in: db)
@@ -68,7 +72,7 @@ extension ReplicaStore.Session {
         let key = EntityKey(kind: .dispute, id: id)
         if loaded.contains(key) {
             guard let entity = state[key] else { return (false, nil, false) }
-            return (true, entity.duplicateOf, Dispute(entity).isVoided)
+            return (true, entity.duplicateOf, entity.isVoided)
         }
         guard
             let row = try Row.fetchOne(
@@ -81,12 +85,16 @@ extension ReplicaStore.Session {
     /// Writes a survivor's row combined with every case merged into it (directly or through others), and
     /// marks those as not counted on their own.
     mutating func deriveGroup(_ root: RecordID) throws {
-        guard let survivor = try dispute(root) else { return }
+        // Most cases have no group: one look-up says so.
+        let grouped =
+            try Bool.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM dispute WHERE duplicateOf = ?1)
+                            OR coalesce((SELECT merged FROM dispute WHERE id = ?1), 0) > 0
+                        """), arguments: [root.description]) ?? false
+        guard grouped, let survivor = try dispute(root) else { return }
         let members = try self.members(of: root)
-        let wasCombined =
-            try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT merged FROM dispute WHERE id = ?"), arguments: [root.description]) ?? 0
-        guard !members.isEmpty || wasCombined > 0 else { return }
         try ReplicaStore.save(survivor.absorbing(members), members: members, in: db)
         for member in members {
             try db.cachedStatement(sql: "UPDATE dispute SET counted = 0 WHERE id = ?").execute(arguments: [

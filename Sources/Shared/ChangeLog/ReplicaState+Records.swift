@@ -94,6 +94,11 @@ extension RiskItem {
 }
 
 extension EntityState {
+    /// Whether the record is voided: its void lane alone, without materialising the record.
+    public var isVoided: Bool {
+        LifecycleOutcome<VoidLifecycle>(steps: voidSteps).state == .voided
+    }
+
     /// The case this one is merged into, if any: its duplicate lane alone, without materialising the case.
     public var duplicateOf: RecordID? {
         if case .merged(let into) = LifecycleOutcome<DuplicateLifecycle>(steps: duplicateSteps).state {

@@ -8,14 +8,14 @@ public struct CaseFingerprint: Hashable, Sendable {
     public var names: [String]
     /// ID-card and phone numbers: strong evidence when two cases share one.
     public var numbers: [String]
+    /// The keys the finder files this case under (computed once).
+    public let keys: Set<String>
 
     public init(_ dispute: Dispute) {
-        id = dispute.id
-        village = dispute.village
-        category = dispute.category
-        incidentDate = dispute.incidentDate
-        names = dispute.parties.map { PartyName.normalize($0.name) }.filter { !$0.isEmpty }
-        numbers = Self.numbers(of: dispute.parties)
+        self.init(
+            id: dispute.id, village: dispute.village, category: dispute.category, incidentDate: dispute.incidentDate,
+            names: dispute.parties.map { PartyName.normalize($0.name) }.filter { !$0.isEmpty },
+            numbers: Self.numbers(of: dispute.parties))
     }
 
     /// The parties' ID-card and phone numbers, as the finder files them (`id:…`, `tel:…`).
@@ -33,11 +33,7 @@ public struct CaseFingerprint: Hashable, Sendable {
         self.incidentDate = incidentDate
         self.names = names
         self.numbers = numbers
-    }
-
-    /// The keys the finder files this case under.
-    public var keys: Set<String> {
-        Set(names.flatMap(PartyName.keys) + numbers)
+        keys = Set(names.flatMap(PartyName.keys) + numbers)
     }
 }
 

@@ -4,6 +4,8 @@ import Foundation
 /// (NFKC), no spaces or punctuation, lower case; "王 建国", "王建国 " and "王·建国" are one name.
 public enum PartyName {
     public static func normalize(_ name: String) -> String {
+        // Most names are CJK ideographs and nothing else: already folded.
+        if name.unicodeScalars.allSatisfy({ (0x4E00...0x9FFF).contains($0.value) }) { return name }
         var scalars = String.UnicodeScalarView()
         for scalar in name.precomposedStringWithCompatibilityMapping.lowercased().unicodeScalars {
             let properties = scalar.properties
