@@ -316,14 +316,14 @@ extension ReplicaStore {
 
     /// The pairs waiting for review, most likely first. Pairs that no longer need a decision (merged
     /// meanwhile through other cases, or one of them voided) are left out.
-    public func duplicateReviews() throws -> [DuplicateReview] {
+    public func duplicateReviews(limit: Int = .max) throws -> [DuplicateReview] {
         try read { db in
             var session = try Session(db: db, wallClock: wallClock)
             var reviews: [DuplicateReview] = []
-            let rows = try Row.fetchAll(
+            let rows = try Row.fetchCursor(
                 db,
                 sql: "SELECT * FROM duplicate_pair WHERE decision = 'review' ORDER BY score DESC, proposedAt, first")
-            for row in rows {
+            while reviews.count < limit, let row = try rows.next() {
                 guard let a = RecordID(row["first"] as String), let b = RecordID(row["second"] as String),
                     let first = try session.dispute(a), let second = try session.dispute(b),
                     !first.isVoided, !second.isVoided,
@@ -337,6 +337,12 @@ extension ReplicaStore {
                         proposedAt: row["proposedAt"]))
             }
             return reviews
+        }
+    }
+
+    /// How many pairs were proposed for review and not decided (some may need no decision any more).
+    public func pendingReviewCount() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM duplicate_pair WHERE decision = 'review'") ?? 0
         }
     }
 

@@ -20,14 +20,26 @@ struct DuplicateList: AsyncParsableCommand {
 
     @OptionGroup var options: CenterOptions
     @Flag var json = false
+    @Option(help: "Show at most this many pairs, the most likely first.") var limit = 20
 
     func run() async throws {
         try await guarded {
-            let reviews = try options.open().duplicateReviews()
-            say(
-                json
-                    ? RecordJSON.encode(reviews.map(RecordJSON.DuplicateReviewJSON.init))
-                    : RecordText(language: try options.language, today: LocalTime.today()).duplicateReviews(reviews))
+            guard limit > 0 else { throw UsageError("--limit must be at least 1") }
+            let store = try options.open()
+            let reviews = try store.duplicateReviews(limit: limit)
+            if json {
+                say(RecordJSON.encode(reviews.map(RecordJSON.DuplicateReviewJSON.init)))
+                return
+            }
+            let text = RecordText(language: try options.language, today: LocalTime.today())
+            say(text.duplicateReviews(reviews))
+            let waiting = try store.pendingReviewCount()
+            if waiting > reviews.count {
+                say(
+                    try options.language.pick(
+                        "（显示最可能的 \(reviews.count) 对，共约 \(waiting) 对待核对；--limit 显示更多）",
+                        "(the \(reviews.count) most likely of about \(waiting) pairs waiting; --limit shows more)"))
+            }
         }
     }
 }

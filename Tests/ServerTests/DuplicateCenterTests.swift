@@ -206,6 +206,9 @@ import Testing
         #expect(precision >= 0.99, "seed \(seed)")
         #expect(recall >= 0.95, "seed \(seed)")
         #expect(try center.store.disputes().count == sample.cases.count - merged.count, "seed \(seed)")
+        let top = try center.store.duplicateReviews(limit: 5)
+        #expect(top.count == min(5, queued.count) && top.map(\.score) == top.map(\.score).sorted(by: >))
+        #expect(try center.store.pendingReviewCount() >= queued.count)
     }
 }
 
@@ -228,6 +231,8 @@ import Testing
         #expect(pairs?.count == 1 && (pairs?.first?["reasons"] as? [String])?.contains("related-category") == true)
         #expect((pairs?.first?["cases"] as? [[String: Any]])?.count == 2)
 
+        let zero = try run(["duplicates", "list", "--limit", "0"])
+        #expect(zero.status == 64 && zero.stderr.contains("--limit must be at least 1"))
         let unknown = try run(["duplicates", "merge", "zzzzzz", second.description])
         #expect(unknown.status == 66 && unknown.stderr.contains("zzzzzz"))
         let notMerged = try run(["duplicates", "split", first.description])
