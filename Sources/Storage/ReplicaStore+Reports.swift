@@ -66,6 +66,19 @@ public struct Report: Sendable, Encodable, Equatable {
             self.label = label
         }
 
+        /// Adds another cohort's figures to these.
+        public mutating func add(_ other: Cases) {
+            screened += other.screened
+            resolved += other.resolved
+            unresolved += other.unresolved
+            escalated += other.escalated
+            mediating += other.mediating
+            waiting += other.waiting
+            foundByScreening += other.foundByScreening
+            walkIns += other.walkIns
+            referrals += other.referrals
+        }
+
         /// resolved / screened, in percent with two decimals cut off, as the district reports it
         /// (2917 / 2957 = 98.647… is 98.64 %); nil for no case.
         public var successRate: Double? {
@@ -357,22 +370,9 @@ extension ReplicaStore {
         var total = Report.Cases(key: scope?.description ?? "all", label: "")
         total.label = scope.flatMap { name($0.description) } ?? total.key
         if count == towns.reduce(0, { $0 + $1.screened }) {
-            for town in towns {
-                total.screened += town.screened
-                total.resolved += town.resolved
-                total.unresolved += town.unresolved
-                total.escalated += town.escalated
-                total.mediating += town.mediating
-                total.waiting += town.waiting
-                total.foundByScreening += town.foundByScreening
-                total.walkIns += town.walkIns
-                total.referrals += town.referrals
-            }
+            towns.forEach { total.add($0) }
         } else if let all = try cohort("''").first {
-            (total.screened, total.resolved, total.unresolved, total.escalated) =
-                (all.screened, all.resolved, all.unresolved, all.escalated)
-            (total.mediating, total.waiting, total.foundByScreening, total.walkIns, total.referrals) =
-                (all.mediating, all.waiting, all.foundByScreening, all.walkIns, all.referrals)
+            total.add(all)
         }
         let breakdown =
             try request.dimension.map { $0 == .town ? towns : labelled($0, try cohort(expression($0))) } ?? []
