@@ -126,6 +126,7 @@ extension ReplicaStore.Session {
     /// survivor, above `reviewThreshold` the pair waits for review. Pairs decided before are left alone.
     mutating func checkDuplicates() throws {
         guard let finder, !fingerprintsToCheck.isEmpty else { return }
+        var mergedNow: [RecordID: Int] = [:]
         try finder.update(db, committed: committedSequence) { index in
             for id in fingerprintsToCheck {
                 index.remove(id)
@@ -147,9 +148,12 @@ extension ReplicaStore.Session {
                 }
                 let ranked = best.values.sorted { ($0.score, $1.candidate) > ($1.score, $0.candidate) }
                 let now = clock.wallClock.milliseconds()
-                if let top = ranked.first, top.score >= DuplicateFinder.mergeThreshold {
+                if let top = ranked.first, top.score >= DuplicateFinder.mergeThreshold,
+                    try duplicates(of: top.candidate) + (mergedNow[top.candidate] ?? 0) < Self.automaticMergeLimit
+                {
                     try merge(id, into: top.candidate, reason: Self.mergeReason(top, automatic: true))
                     try ReplicaStore.decide(id, top.candidate, .merged, match: top, at: now, in: db)
+                    mergedNow[top.candidate, default: 0] += 1
                 } else {
                     for match in ranked {
                         try ReplicaStore.propose(id, match, at: now, in: db)
@@ -157,6 +161,17 @@ extension ReplicaStore.Session {
                 }
             }
         }
+    }
+
+    /// How many cases may be merged into one automatically. One dispute recorded more often than that
+    /// is unusual (a device repeating itself, a template reused): a person decides the rest.
+    static let automaticMergeLimit = 4
+
+    /// How many cases rows say were merged into `survivor`.
+    func duplicates(of survivor: RecordID) throws -> Int {
+        try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT count(*) FROM dispute WHERE duplicateOf = ?"),
+            arguments: [survivor.description]) ?? 0
     }
 
     /// Writes the step that marks `id` a duplicate of `survivor`, by this replica.

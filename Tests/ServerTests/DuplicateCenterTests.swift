@@ -123,6 +123,31 @@ import Testing
         #expect(throws: DuplicateError.self) { try center.store.splitDuplicate(first, reason: "再拆") }
     }
 
+    /// One dispute recorded again and again (a device repeating itself): the first few copies merge,
+    /// then a person decides; no group grows without bound.
+    @Test func aCaseRecordedMoreOftenThanTheLimitGoesToAPersonAfterTheFirstMerges() throws {
+        let center = try Center()
+        defer { center.fixture.remove() }
+        var replicas = (1...7).map { Self.replica(UInt64($0)) }
+        let first = try center.record(
+            ["王建国", "李秀英"], village: CenterFixture.villageA, date: "2022-03-15", as: center.fixture.gridA,
+            replica: &replicas[0])
+        for index in 1...6 {
+            try center.record(
+                ["王建国", "李秀英"], village: CenterFixture.villageA2, date: "2022-03-15", as: center.fixture.gridA2,
+                replica: &replicas[index])
+        }
+        let rows = try center.store.disputes(DisputeFilter(includeMerged: true))
+        #expect(rows.filter { $0.duplicateOf == first }.count == 4)
+        // The fifth and sixth copies wait for a person beside the first case.
+        let counted = try center.store.disputes()
+        #expect(counted.count == 3 && counted.contains { $0.id == first })
+        let reviews = try center.store.duplicateReviews()
+        for copy in counted where copy.id != first {
+            #expect(reviews.contains { Set([$0.first.id, $0.second.id]) == [first, copy.id] })
+        }
+    }
+
     @Test func aMergedCaseItsWorkerVoidedCanStillBeSplit() throws {
         let center = try Center()
         defer { center.fixture.remove() }
