@@ -60,6 +60,9 @@ enum SyncBenchmark {
         }
 
         print("FieldSync sync benchmark: 20 devices x \(casesPerDevice) cases, center on loopback")
+        // BENCHMARK_SAME_PARTIES=1: every device records the same parties (a stress for the duplicate finder:
+        // 20 records of each dispute).
+        let sameParties = ProcessInfo.processInfo.environment["BENCHMARK_SAME_PARTIES"] != nil
         func name(_ generator: inout SystemRandomNumberGenerator) -> String {
             String(DuplicateSample.families.randomElement(using: &generator)!)
                 + String((0..<2).map { _ in DuplicateSample.wideGiven.randomElement(using: &generator)! })
@@ -69,14 +72,16 @@ enum SyncBenchmark {
         for (index, village) in villages.enumerated() {
             let store = try replica("grid\(index)", scope: village, role: .grid)
             try store.transact { session in
-                for _ in 0..<casesPerDevice {
+                for number in 0..<casesPerDevice {
                     var summary = ""
                     while summary.count < 120 { summary += phrases.randomElement(using: &generator)! + "，" }
                     let draft = DisputeDraft(
                         village: village, category: DisputeCategory.allCases.randomElement(using: &generator)!,
                         // Other people in every case, with names as varied as a district's: duplicates are
                         // measured by `benchmark duplicates`.
-                        parties: [try Party(name: name(&generator)), try Party(name: name(&generator))],
+                        parties: sameParties
+                            ? [try Party(name: "王\(number)"), try Party(name: "李\(number)")]
+                            : [try Party(name: name(&generator)), try Party(name: name(&generator))],
                         summary: String(summary.prefix(120)), incidentDate: try CalendarDate(parsing: "2022-03-15"),
                         recorder: "网格员\(index)")
                     let id = RecordID.random(using: &generator)

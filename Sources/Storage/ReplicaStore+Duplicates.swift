@@ -134,8 +134,10 @@ extension ReplicaStore.Session {
                 let fingerprint = CaseFingerprint(dispute)
                 index.insert(fingerprint)
                 guard dispute.duplicateOf == nil else { continue }
+                // Best first: the first few cases they count under are all a person needs to see.
                 var best: [RecordID: DuplicateMatch] = [:]
                 for match in index.candidates(for: fingerprint) {
+                    if best.count >= Self.proposalsPerCase, match.score < best.values.map(\.score).min()! { break }
                     let root = try survivor(of: match.candidate)
                     // Never into a voided case: neither would count.
                     guard root != id, try !link(root).voided,
@@ -162,6 +164,9 @@ extension ReplicaStore.Session {
             }
         }
     }
+
+    /// How many cases (survivors) a case is compared with at most, the most likely first.
+    static let proposalsPerCase = 5
 
     /// How many cases may be merged into one automatically. One dispute recorded more often than that
     /// is unusual (a device repeating itself, a template reused): a person decides the rest.
