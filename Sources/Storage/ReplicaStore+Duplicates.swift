@@ -150,9 +150,13 @@ extension ReplicaStore.Session {
                 }
                 let ranked = best.values.sorted { ($0.score, $1.candidate) > ($1.score, $0.candidate) }
                 let now = clock.wallClock.milliseconds()
-                if let top = ranked.first, top.score >= DuplicateFinder.mergeThreshold,
-                    try duplicates(of: top.candidate) + (mergedNow[top.candidate] ?? 0) < Self.automaticMergeLimit
-                {
+                // Sure matches merge into the best, unless one of them already holds as many duplicates as
+                // may merge automatically: then a person decides.
+                let sure = ranked.filter { $0.score >= DuplicateFinder.mergeThreshold }
+                let full = try sure.contains {
+                    try duplicates(of: $0.candidate) + (mergedNow[$0.candidate] ?? 0) >= Self.automaticMergeLimit
+                }
+                if let top = sure.first, !full {
                     try merge(id, into: top.candidate, reason: Self.mergeReason(top, automatic: true))
                     try ReplicaStore.decide(id, top.candidate, .merged, match: top, at: now, in: db)
                     mergedNow[top.candidate, default: 0] += 1
