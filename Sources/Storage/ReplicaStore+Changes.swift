@@ -142,6 +142,8 @@ extension ReplicaStore {
         var committedSequence: Int64 = 0
         /// New changes by the day they were made (local time), their record's scope and their field.
         var arrivedChanges: [[String]: Int] = [:]
+        /// The local day last looked up, as [start, end) in milliseconds: a batch's changes mostly share one.
+        var lastDay: (start: Int64, end: Int64, label: String)?
         /// Cases whose parties, category, incident date or voiding changed in this transaction, in order.
         var fingerprintsToCheck: [RecordID] = []
         var fingerprintsQueued: Set<RecordID> = []
@@ -224,10 +226,8 @@ extension ReplicaStore {
             state.apply(change)
             touched.insert(change.entity)
             arrivedChanges[
-                [
-                    LocalTime.date(at: change.timestamp.physical).description, record.scope.fullCode,
-                    change.field.rawValue,
-                ], default: 0] += 1
+                [day(of: change.timestamp.physical), record.scope.fullCode, change.field.rawValue], default: 0] +=
+                1
             if detectDuplicates, change.entity.kind == .dispute, Self.fingerprintFields.contains(change.field),
                 fingerprintsQueued.insert(change.entity.id).inserted
             {
@@ -254,6 +254,15 @@ extension ReplicaStore {
 }
 
 extension ReplicaStore.Session {
+    /// The local day (`YYYY-MM-DD`) at `milliseconds`.
+    mutating func day(of milliseconds: Int64) -> String {
+        if let lastDay, lastDay.start <= milliseconds, milliseconds < lastDay.end { return lastDay.label }
+        let date = LocalTime.date(at: milliseconds)
+        let start = LocalTime.startOfDay(date)
+        lastDay = (start, LocalTime.startOfDay(date.adding(days: 1)), date.description)
+        return date.description
+    }
+
     /// Notes when this transaction's changes arrived, and that the scopes of the records they touched
     /// last received data now.
     func noteArrival(at time: Int64) throws {

@@ -315,22 +315,6 @@ public struct DuplicateError: Error, Sendable, CustomStringConvertible {
 }
 
 extension ReplicaStore {
-    /// Runs `body` in a transaction that checks the cases it changes for duplicates.
-    func transactFindingDuplicates(_ body: (inout Session) throws -> Void) throws -> [Change] {
-        do {
-            return try write { db in
-                var session = try Session(db: db, wallClock: wallClock)
-                try session.findDuplicates(with: finder)
-                try body(&session)
-                try session.finish()
-                return session.written
-            }
-        } catch {
-            finder.invalidate()
-            throw error
-        }
-    }
-
     /// Builds the center's duplicate finder from the case rows, as the first push would.
     public func prepareDuplicateFinder() throws {
         try read { db in
@@ -374,7 +358,7 @@ extension ReplicaStore {
     /// as this replica (the center).
     /// - Throws: `DuplicateError` if they are one case, or `duplicate` is merged already.
     public func mergeDuplicate(_ duplicate: RecordID, into survivor: RecordID) throws {
-        _ = try transactFindingDuplicates { session in
+        _ = try transact { session in
             guard let merging = try session.dispute(duplicate), try session.dispute(survivor) != nil else {
                 throw DuplicateError(
                     description: "no case \(try session.dispute(duplicate) == nil ? duplicate : survivor)")
@@ -402,7 +386,7 @@ extension ReplicaStore {
     /// Marks a pair as not one dispute: the finder never proposes it again.
     /// - Throws: `DuplicateError` if one is merged into the other (split it instead).
     public func dismissDuplicate(_ a: RecordID, _ b: RecordID) throws {
-        _ = try transactFindingDuplicates { session in
+        _ = try transact { session in
             guard try session.dispute(a) != nil, try session.dispute(b) != nil else {
                 throw DuplicateError(description: "no case \(try session.dispute(a) == nil ? a : b)")
             }

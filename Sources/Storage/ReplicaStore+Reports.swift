@@ -273,14 +273,17 @@ extension ReplicaStore {
             },
             uniquingKeysWith: { first, _ in first })
         let name = { (code: String) in names[shortCode(code)] }
-        // The scope as a range of 12-digit village codes.
-        var scopeCondition = ""
-        var scopeArguments: [any DatabaseValueConvertible] = []
-        if let scope = request.scope {
-            scopeCondition = " AND village >= ? AND village < ?"
-            scopeArguments = [scope.description, scope.description + "~"]
-        }
+        let (scopeCondition, scopeArguments) = scopeFilter(request.scope, column: "village")
         let period12 = [start, end] as [any DatabaseValueConvertible]
+
+        /// How many cases recorded in the period and scope meet `condition` (on `counted` and `isVoided`, the
+        /// covering index's first columns).
+        func count(_ condition: String) throws -> Int {
+            try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM dispute WHERE \(condition) AND recorded >= ? AND recorded < ?"
+                    + scopeCondition, arguments: StatementArguments(period12 + scopeArguments)) ?? 0
+        }
 
         /// Case figures grouped by `key` (a constant: one row, without sorting), over `source` (the table, or
         /// the table with an index to use).
@@ -361,15 +364,9 @@ extension ReplicaStore {
         }
         towns = labelled(.town, towns)
         // The total is the towns' sum when they hold every case (a count says so); else counted apart.
-        let count =
-            try Int.fetchOne(
-                db,
-                sql:
-                    "SELECT count(*) FROM dispute WHERE counted = 1 AND isVoided = 0 AND recorded >= ? AND recorded < ?"
-                    + scopeCondition, arguments: StatementArguments(period12 + scopeArguments)) ?? 0
         var total = Report.Cases(key: scope?.description ?? "all", label: "")
         total.label = scope.flatMap { name($0.description) } ?? total.key
-        if count == towns.reduce(0, { $0 + $1.screened }) {
+        if try count("counted = 1 AND isVoided = 0") == towns.reduce(0, { $0 + $1.screened }) {
             towns.forEach { total.add($0) }
         } else if let all = try cohort("''").first {
             total.add(all)
@@ -399,18 +396,8 @@ extension ReplicaStore {
             activity.visitsKept = row["kept"]
         }
         // Each with equalities on the covering index's first columns.
-        activity.duplicatesMerged =
-            try Int.fetchOne(
-                db,
-                sql: """
-                    SELECT count(*) FROM dispute WHERE counted = 0 AND isVoided = 0 AND recorded >= ? AND recorded < ?\(scopeCondition)
-                    """, arguments: StatementArguments(period12 + scopeArguments)) ?? 0
-        activity.voided =
-            try Int.fetchOne(
-                db,
-                sql: """
-                    SELECT count(*) FROM dispute WHERE counted IN (0, 1) AND isVoided = 1 AND recorded >= ? AND recorded < ?\(scopeCondition)
-                    """, arguments: StatementArguments(period12 + scopeArguments)) ?? 0
+        activity.duplicatesMerged = try count("counted = 0 AND isVoided = 0")
+        activity.voided = try count("counted IN (0, 1) AND isVoided = 1")
 
         // Month by month, each a range of the covering index.
         var months: [Report.Month] = []
@@ -447,12 +434,7 @@ extension ReplicaStore {
     private static func risks(
         _ request: ReportRequest, start: Int64, end: Int64, names: (String) -> String?, in db: Database
     ) throws -> Report.Risks {
-        var scopeCondition = ""
-        var scopeArguments: [any DatabaseValueConvertible] = []
-        if let scope = request.scope {
-            scopeCondition = " AND scope >= ? AND scope < ?"
-            scopeArguments = [scope.description, scope.description + "~"]
-        }
+        let (scopeCondition, scopeArguments) = scopeFilter(request.scope, column: "scope")
         // Overdue as of the period's end, or today if the period has not ended.
         let judged = min(request.period.last.adding(days: 1), request.today).description
         var risks = Report.Risks()
@@ -546,12 +528,7 @@ extension ReplicaStore {
                 reported: reported.contains(code))
         }
         // Late: changes made in the period (by their stamp) that arrived after its last day.
-        var scopeCondition = ""
-        var scopeArguments: [any DatabaseValueConvertible] = []
-        if let scope = request.scope {
-            scopeCondition = " AND scope >= ? AND scope < ?"
-            scopeArguments = [scope.description, scope.description + "~"]
-        }
+        let (scopeCondition, scopeArguments) = scopeFilter(request.scope, column: "scope")
         let period = [
             request.period.first.description, request.period.last.description, request.period.last.description,
         ]
@@ -566,6 +543,13 @@ extension ReplicaStore {
         completeness.lateChanges = completeness.lateFields.reduce(0) { $0 + $1.changes }
         return completeness
     }
+}
+
+/// A condition (and its arguments) keeping rows whose `column` lies within `scope`, a code prefix; none
+/// for no scope.
+func scopeFilter(_ scope: AreaCode?, column: String) -> (String, [any DatabaseValueConvertible]) {
+    guard let scope else { return ("", []) }
+    return (" AND \(column) >= ? AND \(column) < ?", [scope.description, scope.description + "~"])
 }
 
 /// A division code as the area table writes it: `620502101` for the padded `620502101000`.

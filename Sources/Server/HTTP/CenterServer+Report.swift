@@ -47,15 +47,8 @@ extension CenterServer {
             options = try ReportOptions.parse(arguments)
             format = try options.outputFormat()
             reportRequest = try options.request(today: LocalTime.today(wallClock))
-        } catch let error as UsageError {
-            throw APIError(.badRequest, code: "bad-parameter", message: error.description)
-        } catch let error as InputError {
-            throw APIError(.badRequest, code: "bad-parameter", message: error.description)
-        } catch let error as DateError {
-            throw APIError(.badRequest, code: "bad-parameter", message: error.description)
-        } catch let error as AreaCodeError {
-            throw APIError(.badRequest, code: "bad-parameter", message: error.description)
         } catch {
+            // Parser errors and ours alike: the message names the parameter and what it expects.
             throw APIError(.badRequest, code: "bad-parameter", message: ReportOptions.message(for: error))
         }
         var scoped = reportRequest
