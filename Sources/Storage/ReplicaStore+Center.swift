@@ -255,30 +255,35 @@ extension ReplicaStore {
             var count = 0
             var last = cursor
             var more = false
+            // Columns by position, text copied as bytes: no strings made per row.
+            func append(_ row: Row, _ column: Int) throws {
+                try row.withUnsafeData(atIndex: column) { bytes in
+                    if let bytes { output.append(contentsOf: bytes) }
+                }
+            }
             while let row = try rows.next() {
                 guard count < limit else {
                     more = true
                     break
                 }
                 // Keys in sorted order, as ChangeBatch writes them.
-                output += Array(count == 0 ? "[".utf8 : ",".utf8)
-                output += Array(#"{"field":""#.utf8)
-                output += Array((row["field"] as String).utf8)
-                output += Array(#"","id":""#.utf8)
-                output += Array((row["uid"] as String).utf8)
-                output += Array(#"","kind":""#.utf8)
-                output += Array((row["kind"] as String).utf8)
-                output += Array(#"","scope":""#.utf8)
-                output += Array((row["scope"] as String).utf8)
-                output += Array(#"","ts":""#.utf8)
+                output.append(contentsOf: count == 0 ? #"[{"field":""#.utf8 : #",{"field":""#.utf8)
+                try append(row, 5)
+                output.append(contentsOf: #"","id":""#.utf8)
+                try append(row, 8)
+                output.append(contentsOf: #"","kind":""#.utf8)
+                try append(row, 7)
+                output.append(contentsOf: #"","scope":""#.utf8)
+                try append(row, 4)
+                output.append(contentsOf: #"","ts":""#.utf8)
                 let timestamp = HybridTimestamp(
-                    physical: row["physical"], counter: UInt32(row["counter"] as Int64),
-                    replica: ReplicaID(rawValue: UInt64(row["replica"] as Int64)))
-                output += Array(timestamp.description.utf8)
-                output += Array(#"","value":"#.utf8)
-                output += Array((row["value"] as String).utf8)
-                output += Array("}".utf8)
-                last = row["seq"]
+                    physical: row[1], counter: UInt32(row[2] as Int64),
+                    replica: ReplicaID(rawValue: UInt64(row[3] as Int64)))
+                output.append(contentsOf: timestamp.description.utf8)
+                output.append(contentsOf: #"","value":"#.utf8)
+                try append(row, 6)
+                output.append(UInt8(ascii: "}"))
+                last = row[0]
                 count += 1
             }
             let head = #"{"changes":"#

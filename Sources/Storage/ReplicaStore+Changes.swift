@@ -141,7 +141,7 @@ extension ReplicaStore {
         /// The log's last sequence before this transaction.
         var committedSequence: Int64 = 0
         /// New changes by the day they were made (local time), their record's scope and their field.
-        var arrivedChanges: [[String]: Int] = [:]
+        var arrivedChanges: [ArrivedKey: Int] = [:]
         /// The local day last looked up, as [start, end) in milliseconds: a batch's changes mostly share one.
         var lastDay: (start: Int64, end: Int64, label: String)?
         /// Cases whose parties, category, incident date or voiding changed in this transaction, in order.
@@ -189,6 +189,7 @@ extension ReplicaStore {
 
         /// The record's local key and stored scope, adding the record if the log has none of it.
         mutating func localKey(_ change: Change) throws -> (id: Int64, scope: AreaCode) {
+            if let key = keys[change.entity] { return key }
             try load(change.entity)
             if let key = keys[change.entity] { return key }
             try db.cachedStatement(sql: "INSERT INTO record (kind, uid, scope) VALUES (?, ?, ?)").run(
@@ -226,8 +227,8 @@ extension ReplicaStore {
             state.apply(change)
             touched.insert(change.entity)
             arrivedChanges[
-                [day(of: change.timestamp.physical), record.scope.fullCode, change.field.rawValue], default: 0] +=
-                1
+                ArrivedKey(day: day(of: change.timestamp.physical), scope: record.scope, field: change.field),
+                default: 0] += 1
             if detectDuplicates, change.entity.kind == .dispute, Self.fingerprintFields.contains(change.field),
                 fingerprintsQueued.insert(change.entity.id).inserted
             {
@@ -251,6 +252,13 @@ extension ReplicaStore {
         }
     }
 
+}
+
+/// New changes counted by the day they were made, their record's scope and their field.
+struct ArrivedKey: Hashable {
+    var day: String
+    var scope: AreaCode
+    var field: Field
 }
 
 extension ReplicaStore.Session {
@@ -281,7 +289,7 @@ extension ReplicaStore.Session {
                 ON CONFLICT (field, day, scope, arrivedOn) DO UPDATE SET changes = changes + excluded.changes
                 """)
         for (key, changes) in arrivedChanges {
-            try count.execute(arguments: [key[0], key[1], key[2], arrivedOn, changes])
+            try count.execute(arguments: [key.day, key.scope.fullCode, key.field.rawValue, arrivedOn, changes])
         }
     }
 }
@@ -415,11 +423,45 @@ extension ReplicaStore {
 /// Text folded for searching: full-width forms to half-width (NFKC), lower case.
 public enum SearchText {
     public static func normalize(_ text: String) -> String {
-        // Most text (ASCII, CJK ideographs, CJK punctuation) is already in NFKC; only the rest pays for it.
-        let isPlain = text.unicodeScalars.allSatisfy { scalar in
-            scalar.value < 0x80 || (0x3000...0x303F).contains(scalar.value) && scalar.value != 0x3000
-                || (0x4E00...0x9FFF).contains(scalar.value)
+        fast(text) ?? text.precomposedStringWithCompatibilityMapping.lowercased()
+    }
+
+    /// The fold of text made of what cases are mostly written in (ASCII, CJK ideographs and punctuation,
+    /// full-width ASCII forms, the ideographic space), byte by byte; nil for anything else, which takes
+    /// the general path. Both give the same result: these characters' NFKC forms are themselves or the
+    /// ASCII character they are a wide form of, and only ASCII letters have a lower case among them.
+    static func fast(_ text: String) -> String? {
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            var output: [UInt8] = []
+            output.reserveCapacity(bytes.count)
+            var index = 0
+            while index < bytes.count {
+                let lead = bytes[index]
+                if lead < 0x80 {
+                    output.append(lead &+ (lead >= 0x41 && lead <= 0x5A ? 0x20 : 0))
+                    index += 1
+                    continue
+                }
+                // Only three-byte sequences (U+0800...U+FFFF) are taken here.
+                guard lead & 0xF0 == 0xE0, index + 2 < bytes.count else { return nil }
+                let scalar =
+                    UInt32(lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6
+                    | UInt32(bytes[index + 2] & 0x3F)
+                switch scalar {
+                case 0x4E00...0x9FFF, 0x3001...0x3035, 0x3037, 0x303B...0x303F:
+                    output.append(contentsOf: bytes[index..<index + 3])
+                case 0x3000:
+                    output.append(0x20)
+                case 0xFF01...0xFF5E:
+                    let ascii = UInt8(scalar - 0xFEE0)
+                    output.append(ascii &+ (ascii >= 0x41 && ascii <= 0x5A ? 0x20 : 0))
+                default:
+                    return nil
+                }
+                index += 3
+            }
+            return String(decoding: output, as: UTF8.self)
         }
-        return (isPlain ? text : text.precomposedStringWithCompatibilityMapping).lowercased()
     }
 }

@@ -117,6 +117,19 @@ import Testing
         }
     }
 
+    /// The search fold takes a shortcut for the characters cases are mostly written in; it must give what
+    /// NFKC and lower-casing give, for every character of the Basic Multilingual Plane.
+    @Test func theSearchFoldIsNFKCAndLowerCaseForEveryCharacter() {
+        var differing: [String] = []
+        for value in UInt32(0)...0xFFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = "Ａ调解" + String(Character(scalar)) + "b"
+            let expected = text.precomposedStringWithCompatibilityMapping.lowercased()
+            if SearchText.normalize(text) != expected { differing.append(String(value, radix: 16)) }
+        }
+        #expect(differing.isEmpty, "folded differently: U+\(differing.prefix(10).joined(separator: ", U+"))")
+    }
+
     @Test func sinceFiltersByTheDayARecordWasMade() throws {
         let clock = TestClock()
         try withTemporaryStore(clock: clock) { store in

@@ -93,13 +93,12 @@ extension CenterServer {
         let store = self.store
         let offset = context.clockOffset
         let page = try await database {
-            let page = try store.changes(after: after, within: device.scope, limit: Int(limit))
+            let page = try store.pageJSON(after: after, within: device.scope, limit: Int(limit))
             try store.noteContact(of: device.id, clockOffset: offset)
-            return ChangePage(
-                changes: page.changes.map(\.change), cursor: page.changes.last?.seq ?? after, more: page.more)
+            return page
         }
         var result = try response(
-            page.json(), contentType: "application/json", for: request, threshold: configuration.compressionThreshold)
+            page.json, contentType: "application/json", for: request, threshold: configuration.compressionThreshold)
         result.headers[.deviceLog] = device.id
         return result
     }

@@ -24,6 +24,14 @@ public protocol CenterStore: Sendable {
         changes: [(seq: Int64, change: Change)], more: Bool
     )
 
+    /// The page `changes(after:within:limit:)` gives, written as `ChangePage` JSON, with its cursor,
+    /// whether more remain, and how many changes it holds.
+    func pageJSON(
+        after cursor: Int64, within scope: AreaCode?, limit: Int
+    ) throws -> (
+        json: [UInt8], cursor: Int64, more: Bool, count: Int
+    )
+
     /// The highest sequence number.
     func cursor() throws -> Int64
 

@@ -4,7 +4,21 @@ import Foundation
 extension Change {
     /// The value as compact JSON, with sorted keys.
     public var valueJSON: String {
-        value.json.text
+        let string: String
+        switch value {
+        case .text(let text): string = text
+        case .date(let date): string = date.description
+        case .category(let category): string = category.code
+        case .method(let method): string = method.code
+        case .discovery(let discovery): string = discovery.code
+        case .level(let level): string = level.code
+        case .parties, .owner, .visit, .step: return value.json.text
+        }
+        // A string value needs no tree: the same text `JSONValue.string(…).text` writes.
+        var output = ""
+        output.reserveCapacity(string.utf8.count + 2)
+        JSONValue.write(string, to: &output)
+        return output
     }
 
     /// A change whose value is given as JSON text, as `valueJSON` writes it.

@@ -37,7 +37,7 @@ extension JSONValue {
         }
     }
 
-    private static func write(_ string: String, to output: inout String) {
+    static func write(_ string: String, to output: inout String) {
         if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
             output += "\""
             output += string
