@@ -40,7 +40,9 @@ enum StoreBenchmark {
         let decoded = try batches.map { try ChangeBatch(json: $0) }
         let decode = Synchronizer.seconds(since: start)
         start = ContinuousClock.now
-        for batch in decoded {
+        // BENCHMARK_PULL_ONLY=1 skips the center's part, to profile the laptop's alone.
+        let pullOnly = ProcessInfo.processInfo.environment["BENCHMARK_PULL_ONLY"] != nil
+        for batch in decoded where !pullOnly {
             _ = try store.push(batch.changes, from: "bench", clockOffset: nil, maximumDrift: .max)
         }
         let push = Synchronizer.seconds(since: start)

@@ -130,6 +130,8 @@ extension ReplicaStore {
         /// The change insert, prepared once per transaction.
         var insertChange: Statement?
         var loaded: Set<EntityKey> = []
+        /// The timestamps of the changes the log holds of the records loaded: a change is stored once.
+        var held: Set<HybridTimestamp> = []
         /// Records this transaction added: nothing derived of them is stored yet.
         var created: Set<EntityKey> = []
         var touched: Set<EntityKey> = []
@@ -176,7 +178,9 @@ extension ReplicaStore {
             guard loaded.insert(key).inserted else { return }
             guard let local = try ReplicaStore.localKey(of: key, in: db) else { return }
             keys[key] = (local.id, local.scope)
-            state.apply(try ReplicaStore.changes(of: key, local: local, in: db))
+            let changes = try ReplicaStore.changes(of: key, local: local, in: db)
+            for change in changes { held.insert(change.timestamp) }
+            state.apply(changes)
         }
 
         /// Writes our own new changes; they wait for the center after `acknowledgedSeq`.
@@ -208,12 +212,14 @@ extension ReplicaStore {
         /// - Returns: whether it was new.
         mutating func insert(_ change: Change) throws -> Bool {
             let record = try localKey(change)
+            // The record's changes are loaded, so `held` knows whether the log has this one.
+            guard held.insert(change.timestamp).inserted else { return false }
             // Reading a change back substitutes the record's stored scope where the row has none.
             let scope = record.scope == change.scope ? nil : change.scope.description
             if insertChange == nil {
                 insertChange = try db.cachedStatement(
                     sql: """
-                        INSERT OR IGNORE INTO change (physical, counter, replica, record, scope, field, value)
+                        INSERT INTO change (physical, counter, replica, record, scope, field, value)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
                         """)
             }
@@ -223,7 +229,6 @@ extension ReplicaStore {
                     .integer(Int64(change.timestamp.replica.rawValue)), .integer(record.id), .optional(scope),
                     .text(change.field.rawValue), .text(change.valueJSON),
                 ], in: db)
-            guard db.changesCount > 0 else { return false }
             state.apply(change)
             touched.insert(change.entity)
             arrivedChanges[
@@ -377,10 +382,18 @@ extension ReplicaStore {
             }.joined(separator: "\u{1E}"))
         try db.cachedStatement(
             sql: """
-                INSERT OR REPLACE INTO dispute (id, village, category, status, level, foundBy, incidentDate, summary,
+                INSERT INTO dispute (id, village, category, status, level, foundBy, incidentDate, summary,
                     parties, method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search, partyKey,
                     duplicateOf, counted, merged, numbers, agreementDate)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET village = excluded.village, category = excluded.category,
+                    status = excluded.status, level = excluded.level, foundBy = excluded.foundBy,
+                    incidentDate = excluded.incidentDate, summary = excluded.summary, parties = excluded.parties,
+                    method = excluded.method, mediator = excluded.mediator, agreement = excluded.agreement,
+                    recorder = excluded.recorder, recorded = excluded.recorded, modified = excluded.modified,
+                    visits = excluded.visits, isVoided = excluded.isVoided, search = excluded.search,
+                    partyKey = excluded.partyKey, duplicateOf = excluded.duplicateOf, counted = excluded.counted,
+                    merged = excluded.merged, numbers = excluded.numbers, agreementDate = excluded.agreementDate
                 """
         ).run(
             [
@@ -403,9 +416,14 @@ extension ReplicaStore {
                 .joined(separator: "\u{1F}"))
         try db.cachedStatement(
             sql: """
-                INSERT OR REPLACE INTO risk (id, scope, area, title, level, plan, ownerPerson, ownerUnit, deadline,
+                INSERT INTO risk (id, scope, area, title, level, plan, ownerPerson, ownerUnit, deadline,
                     status, struckOn, recorded, modified, isVoided, search)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET scope = excluded.scope, area = excluded.area, title = excluded.title,
+                    level = excluded.level, plan = excluded.plan, ownerPerson = excluded.ownerPerson,
+                    ownerUnit = excluded.ownerUnit, deadline = excluded.deadline, status = excluded.status,
+                    struckOn = excluded.struckOn, recorded = excluded.recorded, modified = excluded.modified,
+                    isVoided = excluded.isVoided, search = excluded.search
                 """
         ).run(
             [

@@ -232,6 +232,101 @@ extension ReplicaStore {
             }
             try session.deriveRows()
         }
+        migrator.registerMigration("v7: rows that append") { db in
+            // Taking a district's year in one pull is mostly inserting rows. A case's row is large (its
+            // text and search text): in a table ordered by random ids every insert splits pages, so case and
+            // risk rows now go in rowid order, found by id through a unique index. The log no longer keeps
+            // an index of timestamps: a change is known by its record's changes, which every write loads
+            // anyway (`Session.held`).
+            try db.execute(
+                sql: """
+                    CREATE TABLE change_v7 (
+                        seq INTEGER PRIMARY KEY,
+                        physical INTEGER NOT NULL,
+                        counter INTEGER NOT NULL,
+                        replica INTEGER NOT NULL,
+                        record INTEGER NOT NULL REFERENCES record (id),
+                        scope TEXT,
+                        field TEXT NOT NULL,
+                        value TEXT NOT NULL
+                    );
+                    INSERT INTO change_v7 SELECT seq, physical, counter, replica, record, scope, field, value FROM change;
+                    DROP TABLE change;
+                    ALTER TABLE change_v7 RENAME TO change;
+                    CREATE INDEX change_record ON change (record);
+
+                    CREATE TABLE dispute_v7 (
+                        id TEXT NOT NULL UNIQUE,
+                        village TEXT NOT NULL,
+                        category TEXT,
+                        status TEXT NOT NULL,
+                        level TEXT,
+                        foundBy TEXT,
+                        incidentDate TEXT,
+                        summary TEXT NOT NULL,
+                        parties TEXT NOT NULL,
+                        method TEXT,
+                        mediator TEXT,
+                        agreement TEXT,
+                        recorder TEXT,
+                        recorded INTEGER NOT NULL,
+                        modified INTEGER NOT NULL,
+                        visits INTEGER NOT NULL,
+                        isVoided INTEGER NOT NULL,
+                        search TEXT NOT NULL,
+                        partyKey TEXT NOT NULL DEFAULT '',
+                        duplicateOf TEXT,
+                        counted INTEGER NOT NULL DEFAULT 1,
+                        merged INTEGER NOT NULL DEFAULT 0,
+                        numbers TEXT NOT NULL DEFAULT '',
+                        agreementDate TEXT
+                    );
+                    INSERT INTO dispute_v7 (id, village, category, status, level, foundBy, incidentDate, summary, parties,
+                        method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search, partyKey,
+                        duplicateOf, counted, merged, numbers, agreementDate)
+                    SELECT id, village, category, status, level, foundBy, incidentDate, summary, parties,
+                        method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search, partyKey,
+                        duplicateOf, counted, merged, numbers, agreementDate
+                    FROM dispute;
+                    DROP TABLE dispute;
+                    ALTER TABLE dispute_v7 RENAME TO dispute;
+                    CREATE INDEX dispute_recorded ON dispute (recorded);
+                    CREATE INDEX dispute_partyKey ON dispute (partyKey);
+                    CREATE INDEX dispute_duplicateOf ON dispute (duplicateOf) WHERE duplicateOf IS NOT NULL;
+                    CREATE INDEX dispute_status ON dispute (isVoided, counted, status);
+                    CREATE INDEX dispute_report ON dispute (
+                        counted, isVoided, recorded, status, foundBy, village, category, method, recorder);
+                    CREATE INDEX dispute_agreementDate ON dispute (counted, isVoided, status, agreementDate, village)
+                        WHERE agreementDate IS NOT NULL;
+                    CREATE INDEX dispute_place ON dispute (village, recorded, counted, isVoided, status, foundBy);
+
+                    CREATE TABLE risk_v7 (
+                        id TEXT NOT NULL UNIQUE,
+                        scope TEXT NOT NULL,
+                        area TEXT NOT NULL,
+                        title TEXT NOT NULL,
+                        level TEXT,
+                        plan TEXT NOT NULL,
+                        ownerPerson TEXT,
+                        ownerUnit TEXT,
+                        deadline TEXT,
+                        status TEXT NOT NULL,
+                        struckOn TEXT,
+                        recorded INTEGER NOT NULL,
+                        modified INTEGER NOT NULL,
+                        isVoided INTEGER NOT NULL,
+                        search TEXT NOT NULL
+                    );
+                    INSERT INTO risk_v7 (id, scope, area, title, level, plan, ownerPerson, ownerUnit, deadline, status,
+                        struckOn, recorded, modified, isVoided, search)
+                    SELECT id, scope, area, title, level, plan, ownerPerson, ownerUnit, deadline, status,
+                        struckOn, recorded, modified, isVoided, search
+                    FROM risk;
+                    DROP TABLE risk;
+                    ALTER TABLE risk_v7 RENAME TO risk;
+                    CREATE INDEX risk_status ON risk (isVoided, status, deadline);
+                    """)
+        }
         return migrator
     }
 

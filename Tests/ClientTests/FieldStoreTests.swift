@@ -50,6 +50,12 @@ import Testing
                 try a.receive(try b.allChanges())
                 #expect(try a.digest() == b.digest())
                 #expect(try b.receive(try a.allChanges()) == 0)
+                // A batch holding a change twice, next to one the log holds, stores it once.
+                let count = try a.allChanges().count
+                let extra = try b.perform(
+                    .visit(Visit(date: Sample.today, note: "回访", isAgreementKept: true)), onDispute: id)
+                #expect(try a.receive(extra + extra + a.allChanges().prefix(1)) == extra.count)
+                #expect(try a.allChanges().count == count + extra.count)
                 for store in [a, b] {
                     let dispute = try #require(try store.dispute(id))
                     #expect(dispute.status == .escalated)
@@ -192,6 +198,12 @@ import Testing
             let upgraded = try FieldStore.open(home: home)
             #expect(try upgraded.dispute(id)?.summary == "离婚后彩礼返还争议")
             #expect(try upgraded.syncState().pullCursor == 0)
+            // The rebuilt log still knows its changes (nothing is stored twice) and the rebuilt case row
+            // takes new changes in place.
+            #expect(try upgraded.receive(changes) == 0)
+            #expect(try upgraded.allChanges().count == changes.count)
+            try upgraded.perform(.mediate(method: .chat, mediator: nil), onDispute: id)
+            #expect(try upgraded.disputes(DisputeFilter(search: "彩礼")).map(\.status) == [.mediating])
             let migrations = try DatabaseQueue(path: home.database.path).read { db in
                 try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
             }
