@@ -107,6 +107,23 @@ enum SyncBenchmark {
                 format: "push, bytes on the wire:       %8.1f bytes per new case (gzip bodies; %.1f changes per case)",
                 Double(pushed.bytesSent) / Double(cases), changesPerCase))
 
+        // The feed alone: every page fetched and decoded, nothing stored (what the store adds is the rest).
+        let feedStart = ContinuousClock.now
+        let client = try CurlClient()
+        var (cursor, more, fed) = (Int64(0), true, 0)
+        while more {
+            guard let credential = try districtReplica.syncState().enrollment?.credential else { break }
+            let response = try client.perform(
+                method: "GET", url: "\(url)/v1/changes?after=\(cursor)&limit=10000",
+                headers: ["Authorization: Bearer \(credential.token)"], body: nil)
+            let page = try ChangePage(json: Data(response.body))
+            (cursor, more, fed) = (page.cursor, page.more, fed + page.changes.count)
+        }
+        print(
+            String(
+                format: "feed only, fetched + decoded:  %8.0f cases/s  (%d changes in %.2f s, nothing stored)",
+                Double(cases) / Synchronizer.seconds(since: feedStart), fed, Synchronizer.seconds(since: feedStart)))
+
         var full = Synchronizer.Summary()
         let pullStart = ContinuousClock.now
         try synchronizer(districtReplica).pull(into: &full)

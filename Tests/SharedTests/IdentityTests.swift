@@ -40,8 +40,16 @@ import Testing
         let stamp = HybridTimestamp(physical: 1_764_402_821_123, counter: 7, replica: ReplicaID(rawValue: 42))
         #expect(stamp.description == "1764402821123.7.00000000001a")
         #expect(HybridTimestamp(stamp.description) == stamp)
-        for bad in ["", "1.2", "1.2.3.4", "x.0.00000000001a", "1.-1.00000000001a", "1.4294967296.00000000001a"] {
+        for bad in [
+            "", "1.2", "1.2.3.4", "x.0.00000000001a", "1.-1.00000000001a", "1.4294967296.00000000001a",
+            "1..00000000001a", ".1.00000000001a", "1234567890123456.0.00000000001a", "1.0.00000000001",
+            "1.0.00000000001a0", "1.0.0000000000!a", "1.0.00000000001a.", "１.0.00000000001a",
+        ] {
             #expect(HybridTimestamp(bad) == nil, "\(bad)")
         }
+        #expect(HybridTimestamp("1.4294967295.00000000001a")?.counter == UInt32.max)
+        #expect(HybridTimestamp("999999999999999.0.00000000001a")?.physical == 999_999_999_999_999)
+        let line = "ts=\(stamp)!"
+        #expect(HybridTimestamp(line.dropFirst(3).dropLast()) == stamp)
     }
 }

@@ -21,12 +21,33 @@ public struct HybridTimestamp: Hashable, Comparable, Sendable {
 
     /// Parses the textual form; nil if any part is missing or malformed.
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].utf8.count <= 15, parts[0].utf8.allSatisfy(Self.isDigit),
-            parts[1].utf8.count <= 10, parts[1].utf8.allSatisfy(Self.isDigit),
-            let physical = Int64(parts[0]), let counter = UInt32(parts[1]), let replica = ReplicaID(parts[2])
+        let parsed = text.utf8.withContiguousStorageIfAvailable(Self.parse) ?? Self.parse(Array(text.utf8))
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    /// `<milliseconds>.<counter>.<replica>` in one pass: at most 15 and 10 digits, then a replica id.
+    private static func parse(_ bytes: some RandomAccessCollection<UInt8>) -> HybridTimestamp? {
+        var index = bytes.startIndex
+        func number(maximumDigits: Int) -> UInt64? {
+            var value: UInt64 = 0
+            var digits = 0
+            while index != bytes.endIndex, isDigit(bytes[index]) {
+                guard digits < maximumDigits else { return nil }
+                value = value * 10 + UInt64(bytes[index] - UInt8(ascii: "0"))
+                digits += 1
+                index = bytes.index(after: index)
+            }
+            guard digits > 0, index != bytes.endIndex, bytes[index] == UInt8(ascii: ".") else { return nil }
+            index = bytes.index(after: index)
+            return value
+        }
+        guard let physical = number(maximumDigits: 15), let counter = number(maximumDigits: 10),
+            counter <= UInt64(UInt32.max), bytes.distance(from: index, to: bytes.endIndex) == ReplicaID.digits,
+            let replica = Base32.decode(bytes[index...])
         else { return nil }
-        self.init(physical: physical, counter: counter, replica: replica)
+        return HybridTimestamp(
+            physical: Int64(physical), counter: UInt32(counter), replica: ReplicaID(rawValue: replica))
     }
 
     public static func < (lhs: HybridTimestamp, rhs: HybridTimestamp) -> Bool {

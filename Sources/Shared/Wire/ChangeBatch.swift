@@ -87,6 +87,10 @@ public struct ChangeBatch: Hashable, Sendable {
 
     /// The offset of the first byte that is not part of valid UTF-8, or nil if all of it is.
     static func firstInvalidUTF8(in data: Data) -> Int? {
+        // The standard library's validation is fast; only invalid input is walked to find the offset.
+        if data.withUnsafeBytes({ String(validating: $0.bindMemory(to: UInt8.self), as: UTF8.self) }) != nil {
+            return nil
+        }
         var iterator = data.makeIterator()
         var decoder = UTF8()
         var offset = 0
