@@ -243,54 +243,11 @@ extension ReplicaStore {
     ) {
         try read { db in
             let (condition, arguments) = Self.feed(after: cursor, within: scope, limit: limit)
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT seq, physical, counter, replica, coalesce(change.scope, record.scope) AS scope, field, value,
-                        kind, uid
-                    FROM change JOIN record ON record.id = change.record
-                    """ + condition, arguments: arguments)
-            var output: [UInt8] = []
-            output.reserveCapacity(limit * 160)
-            var count = 0
-            var last = cursor
-            var more = false
-            // Columns by position, text copied as bytes: no strings made per row.
-            func append(_ row: Row, _ column: Int) throws {
-                try row.withUnsafeData(atIndex: column) { bytes in
-                    if let bytes { output.append(contentsOf: bytes) }
-                }
-            }
-            while let row = try rows.next() {
-                guard count < limit else {
-                    more = true
-                    break
-                }
-                // Keys in sorted order, as ChangeBatch writes them.
-                output.append(contentsOf: count == 0 ? #"[{"field":""#.utf8 : #",{"field":""#.utf8)
-                try append(row, 5)
-                output.append(contentsOf: #"","id":""#.utf8)
-                try append(row, 8)
-                output.append(contentsOf: #"","kind":""#.utf8)
-                try append(row, 7)
-                output.append(contentsOf: #"","scope":""#.utf8)
-                try append(row, 4)
-                output.append(contentsOf: #"","ts":""#.utf8)
-                let timestamp = HybridTimestamp(
-                    physical: row[1], counter: UInt32(row[2] as Int64),
-                    replica: ReplicaID(rawValue: UInt64(row[3] as Int64)))
-                output.append(contentsOf: timestamp.description.utf8)
-                output.append(contentsOf: #"","value":"#.utf8)
-                try append(row, 6)
-                output.append(UInt8(ascii: "}"))
-                last = row[0]
-                count += 1
-            }
-            let head = #"{"changes":"#
-            let tail = #","cursor":\#(last),"more":\#(more),"version":\#(ChangeBatch.currentVersion)}"#
+            let rows = try Row.fetchCursor(db, sql: Self.wireColumns + condition, arguments: arguments)
+            let written = try Self.writeChanges(rows, limit: limit, after: cursor)
+            let tail = #","cursor":\#(written.last),"more":\#(written.more),"version":\#(ChangeBatch.currentVersion)}"#
             return (
-                Array(head.utf8) + (count == 0 ? Array("[]".utf8) : output + Array("]".utf8)) + Array(tail.utf8), last,
-                more, count
+                Array(#"{"changes":"#.utf8) + written.json + Array(tail.utf8), written.last, written.more, written.count
             )
         }
     }

@@ -351,6 +351,53 @@ extension ReplicaStore {
         FROM change JOIN record ON record.id = change.record
         """
 
+    /// The columns `writeChanges` reads, in its order.
+    static let wireColumns = """
+        SELECT seq, physical, counter, replica, coalesce(change.scope, record.scope) AS scope, field, value, kind, uid
+        FROM change JOIN record ON record.id = change.record
+        """
+
+    /// Rows of `wireColumns` written as the JSON array of a batch or page, as `ChangeBatch` writes it (keys
+    /// sorted), at most `limit`: stored values are copied as they are, without parsing them again (they
+    /// were validated when they arrived), and no string is made per row.
+    /// - Returns: the array, how many changes it holds, the last one's `seq` (`after` if none), and
+    ///   whether more rows remain.
+    static func writeChanges(
+        _ rows: RowCursor, limit: Int, after: Int64
+    ) throws -> (json: [UInt8], count: Int, last: Int64, more: Bool) {
+        var output: [UInt8] = Array("[".utf8)
+        output.reserveCapacity(limit * 160)
+        var count = 0
+        var last = after
+        func append(_ row: Row, _ column: Int) throws {
+            try row.withUnsafeData(atIndex: column) { bytes in
+                if let bytes { output.append(contentsOf: bytes) }
+            }
+        }
+        while let row = try rows.next() {
+            guard count < limit else { return (output + Array("]".utf8), count, last, true) }
+            output.append(contentsOf: count == 0 ? #"{"field":""#.utf8 : #",{"field":""#.utf8)
+            try append(row, 5)
+            output.append(contentsOf: #"","id":""#.utf8)
+            try append(row, 8)
+            output.append(contentsOf: #"","kind":""#.utf8)
+            try append(row, 7)
+            output.append(contentsOf: #"","scope":""#.utf8)
+            try append(row, 4)
+            output.append(contentsOf: #"","ts":""#.utf8)
+            let timestamp = HybridTimestamp(
+                physical: row[1], counter: UInt32(row[2] as Int64),
+                replica: ReplicaID(rawValue: UInt64(row[3] as Int64)))
+            output.append(contentsOf: timestamp.description.utf8)
+            output.append(contentsOf: #"","value":"#.utf8)
+            try append(row, 6)
+            output.append(UInt8(ascii: "}"))
+            last = row[0]
+            count += 1
+        }
+        return (output + Array("]".utf8), count, last, false)
+    }
+
     /// A change read from a row of `joinedChangeColumns`.
     static func joinedChange(_ row: Row) throws -> Change {
         guard let kind = EntityKind(rawValue: row["kind"]), let id = RecordID(row["uid"] as String) else {

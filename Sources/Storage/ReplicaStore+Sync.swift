@@ -76,6 +76,23 @@ extension ReplicaStore {
         }
     }
 
+    /// The same changes as `pendingChanges(limit:)`, already written as a `ChangeBatch`'s JSON from the
+    /// stored rows, with how many it holds and the local sequence number of the last one.
+    public func pendingBatch(limit: Int) throws -> (json: [UInt8], count: Int, through: Int64) {
+        try read { db in
+            let identity = try Self.identity(db)
+            let acknowledged = try Int64.fetchOne(db, sql: "SELECT acknowledgedSeq FROM replica") ?? 0
+            let rows = try Row.fetchCursor(
+                db, sql: Self.wireColumns + " WHERE seq > ? AND replica = ? ORDER BY seq LIMIT ?",
+                arguments: [acknowledged, Int64(identity.replica.rawValue), limit])
+            let written = try Self.writeChanges(rows, limit: limit, after: acknowledged)
+            let json =
+                Array(#"{"changes":"#.utf8) + written.json
+                + Array(#","version":\#(ChangeBatch.currentVersion)}"#.utf8)
+            return (json, written.count, written.last)
+        }
+    }
+
     /// Notes that the center holds own changes up to local sequence `seq`, `count` of them.
     public func acknowledge(through seq: Int64, count: Int) throws {
         try write { db in

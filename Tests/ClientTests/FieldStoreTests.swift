@@ -255,3 +255,35 @@ import Testing
         }
     }
 }
+
+@Suite struct PendingBatchTests {
+    /// A push body is written straight from stored rows; it must read back as the waiting changes
+    /// themselves: own changes only, after the acknowledged ones, at most the limit, text of any kind.
+    @Test func theBatchWrittenFromRowsReadsBackAsTheWaitingChanges() throws {
+        try withTemporaryStore { store in
+            let first = try store.record(Sample.draft("引号\"、反斜杠\\、换行\n与制表\t"))
+            try store.perform(
+                .visit(Visit(date: Sample.today, note: "回访\u{1}", isAgreementKept: true)), onDispute: first)
+            // A change received from elsewhere is not this replica's to push.
+            let elsewhere = try Change(
+                timestamp: HybridTimestamp(physical: 1_647_302_400_000, counter: 0, replica: ReplicaID(rawValue: 9)),
+                entity: EntityKey(kind: .dispute, id: RecordID.random()), scope: Sample.village, field: .summary,
+                value: .text("别处"))
+            try store.receive([elsewhere])
+            try store.record(Sample.draft("第二件"))
+            for limit in [1, 5, 100] {
+                let expected = try store.pendingChanges(limit: limit)
+                let batch = try store.pendingBatch(limit: limit)
+                #expect(try ChangeBatch(json: Data(batch.json)).changes == expected.changes, "limit \(limit)")
+                #expect(batch.count == expected.changes.count && batch.through == expected.through)
+                #expect(!expected.changes.contains(elsewhere))
+            }
+            let some = try store.pendingChanges(limit: 3)
+            try store.acknowledge(through: some.through, count: 3)
+            #expect(
+                try ChangeBatch(json: Data(store.pendingBatch(limit: 100).json)).changes.first?.timestamp
+                    == store.pendingChanges(limit: 100).changes.first?.timestamp)
+            #expect(try store.pendingBatch(limit: 100).count == store.pendingChanges(limit: 100).changes.count)
+        }
+    }
+}

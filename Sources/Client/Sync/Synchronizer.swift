@@ -96,9 +96,9 @@ public struct Synchronizer: Sendable {
         let elapsed = { Self.seconds(since: start) }
         let total = try store.syncState().pendingChanges
         while true {
-            let (changes, through) = try store.pendingChanges(limit: options.batchChanges)
-            guard !changes.isEmpty else { break }
-            let body = try Gzip.compress(Array(ChangeBatch(changes: changes).json()))
+            let (json, count, through) = try store.pendingBatch(limit: options.batchChanges)
+            guard count > 0 else { break }
+            let body = try Gzip.compress(json)
             // A receipt that does not account for the whole batch was cut short: the batch is sent again,
             // which the center acknowledges without storing anything twice.
             let (_, centerTime) = try exchange(
@@ -106,11 +106,11 @@ public struct Synchronizer: Sendable {
                 client: client
             ) { response in
                 let receipt = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
-                return receipt?["received"] as? Int == changes.count
+                return receipt?["received"] as? Int == count
             }
             try note(centerTime, in: &summary)
-            try store.acknowledge(through: through, count: changes.count)
-            summary.sent += changes.count
+            try store.acknowledge(through: through, count: count)
+            summary.sent += count
             summary.bytesSent += body.count
             progress(
                 Progress(
