@@ -171,15 +171,22 @@ enum SyncBenchmark {
     ) throws -> (Double, Synchronizer.Summary) {
         let results = ResultBox(count: stores.count)
         let start = ContinuousClock.now
-        DispatchQueue.concurrentPerform(iterations: stores.count) { index in
-            var summary = Synchronizer.Summary()
-            do {
-                try body(stores[index], &summary)
-                results.set(index, .success(summary))
-            } catch {
-                results.set(index, .failure(error))
-            }
+        // A thread per device: `concurrentPerform` would run only as many at once as there are cores.
+        let finished = DispatchGroup()
+        for index in stores.indices {
+            finished.enter()
+            Thread {
+                var summary = Synchronizer.Summary()
+                do {
+                    try body(stores[index], &summary)
+                    results.set(index, .success(summary))
+                } catch {
+                    results.set(index, .failure(error))
+                }
+                finished.leave()
+            }.start()
         }
+        finished.wait()
         let seconds = Synchronizer.seconds(since: start)
         var total = Synchronizer.Summary()
         for result in results.all {

@@ -163,6 +163,30 @@ extension ReplicaStore {
         public var known: Int
         /// The center's sequence after the batch: every change in it is at or below.
         public var cursor: Int64
+
+        public init(new: Int, known: Int, cursor: Int64) {
+            self.new = new
+            self.known = known
+            self.cursor = cursor
+        }
+    }
+
+    /// A device's batch, as the center takes it.
+    public struct Push: Sendable {
+        public var changes: [Change]
+        /// The device that sent it.
+        public var device: String
+        /// The center's clock minus the device's, when the device said its time.
+        public var clockOffset: Int64?
+        /// How far ahead of the center's clock a change may be stamped.
+        public var maximumDrift: Int64
+
+        public init(changes: [Change], device: String, clockOffset: Int64?, maximumDrift: Int64) {
+            self.changes = changes
+            self.device = device
+            self.clockOffset = clockOffset
+            self.maximumDrift = maximumDrift
+        }
     }
 
     /// Merges a device's batch in one durable transaction and notes the contact. Arriving cases are
@@ -177,32 +201,50 @@ extension ReplicaStore {
     public func push(
         _ changes: [Change], from device: String, clockOffset: Int64?, maximumDrift: Int64, findingDuplicates: Bool
     ) throws -> Receipt {
+        let batch = Push(changes: changes, device: device, clockOffset: clockOffset, maximumDrift: maximumDrift)
+        return try push(together: [batch], findingDuplicates: findingDuplicates)[0].get()
+    }
+
+    /// Merges several devices' batches in one durable transaction (group commit), as if they came one
+    /// after another: each gets its own receipt, or its own `ClockError` when a change of it is stamped
+    /// too far ahead (nothing of that batch is written). Any other failure fails them all, with nothing
+    /// written. The rows are derived and the duplicates found once for the whole group.
+    public func push(together pushes: [Push]) -> [Result<Receipt, any Error>] {
+        push(together: pushes, findingDuplicates: true)
+    }
+
+    public func push(together pushes: [Push], findingDuplicates: Bool) -> [Result<Receipt, any Error>] {
         do {
-            return try pushOnce(
-                changes, from: device, clockOffset: clockOffset, maximumDrift: maximumDrift,
-                findingDuplicates: findingDuplicates)
+            return try write { db in
+                var session = try Session(db: db, wallClock: wallClock)
+                if findingDuplicates { try session.findDuplicates(with: finder) }
+                var taken: [Result<Int, any Error>] = []
+                for push in pushes {
+                    let new: Int
+                    do {
+                        new = try session.take(push.changes, maximumDrift: push.maximumDrift)
+                    } catch let error as ClockError {
+                        taken.append(.failure(error))
+                        continue
+                    }
+                    taken.append(.success(new))
+                    try db.execute(
+                        sql: """
+                            UPDATE device SET lastSeenAt = ?, clockOffset = coalesce(?, clockOffset),
+                                pushedChanges = pushedChanges + ? WHERE id = ?
+                            """,
+                        arguments: [wallClock.milliseconds(), push.clockOffset, new, push.device])
+                }
+                try session.finish()
+                let cursor = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0
+                return zip(pushes, taken).map { push, taken in
+                    taken.map { new in Receipt(new: new, known: push.changes.count - new, cursor: cursor) }
+                }
+            }
         } catch {
             // The finder may hold cases the rolled-back transaction filed.
             if findingDuplicates { finder.invalidate() }
-            throw error
-        }
-    }
-
-    private func pushOnce(
-        _ changes: [Change], from device: String, clockOffset: Int64?, maximumDrift: Int64, findingDuplicates: Bool
-    ) throws -> Receipt {
-        try write { db in
-            let new = try Self.receive(
-                changes, maximumDrift: maximumDrift, finder: findingDuplicates ? finder : nil, db: db,
-                wallClock: wallClock)
-            try db.execute(
-                sql: """
-                    UPDATE device SET lastSeenAt = ?, clockOffset = coalesce(?, clockOffset),
-                        pushedChanges = pushedChanges + ? WHERE id = ?
-                    """,
-                arguments: [wallClock.milliseconds(), clockOffset, new, device])
-            let cursor = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0
-            return Receipt(new: new, known: changes.count - new, cursor: cursor)
+            return pushes.map { _ in .failure(error) }
         }
     }
 

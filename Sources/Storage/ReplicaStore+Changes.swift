@@ -105,16 +105,8 @@ extension ReplicaStore {
         _ changes: [Change], maximumDrift: Int64, finder: FinderIndex? = nil, db: Database, wallClock: any WallClock
     ) throws -> Int {
         var session = try Session(db: db, wallClock: wallClock)
-        session.clock.maximumDrift = maximumDrift
         if let finder { try session.findDuplicates(with: finder) }
-        for change in changes {
-            try session.clock.check(change.timestamp)
-        }
-        var count = 0
-        for change in changes where try session.insert(change) {
-            try session.clock.receive(change.timestamp)
-            count += 1
-        }
+        let count = try session.take(changes, maximumDrift: maximumDrift)
         try session.finish()
         return count
     }
@@ -181,6 +173,22 @@ extension ReplicaStore {
             let changes = try ReplicaStore.changes(of: key, local: local, in: db)
             for change in changes { held.insert(change.timestamp) }
             state.apply(changes)
+        }
+
+        /// Merges changes from elsewhere, all or none: the clock first checks that none is stamped more than
+        /// `maximumDrift` ahead (`ClockError`, nothing written), then receives each new one.
+        /// - Returns: how many were new.
+        mutating func take(_ changes: [Change], maximumDrift: Int64) throws -> Int {
+            clock.maximumDrift = maximumDrift
+            for change in changes {
+                try clock.check(change.timestamp)
+            }
+            var count = 0
+            for change in changes where try insert(change) {
+                try clock.receive(change.timestamp)
+                count += 1
+            }
+            return count
         }
 
         /// Writes our own new changes; they wait for the center after `acknowledgedSeq`.

@@ -17,7 +17,8 @@ import Shared
 public struct ReplicaStore: Sendable {
     /// The database file.
     public let database: URL
-    let queue: DatabaseQueue
+    /// One writer and concurrent readers (WAL): a pull or a sign-in never waits for a push being written.
+    let pool: DatabasePool
     let wallClock: any WallClock
     /// The center's duplicate finder over this database, built on first use.
     let finder = FinderIndex()
@@ -25,9 +26,9 @@ public struct ReplicaStore: Sendable {
     /// How long a command waits for another process's transaction.
     static let busyTimeout: TimeInterval = 30
 
-    private init(database: URL, queue: DatabaseQueue, wallClock: any WallClock) {
+    private init(database: URL, pool: DatabasePool, wallClock: any WallClock) {
         self.database = database
-        self.queue = queue
+        self.pool = pool
         self.wallClock = wallClock
     }
 
@@ -112,9 +113,9 @@ public struct ReplicaStore: Sendable {
             throw StoreError(code: .storage, message: "cannot create \(database.path)")
         }
         do {
-            let queue = try DatabaseQueue(path: database.path, configuration: configuration)
-            try migrator.migrate(queue)
-            return ReplicaStore(database: database, queue: queue, wallClock: wallClock)
+            let pool = try DatabasePool(path: database.path, configuration: configuration)
+            try migrator.migrate(pool)
+            return ReplicaStore(database: database, pool: pool, wallClock: wallClock)
         } catch let error as DatabaseError {
             throw StoreError(error, database: database)
         }
@@ -123,7 +124,7 @@ public struct ReplicaStore: Sendable {
     /// Runs `body` in one immediate transaction, translating SQLite's errors.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try queue.write(body)
+            return try pool.write(body)
         } catch let error as DatabaseError {
             throw StoreError(error, database: database)
         }
@@ -131,7 +132,7 @@ public struct ReplicaStore: Sendable {
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try queue.read(body)
+            return try pool.read(body)
         } catch let error as DatabaseError {
             throw StoreError(error, database: database)
         }

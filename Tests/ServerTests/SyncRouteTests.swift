@@ -358,3 +358,38 @@ struct FailingStore: CenterStore {
         #expect(try ChangePage(json: Data(outside.json)).changes.isEmpty)
     }
 }
+
+@Suite struct GroupCommitTests {
+    /// Batches written together (as the center does under load) get the receipts they would get one after
+    /// another; a batch stamped too far ahead is refused alone, and nothing of it is written.
+    @Test func batchesWrittenTogetherAreReceiptedEachAndRefusedAlone() throws {
+        let center = try CenterFixture()
+        defer { center.remove() }
+        var a = DeviceReplica(1, village: CenterFixture.villageA)
+        var b = DeviceReplica(2, village: CenterFixture.villageB)
+        let first = try a.recordCases(3)
+        let second = try b.recordCases(2, summary: "男方拒绝退还彩礼")
+        let companion = try a.recordCases(1, summary: "与未来的改动同批")
+        let future = try Change(
+            timestamp: HybridTimestamp(
+                physical: SystemWallClock().milliseconds() + 7_200_000, counter: 0, replica: ReplicaID(rawValue: 1)),
+            entity: EntityKey(kind: .dispute, id: RecordID.random()), scope: CenterFixture.villageA, field: .summary,
+            value: .text("两小时后的改动"))
+        func push(_ changes: [Change], _ device: DeviceCredential) -> ReplicaStore.Push {
+            ReplicaStore.Push(changes: changes, device: device.device, clockOffset: nil, maximumDrift: 600_000)
+        }
+        let results = center.store.push(together: [
+            push(first, center.gridA), push(second, center.gridB), push(companion + [future], center.gridA),
+            push(first, center.gridA),
+        ])
+        let cursor = try center.store.cursor()
+        #expect(try results[0].get() == ReplicaStore.Receipt(new: first.count, known: 0, cursor: cursor))
+        #expect(try results[1].get() == ReplicaStore.Receipt(new: second.count, known: 0, cursor: cursor))
+        #expect(throws: ClockError.self) { try results[2].get() }
+        // The same batch again in the same group: held once.
+        #expect(try results[3].get() == ReplicaStore.Receipt(new: 0, known: first.count, cursor: cursor))
+        let held = Set(try center.store.allChanges())
+        #expect(held.isSuperset(of: first + second))
+        #expect(held.isDisjoint(with: companion + [future]))
+    }
+}

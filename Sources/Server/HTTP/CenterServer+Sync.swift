@@ -22,14 +22,12 @@ extension CenterServer {
             metrics.refused()
             throw error
         }
-        let store = self.store
-        let maximumDrift = configuration.maximumDrift
-        let offset = context.clockOffset
         let receipt: ReplicaStore.Receipt
         do {
-            receipt = try await database {
-                try store.push(batch.changes, from: device.id, clockOffset: offset, maximumDrift: maximumDrift)
-            }
+            receipt = try await pushes.push(
+                ReplicaStore.Push(
+                    changes: batch.changes, device: device.id, clockOffset: context.clockOffset,
+                    maximumDrift: configuration.maximumDrift))
         } catch let error as ClockError {
             metrics.refused()
             throw Self.clockAhead(error, change: nil)

@@ -16,12 +16,15 @@ public struct CenterServer: Sendable {
     public let configuration: CenterConfiguration
     public let metrics: CenterMetrics
     public let wallClock: any WallClock
+    /// Batches waiting to be written together.
+    let pushes: PushQueue
 
     public init(
         store: any CenterStore, configuration: CenterConfiguration = CenterConfiguration(),
         metrics: CenterMetrics = CenterMetrics(), wallClock: any WallClock = SystemWallClock()
     ) {
         self.store = store
+        self.pushes = PushQueue(store: store)
         self.configuration = configuration
         self.metrics = metrics
         self.wallClock = wallClock

@@ -17,6 +17,10 @@ public protocol CenterStore: Sendable {
     ) throws
         -> ReplicaStore.Receipt
 
+    /// Merges several devices' batches in one durable transaction, each with its own receipt, or its own
+    /// `ClockError` (nothing of that batch written); any other failure fails them all.
+    func push(together pushes: [ReplicaStore.Push]) -> [Result<ReplicaStore.Receipt, any Error>]
+
     /// Changes after `cursor` within `scope` (all when nil), in sequence order, at most `limit`.
     func changes(
         after cursor: Int64, within scope: AreaCode?, limit: Int
@@ -55,5 +59,17 @@ extension CenterStore {
         let last = page.changes.last?.seq ?? cursor
         let json = ChangePage(changes: page.changes.map(\.change), cursor: last, more: page.more).json()
         return (Array(json), last, page.more, page.changes.count)
+    }
+}
+
+extension CenterStore {
+    /// Each batch in its own transaction, for stores without a way to write them together.
+    public func push(together pushes: [ReplicaStore.Push]) -> [Result<ReplicaStore.Receipt, any Error>] {
+        pushes.map { push in
+            Result {
+                try self.push(
+                    push.changes, from: push.device, clockOffset: push.clockOffset, maximumDrift: push.maximumDrift)
+            }
+        }
     }
 }

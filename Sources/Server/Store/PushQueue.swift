@@ -1,0 +1,74 @@
+import NIOPosix
+import Shared
+import Storage
+import Synchronization
+
+/// Group commit: batches that arrive while the store is writing wait, and are then written together in
+/// one transaction. Under load the center writes fewer, larger transactions (the rows of a busy index
+/// page are written once, not once per batch), and each batch is still acknowledged only when its
+/// changes are durable. A waiting batch holds no thread.
+final class PushQueue: Sendable {
+    private struct Waiting: Sendable {
+        var push: ReplicaStore.Push
+        var continuation: CheckedContinuation<ReplicaStore.Receipt, any Error>
+    }
+
+    private struct State {
+        var waiting: [Waiting] = []
+        var writing = false
+    }
+
+    private let state = Mutex(State())
+    let store: any CenterStore
+    /// Most changes written in one transaction (a single larger batch is written alone).
+    let maximumChanges: Int
+
+    init(store: any CenterStore, maximumChanges: Int = 50_000) {
+        self.store = store
+        self.maximumChanges = maximumChanges
+    }
+
+    /// Merges a batch, together with those that wait with it.
+    /// - Throws: `ClockError` if one of its changes is stamped too far ahead, or what the store threw.
+    func push(_ push: ReplicaStore.Push) async throws -> ReplicaStore.Receipt {
+        try await withCheckedThrowingContinuation { continuation in
+            let starts = state.withLock { state in
+                state.waiting.append(Waiting(push: push, continuation: continuation))
+                defer { state.writing = true }
+                return !state.writing
+            }
+            if starts {
+                NIOThreadPool.singleton.submit { poolState in self.write(poolState) }
+            }
+        }
+    }
+
+    /// Writes waiting batches, a group at a time, until none waits.
+    private func write(_ poolState: NIOThreadPool.WorkItemState) {
+        while true {
+            let group = state.withLock { state in
+                var taken = 0
+                var changes = 0
+                while taken < state.waiting.count,
+                    taken == 0 || changes + state.waiting[taken].push.changes.count <= maximumChanges
+                {
+                    changes += state.waiting[taken].push.changes.count
+                    taken += 1
+                }
+                let group = Array(state.waiting.prefix(taken))
+                state.waiting.removeFirst(taken)
+                if group.isEmpty { state.writing = false }
+                return group
+            }
+            guard !group.isEmpty else { return }
+            guard case .active = poolState else {
+                for waiting in group { waiting.continuation.resume(throwing: CancellationError()) }
+                continue
+            }
+            let results = store.push(together: group.map(\.push))
+            for (waiting, result) in zip(group, results) {
+                waiting.continuation.resume(with: result)
+            }
+        }
+    }
+}
