@@ -39,7 +39,7 @@ extension ReplicaStore.Session {
                         arguments: [key.id.description])
                 let root = try survivor(of: dispute.id)
                 try ReplicaStore.save(dispute, counted: root == dispute.id, in: db)
-                try ReplicaStore.saveVisits(of: dispute, in: db)
+                try ReplicaStore.saveVisits(of: dispute, replacing: !created.contains(key), in: db)
                 survivors.insert(root)
                 if let before, let previous = RecordID(before), previous != dispute.duplicateOf {
                     survivors.insert(try survivor(of: previous))
@@ -198,10 +198,13 @@ extension ReplicaStore.Session {
 }
 
 extension ReplicaStore {
-    /// Writes a case's own follow-up visits (not those of cases merged into it), for reports.
-    static func saveVisits(of dispute: Dispute, in db: Database) throws {
+    /// Writes a case's own follow-up visits (not those of cases merged into it), for reports, `replacing`
+    /// those stored before (a case this transaction added has none).
+    static func saveVisits(of dispute: Dispute, replacing: Bool, in db: Database) throws {
         let id = dispute.id.description
-        try db.cachedStatement(sql: "DELETE FROM visit WHERE dispute = ?").execute(arguments: [id])
+        if replacing {
+            try db.cachedStatement(sql: "DELETE FROM visit WHERE dispute = ?").execute(arguments: [id])
+        }
         let insert = try db.cachedStatement(
             sql: "INSERT INTO visit (dispute, date, kept, village, voided) VALUES (?, ?, ?, ?, ?)")
         for visit in dispute.visits {
