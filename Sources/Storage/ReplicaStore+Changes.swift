@@ -291,9 +291,9 @@ extension ReplicaStore.Session {
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO arrival (seq, at) SELECT max(seq), ? FROM change")
             .execute(arguments: [time])
         let sequence = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM change")) ?? 0
-        for scope in Set(touched.compactMap { state[$0]?.scope.fullCode }) {
-            try db.cachedStatement(sql: "INSERT OR REPLACE INTO received (scope, seq) VALUES (?, ?)")
-                .execute(arguments: [scope, sequence])
+        let receive = try db.cachedStatement(sql: "INSERT OR REPLACE INTO received (scope, seq) VALUES (?, ?)")
+        for scope in Set(touched.compactMap { state[$0]?.scope }) {
+            try receive.run([.text(scope.fullCode), .integer(sequence)], in: db)
         }
         let arrivedOn = LocalTime.date(at: time).description
         let count = try db.cachedStatement(
@@ -302,7 +302,12 @@ extension ReplicaStore.Session {
                 ON CONFLICT (field, day, scope, arrivedOn) DO UPDATE SET changes = changes + excluded.changes
                 """)
         for (key, changes) in arrivedChanges {
-            try count.execute(arguments: [key.day, key.scope.fullCode, key.field.rawValue, arrivedOn, changes])
+            try count.run(
+                [
+                    .text(key.day), .text(key.scope.fullCode), .text(key.field.rawValue), .text(arrivedOn),
+                    .integer(Int64(changes)),
+                ],
+                in: db)
         }
     }
 }

@@ -1,8 +1,24 @@
 import Samples
-import Shared
 import Testing
 
+@testable import Shared
+
 @Suite struct DuplicateFinderTests {
+    /// Related categories, as the district's mediators group them; `other` is related to every one.
+    @Test func categoriesAreRelatedWithinTheirGroups() {
+        let groups: [Set<DisputeCategory>] = [
+            [.marriageFamily, .inheritance, .debt], [.neighbor, .land, .housing], [.labor, .debt],
+            [.traffic, .medical],
+        ]
+        for left in DisputeCategory.allCases {
+            for right in DisputeCategory.allCases {
+                let expected =
+                    groups.contains { $0.contains(left) && $0.contains(right) } || left == .other || right == .other
+                #expect(left.isRelated(to: right) == expected, "\(left) ~ \(right)")
+            }
+        }
+    }
+
     static let towns = (101...103).map { try! AreaCode(parsing: "620502\($0)") }
     static let villages = towns.flatMap { town in (201...205).map { try! AreaCode(parsing: "\(town)\($0)") } }
 
@@ -25,6 +41,12 @@ import Testing
         #expect(PartyName.similarity("王建国", "王健国") == 0.5)
         #expect(PartyName.similarity("王建国", "李建国") == 0)
         #expect(PartyName.similarity("王建国", "王建国") == 1)
+        #expect(PartyName.similarity("王建", "王健") == 0)
+        #expect(PartyName.similarity("wangjg", "wangjh") == 0.5)
+        // Characters of several scalars count as one, as in names outside the common ranges.
+        #expect(PartyName.similarity("阿依古丽", "阿依古麗") == 0.5)
+        #expect(PartyName.similarity("zoe\u{301}y", "zoe\u{301}x") == 0.5)
+        #expect(PartyName.similarity("zoe\u{301}y", "zoexy") == 0)
     }
 
     /// The district's own example: a bride-price refund recorded by workers of two towns, with the

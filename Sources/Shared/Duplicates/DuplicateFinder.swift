@@ -173,25 +173,31 @@ public struct DuplicateFinder: Sendable {
     /// two keys or more, or a number. A case of one party scores every case sharing a key.
     public func candidates(for fingerprint: CaseFingerprint) -> [DuplicateMatch] {
         let needed = fingerprint.names.count > 1 ? 2 : 1
-        var hits: [(slot: Int32, weight: Int)] = []
+        // Each hit as one number, slot above weight, so that sorting groups a case's hits together.
+        var hits: [UInt64] = []
         for key in fingerprint.keys {
-            let weight = key.hasPrefix("n:") ? 2 : key.hasPrefix("m:") ? 1 : needed
-            for slot in index[key] ?? [] {
-                hits.append((slot, weight))
+            let weight = UInt64(key.hasPrefix("n:") ? 2 : key.hasPrefix("m:") ? 1 : needed)
+            guard let slots = index[key] else { continue }
+            hits.reserveCapacity(hits.count + slots.count)
+            for slot in slots {
+                hits.append(UInt64(UInt32(slot)) << 8 | weight)
             }
         }
-        hits.sort { $0.slot < $1.slot }
+        hits.sort()
+        let own = slotOf[fingerprint.id]
         var matches: [DuplicateMatch] = []
         var start = 0
         while start < hits.count {
+            let slot = hits[start] >> 8
             var end = start
             var shared = 0
-            while end < hits.count, hits[end].slot == hits[start].slot {
-                shared += hits[end].weight
+            while end < hits.count, hits[end] >> 8 == slot {
+                shared += Int(hits[end] & 0xFF)
                 end += 1
             }
-            if shared >= needed, let other = slots[Int(hits[start].slot)], other.id != fingerprint.id,
-                let match = Self.match(fingerprint, other), match.score >= Self.reviewThreshold
+            // Indexed slots always hold a case; scored in place, without copying it.
+            if shared >= needed, Int32(slot) != own, let match = Self.match(fingerprint, slots[Int(slot)]!),
+                match.score >= Self.reviewThreshold
             {
                 matches.append(match)
             }
@@ -273,10 +279,20 @@ public struct DuplicateFinder: Sendable {
 extension DisputeCategory {
     /// Categories one dispute is often filed under by different workers.
     func isRelated(to other: DisputeCategory) -> Bool {
-        let groups: [Set<DisputeCategory>] = [
-            [.marriageFamily, .inheritance, .debt], [.neighbor, .land, .housing], [.labor, .debt],
-            [.traffic, .medical],
-        ]
-        return groups.contains { $0.contains(self) && $0.contains(other) } || self == .other || other == .other
+        relatedGroups & other.relatedGroups != 0 || self == .other || other == .other
+    }
+
+    /// The groups of related categories this one belongs to, one bit each: family matters (marriage,
+    /// inheritance, debt), land and houses (neighbours, land, housing), work (labour, debt), accidents
+    /// (traffic, medical).
+    private var relatedGroups: UInt8 {
+        switch self {
+        case .marriageFamily, .inheritance: 0b0001
+        case .debt: 0b0101
+        case .neighbor, .land, .housing: 0b0010
+        case .labor: 0b0100
+        case .traffic, .medical: 0b1000
+        case .other: 0
+        }
     }
 }

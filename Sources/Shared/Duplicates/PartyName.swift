@@ -23,11 +23,25 @@ public enum PartyName {
     /// in the given name of a name with the same family name (a homophone typed in haste), else 0.
     public static func similarity(_ left: String, _ right: String) -> Double {
         if left == right { return 1 }
-        let a = Array(left)
-        let b = Array(right)
+        // Names of CJK ideographs and printable ASCII have one scalar per character: compared as
+        // scalars, without finding character boundaries.
+        if let a = plainScalars(left), let b = plainScalars(right) { return similarity(a, b) }
+        return similarity(Array(left), Array(right))
+    }
+
+    private static func similarity<Element: Equatable>(_ a: [Element], _ b: [Element]) -> Double {
         guard a.count == b.count, a.count >= 2, a.first == b.first else { return 0 }
         let differences = zip(a, b).filter { $0 != $1 }.count
         return differences == 1 && a.count >= 3 ? 0.5 : 0
+    }
+
+    private static func plainScalars(_ name: String) -> [UInt32]? {
+        var scalars: [UInt32] = []
+        for scalar in name.unicodeScalars {
+            guard (0x4E00...0x9FFF).contains(scalar.value) || (0x21...0x7E).contains(scalar.value) else { return nil }
+            scalars.append(scalar.value)
+        }
+        return scalars
     }
 
     /// Index keys under which a name is filed: the whole name, and the name with each character of
