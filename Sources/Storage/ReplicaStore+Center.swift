@@ -287,9 +287,9 @@ extension ReplicaStore {
             let (condition, arguments) = Self.feed(after: cursor, within: scope, limit: limit)
             let rows = try Row.fetchCursor(db, sql: Self.wireColumns + condition, arguments: arguments)
             let written = try Self.writeChanges(rows, limit: limit, after: cursor)
-            let tail = #","cursor":\#(written.last),"more":\#(written.more),"version":\#(ChangeBatch.currentVersion)}"#
             return (
-                Array(#"{"changes":"#.utf8) + written.json + Array(tail.utf8), written.last, written.more, written.count
+                written.writer.page(cursor: written.last, more: written.more), written.last, written.more,
+                written.writer.count
             )
         }
     }

@@ -364,51 +364,42 @@ extension ReplicaStore {
         FROM change JOIN record ON record.id = change.record
         """
 
-    /// The columns `writeChanges` reads, in its order.
+    /// The columns `writeChanges` reads, by position.
     static let wireColumns = """
         SELECT seq, physical, counter, replica, coalesce(change.scope, record.scope) AS scope, field, value, kind, uid
         FROM change JOIN record ON record.id = change.record
         """
 
-    /// Rows of `wireColumns` written as the JSON array of a batch or page, as `ChangeBatch` writes it (keys
-    /// sorted), at most `limit`: stored values are copied as they are, without parsing them again (they
-    /// were validated when they arrived), and no string is made per row.
-    /// - Returns: the array, how many changes it holds, the last one's `seq` (`after` if none), and
-    ///   whether more rows remain.
+    /// Rows of `wireColumns` written by a `ChangeWriter`, at most `limit`.
+    /// - Returns: the writer, the last change's `seq` (`after` if none), and whether more rows remain.
     static func writeChanges(
         _ rows: RowCursor, limit: Int, after: Int64
-    ) throws -> (json: [UInt8], count: Int, last: Int64, more: Bool) {
-        var output: [UInt8] = Array("[".utf8)
-        output.reserveCapacity(limit * 160)
-        var count = 0
+    ) throws -> (writer: ChangeWriter, last: Int64, more: Bool) {
+        var writer = ChangeWriter(capacity: limit)
         var last = after
-        func append(_ row: Row, _ column: Int) throws {
-            try row.withUnsafeData(atIndex: column) { bytes in
-                if let bytes { output.append(contentsOf: bytes) }
-            }
-        }
         while let row = try rows.next() {
-            guard count < limit else { return (output + Array("]".utf8), count, last, true) }
-            output.append(contentsOf: count == 0 ? #"{"field":""#.utf8 : #",{"field":""#.utf8)
-            try append(row, 5)
-            output.append(contentsOf: #"","id":""#.utf8)
-            try append(row, 8)
-            output.append(contentsOf: #"","kind":""#.utf8)
-            try append(row, 7)
-            output.append(contentsOf: #"","scope":""#.utf8)
-            try append(row, 4)
-            output.append(contentsOf: #"","ts":""#.utf8)
-            let timestamp = HybridTimestamp(
-                physical: row[1], counter: UInt32(row[2] as Int64),
-                replica: ReplicaID(rawValue: UInt64(row[3] as Int64)))
-            output.append(contentsOf: timestamp.description.utf8)
-            output.append(contentsOf: #"","value":"#.utf8)
-            try append(row, 6)
-            output.append(UInt8(ascii: "}"))
+            guard writer.count < limit else { return (writer, last, true) }
+            // Text columns are read as the bytes SQLite holds: no string is made per row.
+            try row.withUnsafeData(atIndex: 5) { field in
+                try row.withUnsafeData(atIndex: 8) { id in
+                    try row.withUnsafeData(atIndex: 7) { kind in
+                        try row.withUnsafeData(atIndex: 4) { scope in
+                            try row.withUnsafeData(atIndex: 6) { value in
+                                writer.append(
+                                    field: field ?? Data(), id: id ?? Data(), kind: kind ?? Data(),
+                                    scope: scope ?? Data(),
+                                    timestamp: HybridTimestamp(
+                                        physical: row[1], counter: UInt32(row[2] as Int64),
+                                        replica: ReplicaID(rawValue: UInt64(row[3] as Int64))),
+                                    value: value ?? Data())
+                            }
+                        }
+                    }
+                }
+            }
             last = row[0]
-            count += 1
         }
-        return (output + Array("]".utf8), count, last, false)
+        return (writer, last, false)
     }
 
     /// A change read from a row of `joinedChangeColumns`.

@@ -86,10 +86,7 @@ extension ReplicaStore {
                 db, sql: Self.wireColumns + " WHERE seq > ? AND replica = ? ORDER BY seq LIMIT ?",
                 arguments: [acknowledged, Int64(identity.replica.rawValue), limit])
             let written = try Self.writeChanges(rows, limit: limit, after: acknowledged)
-            let json =
-                Array(#"{"changes":"#.utf8) + written.json
-                + Array(#","version":\#(ChangeBatch.currentVersion)}"#.utf8)
-            return (json, written.count, written.last)
+            return (written.writer.batch(), written.writer.count, written.last)
         }
     }
 
