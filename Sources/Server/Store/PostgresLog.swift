@@ -1,0 +1,322 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Shared
+import Storage
+
+/// The center's change log in PostgreSQL: what several `center serve` processes on one database share.
+/// A batch pushed through any process is durable when its receipt is sent, and every process serves
+/// the same feed, in the same order.
+///
+/// The feed never skips: writers take the feed's head row `FOR UPDATE` before they number their
+/// changes and hold it until they commit, so sequence numbers commit in order. A reader that sees
+/// change 105 committed sees 104 too; a puller that read up to 105 cannot miss a 104 that commits later,
+/// because none can. Pushes are therefore written one at a time (several batches at once with
+/// `push(together:)`, as the center's group commit does).
+///
+/// ```swift
+/// let log = try PostgresLog(url: "postgres://center@db.example:5432/district", logger: logger)
+/// async let pool: Void = log.run()
+/// try await log.migrate()
+/// let receipts = await log.push(together: [push])
+/// ```
+public final class PostgresLog: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    let wallClock: any WallClock
+    /// Runs inside a push's transaction after its changes are written, before it commits (tests hold a
+    /// transaction open with it).
+    let beforeCommit: (@Sendable () async -> Void)?
+
+    /// - Parameters:
+    ///   - url: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]`.
+    ///   - maximumConnections: The most connections this process opens.
+    /// - Throws: `InputError` naming what is wrong with the URL.
+    public init(
+        url: String, maximumConnections: Int = 8, logger: Logger, wallClock: any WallClock = SystemWallClock(),
+        beforeCommit: (@Sendable () async -> Void)? = nil
+    ) throws {
+        client = PostgresClient(
+            configuration: try Self.configuration(url: url, maximumConnections: maximumConnections),
+            backgroundLogger: logger)
+        self.logger = logger
+        self.wallClock = wallClock
+        self.beforeCommit = beforeCommit
+    }
+
+    static func configuration(url: String, maximumConnections: Int) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme)
+        else { throw InputError("'\(url)' is not a PostgreSQL URL; expected postgres://USER@HOST:PORT/DATABASE") }
+        guard let host = components.host, !host.isEmpty else {
+            throw InputError("the PostgreSQL URL names no host; expected postgres://USER@HOST:PORT/DATABASE")
+        }
+        guard let user = components.user, !user.isEmpty else {
+            throw InputError("the PostgreSQL URL names no user; expected postgres://USER@HOST:PORT/DATABASE")
+        }
+        let database = String(components.path.drop { $0 == "/" })
+        guard !database.isEmpty else {
+            throw InputError("the PostgreSQL URL names no database; expected postgres://USER@HOST:PORT/DATABASE")
+        }
+        let tls: PostgresClient.Configuration.TLS
+        switch components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer" {
+        case "disable": tls = .disable
+        case "prefer": tls = .prefer(.makeClientConfiguration())
+        case "require": tls = .require(.makeClientConfiguration())
+        case let other: throw InputError("sslmode '\(other)' is not one of: disable, prefer, require")
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: database, tls: tls)
+        configuration.options.maximumConnections = maximumConnections
+        return configuration
+    }
+
+    /// Runs the connection pool until the surrounding task is cancelled.
+    public func run() async {
+        await client.run()
+    }
+
+    // MARK: Schema
+
+    /// The key of the advisory lock that lets one process at a time migrate.
+    static let migrationLock: Int64 = 0x4669_656C_6453_796E  // "FieldSyn"
+
+    /// Each version's statements (one statement per query, as PostgreSQL's extended protocol wants).
+    static let migrations: [[PostgresQuery]] = [
+        [
+            // Every record the log knows; scopes compare byte by byte, so that a town's code is a prefix
+            // range of its villages' whatever the database's collation.
+            """
+            CREATE TABLE record (
+                id bigserial PRIMARY KEY,
+                kind text NOT NULL,
+                uid text NOT NULL UNIQUE,
+                scope text COLLATE "C" NOT NULL
+            )
+            """,
+            // The log: `seq` is the feed's order; a change is stored once (its timestamp is its identity);
+            // `scope` is NULL when it is the record's.
+            """
+            CREATE TABLE change (
+                seq bigint PRIMARY KEY,
+                physical bigint NOT NULL,
+                counter bigint NOT NULL,
+                replica bigint NOT NULL,
+                record bigint NOT NULL REFERENCES record (id),
+                scope text COLLATE "C",
+                field text NOT NULL,
+                value text NOT NULL,
+                UNIQUE (physical, counter, replica)
+            )
+            """,
+            "CREATE INDEX change_record ON change (record)",
+            // The last sequence number given out; writers hold this row until they commit.
+            "CREATE TABLE feed (id integer PRIMARY KEY CHECK (id = 1), head bigint NOT NULL)",
+            "INSERT INTO feed (id, head) VALUES (1, 0)",
+        ]
+    ]
+
+    /// Creates or upgrades the schema, under an advisory lock: processes starting at once take turns,
+    /// and each version is applied once.
+    public func migrate() async throws {
+        let logger = self.logger
+        try await client.withConnection { connection in
+            try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: logger)
+            do {
+                try await connection.query(
+                    "CREATE TABLE IF NOT EXISTS fieldsync_schema (version integer PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())",
+                    logger: logger)
+                var applied = 0
+                for try await version in try await connection.query(
+                    "SELECT coalesce(max(version), 0) FROM fieldsync_schema", logger: logger
+                ).decode(Int.self) {
+                    applied = version
+                }
+                for (index, statements) in Self.migrations.enumerated() where index + 1 > applied {
+                    try await connection.withTransaction(logger: logger) { connection in
+                        for statement in statements {
+                            try await connection.query(statement, logger: logger)
+                        }
+                        try await connection.query(
+                            "INSERT INTO fieldsync_schema (version) VALUES (\(index + 1))", logger: logger)
+                    }
+                }
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+                throw error
+            }
+            try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+        }
+    }
+
+    // MARK: Writing
+
+    /// Writes several devices' batches in one transaction, each with its own receipt, or its own
+    /// `ClockError` when a change of it is stamped more than its `maximumDrift` ahead of this center's
+    /// clock (nothing of that batch is written). Any other failure fails them all, with nothing written.
+    public func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>] {
+        let now = wallClock.milliseconds()
+        let refusals: [ClockError?] = pushes.map { push in
+            push.changes.first { $0.timestamp.physical - now > push.maximumDrift }.map { change in
+                ClockError(
+                    timestamp: change.timestamp, aheadBy: change.timestamp.physical - now,
+                    maximumDrift: push.maximumDrift)
+            }
+        }
+        let accepted = zip(pushes, refusals).compactMap { push, refusal in refusal == nil ? push : nil }
+        let logger = self.logger
+        let beforeCommit = self.beforeCommit
+        let written: (new: [Int], cursor: Int64)
+        do {
+            written = try await client.withTransaction(logger: logger) { connection in
+                var head: Int64 = 0
+                for try await value in try await connection.query(
+                    "SELECT head FROM feed WHERE id = 1 FOR UPDATE", logger: logger
+                ).decode(Int64.self) {
+                    head = value
+                }
+                var new: [Int] = []
+                for push in accepted {
+                    let inserted = try await Self.insert(push.changes, after: head, on: connection, logger: logger)
+                    new.append(inserted.new)
+                    head = inserted.head
+                }
+                await beforeCommit?()
+                try await connection.query("UPDATE feed SET head = \(head) WHERE id = 1", logger: logger)
+                return (new, head)
+            }
+        } catch {
+            return pushes.map { _ in .failure(error) }
+        }
+        var new = written.new.makeIterator()
+        return zip(pushes, refusals).map { push, refusal in
+            if let refusal { return .failure(refusal) }
+            let count = new.next()!
+            return .success(ReplicaStore.Receipt(new: count, known: push.changes.count - count, cursor: written.cursor))
+        }
+    }
+
+    /// Inserts a batch's records and the changes the log does not hold, numbered after `head` in order.
+    /// - Returns: how many changes were new, and the last number given.
+    static func insert(
+        _ changes: [Change], after head: Int64, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (new: Int, head: Int64) {
+        guard !changes.isEmpty else { return (0, head) }
+        // The records, each once, with the scope of its first change (as every store keeps it).
+        var seen: Set<EntityKey> = []
+        var kinds: [String] = []
+        var uids: [String] = []
+        var scopes: [String] = []
+        for change in changes where seen.insert(change.entity).inserted {
+            kinds.append(change.entity.kind.rawValue)
+            uids.append(change.entity.id.description)
+            scopes.append(change.scope.description)
+        }
+        try await connection.query(
+            """
+            INSERT INTO record (kind, uid, scope)
+            SELECT * FROM unnest(\(kinds)::text[], \(uids)::text[], \(scopes)::text[])
+            ON CONFLICT (uid) DO NOTHING
+            """, logger: logger)
+        var records: [String: (id: Int64, scope: String)] = [:]
+        for try await (id, uid, scope) in try await connection.query(
+            "SELECT id, uid, scope FROM record WHERE uid = ANY(\(uids)::text[])", logger: logger
+        ).decode((Int64, String, String).self) {
+            records[uid] = (id, scope)
+        }
+        var columns = (
+            physical: [Int64](), counter: [Int64](), replica: [Int64](), record: [Int64](), scope: [String](),
+            field: [String](), value: [String]()
+        )
+        for change in changes {
+            guard let record = records[change.entity.id.description] else {
+                throw StoreError(code: .corrupt, message: "the record of change \(change.timestamp) was not stored")
+            }
+            columns.physical.append(change.timestamp.physical)
+            columns.counter.append(Int64(change.timestamp.counter))
+            columns.replica.append(Int64(change.timestamp.replica.rawValue))
+            columns.record.append(record.id)
+            // Empty: the record's own scope (stored as NULL).
+            columns.scope.append(change.scope.description == record.scope ? "" : change.scope.description)
+            columns.field.append(change.field.rawValue)
+            columns.value.append(change.valueJSON)
+        }
+        // The changes the log does not hold yet, each once, numbered after `head` in the batch's order
+        // (writers take turns, so no other can add one meanwhile).
+        var result = (new: 0, head: head)
+        for try await (count, last) in try await connection.query(
+            """
+            WITH input AS (
+                SELECT * FROM unnest(\(columns.physical)::bigint[], \(columns.counter)::bigint[],
+                    \(columns.replica)::bigint[], \(columns.record)::bigint[], \(columns.scope)::text[],
+                    \(columns.field)::text[], \(columns.value)::text[])
+                    WITH ORDINALITY AS input (physical, counter, replica, record, scope, field, value, position)
+            ), fresh AS (
+                SELECT DISTINCT ON (physical, counter, replica) * FROM input
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM change c
+                    WHERE c.physical = input.physical AND c.counter = input.counter AND c.replica = input.replica)
+                ORDER BY physical, counter, replica, position
+            ), inserted AS (
+                INSERT INTO change (seq, physical, counter, replica, record, scope, field, value)
+                SELECT \(head) + row_number() OVER (ORDER BY position), physical, counter, replica, record,
+                    nullif(scope, ''), field, value
+                FROM fresh
+                RETURNING seq
+            )
+            SELECT count(*), coalesce(max(seq), \(head)) FROM inserted
+            """, logger: logger
+        ).decode((Int64, Int64).self) {
+            result = (Int(count), last)
+        }
+        return result
+    }
+
+    // MARK: The feed
+
+    /// The feed's head: every change numbered at or below it has committed.
+    public func cursor() async throws -> Int64 {
+        var head: Int64 = 0
+        for try await value in try await client.query("SELECT head FROM feed WHERE id = 1", logger: logger).decode(
+            Int64.self)
+        {
+            head = value
+        }
+        return head
+    }
+
+    /// A page of the feed, written as `ChangePage` JSON: changes after `cursor` whose record lies within
+    /// `scope` (all when nil), in sequence order, at most `limit`.
+    public func pageJSON(
+        after cursor: Int64, within scope: AreaCode?, limit: Int
+    ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
+        // A town's code is a prefix of its villages': its records are one range of scopes.
+        let low = scope?.description ?? ""
+        let high = scope.map { $0.description + "~" } ?? "~"
+        let rows = try await client.query(
+            """
+            SELECT c.seq, c.physical, c.counter, c.replica, coalesce(c.scope, r.scope), c.field, c.value, r.kind, r.uid
+            FROM change c JOIN record r ON r.id = c.record
+            WHERE c.seq > \(cursor) AND r.scope >= \(low) AND r.scope < \(high)
+            ORDER BY c.seq LIMIT \(limit + 1)
+            """, logger: logger)
+        var writer = ChangeWriter(capacity: limit)
+        var last = cursor
+        var more = false
+        for try await (seq, physical, counter, replica, scope, field, value, kind, uid) in rows.decode(
+            (Int64, Int64, Int64, Int64, String, String, String, String, String).self)
+        {
+            guard writer.count < limit else {
+                more = true
+                break
+            }
+            writer.append(
+                field: field.utf8, id: uid.utf8, kind: kind.utf8, scope: scope.utf8,
+                timestamp: HybridTimestamp(
+                    physical: physical, counter: UInt32(counter), replica: ReplicaID(rawValue: UInt64(replica))),
+                value: value.utf8)
+            last = seq
+        }
+        return (writer.page(cursor: last, more: more), last, more, writer.count)
+    }
+}

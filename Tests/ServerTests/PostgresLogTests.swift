@@ -1,0 +1,214 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Shared
+import Storage
+import Synchronization
+import Testing
+
+@testable import Server
+
+/// The test server's URL: `scripts/test` starts one (`scripts/postgres`); without it these tests are
+/// skipped (run them through `scripts/test`, as CI does).
+let testPostgres = ProcessInfo.processInfo.environment["FIELDSYNC_TEST_POSTGRES"]
+
+@Suite(.enabled(if: testPostgres != nil, "needs FIELDSYNC_TEST_POSTGRES: run scripts/test"))
+struct PostgresLogTests {
+    static let logger: Logger = {
+        var logger = Logger(label: "postgres-tests")
+        logger.logLevel = .error
+        return logger
+    }()
+
+    /// A fresh database with `processes` logs on it, as that many center processes would have (each its
+    /// own connection pool), all migrating at once when they start.
+    static func withLogs(
+        _ processes: Int, beforeCommit: (@Sendable () async -> Void)? = nil,
+        _ body: @Sendable ([PostgresLog]) async throws -> Void
+    ) async throws {
+        let base = try #require(testPostgres)
+        let name = "fieldsync_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        var components = try #require(URLComponents(string: base))
+        components.path = "/" + name
+        let url = try #require(components.string)
+        let admin = try PostgresLog(url: base + "?sslmode=disable", logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { adminPool in
+            adminPool.addTask { await admin.run() }
+            try await admin.client.query("CREATE DATABASE \(unescaped: name)", logger: logger)
+            let logs = try (0..<processes).map { index in
+                try PostgresLog(
+                    url: url + "?sslmode=disable", logger: logger, beforeCommit: index == 0 ? beforeCommit : nil)
+            }
+            var failure: (any Error)?
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { pools in
+                    for log in logs { pools.addTask { await log.run() } }
+                    defer { pools.cancelAll() }
+                    try await withThrowingTaskGroup(of: Void.self) { migrations in
+                        for log in logs { migrations.addTask { try await log.migrate() } }
+                        try await migrations.waitForAll()
+                    }
+                    try await body(logs)
+                }
+            } catch {
+                failure = error
+            }
+            try await admin.client.query("DROP DATABASE \(unescaped: name) WITH (FORCE)", logger: logger)
+            adminPool.cancelAll()
+            if let failure { throw failure }
+        }
+    }
+
+    static func push(_ changes: [Change], maximumDrift: Int64 = 600_000) -> ReplicaStore.Push {
+        ReplicaStore.Push(changes: changes, device: "test", clockOffset: nil, maximumDrift: maximumDrift)
+    }
+
+    /// Every change after `cursor` within `scope`, a page of `limit` at a time, with the cursors.
+    static func pullAll(
+        _ log: PostgresLog, after cursor: Int64 = 0, within scope: AreaCode? = nil, limit: Int = 7
+    ) async throws -> (changes: [Change], cursor: Int64) {
+        var cursor = cursor
+        var changes: [Change] = []
+        while true {
+            let page = try await log.pageJSON(after: cursor, within: scope, limit: limit)
+            let decoded = try ChangePage(json: Data(page.json))
+            #expect(decoded.cursor == page.cursor && decoded.changes.count == page.count)
+            #expect(page.cursor >= cursor)
+            changes += decoded.changes
+            cursor = page.cursor
+            if !page.more { return (changes, cursor) }
+        }
+    }
+
+    @Test func aBatchPushedThroughOneProcessIsPulledThroughAnotherOnceAndInOrder() async throws {
+        try await Self.withLogs(2) { logs in
+            var a = DeviceReplica(1, village: CenterFixture.villageA)
+            var b = DeviceReplica(2, village: CenterFixture.villageB)
+            let batches = [try a.recordCases(3), try b.recordCases(2, summary: "男方拒绝退还彩礼"), try a.recordCases(2)]
+            var cursors: [Int64] = []
+            for (index, batch) in batches.enumerated() {
+                let receipt = try await logs[index % 2].push(together: [Self.push(batch)])[0].get()
+                #expect(receipt.new == batch.count && receipt.known == 0)
+                cursors.append(receipt.cursor)
+            }
+            #expect(cursors == cursors.sorted() && Set(cursors).count == cursors.count)
+            // The same batch again, through the other process: held once.
+            let replay = try await logs[1].push(together: [Self.push(batches[0])])[0].get()
+            #expect(replay.new == 0 && replay.known == batches[0].count)
+            for log in logs {
+                let all = try await Self.pullAll(log)
+                #expect(all.changes == batches.flatMap { $0 })
+                #expect(all.cursor == (try await log.cursor()))
+                let townA = try await Self.pullAll(log, within: CenterFixture.townA)
+                #expect(townA.changes == batches[0] + batches[2])
+            }
+            // Pulling on from a page's cursor gives only what came after it.
+            let after = try await Self.pullAll(logs[1], after: cursors[1])
+            #expect(after.changes == batches[2])
+        }
+    }
+
+    /// The classic gap: a puller must never move its cursor past a change that commits later. One
+    /// process's push is held open after writing its changes; another process's push must wait for it,
+    /// and a pull meanwhile sees neither; once both commit, the pull sees the first, then the second.
+    @Test func theFeedNeverSkipsAChangeThatCommitsLater() async throws {
+        let gate = Gate()
+        try await Self.withLogs(2, beforeCommit: { await gate.hold() }) { logs in
+            var a = DeviceReplica(1, village: CenterFixture.villageA)
+            var b = DeviceReplica(2, village: CenterFixture.villageA2)
+            let first = try a.recordCases(2)
+            let second = try b.recordCases(2, summary: "男方拒绝退还彩礼")
+            let held = Task { try await logs[0].push(together: [Self.push(first)])[0].get() }
+            try await gate.waitUntilHeld()
+            let later = Task { try await logs[1].push(together: [Self.push(second)])[0].get() }
+            // The second push waits for the feed's head, held by the first (polled, at most 10 s).
+            var waiting = false
+            for _ in 0..<200 where !waiting {
+                for try await count in try await logs[1].client.query(
+                    """
+                    SELECT count(*) FROM pg_stat_activity
+                    WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM feed%'
+                    """, logger: Self.logger
+                ).decode(Int64.self) {
+                    waiting = count > 0
+                }
+                if !waiting { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(waiting, "the second push did not wait for the first")
+            let meanwhile = try await Self.pullAll(logs[1])
+            #expect(meanwhile.changes.isEmpty && meanwhile.cursor == 0)
+            gate.release()
+            let firstReceipt = try await held.value
+            let secondReceipt = try await later.value
+            #expect(firstReceipt.cursor < secondReceipt.cursor)
+            let all = try await Self.pullAll(logs[1])
+            #expect(all.changes == first + second)
+        }
+    }
+
+    @Test func aBatchStampedTooFarAheadIsRefusedAloneAndTheRestWritten() async throws {
+        try await Self.withLogs(1) { logs in
+            var a = DeviceReplica(1, village: CenterFixture.villageA)
+            let good = try a.recordCases(2)
+            let companion = try a.recordCases(1, summary: "与未来的改动同批")
+            let future = try Change(
+                timestamp: HybridTimestamp(
+                    physical: SystemWallClock().milliseconds() + 7_200_000, counter: 0, replica: ReplicaID(rawValue: 1)),
+                entity: EntityKey(kind: .dispute, id: RecordID.random()), scope: CenterFixture.villageA,
+                field: .summary, value: .text("两小时后的改动"))
+            let results = await logs[0].push(together: [Self.push(good), Self.push(companion + [future])])
+            #expect(try results[0].get().new == good.count)
+            #expect(throws: ClockError.self) { try results[1].get() }
+            #expect(try await Self.pullAll(logs[0]).changes == good)
+        }
+    }
+
+    @Test func aBadURLIsNamed() {
+        for (url, words) in [
+            ("mysql://center@db/district", "not a PostgreSQL URL"), ("postgres:///district", "no host"),
+            ("postgres://db.example/district", "no user"), ("postgres://center@db.example", "no database"),
+            ("postgres://center@db.example/district?sslmode=maybe", "sslmode 'maybe'"),
+        ] {
+            #expect(throws: InputError.self, "\(url)") {
+                try PostgresLog(url: url, logger: Self.logger)
+            }
+            do {
+                _ = try PostgresLog(url: url, logger: Self.logger)
+            } catch {
+                #expect("\(error)".contains(words), "\(url): \(error)")
+            }
+        }
+    }
+}
+
+/// Holds a push's transaction open until released.
+final class Gate: Sendable {
+    private let state = Mutex<(held: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let (opened, open) = AsyncStream<Void>.makeStream()
+
+    /// Called inside the transaction: says it is held, then waits for `release`.
+    func hold() async {
+        let waiters = state.withLock { state in
+            state.held = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+        for await _ in opened { return }
+    }
+
+    func waitUntilHeld() async throws {
+        await withCheckedContinuation { continuation in
+            let held = state.withLock { state in
+                if !state.held { state.waiters.append(continuation) }
+                return state.held
+            }
+            if held { continuation.resume() }
+        }
+    }
+
+    func release() {
+        open.yield()
+        open.finish()
+    }
+}
