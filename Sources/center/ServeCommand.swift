@@ -30,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
             LoggingSystem.bootstrap(StreamLogHandler.standardError)
             var logger = Logger(label: "center")
             logger.logLevel = .info
-            let server = CenterServer(store: store, configuration: configuration)
+            let server = CenterServer(store: SQLiteCenterStore(store), configuration: configuration)
             let database = options.databaseURL.path
             let app = server.application(host: host, port: port, logger: logger) { port in
                 // The first line on standard output, for scripts and tests that start a center.

@@ -41,7 +41,7 @@ struct CenterFixture {
         gridB = try store.enroll(name: "王网格", scope: Self.villageB, role: .grid).1
         town = try store.enroll(name: "大城街道综治中心", scope: Self.townA, role: .town).1
         district = try store.enroll(name: "区调处中心", scope: Self.district, role: .district).1
-        server = CenterServer(store: store, configuration: configuration)
+        server = CenterServer(store: SQLiteCenterStore(store), configuration: configuration)
     }
 
     func remove() {

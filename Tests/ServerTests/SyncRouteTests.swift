@@ -280,34 +280,28 @@ import Testing
     }
 }
 
-/// A store whose writes fail, to see how the API reports its own failures.
+/// A store whose work fails, to see how the API reports its own failures.
 struct FailingStore: CenterStore {
     let failure: StoreError
     let device = ReplicaStore.Device(id: "failing1", name: "测试", scope: CenterFixture.villageA, role: .grid)
 
-    func authenticate(_ credential: DeviceCredential) throws -> ReplicaStore.Device? { device }
+    func authenticate(_ credential: DeviceCredential) async throws -> ReplicaStore.Device? { device }
 
-    func push(
-        _ changes: [Change], from device: String, clockOffset: Int64?, maximumDrift: Int64
-    ) throws
-        -> ReplicaStore.Receipt
-    {
-        throw failure
+    func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>] {
+        pushes.map { _ in .failure(failure) }
     }
 
-    func changes(
+    func pageJSON(
         after cursor: Int64, within scope: AreaCode?, limit: Int
-    ) throws -> (
-        changes: [(seq: Int64, change: Change)], more: Bool
-    ) {
+    ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
         throw failure
     }
 
-    func cursor() throws -> Int64 { 0 }
+    func cursor() async throws -> Int64 { 0 }
 
-    func noteContact(of device: String, clockOffset: Int64?) throws {}
+    func noteContact(of device: String, clockOffset: Int64?) async throws {}
 
-    func report(_ request: ReportRequest) throws -> Report { throw failure }
+    func report(_ request: ReportRequest) async throws -> Report { throw failure }
 }
 
 @Suite struct StoreFailureTests {

@@ -62,11 +62,9 @@ extension CenterServer {
         } else {
             scoped.scope = device.scope
         }
-        let store = self.store
-        let asked = scoped
         let report: Report
         do {
-            report = try await database { try store.report(asked) }
+            report = try await store.report(scoped)
         } catch let error as InputError {
             throw APIError(.badRequest, code: "bad-parameter", message: error.description)
         }

@@ -88,13 +88,8 @@ extension CenterServer {
         let limit = try Self.integer(
             query["limit"].map(String.init), name: "limit", default: Int64(configuration.maximumPageChanges),
             range: 1...Int64(configuration.maximumPageChanges))
-        let store = self.store
-        let offset = context.clockOffset
-        let page = try await database {
-            let page = try store.pageJSON(after: after, within: device.scope, limit: Int(limit))
-            try store.noteContact(of: device.id, clockOffset: offset)
-            return page
-        }
+        let page = try await store.pageJSON(after: after, within: device.scope, limit: Int(limit))
+        try await store.noteContact(of: device.id, clockOffset: context.clockOffset)
         var result = try response(
             page.json, contentType: "application/json", for: request, threshold: configuration.compressionThreshold)
         result.headers[.deviceLog] = device.id

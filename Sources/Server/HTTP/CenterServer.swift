@@ -8,7 +8,7 @@ import Storage
 /// The district center's HTTP API, version 1, over its merged store.
 ///
 /// ```swift
-/// let server = CenterServer(store: try ReplicaStore.open(database: url, durability: .power))  // any CenterStore
+/// let server = CenterServer(store: SQLiteCenterStore(try ReplicaStore.open(database: url, durability: .power)))
 /// try await server.application(host: "127.0.0.1", port: 8080, logger: logger).runService()
 /// ```
 public struct CenterServer: Sendable {
@@ -37,7 +37,7 @@ public struct CenterServer: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ClockMiddleware(wallClock: wallClock))
         router.get("/health") { request, _ in
-            let cursor = try await self.database { try self.store.cursor() }
+            let cursor = try await self.store.cursor()
             let body: JSONValue = .object([
                 "status": .string("ok"), "time": .number(Double(self.wallClock.milliseconds())),
                 "cursor": .number(Double(cursor)),
@@ -92,11 +92,6 @@ public struct CenterServer: Sendable {
         else { return Array("openapi document missing from the build\n".utf8) }
         return Array(data)
     }()
-
-    /// Runs blocking database work off the cooperative pool.
-    func database<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await NIOThreadPool.singleton.runIfActive(work)
-    }
 }
 
 /// Checks the bearer token on every `/v1` request.
@@ -117,8 +112,7 @@ struct AuthMiddleware: RouterMiddleware {
         guard let credential = DeviceCredential(token: header.dropFirst("bearer ".count).trimmingSpaces) else {
             throw APIError(.unauthorized, code: "malformed-token", message: "the bearer token is not <device>.<secret>")
         }
-        let store = self.store
-        let device = try await NIOThreadPool.singleton.runIfActive { try store.authenticate(credential) }
+        let device = try await store.authenticate(credential)
         guard let device else {
             throw APIError(
                 .unauthorized, code: "unknown-device",

@@ -1,4 +1,3 @@
-import NIOPosix
 import Shared
 import Storage
 import Synchronization
@@ -38,13 +37,13 @@ final class PushQueue: Sendable {
                 return !state.writing
             }
             if starts {
-                NIOThreadPool.singleton.submit { poolState in self.write(poolState) }
+                Task { await self.write() }
             }
         }
     }
 
     /// Writes waiting batches, a group at a time, until none waits.
-    private func write(_ poolState: NIOThreadPool.WorkItemState) {
+    private func write() async {
         while true {
             let group = state.withLock { state in
                 var taken = 0
@@ -61,11 +60,7 @@ final class PushQueue: Sendable {
                 return group
             }
             guard !group.isEmpty else { return }
-            guard case .active = poolState else {
-                for waiting in group { waiting.continuation.resume(throwing: CancellationError()) }
-                continue
-            }
-            let results = store.push(together: group.map(\.push))
+            let results = await store.push(together: group.map(\.push))
             for (waiting, result) in zip(group, results) {
                 waiting.continuation.resume(with: result)
             }
