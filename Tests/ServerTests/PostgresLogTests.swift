@@ -121,9 +121,9 @@ struct PostgresLogTests {
             let held = Task { try await logs[0].push(together: [Self.push(first)])[0].get() }
             try await gate.waitUntilHeld()
             let later = Task { try await logs[1].push(together: [Self.push(second)])[0].get() }
-            // The second push waits for the feed's head, held by the first (polled, at most 10 s).
+            // The second push waits for the feed's head, held by the first (polled, at most 30 s: CI runs every suite at once).
             var waiting = false
-            for _ in 0..<200 where !waiting {
+            for _ in 0..<600 where !waiting {
                 for try await count in try await logs[1].client.query(
                     """
                     SELECT count(*) FROM pg_stat_activity
