@@ -99,7 +99,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "benchmark",
-            dependencies: ["Shared", "Storage", "Client", "Console", "Samples"],
+            dependencies: [
+                "Shared", "Storage", "Client", "Console", "Samples", "Server",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/benchmark",
             swiftSettings: strict
         ),

@@ -9,13 +9,14 @@ import Shared
 //   swift run -c release benchmark store [cases]     a store taking pushed batches, as the center does
 //   swift run -c release benchmark duplicates [cases]  the center's ingest with the duplicate finder off and on
 //   swift run -c release benchmark report [cases]   the annual report over a large merged store
+//   BENCHMARK_POSTGRES=postgres://… swift run -c release benchmark postgres [cases]  the PostgreSQL log (issue 8)
 
 /// Every run measures the same workload.
 typealias Generator = SeededGenerator
 
 @main
 enum Benchmark {
-    static func main() throws {
+    static func main() async throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
         let mode = arguments.first.flatMap { Int($0) == nil ? $0 : nil } ?? "merge"
         let number = arguments.compactMap(Int.init).first
@@ -25,6 +26,7 @@ enum Benchmark {
         case "sync": try SyncBenchmark.run(casesPerDevice: number ?? 1_000)
         case "store": try StoreBenchmark.run(cases: number ?? 20_000)
         case "report": try ReportBenchmark.run(cases: number ?? 1_000_000)
+        case "postgres": try await PostgresBenchmark.run(casesPerDevice: number ?? 1_000)
         case "duplicates":
             // BENCHMARK_NAMES=varied or look-alike runs one of the two.
             let names = ProcessInfo.processInfo.environment["BENCHMARK_NAMES"]
@@ -36,7 +38,7 @@ enum Benchmark {
                     cases: number ?? 100_000, given: DuplicateSample.narrowGiven, label: "look-alike")
             }
         default:
-            print("usage: benchmark [merge|field|sync|store|duplicates|report] [count]")
+            print("usage: benchmark [merge|field|sync|store|duplicates|report|postgres] [count]")
         }
     }
 
