@@ -1,3 +1,4 @@
+import Client
 import Foundation
 import Logging
 import Samples
@@ -46,9 +47,7 @@ enum PostgresBenchmark {
                     }
                     try await writers.waitForAll()
                 }
-                let seconds =
-                    Double((ContinuousClock.now - start).components.attoseconds) / 1e18
-                    + Double((ContinuousClock.now - start).components.seconds)
+                let seconds = Synchronizer.seconds(since: start)
                 print(
                     String(
                         format: "push, %d process%@, %2d batches per transaction: %8.0f cases/s  (%d changes, %.2f s)",
@@ -61,9 +60,7 @@ enum PostgresBenchmark {
                 let page = try await logs[1].pageJSON(after: cursor, within: nil, limit: 10_000)
                 (cursor, more, pulled) = (page.cursor, page.more, pulled + page.count)
             }
-            let seconds =
-                Double((ContinuousClock.now - start).components.attoseconds) / 1e18
-                + Double((ContinuousClock.now - start).components.seconds)
+            let seconds = Synchronizer.seconds(since: start)
             print(
                 String(
                     format: "feed, pages of 10,000 written:           %8.0f cases/s  (%d changes, %.2f s)",

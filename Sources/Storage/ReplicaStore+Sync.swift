@@ -66,13 +66,14 @@ extension ReplicaStore {
     /// sequence number of the last one.
     public func pendingChanges(limit: Int) throws -> (changes: [Change], through: Int64) {
         try read { db in
-            let identity = try Self.identity(db)
-            let acknowledged = try Int64.fetchOne(db, sql: "SELECT acknowledgedSeq FROM replica") ?? 0
-            let rows = try Row.fetchAll(
-                db, sql: Self.joinedChangeColumns + " WHERE seq > ? AND replica = ? ORDER BY seq LIMIT ?",
-                arguments: [acknowledged, Int64(identity.replica.rawValue), limit])
-            let changes = try rows.map(Self.joinedChange)
-            return (changes, rows.last?["seq"] ?? acknowledged)
+            let (rows, acknowledged) = try Self.pending(Self.joinedChangeColumns, limit: limit, in: db)
+            var changes: [Change] = []
+            var through = acknowledged
+            while let row = try rows.next() {
+                changes.append(try Self.joinedChange(row))
+                through = row["seq"]
+            }
+            return (changes, through)
         }
     }
 
@@ -80,14 +81,23 @@ extension ReplicaStore {
     /// stored rows, with how many it holds and the local sequence number of the last one.
     public func pendingBatch(limit: Int) throws -> (json: [UInt8], count: Int, through: Int64) {
         try read { db in
-            let identity = try Self.identity(db)
-            let acknowledged = try Int64.fetchOne(db, sql: "SELECT acknowledgedSeq FROM replica") ?? 0
-            let rows = try Row.fetchCursor(
-                db, sql: Self.wireColumns + " WHERE seq > ? AND replica = ? ORDER BY seq LIMIT ?",
-                arguments: [acknowledged, Int64(identity.replica.rawValue), limit])
+            let (rows, acknowledged) = try Self.pending(Self.wireColumns, limit: limit, in: db)
             let written = try Self.writeChanges(rows, limit: limit, after: acknowledged)
             return (written.writer.batch(), written.writer.count, written.last)
         }
+    }
+
+    /// Rows of `columns` for own changes after the acknowledged ones, oldest first, at most `limit`; and
+    /// the acknowledged sequence number.
+    private static func pending(
+        _ columns: String, limit: Int, in db: Database
+    ) throws -> (rows: RowCursor, acknowledged: Int64) {
+        let identity = try Self.identity(db)
+        let acknowledged = try Int64.fetchOne(db, sql: "SELECT acknowledgedSeq FROM replica") ?? 0
+        let rows = try Row.fetchCursor(
+            db, sql: columns + " WHERE seq > ? AND replica = ? ORDER BY seq LIMIT ?",
+            arguments: [acknowledged, Int64(identity.replica.rawValue), limit])
+        return (rows, acknowledged)
     }
 
     /// Notes that the center holds own changes up to local sequence `seq`, `count` of them.
