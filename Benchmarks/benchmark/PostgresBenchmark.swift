@@ -19,7 +19,7 @@ enum PostgresBenchmark {
         }
         var logger = Logger(label: "benchmark")
         logger.logLevel = .error
-        let logs = try (0..<2).map { _ in try PostgresLog(url: url + "?sslmode=disable", logger: logger) }
+        let logs = try (0..<2).map { _ in try PostgresCenter(url: url + "?sslmode=disable", logger: logger) }
         try await withThrowingTaskGroup(of: Void.self) { pools in
             for log in logs { pools.addTask { await log.run() } }
             defer { pools.cancelAll() }

@@ -13,21 +13,7 @@ extension ReplicaStore {
         try write { db in
             let identity = try Self.identity(db)
             let known = Set(try String.fetchAll(db, sql: "SELECT code FROM area"))
-            let incoming = Set(areas.map(\.code.description))
-            let district = identity.scope ?? areas.first?.code.district
-            for area in areas {
-                guard let district, district.covers(area.code) else {
-                    throw InputError(
-                        "\(area.code) \(area.name) is not in district \(district?.description ?? "?"); a center serves one district"
-                    )
-                }
-                if let parent = area.parent, !known.contains(parent.description),
-                    !incoming.contains(parent.description),
-                    parent != district
-                {
-                    throw InputError("\(area.code) \(area.name): its parent \(parent) is neither in the file nor known")
-                }
-            }
+            let district = try Self.checkAreas(areas, district: identity.scope, known: known)
             for area in areas {
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO area (code, name, parent, level) VALUES (?, ?, ?, ?)",
@@ -40,6 +26,28 @@ extension ReplicaStore {
             }
             return areas.count
         }
+    }
+
+    /// Checks areas to import into a center of `district` (nil: the first area's) that knows areas
+    /// `known`: all in the district, each parent in the import, known, or the district itself.
+    /// - Returns: the district.
+    /// - Throws: `InputError` naming the first area that does not fit.
+    public static func checkAreas(_ areas: [Area], district: AreaCode?, known: Set<String>) throws -> AreaCode? {
+        let incoming = Set(areas.map(\.code.description))
+        let district = district ?? areas.first?.code.district
+        for area in areas {
+            guard let district, district.covers(area.code) else {
+                throw InputError(
+                    "\(area.code) \(area.name) is not in district \(district?.description ?? "?"); a center serves one district"
+                )
+            }
+            if let parent = area.parent, !known.contains(parent.description), !incoming.contains(parent.description),
+                parent != district
+            {
+                throw InputError("\(area.code) \(area.name): its parent \(parent) is neither in the file nor known")
+            }
+        }
+        return district
     }
 
     /// Every known area, by code.
@@ -95,20 +103,12 @@ extension ReplicaStore {
     /// Enrolls a device for a worker; returns it and its credential, whose secret is shown only now.
     /// - Throws: `InputError` if the scope does not fit the role or is not one of the district's areas.
     public func enroll(name: String, scope: AreaCode, role: DeviceRole) throws -> (Device, DeviceCredential) {
-        let name = name.trimmingSpaces
-        guard !name.isEmpty else { throw InputError("--name must name the worker or office") }
-        guard scope.level == role.scopeLevel else {
-            throw InputError(
-                "--scope \(scope) is a \(scope.level) code, but a \(role.code) device needs a \(role.scopeLevel) code")
-        }
+        let name = try Self.checkEnrollment(name: name, scope: scope, role: role)
         let credential = DeviceCredential.generate()
         let device = try write { db in
             let known = try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM area WHERE code = ?)", arguments: [scope.description])
-            guard known == true else {
-                throw InputError(
-                    "--scope \(scope) is not one of the district's areas; import them with `center area import`")
-            }
+            guard known == true else { throw Self.unknownScope(scope) }
             try db.execute(
                 sql: "INSERT INTO device (id, name, scope, role, secretHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [
@@ -119,6 +119,24 @@ extension ReplicaStore {
                 .map(Device.init)!
         }
         return (device, credential)
+    }
+
+    /// Checks what an enrollment names: a worker or office, and a scope of the role's level.
+    /// - Returns: the name, trimmed.
+    /// - Throws: `InputError` naming what does not fit.
+    public static func checkEnrollment(name: String, scope: AreaCode, role: DeviceRole) throws -> String {
+        let name = name.trimmingSpaces
+        guard !name.isEmpty else { throw InputError("--name must name the worker or office") }
+        guard scope.level == role.scopeLevel else {
+            throw InputError(
+                "--scope \(scope) is a \(scope.level) code, but a \(role.code) device needs a \(role.scopeLevel) code")
+        }
+        return name
+    }
+
+    /// The message for an enrollment whose scope is not one of the district's areas.
+    public static func unknownScope(_ scope: AreaCode) -> InputError {
+        InputError("--scope \(scope) is not one of the district's areas; import them with `center area import`")
     }
 
     public func devices() throws -> [Device] {
@@ -312,5 +330,10 @@ extension ReplicaStore {
 /// No device has the id.
 public struct DeviceNotFound: Error, Sendable, CustomStringConvertible {
     public var id: String
+
+    public init(id: String) {
+        self.id = id
+    }
+
     public var description: String { "no device has the id '\(id)'; `center worker list` shows them" }
 }

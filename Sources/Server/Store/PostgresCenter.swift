@@ -4,9 +4,10 @@ import PostgresNIO
 import Shared
 import Storage
 
-/// The center's change log in PostgreSQL: what several `center serve` processes on one database share.
-/// A batch pushed through any process is durable when its receipt is sent, and every process serves
-/// the same feed, in the same order.
+/// What several `center serve` processes on one PostgreSQL database share: the change log, the
+/// district's areas and the enrolled devices (issue 8, in progress). A batch pushed through any
+/// process is durable when its receipt is sent, and every process serves the same feed, in the same
+/// order.
 ///
 /// The feed never skips: writers take the feed's head row `FOR UPDATE` before they number their
 /// changes and hold it until they commit, so sequence numbers commit in order. A reader that sees
@@ -15,12 +16,12 @@ import Storage
 /// `push(together:)`, as the center's group commit does).
 ///
 /// ```swift
-/// let log = try PostgresLog(url: "postgres://center@db.example:5432/district", logger: logger)
+/// let log = try PostgresCenter(url: "postgres://center@db.example:5432/district", logger: logger)
 /// async let pool: Void = log.run()
 /// try await log.migrate()
 /// let receipts = await log.push(together: [push])
 /// ```
-public final class PostgresLog: Sendable {
+public final class PostgresCenter: Sendable {
     let client: PostgresClient
     let logger: Logger
     let wallClock: any WallClock
@@ -71,6 +72,18 @@ public final class PostgresLog: Sendable {
         return configuration
     }
 
+    /// Runs `body` in one transaction on a pooled connection: committed if it returns, rolled back if it
+    /// throws, with its own error (not wrapped in the driver's).
+    func transaction<Result: Sendable>(
+        _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger, body)
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+
     /// Runs the connection pool until the surrounding task is cancelled.
     public func run() async {
         await client.run()
@@ -113,7 +126,35 @@ public final class PostgresLog: Sendable {
             // The last sequence number given out; writers hold this row until they commit.
             "CREATE TABLE feed (id integer PRIMARY KEY CHECK (id = 1), head bigint NOT NULL)",
             "INSERT INTO feed (id, head) VALUES (1, 0)",
-        ]
+        ],
+        [
+            // The district this center serves, set by the first import of areas.
+            "CREATE TABLE district (id integer PRIMARY KEY CHECK (id = 1), code text NOT NULL)",
+            // The district's towns and villages (行政区划), by division code.
+            """
+            CREATE TABLE area (
+                code text COLLATE "C" PRIMARY KEY,
+                name text NOT NULL,
+                parent text COLLATE "C",
+                level text NOT NULL
+            )
+            """,
+            // Devices enrolled at the center: who, their scope, and only a hash of their secret.
+            """
+            CREATE TABLE device (
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                scope text COLLATE "C" NOT NULL,
+                role text NOT NULL,
+                secret_hash bytea NOT NULL,
+                created_at bigint NOT NULL,
+                revoked_at bigint,
+                last_seen_at bigint,
+                clock_offset bigint,
+                pushed_changes bigint NOT NULL DEFAULT 0
+            )
+            """,
+        ],
     ]
 
     /// Creates or upgrades the schema, under an advisory lock: processes starting at once take turns,
@@ -151,9 +192,10 @@ public final class PostgresLog: Sendable {
 
     // MARK: Writing
 
-    /// Writes several devices' batches in one transaction, each with its own receipt, or its own
-    /// `ClockError` when a change of it is stamped more than its `maximumDrift` ahead of this center's
-    /// clock (nothing of that batch is written). Any other failure fails them all, with nothing written.
+    /// Writes several devices' batches in one transaction and notes each device's contact: each batch
+    /// gets its own receipt, or its own `ClockError` when a change of it is stamped more than its
+    /// `maximumDrift` ahead of this center's clock (nothing of that batch is written). Any other failure
+    /// fails them all, with nothing written.
     public func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>] {
         let now = wallClock.milliseconds()
         let refusals: [ClockError?] = pushes.map { push in
@@ -168,7 +210,7 @@ public final class PostgresLog: Sendable {
         let beforeCommit = self.beforeCommit
         let written: (new: [Int], cursor: Int64)
         do {
-            written = try await client.withTransaction(logger: logger) { connection in
+            written = try await transaction { connection in
                 var head: Int64 = 0
                 for try await value in try await connection.query(
                     "SELECT head FROM feed WHERE id = 1 FOR UPDATE", logger: logger
@@ -180,6 +222,12 @@ public final class PostgresLog: Sendable {
                     let inserted = try await Self.insert(push.changes, after: head, on: connection, logger: logger)
                     new.append(inserted.new)
                     head = inserted.head
+                    try await connection.query(
+                        """
+                        UPDATE device SET last_seen_at = \(now), clock_offset = coalesce(\(push.clockOffset), clock_offset),
+                            pushed_changes = pushed_changes + \(Int64(inserted.new))
+                        WHERE id = \(push.device)
+                        """, logger: logger)
                 }
                 await beforeCommit?()
                 try await connection.query("UPDATE feed SET head = \(head) WHERE id = 1", logger: logger)

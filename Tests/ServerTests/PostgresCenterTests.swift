@@ -13,7 +13,7 @@ import Testing
 let testPostgres = ProcessInfo.processInfo.environment["FIELDSYNC_TEST_POSTGRES"]
 
 @Suite(.enabled(if: testPostgres != nil, "needs FIELDSYNC_TEST_POSTGRES: run scripts/test"))
-struct PostgresLogTests {
+struct PostgresCenterTests {
     static let logger: Logger = {
         var logger = Logger(label: "postgres-tests")
         logger.logLevel = .error
@@ -22,21 +22,21 @@ struct PostgresLogTests {
 
     /// A fresh database with `processes` logs on it, as that many center processes would have (each its
     /// own connection pool), all migrating at once when they start.
-    static func withLogs(
+    static func withCenters(
         _ processes: Int, beforeCommit: (@Sendable () async -> Void)? = nil,
-        _ body: @Sendable ([PostgresLog]) async throws -> Void
+        _ body: @Sendable ([PostgresCenter]) async throws -> Void
     ) async throws {
         let base = try #require(testPostgres)
         let name = "fieldsync_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         var components = try #require(URLComponents(string: base))
         components.path = "/" + name
         let url = try #require(components.string)
-        let admin = try PostgresLog(url: base + "?sslmode=disable", logger: logger)
+        let admin = try PostgresCenter(url: base + "?sslmode=disable", logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { adminPool in
             adminPool.addTask { await admin.run() }
             try await admin.client.query("CREATE DATABASE \(unescaped: name)", logger: logger)
             let logs = try (0..<processes).map { index in
-                try PostgresLog(
+                try PostgresCenter(
                     url: url + "?sslmode=disable", logger: logger, beforeCommit: index == 0 ? beforeCommit : nil)
             }
             var failure: (any Error)?
@@ -65,7 +65,7 @@ struct PostgresLogTests {
 
     /// Every change after `cursor` within `scope`, a page of `limit` at a time, with the cursors.
     static func pullAll(
-        _ log: PostgresLog, after cursor: Int64 = 0, within scope: AreaCode? = nil, limit: Int = 7
+        _ log: PostgresCenter, after cursor: Int64 = 0, within scope: AreaCode? = nil, limit: Int = 7
     ) async throws -> (changes: [Change], cursor: Int64) {
         var cursor = cursor
         var changes: [Change] = []
@@ -81,7 +81,7 @@ struct PostgresLogTests {
     }
 
     @Test func aBatchPushedThroughOneProcessIsPulledThroughAnotherOnceAndInOrder() async throws {
-        try await Self.withLogs(2) { logs in
+        try await Self.withCenters(2) { logs in
             var a = DeviceReplica(1, village: CenterFixture.villageA)
             var b = DeviceReplica(2, village: CenterFixture.villageB)
             let batches = [try a.recordCases(3), try b.recordCases(2, summary: "男方拒绝退还彩礼"), try a.recordCases(2)]
@@ -113,7 +113,7 @@ struct PostgresLogTests {
     /// and a pull meanwhile sees neither; once both commit, the pull sees the first, then the second.
     @Test func theFeedNeverSkipsAChangeThatCommitsLater() async throws {
         let gate = Gate()
-        try await Self.withLogs(2, beforeCommit: { await gate.hold() }) { logs in
+        try await Self.withCenters(2, beforeCommit: { await gate.hold() }) { logs in
             var a = DeviceReplica(1, village: CenterFixture.villageA)
             var b = DeviceReplica(2, village: CenterFixture.villageA2)
             let first = try a.recordCases(2)
@@ -147,7 +147,7 @@ struct PostgresLogTests {
     }
 
     @Test func aBatchStampedTooFarAheadIsRefusedAloneAndTheRestWritten() async throws {
-        try await Self.withLogs(1) { logs in
+        try await Self.withCenters(1) { logs in
             var a = DeviceReplica(1, village: CenterFixture.villageA)
             let good = try a.recordCases(2)
             let companion = try a.recordCases(1, summary: "与未来的改动同批")
@@ -163,6 +163,56 @@ struct PostgresLogTests {
         }
     }
 
+    @Test func areasAndDevicesAreSharedByEveryProcessAndCheckedAsTheEmbeddedStoreChecksThem() async throws {
+        try await Self.withCenters(2) { centers in
+            let town = CenterFixture.townA
+            let village = CenterFixture.villageA
+            #expect(
+                try await centers[0].importAreas([Area(code: town, name: "大城街道"), Area(code: village, name: "东关村")])
+                    == 2)
+            // Another district's town is refused, and nothing of the import is kept.
+            let elsewhere = try AreaCode(parsing: "620503101")
+            await #expect(throws: InputError.self) {
+                try await centers[1].importAreas([
+                    Area(code: CenterFixture.townB, name: "皂郊镇"), Area(code: elsewhere, name: "别区"),
+                ])
+            }
+            #expect(try await centers[1].areas().map(\.code) == [town, village])
+
+            let (device, credential) = try await centers[0].enroll(name: " 张网格 ", scope: village, role: .grid)
+            #expect(device.name == "张网格" && device.scope == village && device.role == .grid)
+            #expect(try await centers[1].authenticate(credential) == device)
+            let forged = try #require(
+                DeviceCredential(token: "\(credential.device).\(DeviceCredential.generate().secret)"))
+            #expect(try await centers[1].authenticate(forged) == nil)
+            #expect(try await centers[1].authenticate(DeviceCredential.generate()) == nil)
+            for (scope, role, words) in [
+                (CenterFixture.villageB, DeviceRole.grid, "center area import"), (town, .grid, "needs a village code"),
+            ] {
+                do {
+                    _ = try await centers[1].enroll(name: "李网格", scope: scope, role: role)
+                    Issue.record("enrolled \(role) at \(scope)")
+                } catch {
+                    #expect("\(error)".contains(words), "\(error)")
+                }
+            }
+            #expect(try await centers[0].devices().count == 1)
+
+            // A push through either process notes the device's contact.
+            var replica = DeviceReplica(1, village: village)
+            let changes = try replica.recordCases(2)
+            let push = ReplicaStore.Push(changes: changes, device: device.id, clockOffset: -1500, maximumDrift: 600_000)
+            _ = try await centers[1].push(together: [push])[0].get()
+            let seen = try #require(try await centers[0].devices().first)
+            #expect(seen.pushedChanges == changes.count && seen.clockOffset == -1500 && seen.lastSeenAt != nil)
+
+            let revoked = try await centers[1].revoke(device: device.id.uppercased())
+            #expect(revoked.isRevoked)
+            #expect(try await centers[0].authenticate(credential)?.isRevoked == true)
+            await #expect(throws: DeviceNotFound.self) { try await centers[0].revoke(device: "nosuchdevice") }
+        }
+    }
+
     @Test func aBadURLIsNamed() {
         for (url, words) in [
             ("mysql://center@db/district", "not a PostgreSQL URL"), ("postgres:///district", "no host"),
@@ -170,10 +220,10 @@ struct PostgresLogTests {
             ("postgres://center@db.example/district?sslmode=maybe", "sslmode 'maybe'"),
         ] {
             #expect(throws: InputError.self, "\(url)") {
-                try PostgresLog(url: url, logger: Self.logger)
+                try PostgresCenter(url: url, logger: Self.logger)
             }
             do {
-                _ = try PostgresLog(url: url, logger: Self.logger)
+                _ = try PostgresCenter(url: url, logger: Self.logger)
             } catch {
                 #expect("\(error)".contains(words), "\(url): \(error)")
             }

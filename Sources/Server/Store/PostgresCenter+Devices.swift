@@ -1,0 +1,152 @@
+import Foundation
+import PostgresNIO
+import Shared
+import Storage
+
+/// The district's areas and its enrolled devices, shared by every center process; the same rules as
+/// the embedded store's (`ReplicaStore.checkAreas`, `checkEnrollment`).
+extension PostgresCenter {
+    // MARK: Areas
+
+    /// Adds or renames areas. All must lie in one district, the center's (the first import sets it).
+    /// - Throws: `InputError` naming the first area outside the district or whose parent is unknown.
+    public func importAreas(_ areas: [Area]) async throws -> Int {
+        let logger = self.logger
+        try await transaction { connection in
+            // One import at a time: the district row is written once.
+            try await connection.query("LOCK TABLE area IN EXCLUSIVE MODE", logger: logger)
+            var district: AreaCode?
+            for try await code in try await connection.query("SELECT code FROM district", logger: logger).decode(
+                String.self)
+            {
+                district = try AreaCode(parsing: code)
+            }
+            var known: Set<String> = []
+            for try await code in try await connection.query("SELECT code FROM area", logger: logger).decode(
+                String.self)
+            {
+                known.insert(code)
+            }
+            let checked = try ReplicaStore.checkAreas(areas, district: district, known: known)
+            if district == nil, let checked {
+                try await connection.query(
+                    "INSERT INTO district (id, code) VALUES (1, \(checked.description))", logger: logger)
+            }
+            for area in areas {
+                try await connection.query(
+                    """
+                    INSERT INTO area (code, name, parent, level)
+                    VALUES (\(area.code.description), \(area.name), \(area.parent?.description), \("\(area.code.level)"))
+                    ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent, level = excluded.level
+                    """, logger: logger)
+            }
+        }
+        return areas.count
+    }
+
+    /// Every known area, by code.
+    public func areas() async throws -> [Area] {
+        var areas: [Area] = []
+        for try await (code, name) in try await client.query(
+            "SELECT code, name FROM area ORDER BY code", logger: logger
+        ).decode((String, String).self) {
+            areas.append(Area(code: try AreaCode(parsing: code), name: name))
+        }
+        return areas
+    }
+
+    // MARK: Devices
+
+    /// The columns `device(_:)` reads, in its order.
+    static let deviceColumns = """
+        SELECT id, name, scope, role, created_at, revoked_at, last_seen_at, clock_offset, pushed_changes, secret_hash
+        FROM device
+        """
+
+    typealias DeviceRow = (String, String, String, String, Int64, Int64?, Int64?, Int64?, Int64, ByteBuffer)
+
+    static func device(_ row: DeviceRow) throws -> (ReplicaStore.Device, secretHash: [UInt8]) {
+        let (id, name, scope, role, createdAt, revokedAt, lastSeenAt, clockOffset, pushedChanges, hash) = row
+        var device = ReplicaStore.Device(
+            id: id, name: name, scope: try AreaCode(parsing: scope), role: DeviceRole(rawValue: role) ?? .grid,
+            createdAt: createdAt)
+        device.revokedAt = revokedAt
+        device.lastSeenAt = lastSeenAt
+        device.clockOffset = clockOffset
+        device.pushedChanges = Int(pushedChanges)
+        return (device, Array(buffer: hash))
+    }
+
+    /// The devices `query` (`deviceColumns` and a condition) finds.
+    func devices(_ query: PostgresQuery) async throws -> [(ReplicaStore.Device, secretHash: [UInt8])] {
+        var devices: [(ReplicaStore.Device, secretHash: [UInt8])] = []
+        for try await row in try await client.query(query, logger: logger).decode(DeviceRow.self) {
+            devices.append(try Self.device(row))
+        }
+        return devices
+    }
+
+    /// Enrolls a device for a worker; returns it and its credential, whose secret is shown only now.
+    /// - Throws: `InputError` if the scope does not fit the role or is not one of the district's areas.
+    public func enroll(
+        name: String, scope: AreaCode, role: DeviceRole
+    ) async throws -> (ReplicaStore.Device, DeviceCredential) {
+        let name = try ReplicaStore.checkEnrollment(name: name, scope: scope, role: role)
+        let credential = DeviceCredential.generate()
+        var inserted = 0
+        for try await count in try await client.query(
+            """
+            WITH inserted AS (
+                INSERT INTO device (id, name, scope, role, secret_hash, created_at)
+                SELECT \(credential.device), \(name), code, \(role.code), \(ByteBuffer(bytes: credential.secretHash)),
+                    \(wallClock.milliseconds())
+                FROM area WHERE code = \(scope.description)
+                RETURNING 1
+            )
+            SELECT count(*) FROM inserted
+            """, logger: logger
+        ).decode(Int64.self) {
+            inserted = Int(count)
+        }
+        guard inserted == 1 else { throw ReplicaStore.unknownScope(scope) }
+        let device = try await devices("\(unescaped: Self.deviceColumns) WHERE id = \(credential.device)")
+        return (device[0].0, credential)
+    }
+
+    /// Every enrolled device, oldest first.
+    public func devices() async throws -> [ReplicaStore.Device] {
+        try await devices("\(unescaped: Self.deviceColumns) ORDER BY created_at, id").map(\.0)
+    }
+
+    /// Revokes a device: it can no longer push or pull; what it delivered stays.
+    /// - Throws: `DeviceNotFound` if there is no such device.
+    public func revoke(device id: String) async throws -> ReplicaStore.Device {
+        try await client.query(
+            "UPDATE device SET revoked_at = coalesce(revoked_at, \(wallClock.milliseconds())) WHERE id = \(id.lowercased())",
+            logger: logger)
+        guard let device = try await devices("\(unescaped: Self.deviceColumns) WHERE id = \(id.lowercased())").first
+        else {
+            throw DeviceNotFound(id: id)
+        }
+        return device.0
+    }
+
+    /// The device a credential proves, or nil if the id is unknown or the secret wrong. Revoked devices
+    /// are returned, for the caller to refuse with a message that says so.
+    public func authenticate(_ credential: DeviceCredential) async throws -> ReplicaStore.Device? {
+        guard let found = try await devices("\(unescaped: Self.deviceColumns) WHERE id = \(credential.device)").first
+        else {
+            return nil
+        }
+        return credential.matches(found.secretHash) ? found.0 : nil
+    }
+
+    /// Notes that a device pulled, and its clock offset.
+    public func noteContact(of device: String, clockOffset: Int64?) async throws {
+        try await client.query(
+            """
+            UPDATE device SET last_seen_at = \(wallClock.milliseconds()), clock_offset = coalesce(\(clockOffset), clock_offset)
+            WHERE id = \(device)
+            """, logger: logger)
+    }
+}
