@@ -1,13 +1,14 @@
 import Prometheus
 
-/// The center's Prometheus metrics: requests by route and status, changes accepted and refused, and
-/// how long batches take. One registry per application, so tests do not share counters.
+/// The center's Prometheus metrics: requests by route and status, changes accepted and refused, how
+/// long batches take, and how many transactions wrote them (fewer than batches under load). One registry per application, so tests do not share counters.
 public final class CenterMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let acceptedChanges: Counter
     private let knownChanges: Counter
     private let refusedBatches: Counter
     private let batchDuration: DurationHistogram
+    private let pushTransactions: Counter
 
     public init() {
         acceptedChanges = registry.makeCounter(
@@ -16,6 +17,10 @@ public final class CenterMetrics: Sendable {
             descriptor: Self.name("changes_known", "total", "Pushed changes the center already held."))
         refusedBatches = registry.makeCounter(
             descriptor: Self.name("batches_refused", "total", "Pushed batches refused whole."))
+        pushTransactions = registry.makeCounter(
+            descriptor: Self.name(
+                "push_transactions", "total",
+                "Transactions that wrote pushed batches; batches written together share one (group commit)."))
         batchDuration = registry.makeDurationHistogram(
             descriptor: Self.name("batch_duration", "seconds", "Time to validate and commit a pushed batch."),
             buckets: [
@@ -47,6 +52,10 @@ public final class CenterMetrics: Sendable {
 
     func refused() {
         refusedBatches.increment()
+    }
+
+    func pushTransaction() {
+        pushTransactions.increment()
     }
 
     private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {

@@ -19,12 +19,19 @@ final class PushQueue: Sendable {
 
     private let state = Mutex(State())
     let store: any CenterStore
+    let metrics: CenterMetrics
     /// Most changes written in one transaction (a single larger batch is written alone).
     let maximumChanges: Int
 
-    init(store: any CenterStore, maximumChanges: Int = 50_000) {
+    init(store: any CenterStore, metrics: CenterMetrics, maximumChanges: Int = 50_000) {
         self.store = store
+        self.metrics = metrics
         self.maximumChanges = maximumChanges
+    }
+
+    /// How many batches wait for the writer.
+    var waitingCount: Int {
+        state.withLock { $0.waiting.count }
     }
 
     /// Merges a batch, together with those that wait with it.
@@ -61,6 +68,7 @@ final class PushQueue: Sendable {
             }
             guard !group.isEmpty else { return }
             let results = await store.push(together: group.map(\.push))
+            metrics.pushTransaction()
             for (waiting, result) in zip(group, results) {
                 waiting.continuation.resume(with: result)
             }

@@ -1,0 +1,79 @@
+import Foundation
+import Shared
+import Storage
+import Synchronization
+import Testing
+
+@testable import Server
+
+@Suite struct PushQueueTests {
+    /// A store that records how many batches each transaction wrote, and holds the first one open until
+    /// released, as a slow disk would.
+    final class SlowStore: CenterStore {
+        let store: SQLiteCenterStore
+        let groups = Mutex<[Int]>([])
+        let gate = Gate()
+
+        init(_ store: ReplicaStore) {
+            self.store = SQLiteCenterStore(store)
+        }
+
+        func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>] {
+            let first = groups.withLock { groups in
+                groups.append(pushes.count)
+                return groups.count == 1
+            }
+            if first { await gate.hold() }
+            return await store.push(together: pushes)
+        }
+
+        func authenticate(_ credential: DeviceCredential) async throws -> ReplicaStore.Device? {
+            try await store.authenticate(credential)
+        }
+        func pageJSON(
+            after cursor: Int64, within scope: AreaCode?, limit: Int
+        ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
+            try await store.pageJSON(after: cursor, within: scope, limit: limit)
+        }
+        func cursor() async throws -> Int64 { try await store.cursor() }
+        func noteContact(of device: String, clockOffset: Int64?) async throws {
+            try await store.noteContact(of: device, clockOffset: clockOffset)
+        }
+        func report(_ request: ReportRequest) async throws -> Report { try await store.report(request) }
+    }
+
+    /// Batches that arrive while one is being written wait, and are then written together, each with
+    /// its own receipt; a batch of the group stamped too far ahead is refused alone.
+    @Test func batchesThatWaitAreWrittenTogether() async throws {
+        let center = try CenterFixture()
+        defer { center.remove() }
+        let store = SlowStore(center.store)
+        let queue = PushQueue(store: store, metrics: CenterMetrics())
+        var replicas = (1...6).map { DeviceReplica(UInt64($0), village: CenterFixture.villageA) }
+        var batches: [[Change]] = []
+        for index in replicas.indices { batches.append(try replicas[index].recordCases(2)) }
+        let future = try Change(
+            timestamp: HybridTimestamp(
+                physical: SystemWallClock().milliseconds() + 7_200_000, counter: 0, replica: ReplicaID(rawValue: 9)),
+            entity: EntityKey(kind: .dispute, id: RecordID.random()), scope: CenterFixture.villageA, field: .summary,
+            value: .text("两小时后的改动"))
+        let device = center.gridA.device
+        let pushes = (batches + [[future]]).map { changes in
+            ReplicaStore.Push(changes: changes, device: device, clockOffset: nil, maximumDrift: 600_000)
+        }
+        let first = Task { try await queue.push(pushes[0]) }
+        try await store.gate.waitUntilHeld()
+        // Six more arrive while the first is written, one of them stamped too far ahead.
+        let waiting = pushes.dropFirst().map { push in Task { try await queue.push(push) } }
+        // They are queued once the queue holds them all (polled, at most 10 s).
+        for _ in 0..<1000 where queue.waitingCount < waiting.count { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(queue.waitingCount == waiting.count)
+        store.gate.release()
+        #expect(try await first.value.new == batches[0].count)
+        for (task, batch) in zip(waiting.dropLast(), batches[1...]) {
+            #expect(try await task.value.new == batch.count)
+        }
+        await #expect(throws: ClockError.self) { try await waiting.last!.value }
+        #expect(store.groups.withLock { $0 } == [1, waiting.count])
+    }
+}
