@@ -3,7 +3,8 @@ import Storage
 
 /// How `field` reports an error: a message for the person and an exit code for scripts.
 ///
-/// Exit codes follow sysexits.h: 64 usage, 65 bad data, 66 not found, 73 cannot create, 74 storage.
+/// Exit codes follow sysexits.h: 64 usage, 65 bad data, 66 not found, 69 a database server unreachable,
+/// 73 cannot create, 74 storage.
 public enum Failure {
     public static func exitCode(for error: any Error) -> Int32 {
         switch error {
@@ -13,6 +14,7 @@ public enum Failure {
             case .noHome: 66
             case .exists: 73
             case .corrupt, .full, .busy, .storage: 74
+            case .unavailable: 69
             }
         case let error as LookupError:
             if case .notFound = error { 66 } else { 64 }

@@ -18,6 +18,8 @@ public struct StoreError: Error, Sendable {
         case full
         /// Another process held the database too long.
         case busy
+        /// The database server cannot be reached or does not answer (a center on PostgreSQL).
+        case unavailable
         /// Any other failure to read or write.
         case storage
     }

@@ -213,6 +213,36 @@ struct PostgresCenterTests {
         }
     }
 
+    /// A database that is not there (nothing listens on its port): an operation fails within the
+    /// timeout as unavailable, naming the server, instead of waiting on the pool (about a minute).
+    @Test func aDatabaseThatIsAwayIsReportedAtOnce() async throws {
+        let (descriptor, port) = try listeningSocket()
+        close(descriptor)
+        let center = try PostgresCenter(
+            url: "postgres://fieldsync@127.0.0.1:\(port)/fieldsync?sslmode=disable", timeout: .seconds(2),
+            logger: Self.logger)
+        try await withThrowingTaskGroup(of: Void.self) { pool in
+            pool.addTask { await center.run() }
+            defer { pool.cancelAll() }
+            var replica = DeviceReplica(1, village: CenterFixture.villageA)
+            let start = ContinuousClock.now
+            let result = await center.push(together: [Self.push(try replica.recordCases(1))])[0]
+            #expect(ContinuousClock.now - start < .seconds(20))
+            do {
+                _ = try result.get()
+                Issue.record("a push to a database that is away succeeded")
+            } catch let error as StoreError {
+                #expect(error.code == .unavailable && error.message.contains("127.0.0.1:\(port)"), "\(error)")
+            }
+            do {
+                _ = try await center.cursor()
+                Issue.record("a read from a database that is away succeeded")
+            } catch let error as StoreError {
+                #expect(error.code == .unavailable, "\(error)")
+            }
+        }
+    }
+
     @Test func aBadURLIsNamed() {
         for (url, words) in [
             ("mysql://center@db/district", "not a PostgreSQL URL"), ("postgres:///district", "no host"),

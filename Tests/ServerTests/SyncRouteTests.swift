@@ -332,6 +332,23 @@ struct FailingStore: CenterStore {
             #expect(response.headers[.retryAfter] == "1")
         }
     }
+
+    /// A database that is away (a center on PostgreSQL) is the device's to retry, not an internal error:
+    /// nothing was acknowledged.
+    @Test func anUnreachableDatabaseAsksTheDeviceToComeBack() async throws {
+        let failure = StoreError(
+            code: .unavailable, message: "the PostgreSQL database at 10.0.0.5:5432 cannot be reached")
+        let server = CenterServer(store: FailingStore(failure: failure))
+        var device = DeviceReplica(1, village: CenterFixture.villageA)
+        let changes = try device.recordCases(1)
+        try await Application(router: server.router()).test(.router) { client in
+            let response = try await client.push(changes, as: DeviceCredential.generate())
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.json["code"] as? String == "unavailable")
+            #expect((response.json["message"] as? String)?.contains("10.0.0.5") == false)
+            #expect(response.headers[.retryAfter] == "5")
+        }
+    }
 }
 
 @Suite struct FeedPageTests {

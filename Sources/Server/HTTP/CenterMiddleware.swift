@@ -99,6 +99,14 @@ struct ClockMiddleware: RouterMiddleware {
                 .serviceUnavailable, code: "busy", message: "the center is busy; try again shortly"
             ).response(from: request, context: context)
             response.headers[.retryAfter] = "1"
+        } catch let error as StoreError where error.code == .unavailable {
+            // The database is away: nothing was acknowledged, so the device sends again later.
+            context.logger.error("Database unavailable", metadata: ["error": "\(error.message)"])
+            response = try APIError(
+                .serviceUnavailable, code: "unavailable",
+                message: "the center cannot reach its database; nothing was lost, try again shortly"
+            ).response(from: request, context: context)
+            response.headers[.retryAfter] = "5"
         } catch {
             // Whatever else failed is the center's fault: log it for the operator, tell the device
             // only that, in the same JSON shape as every other error.

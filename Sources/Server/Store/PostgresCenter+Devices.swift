@@ -46,13 +46,15 @@ extension PostgresCenter {
 
     /// Every known area, by code.
     public func areas() async throws -> [Area] {
-        var areas: [Area] = []
-        for try await (code, name) in try await client.query(
-            "SELECT code, name FROM area ORDER BY code", logger: logger
-        ).decode((String, String).self) {
-            areas.append(Area(code: try AreaCode(parsing: code), name: name))
+        try await answered { [self] in
+            var areas: [Area] = []
+            for try await (code, name) in try await client.query(
+                "SELECT code, name FROM area ORDER BY code", logger: logger
+            ).decode((String, String).self) {
+                areas.append(Area(code: try AreaCode(parsing: code), name: name))
+            }
+            return areas
         }
-        return areas
     }
 
     // MARK: Devices
@@ -91,62 +93,74 @@ extension PostgresCenter {
     public func enroll(
         name: String, scope: AreaCode, role: DeviceRole
     ) async throws -> (ReplicaStore.Device, DeviceCredential) {
-        let name = try ReplicaStore.checkEnrollment(name: name, scope: scope, role: role)
-        let credential = DeviceCredential.generate()
-        var inserted = 0
-        for try await count in try await client.query(
-            """
-            WITH inserted AS (
-                INSERT INTO device (id, name, scope, role, secret_hash, created_at)
-                SELECT \(credential.device), \(name), code, \(role.code), \(ByteBuffer(bytes: credential.secretHash)),
-                    \(wallClock.milliseconds())
-                FROM area WHERE code = \(scope.description)
-                RETURNING 1
-            )
-            SELECT count(*) FROM inserted
-            """, logger: logger
-        ).decode(Int64.self) {
-            inserted = Int(count)
+        try await answered { [self] in
+            let name = try ReplicaStore.checkEnrollment(name: name, scope: scope, role: role)
+            let credential = DeviceCredential.generate()
+            var inserted = 0
+            for try await count in try await client.query(
+                """
+                WITH inserted AS (
+                    INSERT INTO device (id, name, scope, role, secret_hash, created_at)
+                    SELECT \(credential.device), \(name), code, \(role.code), \(ByteBuffer(bytes: credential.secretHash)),
+                        \(wallClock.milliseconds())
+                    FROM area WHERE code = \(scope.description)
+                    RETURNING 1
+                )
+                SELECT count(*) FROM inserted
+                """, logger: logger
+            ).decode(Int64.self) {
+                inserted = Int(count)
+            }
+            guard inserted == 1 else { throw ReplicaStore.unknownScope(scope) }
+            let device = try await devices("\(unescaped: Self.deviceColumns) WHERE id = \(credential.device)")
+            return (device[0].0, credential)
         }
-        guard inserted == 1 else { throw ReplicaStore.unknownScope(scope) }
-        let device = try await devices("\(unescaped: Self.deviceColumns) WHERE id = \(credential.device)")
-        return (device[0].0, credential)
     }
 
     /// Every enrolled device, oldest first.
     public func devices() async throws -> [ReplicaStore.Device] {
-        try await devices("\(unescaped: Self.deviceColumns) ORDER BY created_at, id").map(\.0)
+        try await answered { [self] in
+            try await devices("\(unescaped: Self.deviceColumns) ORDER BY created_at, id").map(\.0)
+        }
     }
 
     /// Revokes a device: it can no longer push or pull; what it delivered stays.
     /// - Throws: `DeviceNotFound` if there is no such device.
     public func revoke(device id: String) async throws -> ReplicaStore.Device {
-        try await client.query(
-            "UPDATE device SET revoked_at = coalesce(revoked_at, \(wallClock.milliseconds())) WHERE id = \(id.lowercased())",
-            logger: logger)
-        guard let device = try await devices("\(unescaped: Self.deviceColumns) WHERE id = \(id.lowercased())").first
-        else {
-            throw DeviceNotFound(id: id)
+        try await answered { [self] in
+            try await client.query(
+                "UPDATE device SET revoked_at = coalesce(revoked_at, \(wallClock.milliseconds())) WHERE id = \(id.lowercased())",
+                logger: logger)
+            guard let device = try await devices("\(unescaped: Self.deviceColumns) WHERE id = \(id.lowercased())").first
+            else {
+                throw DeviceNotFound(id: id)
+            }
+            return device.0
         }
-        return device.0
     }
 
     /// The device a credential proves, or nil if the id is unknown or the secret wrong. Revoked devices
     /// are returned, for the caller to refuse with a message that says so.
     public func authenticate(_ credential: DeviceCredential) async throws -> ReplicaStore.Device? {
-        guard let found = try await devices("\(unescaped: Self.deviceColumns) WHERE id = \(credential.device)").first
-        else {
-            return nil
+        try await answered { [self] in
+            guard
+                let found = try await devices("\(unescaped: Self.deviceColumns) WHERE id = \(credential.device)").first
+            else {
+                return nil
+            }
+            return credential.matches(found.secretHash) ? found.0 : nil
         }
-        return credential.matches(found.secretHash) ? found.0 : nil
     }
 
     /// Notes that a device pulled, and its clock offset.
     public func noteContact(of device: String, clockOffset: Int64?) async throws {
-        try await client.query(
-            """
-            UPDATE device SET last_seen_at = \(wallClock.milliseconds()), clock_offset = coalesce(\(clockOffset), clock_offset)
-            WHERE id = \(device)
-            """, logger: logger)
+        try await answered { [self] in
+            try await client.query(
+                """
+                UPDATE device SET last_seen_at = \(wallClock.milliseconds()), clock_offset = coalesce(\(clockOffset), clock_offset)
+                WHERE id = \(device)
+                """, logger: logger)
+            return ()
+        }
     }
 }

@@ -24,6 +24,10 @@ import Storage
 public final class PostgresCenter: Sendable {
     let client: PostgresClient
     let logger: Logger
+    /// `HOST:PORT`, for messages.
+    let server: String
+    /// How long an operation may wait for the database before it fails as unavailable.
+    let timeout: Duration
     let wallClock: any WallClock
     /// Runs inside a push's transaction after its changes are written, before it commits (tests hold a
     /// transaction open with it).
@@ -33,13 +37,16 @@ public final class PostgresCenter: Sendable {
     ///   - url: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]`.
     ///   - maximumConnections: The most connections this process opens.
     /// - Throws: `InputError` naming what is wrong with the URL.
+    ///   - timeout: How long an operation may wait for the database (connecting included) before it fails
+    ///     with `StoreError.Code.unavailable`.
     public init(
-        url: String, maximumConnections: Int = 8, logger: Logger, wallClock: any WallClock = SystemWallClock(),
-        beforeCommit: (@Sendable () async -> Void)? = nil
+        url: String, maximumConnections: Int = 8, timeout: Duration = .seconds(10), logger: Logger,
+        wallClock: any WallClock = SystemWallClock(), beforeCommit: (@Sendable () async -> Void)? = nil
     ) throws {
-        client = PostgresClient(
-            configuration: try Self.configuration(url: url, maximumConnections: maximumConnections),
-            backgroundLogger: logger)
+        let configuration = try Self.configuration(url: url, maximumConnections: maximumConnections)
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        server = "\(configuration.host ?? "?"):\(configuration.port ?? 5432)"
+        self.timeout = timeout
         self.logger = logger
         self.wallClock = wallClock
         self.beforeCommit = beforeCommit
@@ -72,15 +79,58 @@ public final class PostgresCenter: Sendable {
         return configuration
     }
 
-    /// Runs `body` in one transaction on a pooled connection: committed if it returns, rolled back if it
-    /// throws, with its own error (not wrapped in the driver's).
-    func transaction<Result: Sendable>(
-        _ body: (PostgresConnection) async throws -> sending Result
-    ) async throws -> Result {
+    /// Runs `operation` against the database. When the database cannot be reached, or does not answer
+    /// within `timeout`, fails at once with `StoreError` `.unavailable`, naming the server (the pool
+    /// itself would wait about a minute); the database's own refusals become `.storage`. The errors of
+    /// the operation's own checks pass unchanged.
+    func answered<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let (server, timeout) = (self.server, self.timeout)
         do {
-            return try await client.withTransaction(logger: logger, body)
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await operation() }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let value = try await group.next() ?? nil else {
+                    throw StoreError(
+                        code: .unavailable,
+                        message: "the PostgreSQL database at \(server) did not answer within \(timeout)")
+                }
+                return value
+            }
+        } catch {
+            throw Self.translate(error, server: server)
+        }
+    }
+
+    /// The error to report for what the driver threw: our own checks' errors as they are, the server's
+    /// refusals as `.storage`, anything else (the pool, the network) as `.unavailable`.
+    static func translate(_ error: any Error, server: String) -> any Error {
+        switch error {
+        case let error as PostgresTransactionError:
+            return error.closureError.map { translate($0, server: server) } ?? error
+        case let error as PSQLError where error.code == .server:
+            let state = error.serverInfo?[.sqlState] ?? "?"
+            let message = error.serverInfo?[.message] ?? "\(error.code)"
+            return StoreError(code: .storage, message: "PostgreSQL refused (\(state)): \(message)")
+        case is InputError, is DeviceNotFound, is StoreError, is AreaCodeError, is ClockError, is CancellationError:
+            return error
+        default:
+            return StoreError(
+                code: .unavailable, message: "the PostgreSQL database at \(server) cannot be reached (\(error))")
+        }
+    }
+
+    /// Runs `body` in one transaction on a pooled connection, within `answered`: committed if it returns,
+    /// rolled back if it throws.
+    func transaction<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let (client, logger) = (self.client, self.logger)
+        return try await answered {
+            try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         }
     }
 
@@ -324,13 +374,15 @@ public final class PostgresCenter: Sendable {
 
     /// The feed's head: every change numbered at or below it has committed.
     public func cursor() async throws -> Int64 {
-        var head: Int64 = 0
-        for try await value in try await client.query("SELECT head FROM feed WHERE id = 1", logger: logger).decode(
-            Int64.self)
-        {
-            head = value
+        try await answered { [client, logger] in
+            var head: Int64 = 0
+            for try await value in try await client.query("SELECT head FROM feed WHERE id = 1", logger: logger)
+                .decode(Int64.self)
+            {
+                head = value
+            }
+            return head
         }
-        return head
     }
 
     /// A page of the feed, written as `ChangePage` JSON: changes after `cursor` whose record lies within
@@ -338,33 +390,35 @@ public final class PostgresCenter: Sendable {
     public func pageJSON(
         after cursor: Int64, within scope: AreaCode?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
-        // A town's code is a prefix of its villages': its records are one range of scopes.
-        let low = scope?.description ?? ""
-        let high = scope.map { $0.description + "~" } ?? "~"
-        let rows = try await client.query(
-            """
-            SELECT c.seq, c.physical, c.counter, c.replica, coalesce(c.scope, r.scope), c.field, c.value, r.kind, r.uid
-            FROM change c JOIN record r ON r.id = c.record
-            WHERE c.seq > \(cursor) AND r.scope >= \(low) AND r.scope < \(high)
-            ORDER BY c.seq LIMIT \(limit + 1)
-            """, logger: logger)
-        var writer = ChangeWriter(capacity: limit)
-        var last = cursor
-        var more = false
-        for try await (seq, physical, counter, replica, scope, field, value, kind, uid) in rows.decode(
-            (Int64, Int64, Int64, Int64, String, String, String, String, String).self)
-        {
-            guard writer.count < limit else {
-                more = true
-                break
+        try await answered { [client, logger] in
+            // A town's code is a prefix of its villages': its records are one range of scopes.
+            let low = scope?.description ?? ""
+            let high = scope.map { $0.description + "~" } ?? "~"
+            let rows = try await client.query(
+                """
+                SELECT c.seq, c.physical, c.counter, c.replica, coalesce(c.scope, r.scope), c.field, c.value, r.kind, r.uid
+                FROM change c JOIN record r ON r.id = c.record
+                WHERE c.seq > \(cursor) AND r.scope >= \(low) AND r.scope < \(high)
+                ORDER BY c.seq LIMIT \(limit + 1)
+                """, logger: logger)
+            var writer = ChangeWriter(capacity: limit)
+            var last = cursor
+            var more = false
+            for try await (seq, physical, counter, replica, scope, field, value, kind, uid) in rows.decode(
+                (Int64, Int64, Int64, Int64, String, String, String, String, String).self)
+            {
+                guard writer.count < limit else {
+                    more = true
+                    break
+                }
+                writer.append(
+                    field: field.utf8, id: uid.utf8, kind: kind.utf8, scope: scope.utf8,
+                    timestamp: HybridTimestamp(
+                        physical: physical, counter: UInt32(counter), replica: ReplicaID(rawValue: UInt64(replica))),
+                    value: value.utf8)
+                last = seq
             }
-            writer.append(
-                field: field.utf8, id: uid.utf8, kind: kind.utf8, scope: scope.utf8,
-                timestamp: HybridTimestamp(
-                    physical: physical, counter: UInt32(counter), replica: ReplicaID(rawValue: UInt64(replica))),
-                value: value.utf8)
-            last = seq
+            return (writer.page(cursor: last, more: more), last, more, writer.count)
         }
-        return (writer.page(cursor: last, more: more), last, more, writer.count)
     }
 }
