@@ -36,8 +36,10 @@ struct PostgresCenterTests {
             adminPool.addTask { await admin.run() }
             try await admin.client.query("CREATE DATABASE \(unescaped: name)", logger: logger)
             let logs = try (0..<processes).map { index in
+                // A generous timeout: CI runs every suite at once, and a test holds a transaction open.
                 try PostgresCenter(
-                    url: url + "?sslmode=disable", logger: logger, beforeCommit: index == 0 ? beforeCommit : nil)
+                    url: url + "?sslmode=disable", timeout: .seconds(120), logger: logger,
+                    beforeCommit: index == 0 ? beforeCommit : nil)
             }
             var failure: (any Error)?
             do {

@@ -16,10 +16,10 @@ import Storage
 /// `push(together:)`, as the center's group commit does).
 ///
 /// ```swift
-/// let log = try PostgresCenter(url: "postgres://center@db.example:5432/district", logger: logger)
-/// async let pool: Void = log.run()
-/// try await log.migrate()
-/// let receipts = await log.push(together: [push])
+/// let center = try PostgresCenter(url: "postgres://center@db.example:5432/district", logger: logger)
+/// async let pool: Void = center.run()
+/// try await center.migrate()
+/// let receipts = await center.push(together: [push])
 /// ```
 public final class PostgresCenter: Sendable {
     let client: PostgresClient
@@ -36,11 +36,11 @@ public final class PostgresCenter: Sendable {
     /// - Parameters:
     ///   - url: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]`.
     ///   - maximumConnections: The most connections this process opens.
-    /// - Throws: `InputError` naming what is wrong with the URL.
     ///   - timeout: How long an operation may wait for the database (connecting included) before it fails
     ///     with `StoreError.Code.unavailable`.
+    /// - Throws: `InputError` naming what is wrong with the URL.
     public init(
-        url: String, maximumConnections: Int = 8, timeout: Duration = .seconds(10), logger: Logger,
+        url: String, maximumConnections: Int = 8, timeout: Duration = .seconds(30), logger: Logger,
         wallClock: any WallClock = SystemWallClock(), beforeCommit: (@Sendable () async -> Void)? = nil
     ) throws {
         let configuration = try Self.configuration(url: url, maximumConnections: maximumConnections)
@@ -81,7 +81,7 @@ public final class PostgresCenter: Sendable {
 
     /// Runs `operation` against the database. When the database cannot be reached, or does not answer
     /// within `timeout`, fails at once with `StoreError` `.unavailable`, naming the server (the pool
-    /// itself would wait about a minute); the database's own refusals become `.storage`. The errors of
+    /// itself would wait about a minute); other failures of the database become `.storage`. The errors of
     /// the operation's own checks pass unchanged.
     func answered<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let (server, timeout) = (self.server, self.timeout)
@@ -111,10 +111,15 @@ public final class PostgresCenter: Sendable {
         switch error {
         case let error as PostgresTransactionError:
             return error.closureError.map { translate($0, server: server) } ?? error
-        case let error as PSQLError where error.code == .server:
-            let state = error.serverInfo?[.sqlState] ?? "?"
+        case let error as PSQLError
+        where error.code == .connectionError || error.code == .serverClosedConnection
+            || error.code == .uncleanShutdown || error.code == .poolClosed:
+            return StoreError(
+                code: .unavailable, message: "the PostgreSQL database at \(server) cannot be reached (\(error.code))")
+        case let error as PSQLError:
+            let state = error.serverInfo?[.sqlState] ?? "\(error.code)"
             let message = error.serverInfo?[.message] ?? "\(error.code)"
-            return StoreError(code: .storage, message: "PostgreSQL refused (\(state)): \(message)")
+            return StoreError(code: .storage, message: "PostgreSQL failed (\(state)): \(message)")
         case is InputError, is DeviceNotFound, is StoreError, is AreaCodeError, is ClockError, is CancellationError:
             return error
         default:
