@@ -42,6 +42,9 @@ import Testing
         #expect(PartyName.similarity("王建国", "李建国") == 0)
         #expect(PartyName.similarity("王建国", "王建国") == 1)
         #expect(PartyName.similarity("王建", "王健") == 0)
+        #expect(PartyName.similarity("王建国", "王建国强") == 0)
+        #expect(PartyName.similarity("王建国强", "王建国") == 0)
+        #expect(PartyName.similarity("王健国", "汪健国") == 0)
         #expect(PartyName.similarity("wangjg", "wangjh") == 0.5)
         // Characters of several scalars count as one, as in names outside the common ranges.
         #expect(PartyName.similarity("阿依古丽", "阿依古麗") == 0.5)

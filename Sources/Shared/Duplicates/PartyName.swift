@@ -24,8 +24,8 @@ public enum PartyName {
     public static func similarity(_ left: String, _ right: String) -> Double {
         if left == right { return 1 }
         // Names of CJK ideographs and printable ASCII have one scalar per character: compared as
-        // scalars, without finding character boundaries.
-        if let a = plainScalars(left), let b = plainScalars(right) { return similarity(a, b) }
+        // scalars in one pass, without finding character boundaries or copying.
+        if let plain = plainSimilarity(left, right) { return plain }
         return similarity(Array(left), Array(right))
     }
 
@@ -35,13 +35,37 @@ public enum PartyName {
         return differences == 1 && a.count >= 3 ? 0.5 : 0
     }
 
-    private static func plainScalars(_ name: String) -> [UInt32]? {
-        var scalars: [UInt32] = []
-        for scalar in name.unicodeScalars {
-            guard (0x4E00...0x9FFF).contains(scalar.value) || (0x21...0x7E).contains(scalar.value) else { return nil }
-            scalars.append(scalar.value)
+    /// `similarity` of two names made of plain scalars only, or nil if either has another.
+    private static func plainSimilarity(_ left: String, _ right: String) -> Double? {
+        func isPlain(_ scalar: Unicode.Scalar) -> Bool {
+            (0x4E00...0x9FFF).contains(scalar.value) || (0x21...0x7E).contains(scalar.value)
         }
-        return scalars
+        var a = left.unicodeScalars.makeIterator()
+        var b = right.unicodeScalars.makeIterator()
+        var count = 0
+        var differences = 0
+        var sameLength = true
+        var sameFirst = true
+        while true {
+            let x = a.next()
+            let y = b.next()
+            if let x, !isPlain(x) { return nil }
+            if let y, !isPlain(y) { return nil }
+            guard let x, let y else {
+                if x != nil || y != nil {
+                    sameLength = false
+                    // The rest of the longer name must be plain too, for the answer to be this one's.
+                    while let rest = a.next() { if !isPlain(rest) { return nil } }
+                    while let rest = b.next() { if !isPlain(rest) { return nil } }
+                }
+                break
+            }
+            if count == 0 { sameFirst = x == y }
+            if x != y { differences += 1 }
+            count += 1
+        }
+        guard sameLength, count >= 2, sameFirst else { return 0 }
+        return differences == 1 && count >= 3 ? 0.5 : 0
     }
 
     /// Index keys under which a name is filed: the whole name, and the name with each character of
