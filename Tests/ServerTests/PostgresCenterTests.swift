@@ -24,7 +24,7 @@ struct PostgresCenterTests {
     /// own connection pool), all migrating at once when they start.
     static func withCenters(
         _ processes: Int, beforeCommit: (@Sendable () async -> Void)? = nil,
-        _ body: @Sendable ([PostgresCenter]) async throws -> Void
+        _ body: @Sendable ([PostgresCenter], _ url: String) async throws -> Void
     ) async throws {
         let base = try #require(testPostgres)
         let name = "fieldsync_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
@@ -50,7 +50,7 @@ struct PostgresCenterTests {
                         for log in logs { migrations.addTask { try await log.migrate() } }
                         try await migrations.waitForAll()
                     }
-                    try await body(logs)
+                    try await body(logs, url)
                 }
             } catch {
                 failure = error
@@ -83,7 +83,7 @@ struct PostgresCenterTests {
     }
 
     @Test func aBatchPushedThroughOneProcessIsPulledThroughAnotherOnceAndInOrder() async throws {
-        try await Self.withCenters(2) { logs in
+        try await Self.withCenters(2) { logs, _ in
             var a = DeviceReplica(1, village: CenterFixture.villageA)
             var b = DeviceReplica(2, village: CenterFixture.villageB)
             let batches = [try a.recordCases(3), try b.recordCases(2, summary: "男方拒绝退还彩礼"), try a.recordCases(2)]
@@ -115,7 +115,7 @@ struct PostgresCenterTests {
     /// and a pull meanwhile sees neither; once both commit, the pull sees the first, then the second.
     @Test func theFeedNeverSkipsAChangeThatCommitsLater() async throws {
         let gate = Gate()
-        try await Self.withCenters(2, beforeCommit: { await gate.hold() }) { logs in
+        try await Self.withCenters(2, beforeCommit: { await gate.hold() }) { logs, _ in
             var a = DeviceReplica(1, village: CenterFixture.villageA)
             var b = DeviceReplica(2, village: CenterFixture.villageA2)
             let first = try a.recordCases(2)
@@ -149,7 +149,7 @@ struct PostgresCenterTests {
     }
 
     @Test func aBatchStampedTooFarAheadIsRefusedAloneAndTheRestWritten() async throws {
-        try await Self.withCenters(1) { logs in
+        try await Self.withCenters(1) { logs, _ in
             var a = DeviceReplica(1, village: CenterFixture.villageA)
             let good = try a.recordCases(2)
             let companion = try a.recordCases(1, summary: "与未来的改动同批")
@@ -166,7 +166,7 @@ struct PostgresCenterTests {
     }
 
     @Test func areasAndDevicesAreSharedByEveryProcessAndCheckedAsTheEmbeddedStoreChecksThem() async throws {
-        try await Self.withCenters(2) { centers in
+        try await Self.withCenters(2) { centers, _ in
             let town = CenterFixture.townA
             let village = CenterFixture.villageA
             #expect(
@@ -241,6 +241,49 @@ struct PostgresCenterTests {
                 Issue.record("a read from a database that is away succeeded")
             } catch let error as StoreError {
                 #expect(error.code == .unavailable, "\(error)")
+            }
+        }
+    }
+
+    /// The database goes away while the center runs (its connections cut, new ones refused): a push
+    /// fails as unavailable, with nothing acknowledged; when it returns, the device's retry goes
+    /// through and nothing was lost or doubled.
+    @Test func theCenterRecoversWhenTheDatabaseReturns() async throws {
+        try await Self.withCenters(1) { centers, url in
+            let direct = try #require(URLComponents(string: url))
+            let proxy = try SwitchProxy(to: try #require(direct.port))
+            defer { proxy.close() }
+            var viaProxy = direct
+            viaProxy.port = proxy.port
+            viaProxy.query = "sslmode=disable"
+            let center = try PostgresCenter(
+                url: try #require(viaProxy.string), timeout: .seconds(3), logger: Self.logger)
+            try await withThrowingTaskGroup(of: Void.self) { pool in
+                pool.addTask { await center.run() }
+                defer { pool.cancelAll() }
+                var replica = DeviceReplica(1, village: CenterFixture.villageA)
+                let first = try replica.recordCases(2)
+                let second = try replica.recordCases(2, summary: "男方拒绝退还彩礼")
+                _ = try await center.push(together: [Self.push(first)])[0].get()
+
+                proxy.set(up: false)
+                do {
+                    _ = try await center.push(together: [Self.push(second)])[0].get()
+                    Issue.record("a push succeeded while the database was away")
+                } catch let error as StoreError {
+                    #expect(error.code == .unavailable, "\(error)")
+                }
+                #expect(try await Self.pullAll(centers[0]).changes == first)
+
+                proxy.set(up: true)
+                // The device sends again until the center takes it (polled, at most 60 s).
+                var receipt: ReplicaStore.Receipt?
+                for _ in 0..<120 where receipt == nil {
+                    receipt = try? await center.push(together: [Self.push(second)])[0].get()
+                    if receipt == nil { try await Task.sleep(for: .milliseconds(500)) }
+                }
+                #expect(receipt?.new == second.count)
+                #expect(try await Self.pullAll(centers[0]).changes == first + second)
             }
         }
     }

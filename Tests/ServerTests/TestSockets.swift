@@ -135,3 +135,102 @@ final class CuttingProxy: @unchecked Sendable {
         return (descriptor, port)
     }
 }
+
+/// Forwards TCP connections to a port while up; while down, it has cut the connections it carried and
+/// closes new ones at once: a database server that goes away and comes back.
+final class SwitchProxy: @unchecked Sendable {
+    // `up` and `open` are shared by the accepting and pumping threads, under `lock`.
+    let port: Int
+    private let listener: Int32
+    private let target: Int
+    private let lock = NSLock()
+    private var up = true
+    private var open: Set<Int32> = []
+
+    init(to target: Int) throws {
+        (listener, port) = try listeningSocket()
+        self.target = target
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    /// Goes down (cutting every carried connection) or comes back up.
+    func set(up: Bool) {
+        lock.lock()
+        self.up = up
+        if !up {
+            for descriptor in open { shutdown(descriptor, Int32(SHUT_RDWR)) }
+        }
+        lock.unlock()
+    }
+
+    func close() {
+        set(up: false)
+        shutdown(listener, Int32(SHUT_RDWR))
+        Glibc.close(listener)
+    }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            lock.lock()
+            let isUp = up
+            lock.unlock()
+            guard isUp else {
+                Glibc.close(client)
+                continue
+            }
+            Thread.detachNewThread { [self] in serve(client) }
+        }
+    }
+
+    private func serve(_ client: Int32) {
+        let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(target).bigEndian)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            Glibc.close(server)
+            Glibc.close(client)
+            return
+        }
+        lock.lock()
+        open.formUnion([client, server])
+        lock.unlock()
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            Self.pump(from: client, to: server)
+            finished.signal()
+        }
+        Self.pump(from: server, to: client)
+        shutdown(client, Int32(SHUT_RDWR))
+        shutdown(server, Int32(SHUT_RDWR))
+        finished.wait()
+        lock.lock()
+        open.subtract([client, server])
+        lock.unlock()
+        Glibc.close(client)
+        Glibc.close(server)
+    }
+
+    private static func pump(from source: Int32, to destination: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        reading: while true {
+            let count = read(source, &buffer, buffer.count)
+            if count <= 0 { break }
+            var written = 0
+            while written < count {
+                let step = buffer[written..<count].withUnsafeBytes { write(destination, $0.baseAddress, $0.count) }
+                if step <= 0 { break reading }
+                written += step
+            }
+        }
+        shutdown(destination, Int32(SHUT_WR))
+    }
+}

@@ -110,7 +110,10 @@ public final class PostgresCenter: Sendable {
     static func translate(_ error: any Error, server: String) -> any Error {
         switch error {
         case let error as PostgresTransactionError:
-            return error.closureError.map { translate($0, server: server) } ?? error
+            // What failed: the work in the transaction, or its BEGIN, COMMIT or ROLLBACK.
+            let cause = error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError
+            return cause.map { translate($0, server: server) }
+                ?? StoreError(code: .storage, message: "a PostgreSQL transaction failed: \(error)")
         case let error as PSQLError
         where error.code == .connectionError || error.code == .serverClosedConnection
             || error.code == .uncleanShutdown || error.code == .poolClosed:
