@@ -25,6 +25,26 @@ func listeningSocket(backlog: Int32 = 16) throws -> (descriptor: Int32, port: In
     return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
 }
 
+/// A TCP connection to `port` on loopback, or nil if nothing answers there.
+func connectLoopback(port: Int) -> Int32? {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { return nil }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard connected == 0 else {
+        Glibc.close(descriptor)
+        return nil
+    }
+    return descriptor
+}
+
 /// Forwards connections to a center, and cuts the first response to a request whose first line
 /// starts with `cutRequest` after `cutAfter` bytes: a link that drops in the middle of an answer.
 final class CuttingProxy: @unchecked Sendable {
@@ -67,7 +87,7 @@ final class CuttingProxy: @unchecked Sendable {
     }
 
     private func serve(_ client: Int32) {
-        guard let (server, _) = try? connectTo(target) else {
+        guard let server = connectLoopback(port: target) else {
             Glibc.close(client)
             return
         }
@@ -117,23 +137,6 @@ final class CuttingProxy: @unchecked Sendable {
         Glibc.close(server)
     }
 
-    private func connectTo(_ port: Int) throws -> (Int32, Int) {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            Glibc.close(descriptor)
-            throw CenterProcessError(message: "cannot reach the center")
-        }
-        return (descriptor, port)
-    }
 }
 
 /// Forwards TCP connections to a port while up; while down, it has cut the connections it carried and
@@ -185,18 +188,7 @@ final class SwitchProxy: @unchecked Sendable {
     }
 
     private func serve(_ client: Int32) {
-        let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(target).bigEndian)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            Glibc.close(server)
+        guard let server = connectLoopback(port: target) else {
             Glibc.close(client)
             return
         }

@@ -217,8 +217,17 @@ public final class PostgresCenter: Sendable {
 
     /// Creates or upgrades the schema, under an advisory lock: processes starting at once take turns,
     /// and each version is applied once.
+    /// Not bounded by `timeout`: a process may wait its turn while another migrates a large database.
     public func migrate() async throws {
         let logger = self.logger
+        do {
+            try await migrateUnderLock(logger: logger)
+        } catch {
+            throw Self.translate(error, server: server)
+        }
+    }
+
+    private func migrateUnderLock(logger: Logger) async throws {
         try await client.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: logger)
             do {
