@@ -141,6 +141,12 @@ extension ReplicaStore {
         /// Cases whose parties, category, incident date or voiding changed in this transaction, in order.
         var fingerprintsToCheck: [RecordID] = []
         var fingerprintsQueued: Set<RecordID> = []
+        /// What this transaction wrote to the review queue, in order (a store shared by several centers
+        /// writes it to the shared database too).
+        var pairWrites: [PairWrite] = []
+        /// When set, the time `finish()` notes this transaction's changes as arrived (a copy of a log
+        /// keeps the original's arrival times).
+        var arrivedAt: Int64?
 
         init(db: Database, wallClock: any WallClock) throws {
             self.db = db
@@ -255,7 +261,7 @@ extension ReplicaStore {
         mutating func finish() throws {
             if detectDuplicates { try checkDuplicates() }
             try deriveRows()
-            try noteArrival(at: clock.wallClock.milliseconds())
+            try noteArrival(at: arrivedAt ?? clock.wallClock.milliseconds())
             try db.execute(
                 sql: """
                     UPDATE replica SET clockPhysical = ?, clockCounter = ?, pendingChanges = pendingChanges + ?

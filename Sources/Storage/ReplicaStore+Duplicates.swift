@@ -158,11 +158,11 @@ extension ReplicaStore.Session {
                 }
                 if let top = sure.first, !full {
                     try merge(id, into: top.candidate, reason: Self.mergeReason(top, automatic: true))
-                    try ReplicaStore.decide(id, top.candidate, .merged, match: top, at: now, in: db)
+                    try decide(id, top.candidate, .merged, match: top, at: now)
                     mergedNow[top.candidate, default: 0] += 1
                 } else {
                     for match in ranked {
-                        try ReplicaStore.propose(id, match, at: now, in: db)
+                        try propose(id, match, at: now)
                     }
                 }
             }
@@ -217,7 +217,8 @@ extension ReplicaStore {
 
     // MARK: Pairs
 
-    enum Decision: String {
+    /// A pair's state in the review queue.
+    public enum Decision: String, Sendable {
         case review, merged, dismissed
     }
 
@@ -234,34 +235,81 @@ extension ReplicaStore {
             ), arguments: StatementArguments(pairKey(a, b))) ?? false
     }
 
+}
+
+extension ReplicaStore.Session {
     /// Queues a pair for review, or updates the score of one already waiting.
-    static func propose(_ id: RecordID, _ match: DuplicateMatch, at time: Int64, in db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO duplicate_pair (first, second, score, reasons, decision, proposedAt) VALUES (?, ?, ?, ?, 'review', ?)
-                ON CONFLICT (first, second) DO UPDATE SET score = excluded.score, reasons = excluded.reasons
-                WHERE decision = 'review'
-                """
-        ).execute(
-            arguments: StatementArguments(
-                pairKey(id, match.candidate) + [match.score, match.reasons.map(\.code).joined(separator: " "), time]))
+    mutating func propose(_ id: RecordID, _ match: DuplicateMatch, at time: Int64) throws {
+        let pair = PairWrite(
+            pair: ReplicaStore.pairKey(id, match.candidate), score: match.score,
+            reasons: match.reasons.map(\.code).joined(separator: " "), decision: .review, at: time)
+        try ReplicaStore.write(pair, in: db)
+        pairWrites.append(pair)
     }
 
-    static func decide(
-        _ a: RecordID, _ b: RecordID, _ decision: Decision, match: DuplicateMatch?, at time: Int64, in db: Database
+    /// Records a pair as merged or dismissed: the finder never proposes it again.
+    mutating func decide(
+        _ a: RecordID, _ b: RecordID, _ decision: ReplicaStore.Decision, match: DuplicateMatch?, at time: Int64
     ) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO duplicate_pair (first, second, score, reasons, decision, proposedAt, decidedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (first, second) DO UPDATE SET decision = excluded.decision, decidedAt = excluded.decidedAt
-                """
-        ).execute(
-            arguments: StatementArguments(
-                pairKey(a, b) + [
-                    match?.score ?? 0, match?.reasons.map(\.code).joined(separator: " ") ?? "", decision.rawValue, time,
-                    time,
-                ]))
+        let pair = PairWrite(
+            pair: ReplicaStore.pairKey(a, b), score: match?.score ?? 0,
+            reasons: match?.reasons.map(\.code).joined(separator: " ") ?? "", decision: decision, at: time)
+        try ReplicaStore.write(pair, in: db)
+        pairWrites.append(pair)
+    }
+}
+
+/// One write to the review queue: a pair proposed (or its score updated while it waits), or decided.
+/// The same write is applied to the embedded store and to a shared PostgreSQL one, with the same rules.
+public struct PairWrite: Sendable, Equatable {
+    /// The two case ids, the smaller first.
+    public var first: String
+    public var second: String
+    public var score: Double
+    /// Reason codes, separated by spaces.
+    public var reasons: String
+    public var decision: ReplicaStore.Decision
+    /// When (milliseconds since 1970, the center's clock).
+    public var at: Int64
+
+    init(pair: [String], score: Double, reasons: String, decision: ReplicaStore.Decision, at: Int64) {
+        (first, second) = (pair[0], pair[1])
+        self.score = score
+        self.reasons = reasons
+        self.decision = decision
+        self.at = at
+    }
+
+    /// The upsert, with `?` placeholders in the order of `values` (both SQL dialects accept it as written,
+    /// PostgreSQL with numbered placeholders): a proposal updates only a pair still waiting; a decision
+    /// overrides whatever was there.
+    public var upsert: String {
+        decision == .review
+            ? """
+            INSERT INTO duplicate_pair (first, second, score, reasons, decision, proposedAt, decidedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (first, second) DO UPDATE SET score = excluded.score, reasons = excluded.reasons
+            WHERE duplicate_pair.decision = 'review'
+            """
+            : """
+            INSERT INTO duplicate_pair (first, second, score, reasons, decision, proposedAt, decidedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (first, second) DO UPDATE SET decision = excluded.decision, decidedAt = excluded.decidedAt
+            """
+    }
+
+    var statement: (String, StatementArguments) {
+        (
+            upsert,
+            [first, second, score, reasons, decision.rawValue, at, decision == .review ? nil : at]
+        )
+    }
+}
+
+extension ReplicaStore {
+    static func write(_ pair: PairWrite, in db: Database) throws {
+        let (sql, arguments) = pair.statement
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
     }
 }
 
@@ -310,6 +358,16 @@ public struct DuplicateReview: Sendable {
     public var reasons: [DuplicateMatch.Reason]
     /// When the finder proposed it (milliseconds since 1970, the center's clock).
     public var proposedAt: Int64
+}
+
+/// What a person decides about cases the finder may have paired.
+public enum DuplicateDecision: Sendable {
+    /// The first case is a duplicate of the second (or of the case the second counts under).
+    case merge(RecordID, into: RecordID)
+    /// The two cases are different disputes.
+    case dismiss(RecordID, RecordID)
+    /// The case (or the one case merged into it) stands on its own again.
+    case split(RecordID, reason: String)
 }
 
 /// A duplicate command the store refuses, saying why.
@@ -361,7 +419,40 @@ extension ReplicaStore {
     /// as this replica (the center).
     /// - Throws: `DuplicateError` if they are one case, or `duplicate` is merged already.
     public func mergeDuplicate(_ duplicate: RecordID, into survivor: RecordID) throws {
-        _ = try transact { session in
+        _ = try decide(.merge(duplicate, into: survivor))
+    }
+
+    /// Marks a pair as not one dispute: the finder never proposes it again.
+    /// - Throws: `DuplicateError` if one is merged into the other (split it instead).
+    public func dismissDuplicate(_ a: RecordID, _ b: RecordID) throws {
+        _ = try decide(.dismiss(a, b))
+    }
+
+    /// Undoes a merge: `id` (or the one case merged into `id`) stands on its own again, with every edit
+    /// made meanwhile kept; the pair is never proposed again.
+    /// - Returns: the case split off and the one it had been merged into.
+    /// - Throws: `DuplicateError` if `id` is neither merged nor has exactly one case merged into it.
+    @discardableResult
+    public func splitDuplicate(_ id: RecordID, reason: String) throws -> (split: RecordID, from: RecordID) {
+        let pair = try decide(.split(id, reason: reason))
+        return (pair.first, pair.second)
+    }
+
+    /// Carries out a person's decision on a pair in one transaction.
+    /// - Returns: the pair it concerned (for a split: the case split off, and the one it had been
+    ///   merged into).
+    public func decide(_ decision: DuplicateDecision) throws -> (first: RecordID, second: RecordID) {
+        var pair: (RecordID, RecordID)?
+        _ = try transact { session in pair = try Self.carry(decision, in: &session, at: wallClock.milliseconds()) }
+        return pair!
+    }
+
+    /// Checks and writes a decision in `session`.
+    static func carry(
+        _ decision: DuplicateDecision, in session: inout Session, at now: Int64
+    ) throws -> (RecordID, RecordID) {
+        switch decision {
+        case .merge(let duplicate, let survivor):
             guard let merging = try session.dispute(duplicate), try session.dispute(survivor) != nil else {
                 throw DuplicateError(
                     description: "no case \(try session.dispute(duplicate) == nil ? duplicate : survivor)")
@@ -378,18 +469,12 @@ extension ReplicaStore {
             }
             let match = try Self.match(duplicate, root, session: &session)
             try session.merge(duplicate, into: root, reason: Session.mergeReason(match, automatic: false))
-            try Self.decide(duplicate, root, .merged, match: match, at: wallClock.milliseconds(), in: session.db)
+            try session.decide(duplicate, root, .merged, match: match, at: now)
             if root != survivor {
-                try Self.decide(
-                    duplicate, survivor, .merged, match: match, at: wallClock.milliseconds(), in: session.db)
+                try session.decide(duplicate, survivor, .merged, match: match, at: now)
             }
-        }
-    }
-
-    /// Marks a pair as not one dispute: the finder never proposes it again.
-    /// - Throws: `DuplicateError` if one is merged into the other (split it instead).
-    public func dismissDuplicate(_ a: RecordID, _ b: RecordID) throws {
-        _ = try transact { session in
+            return (duplicate, root)
+        case .dismiss(let a, let b):
             guard try session.dispute(a) != nil, try session.dispute(b) != nil else {
                 throw DuplicateError(description: "no case \(try session.dispute(a) == nil ? a : b)")
             }
@@ -398,18 +483,9 @@ extension ReplicaStore {
                 throw DuplicateError(
                     description: "cases \(a) and \(b) are merged into one; `center duplicates split` undoes a merge")
             }
-            try Self.decide(a, b, .dismissed, match: nil, at: wallClock.milliseconds(), in: session.db)
-        }
-    }
-
-    /// Undoes a merge: `id` (or the one case merged into `id`) stands on its own again, with every edit
-    /// made meanwhile kept; the pair is never proposed again.
-    /// - Returns: the case split off and the one it had been merged into.
-    /// - Throws: `DuplicateError` if `id` is neither merged nor has exactly one case merged into it.
-    @discardableResult
-    public func splitDuplicate(_ id: RecordID, reason: String) throws -> (split: RecordID, from: RecordID) {
-        var result: (RecordID, RecordID)?
-        _ = try transact { session in
+            try session.decide(a, b, .dismissed, match: nil, at: now)
+            return (a, b)
+        case .split(let id, let reason):
             guard let dispute = try session.dispute(id) else { throw DuplicateError(description: "no case \(id)") }
             var target = id
             var from = dispute.duplicateOf
@@ -431,10 +507,9 @@ extension ReplicaStore {
             let current = try session.dispute(target)
             try session.commit(
                 DisputeCommand.split(reason: reason).changes(for: target, current: current, clock: &session.clock))
-            try Self.decide(target, from!, .dismissed, match: nil, at: wallClock.milliseconds(), in: session.db)
-            result = (target, from!)
+            try session.decide(target, from!, .dismissed, match: nil, at: now)
+            return (target, from!)
         }
-        return result!
     }
 
     /// The finder's score for a pair, for a merge a person decided.
@@ -482,6 +557,14 @@ public final class FinderIndex: Sendable {
                 state = State()
                 throw error
             }
+        }
+    }
+
+    /// Marks the index as reflecting the log up to `sequence` at most (a planning transaction that
+    /// numbered changes past it was rolled back).
+    func rewind(to sequence: Int64) {
+        state.withLock { state in
+            if let current = state.sequence { state.sequence = min(current, sequence) }
         }
     }
 

@@ -47,7 +47,7 @@ struct AreaImport: AsyncParsableCommand {
             guard problems.isEmpty else {
                 throw InputError("nothing was imported; fix these lines:\n  " + problems.joined(separator: "\n  "))
             }
-            let count = try options.open(create: true).importAreas(areas)
+            let count = try await options.withCenter(create: true) { try await $0.importAreas(areas) }
             say("imported \(count) areas")
         }
     }
@@ -61,7 +61,7 @@ struct AreaList: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let areas = try options.open().areas()
+            let areas = try await options.withCenter { try await $0.areas() }
             if json {
                 say(
                     RecordJSON.encode(
@@ -107,7 +107,9 @@ struct WorkerAdd: AsyncParsableCommand {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw InputError("--url must start with http:// or https://, not '\(url)'")
             }
-            let (device, credential) = try options.open().enroll(name: name, scope: scope, role: role)
+            let (device, credential) = try await options.withCenter {
+                try await $0.enroll(name: name, scope: scope, role: role)
+            }
             let enrollment = Enrollment(url: url, credential: credential, scope: scope, role: role, worker: device.name)
             FileHandleOutput.standardError.write(
                 "enrolled device \(device.id) for \(device.name) (\(role.code), \(scope)); give the worker this string:\n"
@@ -125,7 +127,7 @@ struct WorkerList: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let devices = try options.open().devices()
+            let devices = try await options.withCenter { try await $0.devices() }
             if json {
                 say(RecordJSON.encode(devices.map(DeviceJSON.init)))
             } else {
@@ -180,7 +182,7 @@ struct WorkerRevoke: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let device = try options.open().revoke(device: id)
+            let device = try await options.withCenter { try await $0.revoke(device: id) }
             say("revoked device \(device.id) (\(device.name))")
         }
     }

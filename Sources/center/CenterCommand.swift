@@ -1,6 +1,7 @@
 import ArgumentParser
 import Console
 import Foundation
+import Logging
 import Server
 import Shared
 import Storage
@@ -16,28 +17,52 @@ struct CenterCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, AreaGroup.self, WorkerGroup.self, CaseGroup.self, CenterRiskGroup.self,
-            DuplicateGroup.self, ReportCommand.self,
+            DuplicateGroup.self, ReportCommand.self, MigrateCommand.self,
         ]
     )
 }
 
 /// Options every `center` command takes.
 struct CenterOptions: ParsableArguments {
-    @Option(name: .long, help: "The center's database (default: $CENTER_DB, else center.sqlite here).")
+    @Option(
+        name: .long,
+        help: """
+            The center's database: an SQLite file, or postgres://USER@HOST:PORT/DATABASE shared by several \
+            center processes (default: $CENTER_DB, else center.sqlite here).
+            """)
     var db: String?
 
     @Option(name: .long, help: "Language of labels: zh (default) or en.")
     var lang: String?
 
-    var databaseURL: URL {
-        let path =
-            db ?? ProcessInfo.processInfo.environment["CENTER_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "center.sqlite"
-        return URL(fileURLWithPath: path)
+    /// What `--db` (or `CENTER_DB`) names.
+    var location: String {
+        db ?? ProcessInfo.processInfo.environment["CENTER_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "center.sqlite"
     }
 
-    /// The center's store, migrated to this version. `create` makes it on first use (`serve`,
-    /// `area import`); other commands refuse a missing database rather than make an empty one at a
-    /// mistyped path.
+    var isPostgres: Bool { CenterLocation.isPostgres(location) }
+
+    var databaseURL: URL { URL(fileURLWithPath: location) }
+
+    /// The store, for the length of `body`: the embedded SQLite store, or this process's view of a shared
+    /// PostgreSQL database (its schema created or upgraded on first use, its connection pool run for as
+    /// long as `body` runs). `create` makes an SQLite store on first use (`serve`, `area import`); other
+    /// commands refuse a missing file rather than make an empty one at a mistyped path.
+    func withCenter<T>(
+        create: Bool = false, _ body: (any CenterStore & CenterAdministration) async throws -> T
+    ) async throws -> T {
+        guard isPostgres else { return try await body(SQLiteCenterStore(try open(create: create))) }
+        var logger = Logger(label: "center.postgres")
+        logger.logLevel = .error
+        let log = try PostgresCenter(url: location, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await log.run() }
+            defer { group.cancelAll() }
+            return try await body(try await PostgresCenterStore.open(log: log, logger: logger))
+        }
+    }
+
+    /// The center's SQLite store, migrated to this version.
     func open(create: Bool = false) throws -> ReplicaStore {
         if FileManager.default.fileExists(atPath: databaseURL.path) {
             return try ReplicaStore.open(database: databaseURL, durability: .power)
@@ -51,15 +76,32 @@ struct CenterOptions: ParsableArguments {
         return try ReplicaStore.create(database: databaseURL, scope: nil, worker: "center", durability: .power)
     }
 
-    /// List and show output over the merged store.
-    func output() throws -> RecordOutput {
-        RecordOutput(store: try open(), language: try language, today: LocalTime.today())
+    /// List and show output over the merged state.
+    func withOutput<T>(_ body: (RecordOutput) throws -> T) async throws -> T {
+        let language = try self.language
+        return try await withCenter { center in
+            try body(RecordOutput(store: try await center.merged(), language: language, today: LocalTime.today()))
+        }
     }
 
     var language: Language {
         get throws {
             try Language.resolve(option: lang, configured: nil, environment: ProcessInfo.processInfo.environment)
         }
+    }
+}
+
+/// Where a center's database is.
+enum CenterLocation {
+    static func isPostgres(_ location: String) -> Bool {
+        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+    }
+
+    /// The location as it may be shown: a PostgreSQL URL without its password.
+    static func shown(_ location: String) -> String {
+        guard isPostgres(location), var components = URLComponents(string: location) else { return location }
+        if components.password != nil { components.password = "***" }
+        return components.string ?? location
     }
 }
 
@@ -77,4 +119,53 @@ func guarded(_ body: () async throws -> Void) async throws {
 
 func say(_ text: String) {
     FileHandleOutput.standardOutput.write(text + "\n")
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Move the center between an SQLite file and a PostgreSQL database, in either direction.",
+        discussion: """
+            Copies the areas, the enrolled devices, the log with its sequence numbers and arrival times, and \
+            the review queue: devices go on syncing without enrolling again or sending anything twice. Stop \
+            the center first. The target must be new: an empty PostgreSQL database, or a file that does not \
+            exist.
+            """)
+
+    @Option(help: "The center's database now: a file, or postgres://USER@HOST:PORT/DATABASE.") var from: String
+    @Option(help: "Where it moves: postgres://… for a file, a new file for a PostgreSQL database.") var to: String
+
+    func run() async throws {
+        try await guarded {
+            var logger = Logger(label: "center.postgres")
+            logger.logLevel = .error
+            let summary: CenterMigration.Summary
+            switch (CenterLocation.isPostgres(from), CenterLocation.isPostgres(to)) {
+            case (false, true):
+                let source = try ReplicaStore.open(database: URL(fileURLWithPath: from), durability: .power)
+                let target = try PostgresCenter(url: to, logger: logger)
+                summary = try await Self.running(target) { try await CenterMigration.copy(from: source, to: target) }
+            case (true, false):
+                let source = try PostgresCenter(url: from, logger: logger)
+                summary = try await Self.running(source) {
+                    try await CenterMigration.copy(from: source, to: URL(fileURLWithPath: to))
+                }
+            default:
+                throw UsageError("one of --from and --to must be a postgres:// URL and the other an SQLite file")
+            }
+            say(
+                "moved \(summary.areas) areas, \(summary.devices) devices, \(summary.changes) changes and "
+                    + "\(summary.pairs) duplicate pairs from \(CenterLocation.shown(from)) to \(CenterLocation.shown(to))"
+            )
+        }
+    }
+
+    /// Runs `body` while the database's connection pool runs.
+    static func running<T: Sendable>(_ database: PostgresCenter, _ body: () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.run() }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
 }

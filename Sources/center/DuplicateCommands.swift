@@ -25,15 +25,16 @@ struct DuplicateList: AsyncParsableCommand {
     func run() async throws {
         try await guarded {
             guard limit > 0 else { throw UsageError("--limit must be at least 1") }
-            let store = try options.open()
-            let reviews = try store.duplicateReviews(limit: limit)
+            let (reviews, waiting) = try await options.withCenter { center in
+                let store = try await center.merged()
+                return (try store.duplicateReviews(limit: limit), try store.pendingReviewCount())
+            }
             if json {
                 say(RecordJSON.encode(reviews.map(RecordJSON.DuplicateReviewJSON.init)))
                 return
             }
             let text = RecordText(language: try options.language, today: LocalTime.today())
             say(text.duplicateReviews(reviews))
-            let waiting = try store.pendingReviewCount()
             if waiting > reviews.count {
                 say(
                     try options.language.pick(
@@ -54,10 +55,13 @@ struct DuplicateMerge: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let store = try options.open()
-            let survivor = try store.resolve(keep, kind: .dispute)
-            let duplicate = try store.resolve(other, kind: .dispute)
-            try store.mergeDuplicate(duplicate, into: survivor)
+            let (survivor, duplicate) = try await options.withCenter { center in
+                let store = try await center.merged()
+                let survivor = try store.resolve(keep, kind: .dispute)
+                let duplicate = try store.resolve(other, kind: .dispute)
+                _ = try await center.decide(.merge(duplicate, into: survivor))
+                return (survivor, duplicate)
+            }
             say(try options.language.pick("已将 \(duplicate) 并入 \(survivor)", "merged \(duplicate) into \(survivor)"))
         }
     }
@@ -73,10 +77,10 @@ struct DuplicateDismiss: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let store = try options.open()
-            let a = try store.resolve(first, kind: .dispute)
-            let b = try store.resolve(second, kind: .dispute)
-            try store.dismissDuplicate(a, b)
+            let (a, b) = try await options.withCenter { center in
+                let store = try await center.merged()
+                return try await center.decide(.dismiss(store.resolve(first, kind: .dispute), store.resolve(second, kind: .dispute)))
+            }
             say(try options.language.pick("\(a) 与 \(b) 不是同一纠纷，不再提示", "\(a) and \(b) are different disputes"))
         }
     }
@@ -93,8 +97,10 @@ struct DuplicateSplit: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let store = try options.open()
-            let (split, from) = try store.splitDuplicate(try store.resolve(id, kind: .dispute), reason: reason)
+            let (split, from) = try await options.withCenter { center in
+                let store = try await center.merged()
+                return try await center.decide(.split(store.resolve(id, kind: .dispute), reason: reason))
+            }
             say(try options.language.pick("已将 \(split) 从 \(from) 拆分", "split \(split) from \(from)"))
         }
     }

@@ -18,7 +18,8 @@ struct CaseList: AsyncParsableCommand {
     func run() async throws {
         try await guarded {
             let format = try list.format()
-            FileHandleOutput.standardOutput.write(try options.output().disputes(try list.filter(), format: format))
+            let filter = try list.filter()
+            FileHandleOutput.standardOutput.write(try await options.withOutput { try $0.disputes(filter, format: format) })
         }
     }
 }
@@ -32,7 +33,7 @@ struct CaseShow: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            say(try options.output().show(id, kind: .dispute, json: json))
+            say(try await options.withOutput { try $0.show(id, kind: .dispute, json: json) })
         }
     }
 }
@@ -52,8 +53,9 @@ struct CenterRiskList: AsyncParsableCommand {
     func run() async throws {
         try await guarded {
             let format = try list.format()
+            let filter = try list.filter(today: LocalTime.today())
             FileHandleOutput.standardOutput.write(
-                try options.output().riskItems(try list.filter(today: LocalTime.today()), format: format))
+                try await options.withOutput { try $0.riskItems(filter, format: format) })
         }
     }
 }
@@ -67,7 +69,7 @@ struct CenterRiskShow: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            say(try options.output().show(id, kind: .risk, json: json))
+            say(try await options.withOutput { try $0.show(id, kind: .risk, json: json) })
         }
     }
 }
@@ -83,9 +85,10 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            if let file = try report.run(
-                on: try options.open(), language: try options.language, today: LocalTime.today())
-            {
+            let language = try options.language
+            if let file = try await options.withCenter({ center in
+                try report.run(on: try await center.merged(), language: language, today: LocalTime.today())
+            }) {
                 FileHandleOutput.standardError.write("center: report written to \(file)\n")
             }
         }

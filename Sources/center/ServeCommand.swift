@@ -21,22 +21,23 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let store = try options.open(create: true)
-            // Before the first push waits for it.
-            try store.prepareDuplicateFinder()
             var configuration = CenterConfiguration()
             configuration.maximumDrift = Int64(maximumDriftMinutes) * 60_000
             // Logs go to standard error; standard output carries only the listening line.
             LoggingSystem.bootstrap(StreamLogHandler.standardError)
             var logger = Logger(label: "center")
             logger.logLevel = .info
-            let server = CenterServer(store: SQLiteCenterStore(store), configuration: configuration)
-            let database = options.databaseURL.path
-            let app = server.application(host: host, port: port, logger: logger) { port in
-                // The first line on standard output, for scripts and tests that start a center.
-                say("center listening on http://\(host):\(port) (database \(database))")
+            let database = CenterLocation.shown(options.isPostgres ? options.location : options.databaseURL.path)
+            try await options.withCenter(create: true) { store in
+                // Before the first push waits for it.
+                if let embedded = store as? SQLiteCenterStore { try embedded.store.prepareDuplicateFinder() }
+                let server = CenterServer(store: store, configuration: configuration)
+                let app = server.application(host: host, port: port, logger: logger) { port in
+                    // The first line on standard output, for scripts and tests that start a center.
+                    say("center listening on http://\(host):\(port) (database \(database))")
+                }
+                try await app.runService()
             }
-            try await app.runService()
         }
     }
 }

@@ -33,9 +33,24 @@ public protocol CenterStore: Sendable {
     func report(_ request: ReportRequest) async throws -> Report
 }
 
+/// What the `center` commands need beyond the API: the district's areas and devices, a person's
+/// decisions on duplicates, and the merged state to list, show and report from.
+public protocol CenterAdministration: Sendable {
+    func importAreas(_ areas: [Area]) async throws -> Int
+    func areas() async throws -> [Area]
+    func enroll(name: String, scope: AreaCode, role: DeviceRole) async throws -> (ReplicaStore.Device, DeviceCredential)
+    func devices() async throws -> [ReplicaStore.Device]
+    func revoke(device id: String) async throws -> ReplicaStore.Device
+    /// Carries out a decision on a pair (see `ReplicaStore.decide(_:)`).
+    func decide(_ decision: DuplicateDecision) async throws -> (first: RecordID, second: RecordID)
+    /// The merged state, holding at least every change acknowledged before the call: the embedded
+    /// store itself, or a process's view of a shared one, brought up to date.
+    func merged() async throws -> ReplicaStore
+}
+
 /// The embedded store: one SQLite `ReplicaStore`, whose blocking work runs on NIO's thread pool, off
 /// the cooperative executor.
-public struct SQLiteCenterStore: CenterStore {
+public struct SQLiteCenterStore: CenterStore, CenterAdministration {
     public let store: ReplicaStore
 
     public init(_ store: ReplicaStore) {
@@ -70,6 +85,37 @@ public struct SQLiteCenterStore: CenterStore {
 
     public func report(_ request: ReportRequest) async throws -> Report {
         try await blocking { try store.report(request) }
+    }
+
+    public func importAreas(_ areas: [Area]) async throws -> Int {
+        try await blocking { try store.importAreas(areas) }
+    }
+
+    public func areas() async throws -> [Area] {
+        try await blocking { try store.areas() }
+    }
+
+    public func enroll(
+        name: String, scope: AreaCode, role: DeviceRole
+    ) async throws -> (ReplicaStore.Device, DeviceCredential) {
+        try await blocking { try store.enroll(name: name, scope: scope, role: role) }
+    }
+
+    public func devices() async throws -> [ReplicaStore.Device] {
+        try await blocking { try store.devices() }
+    }
+
+    public func revoke(device id: String) async throws -> ReplicaStore.Device {
+        try await blocking { try store.revoke(device: id) }
+    }
+
+    public func decide(_ decision: DuplicateDecision) async throws -> (first: RecordID, second: RecordID) {
+        let pair = try await blocking { try store.decide(decision) }
+        return (pair.first, pair.second)
+    }
+
+    public func merged() async throws -> ReplicaStore {
+        store
     }
 
     private func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {

@@ -37,7 +37,8 @@ extension PostgresCenter {
                     """
                     INSERT INTO area (code, name, parent, level)
                     VALUES (\(area.code.description), \(area.name), \(area.parent?.description), \("\(area.code.level)"))
-                    ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent, level = excluded.level
+                    ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent, level = excluded.level,
+                        revision = nextval('revision')
                     """, logger: logger)
             }
         }

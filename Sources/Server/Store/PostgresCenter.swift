@@ -213,6 +213,35 @@ public final class PostgresCenter: Sendable {
             )
             """,
         ],
+        [
+            // When changes arrived: every change up to `seq` (and after the previous row's) arrived at `at`
+            // (milliseconds, the center's clock). Reports tell late changes by it.
+            "CREATE TABLE arrival (seq bigint PRIMARY KEY, at bigint NOT NULL)",
+            // Every write to the areas and the review queue takes the next revision: processes copy what
+            // changed since the revision they hold.
+            "CREATE SEQUENCE revision",
+            "ALTER TABLE area ADD COLUMN revision bigint NOT NULL DEFAULT nextval('revision')",
+            "CREATE INDEX area_revision ON area (revision)",
+            // Pairs of cases the finder proposed (first < second): awaiting review, merged, or dismissed.
+            """
+            CREATE TABLE duplicate_pair (
+                first text COLLATE "C" NOT NULL,
+                second text COLLATE "C" NOT NULL,
+                score double precision NOT NULL,
+                reasons text NOT NULL,
+                decision text NOT NULL,
+                proposedat bigint NOT NULL,
+                decidedat bigint,
+                revision bigint NOT NULL DEFAULT nextval('revision'),
+                PRIMARY KEY (first, second)
+            )
+            """,
+            "CREATE INDEX duplicate_pair_revision ON duplicate_pair (revision)",
+            // How far the duplicate finder has checked the log; a process holds this row while it writes
+            // what it found, so that each change is checked once.
+            "CREATE TABLE finder (id integer PRIMARY KEY CHECK (id = 1), checked bigint NOT NULL)",
+            "INSERT INTO finder (id, checked) VALUES (1, 0)",
+        ],
     ]
 
     /// Creates or upgrades the schema, under an advisory lock: processes starting at once take turns,
@@ -278,12 +307,8 @@ public final class PostgresCenter: Sendable {
         let written: (new: [Int], cursor: Int64)
         do {
             written = try await transaction { connection in
-                var head: Int64 = 0
-                for try await value in try await connection.query(
-                    "SELECT head FROM feed WHERE id = 1 FOR UPDATE", logger: logger
-                ).decode(Int64.self) {
-                    head = value
-                }
+                let first = try await Self.lockHead(connection, logger: logger)
+                var head = first
                 var new: [Int] = []
                 for push in accepted {
                     let inserted = try await Self.insert(push.changes, after: head, on: connection, logger: logger)
@@ -297,7 +322,7 @@ public final class PostgresCenter: Sendable {
                         """, logger: logger)
                 }
                 await beforeCommit?()
-                try await connection.query("UPDATE feed SET head = \(head) WHERE id = 1", logger: logger)
+                try await Self.advance(from: first, to: head, at: now, on: connection, logger: logger)
                 return (new, head)
             }
         } catch {

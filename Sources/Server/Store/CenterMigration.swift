@@ -1,0 +1,82 @@
+import Foundation
+import Shared
+import Storage
+
+/// Moves a district's center between the embedded SQLite store and a shared PostgreSQL database: its
+/// areas, its devices (with their secrets' hashes, so that no device enrolls again), its log with the
+/// original sequence numbers and arrival times (so that every device's cursor still means the same
+/// change, nothing is sent or pulled twice, and reports, late changes included, come out the same), and
+/// its review queue.
+public enum CenterMigration {
+    /// What was copied.
+    public struct Summary: Sendable, Equatable {
+        public var areas: Int
+        public var devices: Int
+        public var changes: Int64
+        public var pairs: Int
+    }
+
+    /// How many changes one step copies.
+    static let page = 20_000
+
+    /// Copies an SQLite center into an empty PostgreSQL database (its schema created first).
+    /// - Throws: `InputError` if the database already holds a center.
+    public static func copy(from source: ReplicaStore, to target: PostgresCenter) async throws -> Summary {
+        try await target.migrate()
+        guard try await target.isEmpty() else {
+            throw InputError(
+                "the PostgreSQL database at \(target.server) already holds a center; migrate into an empty database")
+        }
+        let areas = try source.areas()
+        if !areas.isEmpty { _ = try await target.importAreas(areas) }
+        let devices = try source.deviceRecords()
+        try await target.importDevices(devices)
+        var head: Int64 = 0
+        while true {
+            let segments = try source.segments(after: head, limit: page)
+            guard let last = segments.last else { break }
+            try await target.append(segments)
+            head = last.through
+        }
+        let pairs = try source.pairRecords()
+        try await target.replacePairs(pairs)
+        return Summary(areas: areas.count, devices: devices.count, changes: head, pairs: pairs.count)
+    }
+
+    /// Copies the center in a PostgreSQL database into a new SQLite file. The file appears only once the
+    /// copy is whole.
+    /// - Throws: `StoreError` `.exists` if the file exists.
+    public static func copy(from source: PostgresCenter, to file: URL) async throws -> Summary {
+        guard !FileManager.default.fileExists(atPath: file.path) else {
+            throw StoreError(code: .exists, message: "\(file.path) exists; migrate into a new file")
+        }
+        try await source.migrate()
+        let partial = file.deletingLastPathComponent().appendingPathComponent(
+            ".\(file.lastPathComponent).migrating-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: partial) }
+        let copied = partial.appendingPathComponent("center.sqlite")
+        let summary = try await fill(copied, from: source)
+        // The store is closed: its write-ahead log is folded into the file, which can move.
+        try FileManager.default.moveItem(at: copied, to: file)
+        return summary
+    }
+
+    private static func fill(_ file: URL, from source: PostgresCenter) async throws -> Summary {
+        let target = try ReplicaStore.create(database: file, scope: nil, worker: "center", durability: .power)
+        let areas = try await source.areas()
+        if !areas.isEmpty { _ = try target.importAreas(areas) }
+        let devices = try await source.deviceRecords()
+        try target.importDevices(devices)
+        var head: Int64 = 0
+        while true {
+            let segments = try await source.segments(after: head, limit: page)
+            guard let last = segments.last else { break }
+            try target.append(segments, after: head)
+            head = last.through
+        }
+        let pairs = try await source.pairs(after: 0).pairs
+        try target.replacePairs(pairs)
+        return Summary(areas: areas.count, devices: devices.count, changes: head, pairs: pairs.count)
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+import PostgresNIO
+import Shared
+import Storage
+
+/// What a process needs to keep its local merged view in step with the shared log (the log with its
+/// arrival times, the areas, the review queue), and to write what it computed there: the duplicate
+/// finder's merges and proposals, a person's decisions. Also the bulk copies `center migrate` makes.
+extension PostgresCenter {
+    /// The district this center serves, once areas were imported.
+    public func district() async throws -> AreaCode? {
+        try await answered { [client, logger] in
+            var district: AreaCode?
+            for try await code in try await client.query("SELECT code FROM district", logger: logger).decode(
+                String.self)
+            {
+                district = try AreaCode(parsing: code)
+            }
+            return district
+        }
+    }
+
+    /// The log after `seq`, at most `limit` changes, as segments that arrived together.
+    public func segments(after seq: Int64, limit: Int) async throws -> [ReplicaStore.FeedSegment] {
+        try await answered { [client, logger] in
+            var changes: [(seq: Int64, change: Change)] = []
+            for try await (seq, physical, counter, replica, scope, field, value, kind, uid) in try await client.query(
+                """
+                SELECT c.seq, c.physical, c.counter, c.replica, coalesce(c.scope, r.scope), c.field, c.value, r.kind, r.uid
+                FROM change c JOIN record r ON r.id = c.record
+                WHERE c.seq > \(seq) ORDER BY c.seq LIMIT \(limit)
+                """, logger: logger
+            ).decode((Int64, Int64, Int64, Int64, String, String, String, String, String).self) {
+                guard let kind = EntityKind(rawValue: kind), let id = RecordID(uid), let field = Field(rawValue: field)
+                else {
+                    throw StoreError(code: .corrupt, message: "the shared log holds an unreadable change at \(seq)")
+                }
+                let change = try Change(
+                    timestamp: HybridTimestamp(
+                        physical: physical, counter: UInt32(counter), replica: ReplicaID(rawValue: UInt64(replica))),
+                    entity: EntityKey(kind: kind, id: id), scope: try AreaCode(parsing: scope), field: field,
+                    valueJSON: value)
+                changes.append((seq, change))
+            }
+            guard let last = changes.last?.seq else { return [] }
+            var arrivals: [(seq: Int64, at: Int64)] = []
+            for try await arrival in try await client.query(
+                """
+                (SELECT seq, at FROM arrival WHERE seq > \(seq) AND seq <= \(last))
+                UNION ALL (SELECT seq, at FROM arrival WHERE seq > \(last) ORDER BY seq LIMIT 1)
+                ORDER BY seq
+                """, logger: logger
+            ).decode((Int64, Int64).self) {
+                arrivals.append(arrival)
+            }
+            return try ReplicaStore.split(changes, at: arrivals)
+        }
+    }
+
+    /// Areas added or renamed after `revision`, with the latest revision.
+    public func areas(after revision: Int64) async throws -> (areas: [Area], revision: Int64) {
+        try await answered { [client, logger] in
+            var result: (areas: [Area], revision: Int64) = ([], revision)
+            for try await (code, name, changed) in try await client.query(
+                "SELECT code, name, revision FROM area WHERE revision > \(revision) ORDER BY code", logger: logger
+            ).decode((String, String, Int64).self) {
+                result.areas.append(Area(code: try AreaCode(parsing: code), name: name))
+                result.revision = max(result.revision, changed)
+            }
+            return result
+        }
+    }
+
+    /// Rows of the review queue written after `revision`, with the latest revision.
+    public func pairs(after revision: Int64) async throws -> (pairs: [ReplicaStore.PairRecord], revision: Int64) {
+        try await answered { [client, logger] in
+            var result: (pairs: [ReplicaStore.PairRecord], revision: Int64) = ([], revision)
+            for try await (first, second, score, reasons, decision, proposedAt, decidedAt, changed) in try await client
+                .query(
+                    """
+                    SELECT first, second, score, reasons, decision, proposedat, decidedat, revision FROM duplicate_pair
+                    WHERE revision > \(revision) ORDER BY revision
+                    """, logger: logger
+                ).decode((String, String, Double, String, String, Int64, Int64?, Int64).self)
+            {
+                guard let decision = ReplicaStore.Decision(rawValue: decision) else {
+                    throw StoreError(code: .corrupt, message: "the review queue holds a pair decided '\(decision)'")
+                }
+                result.pairs.append(
+                    ReplicaStore.PairRecord(
+                        first: first, second: second, score: score, reasons: reasons, decision: decision,
+                        proposedAt: proposedAt, decidedAt: decidedAt))
+                result.revision = max(result.revision, changed)
+            }
+            return result
+        }
+    }
+
+    /// The sequence up to which the duplicate finder has checked the log.
+    public func finderChecked() async throws -> Int64 {
+        try await answered { [client, logger] in
+            var checked: Int64 = 0
+            for try await value in try await client.query("SELECT checked FROM finder WHERE id = 1", logger: logger)
+                .decode(Int64.self)
+            {
+                checked = value
+            }
+            return checked
+        }
+    }
+
+    /// Writes, in one transaction, changes made by a center process (merges, splits) and writes to the
+    /// review queue; with `finder`, only if the finder has checked exactly up to `finder.from` (no other
+    /// process did this work meanwhile), and then notes that it has checked up to `finder.to`.
+    /// - Returns: false if another process's finder got there first (nothing written).
+    public func write(
+        _ changes: [Change], pairs: [PairWrite], finder: (from: Int64, to: Int64)? = nil
+    ) async throws -> Bool {
+        let (logger, now) = (self.logger, wallClock.milliseconds())
+        return try await transaction { connection in
+            if let finder {
+                var checked: Int64 = -1
+                for try await value in try await connection.query(
+                    "SELECT checked FROM finder WHERE id = 1 FOR UPDATE", logger: logger
+                ).decode(Int64.self) {
+                    checked = value
+                }
+                guard checked == finder.from else { return false }
+                try await connection.query("UPDATE finder SET checked = \(finder.to) WHERE id = 1", logger: logger)
+            }
+            if !changes.isEmpty {
+                let head = try await Self.lockHead(connection, logger: logger)
+                let inserted = try await Self.insert(changes, after: head, on: connection, logger: logger)
+                try await Self.advance(from: head, to: inserted.head, at: now, on: connection, logger: logger)
+            }
+            for pair in pairs {
+                try await connection.query(Self.query(pair), logger: logger)
+            }
+            return true
+        }
+    }
+
+    /// The review queue's upsert in PostgreSQL's dialect: numbered placeholders, and a new revision for
+    /// every row it writes, so that other processes copy it.
+    static func query(_ pair: PairWrite) -> PostgresQuery {
+        var sql = ""
+        var number = 0
+        for character in pair.upsert {
+            if character == "?" {
+                number += 1
+                sql += "$\(number)"
+            } else {
+                sql.append(character)
+            }
+        }
+        sql = sql.replacingOccurrences(of: "DO UPDATE SET ", with: "DO UPDATE SET revision = nextval('revision'), ")
+        var binds = PostgresBindings()
+        binds.append(pair.first)
+        binds.append(pair.second)
+        binds.append(pair.score)
+        binds.append(pair.reasons)
+        binds.append(pair.decision.rawValue)
+        binds.append(pair.at)
+        binds.append(pair.decision == .review ? nil : pair.at)
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// Takes the feed's head row until the transaction ends (see the type's note on gaps).
+    static func lockHead(_ connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        var head: Int64 = 0
+        for try await value in try await connection.query(
+            "SELECT head FROM feed WHERE id = 1 FOR UPDATE", logger: logger
+        ).decode(Int64.self) {
+            head = value
+        }
+        return head
+    }
+
+    /// Moves the head past changes numbered up to `last` and notes when they arrived.
+    static func advance(
+        from head: Int64, to last: Int64, at time: Int64, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        guard last > head else { return }
+        try await connection.query("INSERT INTO arrival (seq, at) VALUES (\(last), \(time))", logger: logger)
+        try await connection.query("UPDATE feed SET head = \(last) WHERE id = 1", logger: logger)
+    }
+
+    // MARK: Moving a center
+
+    /// Whether the database holds no center yet: no area, no device, no change.
+    public func isEmpty() async throws -> Bool {
+        try await answered { [client, logger] in
+            var empty = false
+            for try await value in try await client.query(
+                """
+                SELECT NOT EXISTS (SELECT 1 FROM area) AND NOT EXISTS (SELECT 1 FROM device)
+                    AND NOT EXISTS (SELECT 1 FROM change)
+                """, logger: logger
+            ).decode(Bool.self) {
+                empty = value
+            }
+            return empty
+        }
+    }
+
+    /// Appends segments of another center's log with their own sequence numbers and arrival times; the
+    /// finder counts them as checked (the other center checked them).
+    /// - Throws: `StoreError` `.corrupt` if they do not continue this log's numbering.
+    public func append(_ segments: [ReplicaStore.FeedSegment]) async throws {
+        let logger = self.logger
+        try await transaction { connection in
+            for segment in segments {
+                let head = try await Self.lockHead(connection, logger: logger)
+                let inserted = try await Self.insert(segment.changes, after: head, on: connection, logger: logger)
+                guard inserted.head == segment.through, inserted.new == segment.changes.count else {
+                    throw StoreError(
+                        code: .corrupt,
+                        message: "the copied log's numbers drifted: \(inserted.head) where the original has \(segment.through)"
+                    )
+                }
+                try await Self.advance(
+                    from: head, to: inserted.head, at: segment.arrivedAt, on: connection, logger: logger)
+                try await connection.query("UPDATE finder SET checked = \(inserted.head) WHERE id = 1", logger: logger)
+            }
+        }
+    }
+
+    /// Sets rows of the review queue as another store holds them.
+    public func replacePairs(_ pairs: [ReplicaStore.PairRecord]) async throws {
+        let logger = self.logger
+        try await transaction { connection in
+            for pair in pairs {
+                try await connection.query(
+                    """
+                    INSERT INTO duplicate_pair (first, second, score, reasons, decision, proposedat, decidedat)
+                    VALUES (\(pair.first), \(pair.second), \(pair.score), \(pair.reasons), \(pair.decision.rawValue),
+                        \(pair.proposedAt), \(pair.decidedAt))
+                    ON CONFLICT (first, second) DO UPDATE SET score = excluded.score, reasons = excluded.reasons,
+                        decision = excluded.decision, proposedat = excluded.proposedat, decidedat = excluded.decidedat,
+                        revision = nextval('revision')
+                    """, logger: logger)
+            }
+        }
+    }
+
+    /// Every enrolled device with the hash of its secret.
+    public func deviceRecords() async throws -> [(device: ReplicaStore.Device, secretHash: [UInt8])] {
+        try await answered { [self] in
+            try await devices("\(unescaped: Self.deviceColumns) ORDER BY created_at, id").map { ($0.0, $0.secretHash) }
+        }
+    }
+
+    /// Adds devices enrolled at another store, with their secrets' hashes and their contact.
+    public func importDevices(_ devices: [(device: ReplicaStore.Device, secretHash: [UInt8])]) async throws {
+        let logger = self.logger
+        try await transaction { connection in
+            for (device, hash) in devices {
+                try await connection.query(
+                    """
+                    INSERT INTO device (id, name, scope, role, secret_hash, created_at, revoked_at, last_seen_at,
+                        clock_offset, pushed_changes)
+                    VALUES (\(device.id), \(device.name), \(device.scope.description), \(device.role.code),
+                        \(ByteBuffer(bytes: hash)), \(device.createdAt), \(device.revokedAt), \(device.lastSeenAt),
+                        \(device.clockOffset), \(Int64(device.pushedChanges)))
+                    """, logger: logger)
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import Logging
+import NIOPosix
+import Shared
+import Storage
+import Synchronization
+
+/// A center process over a PostgreSQL database that several processes share.
+///
+/// The shared database holds what must be one for the district: the log (the order every device pulls),
+/// its arrival times, the areas, the devices, the review queue and how far the duplicate finder has
+/// checked. Pushes, pulls and sign-ins go to it directly. What is derived from the log — the merged
+/// cases and risk items, the search text, the report tables, the finder's index — each process keeps in
+/// a local SQLite `ReplicaStore`, its *view*: a faithful copy of the log (the same sequence numbers and
+/// arrival times, so reports and `--as-of` match the embedded store's), rebuilt from the shared log when
+/// the process starts, and brought up to date before every read that needs it and after every push.
+///
+/// The duplicate finder runs in whichever process gets there first: it computes in its view what the
+/// finder writes for the cases changed since the shared `finder` row's sequence, then writes the merges
+/// and proposals to the shared log only if that row still holds the sequence it started from (another
+/// process that did the same work meanwhile wins; this one copies its result). A person's decisions
+/// (merge, dismiss, split) are computed in the view the same way and written to the shared log.
+///
+/// ```swift
+/// let log = try PostgresCenter(url: url, logger: logger)
+/// async let pool: Void = log.run()
+/// let store = try await PostgresCenterStore.open(log: log, logger: logger)
+/// let server = CenterServer(store: store)
+/// ```
+public final class PostgresCenterStore: CenterStore, CenterAdministration {
+    public let log: PostgresCenter
+    /// This process's merged view.
+    let view: ReplicaStore
+    let folder: URL
+    let logger: Logger
+    /// The revisions of the areas and the review queue the view holds.
+    private let revisions = Mutex((areas: Int64(0), pairs: Int64(0)))
+    /// The last of the view's updates, run one after another.
+    private let tail = Mutex<Task<Void, Never>?>(nil)
+    /// Whether an update after a push is waiting to start.
+    private let refreshScheduled = Atomic<Bool>(false)
+
+    /// How many changes one step of catching up copies.
+    static let catchUpPage = 20_000
+
+    private init(log: PostgresCenter, view: ReplicaStore, folder: URL, logger: Logger) {
+        self.log = log
+        self.view = view
+        self.folder = folder
+        self.logger = logger
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Migrates the shared schema (under its lock), builds this process's view from the shared log in a
+    /// fresh temporary folder, and runs the finder over anything not yet checked.
+    public static func open(log: PostgresCenter, logger: Logger) async throws -> PostgresCenterStore {
+        try await log.migrate()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-view-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let view = try ReplicaStore.create(
+            database: folder.appendingPathComponent("view.sqlite"), scope: nil, worker: "center")
+        let store = PostgresCenterStore(log: log, view: view, folder: folder, logger: logger)
+        try await store.refresh()
+        return store
+    }
+
+    // MARK: The API's store
+
+    public func authenticate(_ credential: DeviceCredential) async throws -> ReplicaStore.Device? {
+        try await log.authenticate(credential)
+    }
+
+    public func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>] {
+        let receipts = await log.push(together: pushes)
+        if receipts.contains(where: { ((try? $0.get())?.new ?? 0) > 0 }) { scheduleRefresh() }
+        return receipts
+    }
+
+    public func pageJSON(
+        after cursor: Int64, within scope: AreaCode?, limit: Int
+    ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
+        try await log.pageJSON(after: cursor, within: scope, limit: limit)
+    }
+
+    public func cursor() async throws -> Int64 {
+        try await log.cursor()
+    }
+
+    public func noteContact(of device: String, clockOffset: Int64?) async throws {
+        try await log.noteContact(of: device, clockOffset: clockOffset)
+    }
+
+    public func report(_ request: ReportRequest) async throws -> Report {
+        let view = try await merged()
+        return try await Self.blocking { try view.report(request) }
+    }
+
+    // MARK: Administration
+
+    public func importAreas(_ areas: [Area]) async throws -> Int {
+        let count = try await log.importAreas(areas)
+        try await refresh()
+        return count
+    }
+
+    public func areas() async throws -> [Area] {
+        try await log.areas()
+    }
+
+    public func enroll(name: String, scope: AreaCode, role: DeviceRole) async throws -> (
+        ReplicaStore.Device, DeviceCredential
+    ) {
+        try await log.enroll(name: name, scope: scope, role: role)
+    }
+
+    public func devices() async throws -> [ReplicaStore.Device] {
+        try await log.devices()
+    }
+
+    public func revoke(device id: String) async throws -> ReplicaStore.Device {
+        try await log.revoke(device: id)
+    }
+
+    public func decide(_ decision: DuplicateDecision) async throws -> (first: RecordID, second: RecordID) {
+        try await serially { [self] in
+            try await catchUp()
+            let view = self.view
+            let plan = try await Self.blocking { try view.plan(decision) }
+            _ = try await log.write(plan.changes, pairs: plan.pairs)
+            try await catchUp()
+            return (plan.value[0], plan.value[1])
+        }
+    }
+
+    public func merged() async throws -> ReplicaStore {
+        try await refresh()
+        return view
+    }
+
+    // MARK: Keeping the view
+
+    /// Brings the view up to the shared log as it stands now (every push acknowledged before the call),
+    /// with the finder's work done.
+    public func refresh() async throws {
+        try await serially { [self] in
+            try await catchUp()
+            try await findDuplicates()
+        }
+    }
+
+    /// After a push: a refresh soon, one for any number of pushes that arrive meanwhile.
+    func scheduleRefresh() {
+        guard !refreshScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        Task { [self] in
+            refreshScheduled.store(false, ordering: .releasing)
+            do {
+                try await refresh()
+            } catch {
+                logger.warning("the merged view could not be brought up to date", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Copies what the shared database holds beyond the view: areas, log segments, review queue.
+    private func catchUp() async throws {
+        let view = self.view
+        let known = revisions.withLock { $0 }
+        let areas = try await log.areas(after: known.areas)
+        if !areas.areas.isEmpty {
+            _ = try await Self.blocking { try view.importAreas(areas.areas) }
+        }
+        while true {
+            let head = try await Self.blocking { try view.cursor() }
+            let segments = try await log.segments(after: head, limit: Self.catchUpPage)
+            guard !segments.isEmpty else { break }
+            try await Self.blocking { try view.append(segments, after: head) }
+        }
+        let pairs = try await log.pairs(after: known.pairs)
+        if !pairs.pairs.isEmpty {
+            try await Self.blocking { try view.replacePairs(pairs.pairs) }
+        }
+        revisions.withLock { $0 = (areas.revision, pairs.revision) }
+    }
+
+    /// Runs the finder over the changes it has not checked, until it has checked all the view holds.
+    private func findDuplicates() async throws {
+        let view = self.view
+        while true {
+            let checked = try await log.finderChecked()
+            let head = try await Self.blocking { try view.cursor() }
+            guard checked < head else { return }
+            let plan = try await Self.blocking { try view.planDuplicateChecks(after: checked) }
+            // Written, or another process got there first: either way its result is in the shared log.
+            _ = try await log.write(plan.changes, pairs: plan.pairs, finder: (checked, plan.value))
+            try await catchUp()
+        }
+    }
+
+    private func serially<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = tail.withLock { tail in
+            let previous = tail
+            let task = Task {
+                await previous?.value
+                return try await operation()
+            }
+            tail = Task { _ = await task.result }
+            return task
+        }
+        return try await task.value
+    }
+
+    private static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(work)
+    }
+}
