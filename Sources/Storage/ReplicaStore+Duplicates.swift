@@ -128,8 +128,10 @@ extension ReplicaStore.Session {
         guard let finder, !fingerprintsToCheck.isEmpty else { return }
         var mergedNow: [RecordID: Int] = [:]
         try finder.update(db, committed: committedSequence) { index in
+            // A case to check is compared only with those checked before it: none holds a stale or early
+            // fingerprint of another (an index built from rows holds every case as it stands now).
+            for id in fingerprintsToCheck { index.remove(id) }
             for id in fingerprintsToCheck {
-                index.remove(id)
                 guard let dispute = try dispute(id), dispute.isComplete, !dispute.isVoided else { continue }
                 let fingerprint = CaseFingerprint(dispute)
                 index.insert(fingerprint)

@@ -201,13 +201,17 @@ extension ReplicaStore {
     }
 
     /// What the duplicate finder writes for the cases whose parties, category, incident date or voiding
-    /// changed after sequence `checked`, checked in the order they changed, as they stand at this log's
-    /// head (returned as the plan's value).
+    /// changed after sequence `checked`, checked in the order they changed, each against the cases known
+    /// at `checked` and those checked before it (as the embedded center checks each push on arrival), as
+    /// they stand at this log's head (returned as the plan's value).
     public func planDuplicateChecks(after checked: Int64) throws -> Plan<Int64> {
         do {
             let plan = try self.plan { session in
                 let head = try Int64.fetchOne(session.db, sql: "SELECT max(seq) FROM change") ?? 0
                 try session.findDuplicates(with: finder)
+                // The index holds the cases as they stood at `checked`; each case is then compared with those
+                // and with the ones checked before it, as if each had arrived in its own push.
+                session.committedSequence = checked
                 let ids = try String.fetchAll(
                     session.db,
                     sql: """

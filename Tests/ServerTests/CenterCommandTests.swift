@@ -5,9 +5,14 @@ import Testing
 /// The `center` administration commands, run as a district administrator would.
 @Suite struct CenterCommandTests {
     func center(_ arguments: [String], database: URL) throws -> (status: Int32, stdout: String, stderr: String) {
+        try center(arguments, location: database.path)
+    }
+
+    /// Runs `center` with `--db location`: an SQLite file or a PostgreSQL URL.
+    func center(_ arguments: [String], location: String) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = CenterProcess.executable
-        process.arguments = arguments + ["--db", database.path]
+        process.arguments = arguments + ["--db", location]
         process.environment = ["LANG": "zh_CN.UTF-8", "PATH": "/usr/bin:/bin"]
         let output = Pipe()
         let error = Pipe()

@@ -2,14 +2,26 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Server
+import PostgresNIO
+@testable import Server
 import Shared
 import Storage
 import Synchronization
 import Testing
 
-/// A center with the district's areas and one device of each kind, in a temporary database.
-struct CenterFixture {
+/// The stores the center suite runs against: the embedded SQLite store always, a PostgreSQL database
+/// too when the test server is there (`scripts/test` starts one; CI runs both).
+enum StoreKind: String, CustomStringConvertible, Sendable {
+    case sqlite, postgres
+
+    static let available: [StoreKind] = testPostgres == nil ? [.sqlite] : [.sqlite, .postgres]
+
+    var description: String { rawValue }
+}
+
+/// A center with the district's areas and one device of each kind, in a temporary database of either
+/// kind.
+struct CenterFixture: Sendable {
     static let district = try! AreaCode(parsing: "620502")
     static let townA = try! AreaCode(parsing: "620502101")
     static let villageA = try! AreaCode(parsing: "620502101201")
@@ -17,44 +29,141 @@ struct CenterFixture {
     static let townB = try! AreaCode(parsing: "620502102")
     static let villageB = try! AreaCode(parsing: "620502102203")
 
-    let store: ReplicaStore
+    let kind: StoreKind
+    /// The center's store, as the server and the `center` commands use it.
+    let center: any CenterStore & CenterAdministration
     let server: CenterServer
     let folder: URL
+    /// The PostgreSQL database's URL, and what removes it.
+    let postgres: TestDatabase?
     var gridA: DeviceCredential
     var gridA2: DeviceCredential
     var gridB: DeviceCredential
     var town: DeviceCredential
     var district: DeviceCredential
 
-    init(configuration: CenterConfiguration = CenterConfiguration()) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("center-\(UUID().uuidString)")
+    static func make(
+        _ kind: StoreKind = .sqlite, configuration: CenterConfiguration = CenterConfiguration()
+    ) async throws -> CenterFixture {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("center-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        store = try ReplicaStore.create(
-            database: folder.appendingPathComponent("center.sqlite"), scope: nil, worker: "center", durability: .power)
-        _ = try store.importAreas([
+        let center: any CenterStore & CenterAdministration
+        var postgres: TestDatabase?
+        switch kind {
+        case .sqlite:
+            center = SQLiteCenterStore(
+                try ReplicaStore.create(
+                    database: folder.appendingPathComponent("center.sqlite"), scope: nil, worker: "center",
+                    durability: .power))
+        case .postgres:
+            let database = try await TestDatabase.create()
+            postgres = database
+            center = try await database.openStore()
+        }
+        _ = try await center.importAreas([
             Area(code: Self.district, name: "秦州区"), Area(code: Self.townA, name: "大城街道"),
             Area(code: Self.villageA, name: "东关社区"), Area(code: Self.villageA2, name: "西关社区"),
             Area(code: Self.townB, name: "天水郡街道"), Area(code: Self.villageB, name: "十方堂社区"),
         ])
-        gridA = try store.enroll(name: "张网格", scope: Self.villageA, role: .grid).1
-        gridA2 = try store.enroll(name: "李网格", scope: Self.villageA2, role: .grid).1
-        gridB = try store.enroll(name: "王网格", scope: Self.villageB, role: .grid).1
-        town = try store.enroll(name: "大城街道综治中心", scope: Self.townA, role: .town).1
-        district = try store.enroll(name: "区调处中心", scope: Self.district, role: .district).1
-        server = CenterServer(store: SQLiteCenterStore(store), configuration: configuration)
+        return CenterFixture(
+            kind: kind, center: center, server: CenterServer(store: center, configuration: configuration),
+            folder: folder, postgres: postgres,
+            gridA: try await center.enroll(name: "张网格", scope: Self.villageA, role: .grid).1,
+            gridA2: try await center.enroll(name: "李网格", scope: Self.villageA2, role: .grid).1,
+            gridB: try await center.enroll(name: "王网格", scope: Self.villageB, role: .grid).1,
+            town: try await center.enroll(name: "大城街道综治中心", scope: Self.townA, role: .town).1,
+            district: try await center.enroll(name: "区调处中心", scope: Self.district, role: .district).1)
     }
 
-    func remove() {
+    /// What `center --db` takes to reach this store.
+    var location: String {
+        get async throws {
+            if let postgres { return postgres.url }
+            return try await merged().database.path
+        }
+    }
+
+    /// The merged state, with every acknowledged push in it.
+    func merged() async throws -> ReplicaStore {
+        try await center.merged()
+    }
+
+    /// Pushes a batch as a device, straight to the store (the finder runs as for a batch over HTTP).
+    @discardableResult
+    func push(
+        _ changes: [Change], as credential: DeviceCredential, maximumDrift: Int64 = 600_000
+    ) async throws -> ReplicaStore.Receipt {
+        try await center.push(together: [
+            ReplicaStore.Push(
+                changes: changes, device: credential.device, clockOffset: nil, maximumDrift: maximumDrift)
+        ])[0].get()
+    }
+
+    func remove() async {
         try? FileManager.default.removeItem(at: folder)
+        await postgres?.drop()
     }
 
     /// Runs `body` against the router, without sockets (`.router`), or a server on a free port (`.live`).
     func withClient<T: Sendable>(
         _ setup: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> T
     ) async throws -> T {
-        defer { remove() }
         let app = Application(router: server.router())
-        return try await app.test(setup, body)
+        do {
+            let result = try await app.test(setup, body)
+            await remove()
+            return result
+        } catch {
+            await remove()
+            throw error
+        }
+    }
+}
+
+/// A fresh PostgreSQL database on the test server, with the connection pools opened on it.
+final class TestDatabase: Sendable {
+    let url: String
+    let name: String
+    private let pools = Mutex<[Task<Void, Never>]>([])
+
+    /// The server's maintenance connection, shared by every test.
+    static let admin: PostgresCenter = {
+        let admin = try! PostgresCenter(url: testPostgres! + "?sslmode=disable", logger: PostgresCenterTests.logger)
+        Task.detached { await admin.run() }
+        return admin
+    }()
+
+    private init(url: String, name: String) {
+        self.url = url
+        self.name = name
+    }
+
+    static func create() async throws -> TestDatabase {
+        let base = try #require(testPostgres)
+        let name = "fieldsync_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        var components = try #require(URLComponents(string: base))
+        components.path = "/" + name
+        try await admin.client.query("CREATE DATABASE \(unescaped: name)", logger: PostgresCenterTests.logger)
+        return TestDatabase(url: try #require(components.string) + "?sslmode=disable", name: name)
+    }
+
+    /// A connection pool on the database, run until the database is dropped.
+    func log(timeout: Duration = .seconds(120)) throws -> PostgresCenter {
+        let log = try PostgresCenter(url: url, timeout: timeout, logger: PostgresCenterTests.logger)
+        let pool = Task { await log.run() }
+        pools.withLock { $0.append(pool) }
+        return log
+    }
+
+    /// A center process's store on the database.
+    func openStore() async throws -> PostgresCenterStore {
+        try await PostgresCenterStore.open(log: try log(), logger: PostgresCenterTests.logger)
+    }
+
+    func drop() async {
+        for pool in pools.withLock({ $0 }) { pool.cancel() }
+        _ = try? await Self.admin.client.query(
+            "DROP DATABASE \(unescaped: name) WITH (FORCE)", logger: PostgresCenterTests.logger)
     }
 }
 

@@ -45,9 +45,8 @@ import Testing
     /// Batches that arrive while one is being written wait, and are then written together, each with
     /// its own receipt; a batch of the group stamped too far ahead is refused alone.
     @Test func batchesThatWaitAreWrittenTogether() async throws {
-        let center = try CenterFixture()
-        defer { center.remove() }
-        let store = SlowStore(center.store)
+        let center = try await CenterFixture.make()
+        let store = SlowStore(try await center.merged())
         let queue = PushQueue(store: store, metrics: CenterMetrics())
         var replicas = (1...6).map { DeviceReplica(UInt64($0), village: CenterFixture.villageA) }
         var batches: [[Change]] = []
@@ -75,5 +74,6 @@ import Testing
         }
         await #expect(throws: ClockError.self) { try await waiting.last!.value }
         #expect(store.groups.withLock { $0 } == [1, waiting.count])
+        await center.remove()
     }
 }

@@ -277,14 +277,13 @@ extension ReportPeriod {
             uri: "/v1/report?" + query, method: .get, headers: [.authorization: "Bearer \(credential.token)"])
     }
 
-    @Test func townAndDistrictDevicesGetTheirScopesReportInEveryFormat() async throws {
-        let fixture = try CenterFixture()
+    @Test(arguments: StoreKind.available)
+    func townAndDistrictDevicesGetTheirScopesReportInEveryFormat(kind: StoreKind) async throws {
+        let fixture = try await CenterFixture.make(kind)
         var a = DeviceReplica(1, village: CenterFixture.villageA)
         var b = DeviceReplica(2, village: CenterFixture.villageB)
-        _ = try fixture.store.push(
-            try a.recordCases(3), from: fixture.gridA.device, clockOffset: nil, maximumDrift: 300_000)
-        _ = try fixture.store.push(
-            try b.recordCases(2), from: fixture.gridB.device, clockOffset: nil, maximumDrift: 300_000)
+        try await fixture.push(try a.recordCases(3), as: fixture.gridA)
+        try await fixture.push(try b.recordCases(2), as: fixture.gridB)
         let year = "\(LocalTime.today().year)"
         try await fixture.withClient { client in
             let town = try await get(client, "year=\(year)&format=json", as: fixture.town)

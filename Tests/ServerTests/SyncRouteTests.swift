@@ -11,9 +11,9 @@ import Testing
 /// The HTTP API through the router, without sockets: each refusal has its status and code and leaves
 /// the store as it was.
 @Suite struct SyncRouteTests {
-    @Test(arguments: [TestingSetup.router, .live])
-    func aPushedBatchIsPulledWithinScopeOnly(setup: TestingSetup) async throws {
-        let center = try CenterFixture()
+    @Test(arguments: StoreKind.available, [TestingSetup.router, .live])
+    func aPushedBatchIsPulledWithinScopeOnly(kind: StoreKind, setup: TestingSetup) async throws {
+        let center = try await CenterFixture.make(kind)
         var deviceA = DeviceReplica(1, village: CenterFixture.villageA)
         var deviceB = DeviceReplica(2, village: CenterFixture.villageB)
         let changesA = try deviceA.recordCases(3)
@@ -35,23 +35,23 @@ import Testing
             // Nothing new after the cursor.
             let (later, _) = try await client.pullAll(as: center.gridB, after: cursor)
             #expect(later.isEmpty)
+            #expect(try await center.merged().digest() == digest(of: changesA + changesB))
         }
-        #expect(try center.store.digest() == digest(of: changesA + changesB))
     }
 
-    @Test func aReplayedBatchIsAcknowledgedAndChangesNothing() async throws {
-        let center = try CenterFixture()
+    @Test(arguments: StoreKind.available) func aReplayedBatchIsAcknowledgedAndChangesNothing(kind: StoreKind) async throws {
+        let center = try await CenterFixture.make(kind)
         var device = DeviceReplica(1, village: CenterFixture.villageA)
         let changes = try device.recordCases(4)
         try await center.withClient { client in
             _ = try await client.push(changes, as: center.gridA)
-            let before = try center.store.digest()
-            let cursor = try center.store.cursor()
+            let before = try await center.merged().digest()
+            let cursor = try await center.center.cursor()
             let replay = try await client.push(changes, as: center.gridA)
             #expect(replay.status == .ok)
             #expect(replay.json["new"] as? Int == 0 && replay.json["known"] as? Int == changes.count)
-            #expect(try center.store.digest() == before)
-            #expect(try center.store.cursor() == cursor)
+            #expect(try await center.merged().digest() == before)
+            #expect(try await center.center.cursor() == cursor)
         }
     }
 
@@ -143,37 +143,49 @@ import Testing
         },
     ]
 
-    @Test(arguments: refusals, [TestingSetup.router, .live])
-    func aRefusedPushNamesTheProblemAndStoresNothing(refusal: Refusal, setup: TestingSetup) async throws {
+    /// Each store, through the router and over a socket.
+    struct Variant: Sendable, CustomStringConvertible {
+        var kind: StoreKind
+        var setup: TestingSetup
+        var description: String { "\(kind) \(setup)" }
+
+        static let all = StoreKind.available.flatMap { kind in
+            [Variant(kind: kind, setup: .router), Variant(kind: kind, setup: .live)]
+        }
+    }
+
+    @Test(arguments: refusals, Variant.all)
+    func aRefusedPushNamesTheProblemAndStoresNothing(refusal: Refusal, variant: Variant) async throws {
         var configuration = CenterConfiguration()
         configuration.maximumBodyBytes = 65_536
         configuration.maximumBatchChanges = 11
-        let center = try CenterFixture(configuration: configuration)
+        let setup = variant.setup
+        let center = try await CenterFixture.make(variant.kind, configuration: configuration)
         var device = DeviceReplica(1, village: CenterFixture.villageA)
         let earlier = try device.recordCases(1)
         let changes = try device.recordCases(1)
         try await center.withClient(setup) { client in
             #expect(try await client.push(earlier, as: center.gridA).status == .ok)
-            let before = try center.store.digest()
+            let before = try await center.merged().digest()
             let response = try await refusal.send(client, center, changes)
             #expect(response.status == refusal.status)
             let body = response.json
             #expect(body["code"] as? String == refusal.code, "\(body)")
             #expect((body["message"] as? String)?.contains(refusal.words) == true, "\(body)")
             #expect(response.headers[.fieldSyncTime] != nil)
-            #expect(try center.store.digest() == before)
+            #expect(try await center.merged().digest() == before)
         }
     }
 
-    @Test(arguments: [TestingSetup.router, .live])
-    func aRevokedDeviceIsRefusedAndWhatItDeliveredStays(setup: TestingSetup) async throws {
-        let center = try CenterFixture()
+    @Test(arguments: StoreKind.available, [TestingSetup.router, .live])
+    func aRevokedDeviceIsRefusedAndWhatItDeliveredStays(kind: StoreKind, setup: TestingSetup) async throws {
+        let center = try await CenterFixture.make(kind)
         var device = DeviceReplica(1, village: CenterFixture.villageA)
         let delivered = try device.recordCases(2)
         let more = try device.recordCases(1)
         try await center.withClient(setup) { client in
             #expect(try await client.push(delivered, as: center.gridA).status == .ok)
-            _ = try center.store.revoke(device: center.gridA.device)
+            _ = try await center.center.revoke(device: center.gridA.device)
             let refused = try await client.push(more, as: center.gridA)
             #expect(refused.status == .unauthorized && refused.json["code"] as? String == "revoked")
             let pulled = try await client.execute(
@@ -184,8 +196,8 @@ import Testing
         }
     }
 
-    @Test func gzipBodiesAreTakenAndGiven() async throws {
-        let center = try CenterFixture()
+    @Test(arguments: StoreKind.available) func gzipBodiesAreTakenAndGiven(kind: StoreKind) async throws {
+        let center = try await CenterFixture.make(kind)
         var device = DeviceReplica(1, village: CenterFixture.villageA)
         let changes = try device.recordCases(20)
         try await center.withClient { client in
@@ -203,8 +215,8 @@ import Testing
         }
     }
 
-    @Test func badQueryParametersAreRefused() async throws {
-        let center = try CenterFixture()
+    @Test(arguments: StoreKind.available) func badQueryParametersAreRefused(kind: StoreKind) async throws {
+        let center = try await CenterFixture.make(kind)
         try await center.withClient { client in
             for query in ["after=-1", "after=x", "limit=0", "limit=999999"] {
                 let response = try await client.execute(
@@ -216,8 +228,8 @@ import Testing
         }
     }
 
-    @Test func theDeviceClockIsRemembered() async throws {
-        let center = try CenterFixture()
+    @Test(arguments: StoreKind.available) func theDeviceClockIsRemembered(kind: StoreKind) async throws {
+        let center = try await CenterFixture.make(kind)
         try await center.withClient { client in
             let sent = Int64(Date().timeIntervalSince1970 * 1000)
             let deviceTime = sent + 90_000
@@ -225,15 +237,15 @@ import Testing
                 uri: "/v1/changes", method: .get,
                 headers: [.authorization: "Bearer \(center.gridA.token)", .fieldSyncDeviceTime: String(deviceTime)])
             let answered = Int64(Date().timeIntervalSince1970 * 1000)
-            let device = try #require(try center.store.devices().first { $0.id == center.gridA.device })
+            let device = try #require(try await center.center.devices().first { $0.id == center.gridA.device })
             // The center read its clock between sending and answering.
             #expect((deviceTime - answered...deviceTime - sent).contains(device.clockOffset ?? 0))
             #expect(device.lastSeenAt != nil)
         }
     }
 
-    @Test func healthMetricsAndTheOpenAPIDocumentAreServed() async throws {
-        let center = try CenterFixture()
+    @Test(arguments: StoreKind.available) func healthMetricsAndTheOpenAPIDocumentAreServed(kind: StoreKind) async throws {
+        let center = try await CenterFixture.make(kind)
         var device = DeviceReplica(1, village: CenterFixture.villageA)
         let changes = try device.recordCases(2)
         try await center.withClient { client in
@@ -256,7 +268,7 @@ import Testing
     }
 
     /// The OpenAPI document in the repository lists exactly the routes the server has.
-    @Test func theOpenAPIDocumentMatchesTheRoutes() throws {
+    @Test func theOpenAPIDocumentMatchesTheRoutes() async throws {
         let document = String(decoding: CenterServer.openAPIDocument, as: UTF8.self)
         var documented: Set<String> = []
         var path: String?
@@ -273,9 +285,9 @@ import Testing
                 documented.insert("\(line.trimmingCharacters(in: .whitespaces).dropLast().uppercased()) \(path)")
             }
         }
-        let center = try CenterFixture()
-        defer { center.remove() }
+        let center = try await CenterFixture.make()
         let routes = Set(center.server.router().routes.map { "\($0.method) \($0.path)" })
+        await center.remove()
         #expect(documented == routes)
         #expect(documented.count >= 6)
     }
@@ -353,30 +365,34 @@ struct FailingStore: CenterStore {
 
 @Suite struct FeedPageTests {
     /// The center writes pages straight from stored rows; they must read back as the changes themselves.
-    @Test func aPageWrittenFromStoredRowsReadsBackAsTheChanges() throws {
-        let center = try CenterFixture()
-        defer { center.remove() }
+    /// For a center on PostgreSQL, the oracle is the process's view: a faithful copy numbers every change
+    /// as the shared log does.
+    @Test(arguments: StoreKind.available)
+    func aPageWrittenFromStoredRowsReadsBackAsTheChanges(kind: StoreKind) async throws {
+        let center = try await CenterFixture.make(kind)
         var device = DeviceReplica(1, village: CenterFixture.villageA)
         let changes = try device.recordCases(7, summary: "引号\"与反斜杠\\及换行\n")
-        _ = try center.store.push(changes, from: center.gridA.device, clockOffset: nil, maximumDrift: 600_000)
+        try await center.push(changes, as: center.gridA)
+        let store = try await center.merged()
         for (after, limit) in [(Int64(0), 1000), (0, 10), (10, 10), (42, 5), (1000, 10)] {
-            let written = try center.store.pageJSON(after: after, within: CenterFixture.townA, limit: limit)
+            let written = try await center.center.pageJSON(after: after, within: CenterFixture.townA, limit: limit)
             let page = try ChangePage(json: Data(written.json))
-            let expected = try center.store.changes(after: after, within: CenterFixture.townA, limit: limit)
+            let expected = try store.changes(after: after, within: CenterFixture.townA, limit: limit)
             #expect(page.changes == expected.changes.map(\.change), "after \(after), limit \(limit)")
             #expect(page.more == expected.more && page.cursor == (expected.changes.last?.seq ?? after))
         }
-        let outside = try center.store.pageJSON(after: 0, within: CenterFixture.townB, limit: 10)
+        let outside = try await center.center.pageJSON(after: 0, within: CenterFixture.townB, limit: 10)
         #expect(try ChangePage(json: Data(outside.json)).changes.isEmpty)
+        await center.remove()
     }
 }
 
 @Suite struct GroupCommitTests {
     /// Batches written together (as the center does under load) get the receipts they would get one after
     /// another; a batch stamped too far ahead is refused alone, and nothing of it is written.
-    @Test func batchesWrittenTogetherAreReceiptedEachAndRefusedAlone() throws {
-        let center = try CenterFixture()
-        defer { center.remove() }
+    @Test(arguments: StoreKind.available)
+    func batchesWrittenTogetherAreReceiptedEachAndRefusedAlone(kind: StoreKind) async throws {
+        let center = try await CenterFixture.make(kind)
         var a = DeviceReplica(1, village: CenterFixture.villageA)
         var b = DeviceReplica(2, village: CenterFixture.villageB)
         let first = try a.recordCases(3)
@@ -390,18 +406,19 @@ struct FailingStore: CenterStore {
         func push(_ changes: [Change], _ device: DeviceCredential) -> ReplicaStore.Push {
             ReplicaStore.Push(changes: changes, device: device.device, clockOffset: nil, maximumDrift: 600_000)
         }
-        let results = center.store.push(together: [
+        let results = await center.center.push(together: [
             push(first, center.gridA), push(second, center.gridB), push(companion + [future], center.gridA),
             push(first, center.gridA),
         ])
-        let cursor = try center.store.cursor()
+        let cursor = try await center.center.cursor()
         #expect(try results[0].get() == ReplicaStore.Receipt(new: first.count, known: 0, cursor: cursor))
         #expect(try results[1].get() == ReplicaStore.Receipt(new: second.count, known: 0, cursor: cursor))
         #expect(throws: ClockError.self) { try results[2].get() }
         // The same batch again in the same group: held once.
         #expect(try results[3].get() == ReplicaStore.Receipt(new: 0, known: first.count, cursor: cursor))
-        let held = Set(try center.store.allChanges())
+        let held = Set(try await center.merged().allChanges())
         #expect(held.isSuperset(of: first + second))
         #expect(held.isDisjoint(with: companion + [future]))
+        await center.remove()
     }
 }
