@@ -68,7 +68,8 @@ extension ReplicaStore {
                 guard new == segment.changes.count, current == segment.through else {
                     throw StoreError(
                         code: .corrupt,
-                        message: "the copied log's numbers drifted: \(current) where the original has \(segment.through)")
+                        message:
+                            "the copied log's numbers drifted: \(current) where the original has \(segment.through)")
                 }
             }
         }

@@ -79,7 +79,8 @@ struct DuplicateDismiss: AsyncParsableCommand {
         try await guarded {
             let (a, b) = try await options.withCenter { center in
                 let store = try await center.merged()
-                return try await center.decide(.dismiss(store.resolve(first, kind: .dispute), store.resolve(second, kind: .dispute)))
+                return try await center.decide(
+                    .dismiss(store.resolve(first, kind: .dispute), store.resolve(second, kind: .dispute)))
             }
             say(try options.language.pick("\(a) 与 \(b) 不是同一纠纷，不再提示", "\(a) and \(b) are different disputes"))
         }

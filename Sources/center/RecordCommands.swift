@@ -19,7 +19,8 @@ struct CaseList: AsyncParsableCommand {
         try await guarded {
             let format = try list.format()
             let filter = try list.filter()
-            FileHandleOutput.standardOutput.write(try await options.withOutput { try $0.disputes(filter, format: format) })
+            FileHandleOutput.standardOutput.write(
+                try await options.withOutput { try $0.disputes(filter, format: format) })
         }
     }
 }

@@ -3,11 +3,12 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PostgresNIO
-@testable import Server
 import Shared
 import Storage
 import Synchronization
 import Testing
+
+@testable import Server
 
 /// The stores the center suite runs against: the embedded SQLite store always, a PostgreSQL database
 /// too when the test server is there (`scripts/test` starts one; CI runs both).

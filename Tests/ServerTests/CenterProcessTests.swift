@@ -22,10 +22,16 @@ final class CenterProcess: Sendable {
     }()
 
     /// Starts a center on `database` and waits (at most 30 s) for it to say where it listens.
-    init(database: URL) throws {
+    convenience init(database: URL) throws {
+        try self.init(location: database.path)
+    }
+
+    /// Starts a center on `location` (an SQLite file or a PostgreSQL URL) and waits (at most 60 s) for it
+    /// to say where it listens.
+    init(location: String) throws {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = ["serve", "--db", database.path, "--port", "0"]
+        process.arguments = ["serve", "--db", location, "--port", "0"]
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
@@ -50,8 +56,9 @@ final class CenterProcess: Sendable {
             }
         }
         try process.run()
-        guard ready.wait(timeout: .now() + 30) == .success,
-            let port = firstLine.text.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) })
+        guard ready.wait(timeout: .now() + 60) == .success,
+            let address = firstLine.text.components(separatedBy: "listening on http://").dropFirst().first,
+            let port = address.split(separator: ":").dropFirst().first.flatMap({ Int($0.prefix { $0.isNumber }) })
         else {
             process.terminate()
             throw CenterProcessError(message: "center did not start: \(firstLine.text) \(errors.text)")

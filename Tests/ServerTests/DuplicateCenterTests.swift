@@ -69,7 +69,8 @@ import Testing
         Replica(clock: HybridClock(replica: ReplicaID(rawValue: raw)))
     }
 
-    @Test(arguments: StoreKind.available) func aSureMatchIsMergedIntoTheCaseTheCenterHeldFirstAndAnEditToTheDuplicateShowsOnIt(kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.available)
+    func aSureMatchIsMergedIntoTheCaseTheCenterHeldFirstAndAnEditToTheDuplicateShowsOnIt(kind: StoreKind) async throws {
         let center = try await Center(kind)
         defer { center.removeLater() }
         var a = Self.replica(1)
@@ -114,7 +115,9 @@ import Testing
         #expect(row.status == .resolved && row.visits == 1, "the survivor's row shows the combined case")
     }
 
-    @Test(arguments: StoreKind.available) func splitBringsBothCasesBackWithTheirEditsAndTheFinderNeverMergesThemAgain(kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.available) func splitBringsBothCasesBackWithTheirEditsAndTheFinderNeverMergesThemAgain(
+        kind: StoreKind
+    ) async throws {
         let center = try await Center(kind)
         defer { center.removeLater() }
         var (first, second, b) = try await center.recordTwice(sure: true)
@@ -139,7 +142,9 @@ import Testing
 
     /// One dispute recorded again and again (a device repeating itself): the first few copies merge,
     /// then a person decides; no group grows without bound.
-    @Test(arguments: StoreKind.available) func aCaseRecordedMoreOftenThanTheLimitGoesToAPersonAfterTheFirstMerges(kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.available) func aCaseRecordedMoreOftenThanTheLimitGoesToAPersonAfterTheFirstMerges(
+        kind: StoreKind
+    ) async throws {
         let center = try await Center(kind)
         defer { center.removeLater() }
         var replicas = (1...7).map { Self.replica(UInt64($0)) }
@@ -167,13 +172,16 @@ import Testing
         defer { center.removeLater() }
         var (first, second, b) = try await center.recordTwice(sure: true)
         try await center.push(try b.perform(.void(reason: "重复登记"), onDispute: second), as: center.fixture.gridA2)
-        #expect(try await center.store.caseView(first)?.dispute.mergedFrom == [], "a voided duplicate counts for nothing")
+        #expect(
+            try await center.store.caseView(first)?.dispute.mergedFrom == [], "a voided duplicate counts for nothing")
         #expect(try await center.decide(.split(second, reason: "拆分")) == (second, first))
         #expect(try await center.store.disputes().map(\.id) == [first])
         #expect(try await center.store.disputes(DisputeFilter(includeVoided: true)).count == 2)
     }
 
-    @Test(arguments: StoreKind.available) func anUnsurePairWaitsForReviewAndIsDecidedByHand(kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.available) func anUnsurePairWaitsForReviewAndIsDecidedByHand(
+        kind: StoreKind
+    ) async throws {
         let center = try await Center(kind)
         defer { center.removeLater() }
         // The same people, a related kind of dispute three weeks apart: a person must look.
@@ -217,7 +225,9 @@ import Testing
 
     /// The generated district pushed through the center as devices would deliver it: the center's own
     /// merges and review queue are graded against the known truth.
-    @Test(arguments: StoreKind.available) func theCentersMergesOnAGeneratedDistrictArePreciseAndMissNothing(kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.available) func theCentersMergesOnAGeneratedDistrictArePreciseAndMissNothing(
+        kind: StoreKind
+    ) async throws {
         let center = try await Center(kind)
         defer { center.removeLater() }
         let seed = UInt64.random(in: 0...UInt64.max)

@@ -39,7 +39,9 @@ import Testing
         }
     }
 
-    @Test(arguments: StoreKind.available) func aReplayedBatchIsAcknowledgedAndChangesNothing(kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.available) func aReplayedBatchIsAcknowledgedAndChangesNothing(
+        kind: StoreKind
+    ) async throws {
         let center = try await CenterFixture.make(kind)
         var device = DeviceReplica(1, village: CenterFixture.villageA)
         let changes = try device.recordCases(4)
@@ -244,7 +246,8 @@ import Testing
         }
     }
 
-    @Test(arguments: StoreKind.available) func healthMetricsAndTheOpenAPIDocumentAreServed(kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.available) func healthMetricsAndTheOpenAPIDocumentAreServed(kind: StoreKind) async throws
+    {
         let center = try await CenterFixture.make(kind)
         var device = DeviceReplica(1, village: CenterFixture.villageA)
         let changes = try device.recordCases(2)

@@ -75,7 +75,8 @@ extension PostgresCenter {
     public func pairs(after revision: Int64) async throws -> (pairs: [ReplicaStore.PairRecord], revision: Int64) {
         try await answered { [client, logger] in
             var result: (pairs: [ReplicaStore.PairRecord], revision: Int64) = ([], revision)
-            for try await (first, second, score, reasons, decision, proposedAt, decidedAt, changed) in try await client
+            for try await (first, second, score, reasons, decision, proposedAt, decidedAt, changed)
+                in try await client
                 .query(
                     """
                     SELECT first, second, score, reasons, decision, proposedat, decidedat, revision FROM duplicate_pair
@@ -215,7 +216,8 @@ extension PostgresCenter {
                 guard inserted.head == segment.through, inserted.new == segment.changes.count else {
                     throw StoreError(
                         code: .corrupt,
-                        message: "the copied log's numbers drifted: \(inserted.head) where the original has \(segment.through)"
+                        message:
+                            "the copied log's numbers drifted: \(inserted.head) where the original has \(segment.through)"
                     )
                 }
                 try await Self.advance(

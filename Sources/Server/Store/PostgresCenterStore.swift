@@ -58,7 +58,8 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     /// fresh temporary folder, and runs the finder over anything not yet checked.
     public static func open(log: PostgresCenter, logger: Logger) async throws -> PostgresCenterStore {
         try await log.migrate()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-view-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fieldsync-view-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let view = try ReplicaStore.create(
             database: folder.appendingPathComponent("view.sqlite"), scope: nil, worker: "center")
@@ -110,7 +111,9 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
         try await log.areas()
     }
 
-    public func enroll(name: String, scope: AreaCode, role: DeviceRole) async throws -> (
+    public func enroll(
+        name: String, scope: AreaCode, role: DeviceRole
+    ) async throws -> (
         ReplicaStore.Device, DeviceCredential
     ) {
         try await log.enroll(name: name, scope: scope, role: role)

@@ -1,0 +1,129 @@
+import Client
+import Foundation
+import Samples
+import Shared
+import Storage
+import Testing
+
+@testable import Server
+
+/// Several `center serve` processes on one PostgreSQL database serving one district.
+@Suite(.serialized, .enabled(if: testPostgres != nil, "needs FIELDSYNC_TEST_POSTGRES: run scripts/test"))
+struct ScaleOutTests {
+    static let areas = [
+        Area(code: CenterFixture.district, name: "秦州区"), Area(code: CenterFixture.townA, name: "大城街道"),
+        Area(code: CenterFixture.villageA, name: "东关社区"), Area(code: CenterFixture.villageA2, name: "西关社区"),
+        Area(code: CenterFixture.townB, name: "天水郡街道"), Area(code: CenterFixture.villageB, name: "十方堂社区"),
+    ]
+
+    /// Starts `count` center processes on `url` at once (they migrate the schema under its lock).
+    static func startCenters(_ count: Int, url: String) async throws -> [CenterProcess] {
+        try await withThrowingTaskGroup(of: CenterProcess.self) { group in
+            for _ in 0..<count {
+                group.addTask { try await Task.detached { try CenterProcess(location: url) }.value }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    /// Workers of two villages, a town office and the district, each enrolled with a different one of
+    /// three center processes, edit the same cases offline (the parties repeat, so every process's finder
+    /// has cases to merge) and sync in random orders while an administrator, through a fourth process,
+    /// merges and splits by hand. Once quiet, every replica's digest is the merged state's within its
+    /// scope, as a process that starts afresh computes it from the shared log.
+    @Test func threeCenterProcessesServeOneDistrictAndEveryReplicaConverges() async throws {
+        let database = try await TestDatabase.create()
+        let admin = try await database.openStore()
+        _ = try await admin.importAreas(Self.areas)
+        let centers = try await Self.startCenters(3, url: database.url)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scale-\(UUID().uuidString)")
+        defer {
+            for center in centers {
+                center.kill(SIGTERM)
+                _ = center.waitForExit(seconds: 10)
+            }
+            try? FileManager.default.removeItem(at: folder)
+        }
+        func replica(
+            _ name: String, _ scope: AreaCode, _ role: DeviceRole, through center: CenterProcess
+        )
+            async throws -> ReplicaStore
+        {
+            let credential = try await admin.enroll(name: name, scope: scope, role: role).1
+            let enrollment = Enrollment(
+                url: "http://127.0.0.1:\(center.port)", credential: credential, scope: scope, role: role, worker: name)
+            return try FieldStore.create(
+                home: FieldHome(url: folder.appendingPathComponent(name)), enrollment: enrollment)
+        }
+        let replicas = [
+            (try await replica("gridA", CenterFixture.villageA, .grid, through: centers[0]), [CenterFixture.villageA]),
+            (try await replica("gridB", CenterFixture.villageB, .grid, through: centers[1]), [CenterFixture.villageB]),
+            (try await replica("town", CenterFixture.townA, .town, through: centers[2]), [CenterFixture.villageA]),
+            (
+                try await replica("district", CenterFixture.district, .district, through: centers[1]),
+                [CenterFixture.villageA, CenterFixture.villageB]
+            ),
+        ]
+        let seed =
+            ProcessInfo.processInfo.environment["FIELDSYNC_SEED"].flatMap(UInt64.init)
+            ?? UInt64.random(in: 0...UInt64.max)
+        var generator = SeededGenerator(seed: seed)
+        for _ in 0..<8 {
+            for (store, villages) in replicas {
+                for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                    try SyncEndToEndTests.act(on: store, villages: villages, generator: &generator)
+                }
+            }
+            for (store, _) in replicas.shuffled(using: &generator) where Bool.random(using: &generator) {
+                try SyncEndToEndTests.sync(store)
+            }
+            try await Self.decideDuplicates(admin, generator: &generator)
+        }
+        for _ in 0..<2 {
+            for (store, _) in replicas {
+                try SyncEndToEndTests.sync(store)
+            }
+        }
+        // A process that starts now builds its view from the shared log alone.
+        let fresh = try await database.openStore()
+        let merged = try await fresh.merged()
+        #expect(try merged.digest() == (try await admin.merged().digest()), "seed \(seed)")
+        for (store, _) in replicas {
+            let scope = try #require(try store.identity().scope)
+            #expect(try store.digest() == merged.digest(within: scope), "seed \(seed), \(scope)")
+            #expect(try store.syncState().pendingChanges == 0)
+        }
+        #expect(try merged.digest().recordCount > 5, "seed \(seed)")
+        let counted = { (store: ReplicaStore) in
+            try store.disputes(DisputeFilter(includeVoided: true)).map {
+                "\($0.id) \($0.status) \($0.visits) \($0.merged)"
+            }
+        }
+        #expect(try counted(replicas[3].0) == counted(merged), "seed \(seed)")
+        let steps = try merged.allChanges().filter { $0.field == .duplicate }
+        let authors = Set(steps.map(\.timestamp.replica))
+        print("scale-out: \(steps.count) merge and split steps by \(authors.count) center processes; seed \(seed)")
+        for center in centers {
+            #expect(!center.log.contains("error"), "\(center.log)")
+        }
+        await database.drop()
+    }
+
+    /// The administrator's share, through the center's store: merge a pair from the review queue, or
+    /// split a merged case.
+    static func decideDuplicates(_ center: PostgresCenterStore, generator: inout SeededGenerator) async throws {
+        let state = try await center.merged()
+        let merged = try state.disputes(DisputeFilter(includeVoided: true, includeMerged: true)).filter {
+            $0.duplicateOf != nil
+        }
+        if let merged = merged.randomElement(using: &generator), generator.chance(50) {
+            _ = try await center.decide(.split(merged.id, reason: "合并有误"))
+        } else if let review = try state.duplicateReviews().first {
+            if review.second.duplicateOf == nil {
+                _ = try await center.decide(.merge(review.second.id, into: review.first.id))
+            } else if review.first.duplicateOf == nil {
+                _ = try await center.decide(.merge(review.first.id, into: review.second.id))
+            }
+        }
+    }
+}
