@@ -10,9 +10,18 @@ import Testing
 
     /// Runs `center` with `--db location`: an SQLite file or a PostgreSQL URL.
     func center(_ arguments: [String], location: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        try run(arguments + ["--db", location])
+    }
+
+    func migrate(from: String, to: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        try run(["migrate", "--from", from, "--to", to])
+    }
+
+    /// Runs `center` with `arguments`, in Chinese.
+    func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = CenterProcess.executable
-        process.arguments = arguments + ["--db", location]
+        process.arguments = arguments
         process.environment = ["LANG": "zh_CN.UTF-8", "PATH": "/usr/bin:/bin"]
         let output = Pipe()
         let error = Pipe()
@@ -25,19 +34,24 @@ import Testing
         return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 
-    @Test func areasWorkersAndEnrollmentFromTheCommandLine() throws {
+    @Test(arguments: StoreKind.available)
+    func areasWorkersAndEnrollmentFromTheCommandLine(kind: StoreKind) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("center-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let database = folder.appendingPathComponent("center.sqlite")
-        let missing = try center(["case", "list"], database: database)
-        #expect(missing.status == 66 && missing.stderr.contains("no center database"))
-        #expect(!FileManager.default.fileExists(atPath: database.path))
+        let postgres = kind == .postgres ? try await TestDatabase.create() : nil
+        let file = folder.appendingPathComponent("center.sqlite")
+        let database = postgres?.url ?? file.path
+        if postgres == nil {
+            let missing = try center(["case", "list"], location: database)
+            #expect(missing.status == 66 && missing.stderr.contains("no center database"))
+            #expect(!FileManager.default.fileExists(atPath: file.path))
+        }
         let areas = folder.appendingPathComponent("areas.csv")
         try Data("code,name,parent\n620502,秦州区,\n620502101,大城街道,620502\n620502101201,东关社区,620502101\n".utf8)
             .write(to: areas)
-        #expect(try center(["area", "import", areas.path], database: database).stdout.contains("imported 3 areas"))
-        let listed = try center(["area", "list", "--json"], database: database)
+        #expect(try center(["area", "import", areas.path], location: database).stdout.contains("imported 3 areas"))
+        let listed = try center(["area", "list", "--json"], location: database)
         let json = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: String]]
         #expect(json?.map { $0["name"] ?? "" } == ["秦州区", "大城街道", "东关社区"])
 
@@ -46,29 +60,63 @@ import Testing
                 "worker", "add", "--name", "张网格", "--scope", "620502101201", "--role", "grid", "--url",
                 "http://10.1.2.3:8080",
             ],
-            database: database)
+            location: database)
         #expect(added.status == 0, "\(added.stderr)")
         let enrollment = try Enrollment(parsing: added.stdout)
         #expect(enrollment.url == "http://10.1.2.3:8080" && enrollment.role == .grid && enrollment.worker == "张网格")
 
         let refused = try center(
-            ["worker", "add", "--name", "李", "--scope", "620502101", "--role", "grid"], database: database)
+            ["worker", "add", "--name", "李", "--scope", "620502101", "--role", "grid"], location: database)
         #expect(refused.status == 65 && refused.stderr.contains("a grid device needs a village code"))
         let unknown = try center(
-            ["worker", "add", "--name", "李", "--scope", "620502102203", "--role", "grid"], database: database)
+            ["worker", "add", "--name", "李", "--scope", "620502102203", "--role", "grid"], location: database)
         #expect(unknown.status == 65 && unknown.stderr.contains("is not one of the district's areas"))
         let badArea = folder.appendingPathComponent("bad.csv")
         try Data("620503101,别区的镇,620503\n".utf8).write(to: badArea)
-        let outside = try center(["area", "import", badArea.path], database: database)
+        let outside = try center(["area", "import", badArea.path], location: database)
         #expect(outside.status == 65 && outside.stderr.contains("is not in district 620502"))
 
-        let revoked = try center(["worker", "revoke", enrollment.credential.device], database: database)
+        let revoked = try center(["worker", "revoke", enrollment.credential.device], location: database)
         #expect(revoked.status == 0)
-        let workers = try center(["worker", "list", "--json"], database: database)
+        let workers = try center(["worker", "list", "--json"], location: database)
         let devices = try JSONSerialization.jsonObject(with: Data(workers.stdout.utf8)) as? [[String: Any]]
         #expect(devices?.count == 1 && devices?.first?["revokedAt"] is String)
-        #expect(try center(["worker", "revoke", "nosuchid"], database: database).status == 66)
-        let cases = try center(["case", "list", "--json"], database: database)
+        #expect(try center(["worker", "revoke", "nosuchid"], location: database).status == 66)
+        let cases = try center(["case", "list", "--json"], location: database)
         #expect(cases.status == 0 && cases.stdout.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("["))
+        await postgres?.drop()
     }
+
+    /// `center migrate` in both directions, as an administrator runs it, and what it refuses.
+    @Test(.enabled(if: testPostgres != nil, "needs FIELDSYNC_TEST_POSTGRES: run scripts/test"))
+    func migrateMovesTheCenterBothWaysFromTheCommandLine() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("center-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("center.sqlite")
+        let areas = folder.appendingPathComponent("areas.csv")
+        try Data("620502,秦州区,\n620502101,大城街道,620502\n620502101201,东关社区,620502101\n".utf8).write(to: areas)
+        #expect(try center(["area", "import", areas.path], location: file.path).status == 0)
+        let added = try center(
+            ["worker", "add", "--name", "张网格", "--scope", "620502101201", "--role", "grid"], location: file.path)
+        let device = try Enrollment(parsing: added.stdout).credential.device
+        let postgres = try await TestDatabase.create()
+        let there = try migrate(from: file.path, to: postgres.url)
+        #expect(there.status == 0, "\(there.stderr)")
+        #expect(there.stdout.contains("moved 3 areas, 1 devices, 0 changes"))
+        let listed = try center(["worker", "list", "--json"], location: postgres.url)
+        #expect(listed.stdout.contains(device) && listed.stdout.contains("张网格"))
+        let again = try migrate(from: file.path, to: postgres.url)
+        #expect(again.status == 65 && again.stderr.contains("already holds a center"))
+
+        let back = folder.appendingPathComponent("back.sqlite")
+        #expect(try migrate(from: postgres.url, to: back.path).status == 0)
+        #expect(try center(["worker", "list", "--json"], location: back.path).stdout.contains(device))
+        let twoFiles = try migrate(from: file.path, to: back.path)
+        #expect(twoFiles.status == 64 && twoFiles.stderr.contains("one of --from and --to must be a postgres:// URL"))
+        let badURL = try migrate(from: file.path, to: "postgres://nobody@/x")
+        #expect(badURL.status == 65 && badURL.stderr.contains("names no host"))
+        await postgres.drop()
+    }
+
 }
