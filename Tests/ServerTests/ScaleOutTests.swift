@@ -77,7 +77,7 @@ struct ScaleOutTests {
             for (store, _) in replicas.shuffled(using: &generator) where Bool.random(using: &generator) {
                 try SyncEndToEndTests.sync(store)
             }
-            try await Self.decideDuplicates(admin, generator: &generator)
+            try await SyncEndToEndTests.decideDuplicates(admin, generator: &generator)
         }
         for _ in 0..<2 {
             for (store, _) in replicas {
@@ -107,23 +107,5 @@ struct ScaleOutTests {
             #expect(!center.log.contains("error"), "\(center.log)")
         }
         await database.drop()
-    }
-
-    /// The administrator's share, through the center's store: merge a pair from the review queue, or
-    /// split a merged case.
-    static func decideDuplicates(_ center: PostgresCenterStore, generator: inout SeededGenerator) async throws {
-        let state = try await center.merged()
-        let merged = try state.disputes(DisputeFilter(includeVoided: true, includeMerged: true)).filter {
-            $0.duplicateOf != nil
-        }
-        if let merged = merged.randomElement(using: &generator), generator.chance(50) {
-            _ = try await center.decide(.split(merged.id, reason: "合并有误"))
-        } else if let review = try state.duplicateReviews().first {
-            if review.second.duplicateOf == nil {
-                _ = try await center.decide(.merge(review.second.id, into: review.first.id))
-            } else if review.first.duplicateOf == nil {
-                _ = try await center.decide(.merge(review.first.id, into: review.second.id))
-            }
-        }
     }
 }

@@ -1,6 +1,7 @@
 import Client
 import Foundation
 import Samples
+import Server
 import Shared
 import Storage
 import Testing
@@ -11,32 +12,52 @@ import Glibc
 
 /// `field` replicas syncing with a real `center serve` over libcurl.
 @Suite(.serialized) struct SyncEndToEndTests {
-    /// A running center with its areas, and a way to enroll replicas in temporary homes.
+    /// A running center of either kind with its areas, and a way to enroll replicas in temporary homes.
     final class World: @unchecked Sendable {
         // Used from one test at a time.
         let folder: URL
-        let database: URL
+        let postgres: TestDatabase?
+        /// The store as the center's administrator reaches it (another process, for PostgreSQL).
+        let admin: any CenterStore & CenterAdministration
         var center: CenterProcess
-        let admin: ReplicaStore
 
-        init() throws {
+        init(_ kind: StoreKind) async throws {
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            database = folder.appendingPathComponent("center.sqlite")
-            admin = try ReplicaStore.create(database: database, scope: nil, worker: "center", durability: .power)
-            _ = try admin.importAreas([
+            postgres = kind == .postgres ? try await TestDatabase.create() : nil
+            if let postgres {
+                admin = try await postgres.openStore()
+            } else {
+                admin = SQLiteCenterStore(
+                    try ReplicaStore.create(
+                        database: folder.appendingPathComponent("center.sqlite"), scope: nil, worker: "center",
+                        durability: .power))
+            }
+            _ = try await admin.importAreas([
                 Area(code: CenterFixture.district, name: "秦州区"), Area(code: CenterFixture.townA, name: "大城街道"),
                 Area(code: CenterFixture.villageA, name: "东关社区"), Area(code: CenterFixture.villageA2, name: "西关社区"),
                 Area(code: CenterFixture.townB, name: "天水郡街道"), Area(code: CenterFixture.villageB, name: "十方堂社区"),
             ])
-            center = try CenterProcess(database: database)
+            let location = postgres?.url ?? folder.appendingPathComponent("center.sqlite").path
+            center = try CenterProcess(location: location)
         }
 
         var url: String { "http://127.0.0.1:\(center.port)" }
 
+        /// What `center --db` takes.
+        var location: String { postgres?.url ?? folder.appendingPathComponent("center.sqlite").path }
+
+        /// The center's merged state, read afresh: the file, or a new process's view of the shared log.
+        func merged() async throws -> ReplicaStore {
+            if let postgres { return try await postgres.openStore().merged() }
+            return try ReplicaStore.open(database: folder.appendingPathComponent("center.sqlite"))
+        }
+
         /// A new field replica enrolled for `scope` in its own home.
-        func replica(_ name: String, scope: AreaCode, role: DeviceRole, url: String? = nil) throws -> ReplicaStore {
-            let credential = try admin.enroll(name: name, scope: scope, role: role).1
+        func replica(
+            _ name: String, scope: AreaCode, role: DeviceRole, url: String? = nil
+        ) async throws -> ReplicaStore {
+            let credential = try await admin.enroll(name: name, scope: scope, role: role).1
             let enrollment = Enrollment(
                 url: url ?? self.url, credential: credential, scope: scope, role: role, worker: name)
             return try FieldStore.create(
@@ -46,13 +67,14 @@ import Glibc
         func restartCenter() throws {
             center.kill(SIGKILL)
             _ = center.waitForExit(seconds: 10)
-            center = try CenterProcess(database: database)
+            center = try CenterProcess(location: location)
         }
 
         func stop() {
             center.kill(SIGTERM)
             _ = center.waitForExit(seconds: 10)
             try? FileManager.default.removeItem(at: folder)
+            if let postgres { Task { await postgres.drop() } }
         }
     }
 
@@ -73,15 +95,15 @@ import Glibc
     /// random orders, while the center merges cases recorded twice (the parties repeat often) and an
     /// administrator merges and splits by hand; once quiet, every replica's digest is the center's
     /// within its scope, and the district replica counts the same cases as the center.
-    @Test func replicasConvergeWhateverTheOrderOfSyncs() throws {
-        let world = try World()
+    @Test(arguments: StoreKind.available) func replicasConvergeWhateverTheOrderOfSyncs(kind: StoreKind) async throws {
+        let world = try await World(kind)
         defer { world.stop() }
         let replicas = [
-            (try world.replica("gridA", scope: CenterFixture.villageA, role: .grid), [CenterFixture.villageA]),
-            (try world.replica("gridB", scope: CenterFixture.villageB, role: .grid), [CenterFixture.villageB]),
-            (try world.replica("town", scope: CenterFixture.townA, role: .town), [CenterFixture.villageA]),
+            (try await world.replica("gridA", scope: CenterFixture.villageA, role: .grid), [CenterFixture.villageA]),
+            (try await world.replica("gridB", scope: CenterFixture.villageB, role: .grid), [CenterFixture.villageB]),
+            (try await world.replica("town", scope: CenterFixture.townA, role: .town), [CenterFixture.villageA]),
             (
-                try world.replica("district", scope: CenterFixture.district, role: .district),
+                try await world.replica("district", scope: CenterFixture.district, role: .district),
                 [CenterFixture.villageA, CenterFixture.villageB]
             ),
         ]
@@ -97,7 +119,7 @@ import Glibc
             for (store, _) in replicas.shuffled(using: &generator) where Bool.random(using: &generator) {
                 try Self.sync(store)
             }
-            try Self.decideDuplicates(world.admin, generator: &generator)
+            try await Self.decideDuplicates(world.admin, generator: &generator)
         }
         // Until quiet: two full rounds.
         for _ in 0..<2 {
@@ -105,7 +127,7 @@ import Glibc
                 try Self.sync(store)
             }
         }
-        let center = try ReplicaStore.open(database: world.database)
+        let center = try await world.merged()
         for (store, _) in replicas {
             let scope = try #require(try store.identity().scope)
             #expect(try store.digest() == center.digest(within: scope), "seed \(seed), \(scope)")
@@ -124,18 +146,19 @@ import Glibc
 
     /// What an administrator at the center might do between syncs: merge a pair from the review queue,
     /// or split a merged case.
-    static func decideDuplicates(_ center: ReplicaStore, generator: inout SeededGenerator) throws {
-        let merged = try center.disputes(DisputeFilter(includeVoided: true, includeMerged: true)).filter {
+    static func decideDuplicates(_ center: any CenterAdministration, generator: inout SeededGenerator) async throws {
+        let state = try await center.merged()
+        let merged = try state.disputes(DisputeFilter(includeVoided: true, includeMerged: true)).filter {
             $0.duplicateOf != nil
         }
         if let merged = merged.randomElement(using: &generator), generator.chance(50) {
-            try center.splitDuplicate(merged.id, reason: "合并有误")
-        } else if let review = try center.duplicateReviews().first {
+            _ = try await center.decide(.split(merged.id, reason: "合并有误"))
+        } else if let review = try state.duplicateReviews().first {
             // The one not merged elsewhere goes into the other.
             if review.second.duplicateOf == nil {
-                try center.mergeDuplicate(review.second.id, into: review.first.id)
+                _ = try await center.decide(.merge(review.second.id, into: review.first.id))
             } else if review.first.duplicateOf == nil {
-                try center.mergeDuplicate(review.first.id, into: review.second.id)
+                _ = try await center.decide(.merge(review.first.id, into: review.second.id))
             }
         }
     }
@@ -173,12 +196,14 @@ import Glibc
     /// spelled differently and dates two days apart, each adds a visit, and they sync. The district
     /// sees one case with both visits; a visit the second worker adds later still shows on it; `center
     /// duplicates split` brings both back, everywhere.
-    @Test func theBridePriceCaseRecordedInTwoTownsIsOneCaseAtTheDistrictUntilSplit() throws {
-        let world = try World()
+    @Test(arguments: StoreKind.available) func theBridePriceCaseRecordedInTwoTownsIsOneCaseAtTheDistrictUntilSplit(
+        kind: StoreKind
+    ) async throws {
+        let world = try await World(kind)
         defer { world.stop() }
-        let gridA = try world.replica("gridA", scope: CenterFixture.villageA, role: .grid)
-        let gridB = try world.replica("gridB", scope: CenterFixture.villageB, role: .grid)
-        let district = try world.replica("district", scope: CenterFixture.district, role: .district)
+        let gridA = try await world.replica("gridA", scope: CenterFixture.villageA, role: .grid)
+        let gridB = try await world.replica("gridB", scope: CenterFixture.villageB, role: .grid)
+        let district = try await world.replica("district", scope: CenterFixture.district, role: .district)
         func record(_ store: ReplicaStore, _ names: [String], _ village: AreaCode, _ date: String) throws -> RecordID {
             let id = try store.record(
                 DisputeDraft(
@@ -210,7 +235,7 @@ import Glibc
         #expect(try district.caseView(first)?.dispute.visits.count == 3)
 
         let split = try CenterCommandTests().center(
-            ["duplicates", "split", String(second.description.prefix(8))], database: world.database)
+            ["duplicates", "split", String(second.description.prefix(8))], location: world.location)
         #expect(split.status == 0, "\(split.stderr)")
         try Self.sync(district)
         try Self.sync(gridB)
@@ -218,14 +243,16 @@ import Glibc
         #expect(try district.caseView(second)?.dispute.visits.count == 2)
         #expect(try district.caseView(first)?.dispute.visits.count == 1)
         #expect(try gridB.disputes().map(\.duplicateOf) == [nil])
-        let center = try ReplicaStore.open(database: world.database)
+        let center = try await world.merged()
         #expect(try district.digest() == center.digest())
     }
 
-    @Test func aSyncCutShortByTheCenterDyingResumesWithoutLossOrDoubling() async throws {
-        let world = try World()
+    @Test(arguments: StoreKind.available) func aSyncCutShortByTheCenterDyingResumesWithoutLossOrDoubling(
+        kind: StoreKind
+    ) async throws {
+        let world = try await World(kind)
         defer { world.stop() }
-        let store = try world.replica("gridA", scope: CenterFixture.villageA, role: .grid)
+        let store = try await world.replica("gridA", scope: CenterFixture.villageA, role: .grid)
         for index in 0..<300 {
             try store.record(
                 DisputeDraft(
@@ -253,7 +280,7 @@ import Glibc
                 url: world.url, credential: enrollment.credential, scope: enrollment.scope, role: .grid, worker: "gridA"
             ))
         try Self.sync(store)
-        let center = try ReplicaStore.open(database: world.database)
+        let center = try await world.merged()
         let held = try center.allChanges()
         #expect(held.count == Set(held).count)
         #expect(held.count == 300 * 6)
@@ -261,13 +288,13 @@ import Glibc
         #expect(try store.syncState().pendingChanges == 0)
     }
 
-    @Test(arguments: ["POST", "GET"])
-    func aConnectionCutMidResponseIsRetriedAndNothingIsDoubled(method: String) throws {
-        let world = try World()
+    @Test(arguments: StoreKind.available, ["POST", "GET"])
+    func aConnectionCutMidResponseIsRetriedAndNothingIsDoubled(kind: StoreKind, method: String) async throws {
+        let world = try await World(kind)
         defer { world.stop() }
         let proxy = try CuttingProxy(to: world.center.port, cutRequest: method, cutAfter: 40)
         defer { proxy.close() }
-        let store = try world.replica(
+        let store = try await world.replica(
             "gridA", scope: CenterFixture.villageA, role: .grid, url: "http://127.0.0.1:\(proxy.port)")
         for index in 0..<20 {
             try store.record(
@@ -278,19 +305,21 @@ import Glibc
         let summary = try Self.sync(store)
         #expect(proxy.cuts == 1)
         #expect(summary.sent == 120)
-        let center = try ReplicaStore.open(database: world.database)
+        let center = try await world.merged()
         let held = try center.allChanges()
         // A cut receipt makes the same batch arrive twice; the center holds it once.
         #expect(held.count == 120 && Set(held).count == 120)
         #expect(try center.digest() == store.digest())
     }
 
-    @Test func aCenterThatNeverAnswersTimesOutAndALaterSyncSucceeds() throws {
-        let world = try World()
+    @Test(arguments: StoreKind.available) func aCenterThatNeverAnswersTimesOutAndALaterSyncSucceeds(
+        kind: StoreKind
+    ) async throws {
+        let world = try await World(kind)
         defer { world.stop() }
         let (silent, port) = try listeningSocket()
         defer { close(silent) }
-        let store = try world.replica(
+        let store = try await world.replica(
             "gridA", scope: CenterFixture.villageA, role: .grid, url: "http://127.0.0.1:\(port)")
         try store.record(
             DisputeDraft(
@@ -320,17 +349,17 @@ import Glibc
 
     /// A laptop whose clock is ten days behind still takes what the center sends, and what it records
     /// afterwards is ordered after what it took.
-    @Test func aLaptopWithAClockDaysBehindStillSyncs() throws {
-        let world = try World()
+    @Test(arguments: StoreKind.available) func aLaptopWithAClockDaysBehindStillSyncs(kind: StoreKind) async throws {
+        let world = try await World(kind)
         defer { world.stop() }
-        let writer = try world.replica("gridA", scope: CenterFixture.villageA, role: .grid)
+        let writer = try await world.replica("gridA", scope: CenterFixture.villageA, role: .grid)
         try writer.record(
             DisputeDraft(
                 village: CenterFixture.villageA, category: .land, parties: [try Party(name: "郑")], summary: "界桩",
                 recorder: "网格员"))
         try Self.sync(writer)
         let behind = OffsetWallClock(base: SystemWallClock(), offset: -10 * 86_400_000)
-        let credential = try world.admin.enroll(name: "town", scope: CenterFixture.townA, role: .town).1
+        let credential = try await world.admin.enroll(name: "town", scope: CenterFixture.townA, role: .town).1
         let late = try FieldStore.create(
             home: FieldHome(url: world.folder.appendingPathComponent("late")),
             enrollment: Enrollment(
@@ -348,16 +377,18 @@ import Glibc
         #expect(history.dropLast().allSatisfy { $0.timestamp < history.last!.timestamp })
     }
 
-    @Test func aRevokedDeviceIsToldWhatToDoAndKeepsItsChanges() throws {
-        let world = try World()
+    @Test(arguments: StoreKind.available) func aRevokedDeviceIsToldWhatToDoAndKeepsItsChanges(
+        kind: StoreKind
+    ) async throws {
+        let world = try await World(kind)
         defer { world.stop() }
-        let store = try world.replica("gridA", scope: CenterFixture.villageA, role: .grid)
+        let store = try await world.replica("gridA", scope: CenterFixture.villageA, role: .grid)
         try store.record(
             DisputeDraft(
                 village: CenterFixture.villageA, category: .traffic, parties: [try Party(name: "吴")], summary: "车祸",
                 recorder: "网格员"))
         let device = try #require(try store.syncState().enrollment).credential.device
-        _ = try world.admin.revoke(device: device)
+        _ = try await world.admin.revoke(device: device)
         #expect {
             try Self.sync(store)
         } throws: { error in

@@ -31,6 +31,17 @@ public protocol CenterStore: Sendable {
 
     /// The district's report for a period and scope (see `ReplicaStore.report`).
     func report(_ request: ReportRequest) async throws -> Report
+
+    /// What is left to do after a group of batches is durable and before their receipts are sent: for a
+    /// store that checks duplicates after writing, that check, so that a device's pull after its push
+    /// brings the merges its batch caused, as with the embedded store. It may overlap the next group's
+    /// write; a failure of it is the store's to log and retry (the batches are durable).
+    func settle() async
+}
+
+extension CenterStore {
+    /// Nothing: the embedded store finds duplicates inside the push's transaction.
+    public func settle() async {}
 }
 
 /// What the `center` commands need beyond the API: the district's areas and devices, a person's

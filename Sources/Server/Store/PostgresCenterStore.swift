@@ -75,9 +75,7 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     }
 
     public func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>] {
-        let receipts = await log.push(together: pushes)
-        if receipts.contains(where: { ((try? $0.get())?.new ?? 0) > 0 }) { scheduleRefresh() }
-        return receipts
+        await log.push(together: pushes)
     }
 
     public func pageJSON(
@@ -92,6 +90,16 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
 
     public func noteContact(of device: String, clockOffset: Int64?) async throws {
         try await log.noteContact(of: device, clockOffset: clockOffset)
+    }
+
+    /// Brings the view up to date and runs the finder over what was pushed, before the receipts go out.
+    public func settle() async {
+        do {
+            try await refresh()
+        } catch {
+            logger.warning("duplicates will be checked later", metadata: ["error": "\(error)"])
+            scheduleRefresh()
+        }
     }
 
     public func report(_ request: ReportRequest) async throws -> Report {
@@ -154,7 +162,7 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
         }
     }
 
-    /// After a push: a refresh soon, one for any number of pushes that arrive meanwhile.
+    /// A refresh soon, one for any number of requests that arrive meanwhile.
     func scheduleRefresh() {
         guard !refreshScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
         Task { [self] in

@@ -69,8 +69,12 @@ final class PushQueue: Sendable {
             guard !group.isEmpty else { return }
             let results = await store.push(together: group.map(\.push))
             metrics.pushTransaction()
-            for (waiting, result) in zip(group, results) {
-                waiting.continuation.resume(with: result)
+            // The receipts wait for the store to settle; the next group is written meanwhile.
+            Task { [store] in
+                await store.settle()
+                for (waiting, result) in zip(group, results) {
+                    waiting.continuation.resume(with: result)
+                }
             }
         }
     }
