@@ -6,6 +6,7 @@ import Shared
 //   swift run -c release benchmark merge [changes]   the in-memory merge and the wire format
 //   swift run -c release benchmark field [cases]     the field command: add, import, search
 //   swift run -c release benchmark sync [cases]      20 devices syncing with a real center over loopback
+//     BENCHMARK_CENTER_DB=postgres://… [BENCHMARK_CENTERS=2]  the same with the center on PostgreSQL
 //   swift run -c release benchmark store [cases]     a store taking pushed batches, as the center does
 //   swift run -c release benchmark duplicates [cases]  the center's ingest with the duplicate finder off and on
 //   swift run -c release benchmark report [cases]   the annual report over a large merged store
@@ -23,7 +24,7 @@ enum Benchmark {
         switch mode {
         case "merge": try merge(count: number ?? 2_000_000)
         case "field": try FieldBenchmark.run(cases: number ?? 100_000)
-        case "sync": try SyncBenchmark.run(casesPerDevice: number ?? 1_000)
+        case "sync": try await SyncBenchmark.run(casesPerDevice: number ?? 1_000)
         case "store": try StoreBenchmark.run(cases: number ?? 20_000)
         case "report": try ReportBenchmark.run(cases: number ?? 1_000_000)
         case "postgres": try await PostgresBenchmark.run(casesPerDevice: number ?? 1_000)

@@ -1,11 +1,16 @@
 import Client
 import Foundation
+import Logging
 import Samples
+import Server
 import Shared
 import Storage
 
 /// 20 devices with `casesPerDevice` new cases each push at once to a real `center serve` on loopback;
 /// a district replica pulls everything; then 10 % of the cases change status, are pushed, and pulled.
+///
+/// BENCHMARK_CENTER_DB=postgres://USER@HOST:PORT/DATABASE (an empty database) runs the center on
+/// PostgreSQL; BENCHMARK_CENTERS=N starts N `center serve` processes on it, the devices spread over them.
 enum SyncBenchmark {
     static let phrases = [
         "两家因宅基地边界发生争执", "男方拒绝退还彩礼", "邻居夜间施工噪音扰民", "承包地界桩被移动", "农民工工资被拖欠三个月",
@@ -13,7 +18,7 @@ enum SyncBenchmark {
         "村调委会多次上门调解", "双方情绪激动需稳控", "经拉家常式调解初步缓和", "涉及两镇当事人需联合调处",
     ]
 
-    static func run(casesPerDevice: Int) throws {
+    static func run(casesPerDevice: Int) async throws {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let centerBinary = directory.appendingPathComponent("center")
         guard FileManager.default.isExecutableFile(atPath: centerBinary.path) else {
@@ -26,40 +31,65 @@ enum SyncBenchmark {
         let district = try AreaCode(parsing: "620502")
         let town = try AreaCode(parsing: "620502101")
         let villages = try (201...220).map { try AreaCode(parsing: "620502101\($0)") }
-        let database = folder.appendingPathComponent("center.sqlite")
-        let admin = try ReplicaStore.create(database: database, scope: nil, worker: "center", durability: .power)
-        _ = try admin.importAreas(
+        let environment = ProcessInfo.processInfo.environment
+        let postgres = environment["BENCHMARK_CENTER_DB"]
+        let processes = max(1, environment["BENCHMARK_CENTERS"].flatMap(Int.init) ?? 1)
+        let location = postgres ?? folder.appendingPathComponent("center.sqlite").path
+        let admin: any CenterAdministration
+        var pool: Task<Void, Never>?
+        if let postgres {
+            var logger = Logger(label: "benchmark")
+            logger.logLevel = .error
+            let log = try PostgresCenter(url: postgres, logger: logger)
+            pool = Task { await log.run() }
+            admin = try await PostgresCenterStore.open(log: log, logger: logger)
+        } else {
+            admin = SQLiteCenterStore(
+                try ReplicaStore.create(
+                    database: URL(fileURLWithPath: location), scope: nil, worker: "center", durability: .power))
+        }
+        defer { pool?.cancel() }
+        _ = try await admin.importAreas(
             [Area(code: district, name: "秦州区"), Area(code: town, name: "大城街道")]
                 + villages.enumerated().map { Area(code: $0.element, name: "村\($0.offset)") })
 
-        // The center, as a district runs it.
-        let center = Process()
-        center.executableURL = centerBinary
-        center.arguments = ["serve", "--db", database.path, "--port", "0"]
-        let output = Pipe()
-        center.standardOutput = output
-        center.standardError = FileHandle.nullDevice
-        try center.run()
-        defer { center.terminate() }
-        var line = ""
-        while !line.contains("\n") {
-            let data = output.fileHandleForReading.availableData
-            guard !data.isEmpty else { throw BenchmarkError(message: "center did not start") }
-            line += String(decoding: data, as: UTF8.self)
+        // The center, as a district runs it: one process, or several on one PostgreSQL database.
+        var centers: [(process: Process, url: String)] = []
+        defer { for center in centers { center.process.terminate() } }
+        for _ in 0..<processes {
+            let center = Process()
+            center.executableURL = centerBinary
+            center.arguments = ["serve", "--db", location, "--port", "0"]
+            let output = Pipe()
+            center.standardOutput = output
+            center.standardError = FileHandle.nullDevice
+            try center.run()
+            var line = ""
+            while !line.contains("\n") {
+                let data = output.fileHandleForReading.availableData
+                guard !data.isEmpty else { throw BenchmarkError(message: "center did not start") }
+                line += String(decoding: data, as: UTF8.self)
+            }
+            guard
+                let address = line.components(separatedBy: "listening on ").dropFirst().first?.split(separator: " ")
+                    .first
+            else {
+                throw BenchmarkError(message: "center did not say where it listens: \(line)")
+            }
+            centers.append((center, String(address)))
         }
-        guard let port = line.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) }) else {
-            throw BenchmarkError(message: "center did not say its port: \(line)")
-        }
-        let url = "http://127.0.0.1:\(port)"
 
-        func replica(_ name: String, scope: AreaCode, role: DeviceRole) throws -> ReplicaStore {
-            let credential = try admin.enroll(name: name, scope: scope, role: role).1
+        func replica(_ name: String, scope: AreaCode, role: DeviceRole, url: String) async throws -> ReplicaStore {
+            let credential = try await admin.enroll(name: name, scope: scope, role: role).1
             return try FieldStore.create(
                 home: FieldHome(url: folder.appendingPathComponent(name)),
                 enrollment: Enrollment(url: url, credential: credential, scope: scope, role: role, worker: name))
         }
 
-        print("FieldSync sync benchmark: 20 devices x \(casesPerDevice) cases, center on loopback")
+        print(
+            "FieldSync sync benchmark: 20 devices x \(casesPerDevice) cases, center on loopback "
+                + (postgres == nil
+                    ? "(SQLite)" : "(PostgreSQL, \(processes) center process\(processes == 1 ? "" : "es"))"))
         // BENCHMARK_SAME_PARTIES=1: every device records the same parties (a stress for the duplicate finder:
         // 20 records of each dispute).
         let sameParties = ProcessInfo.processInfo.environment["BENCHMARK_SAME_PARTIES"] != nil
@@ -70,7 +100,8 @@ enum SyncBenchmark {
         var generator = SystemRandomNumberGenerator()
         var devices: [ReplicaStore] = []
         for (index, village) in villages.enumerated() {
-            let store = try replica("grid\(index)", scope: village, role: .grid)
+            let store = try await replica(
+                "grid\(index)", scope: village, role: .grid, url: centers[index % centers.count].url)
             try store.transact { session in
                 for number in 0..<casesPerDevice {
                     var summary = ""
@@ -91,7 +122,7 @@ enum SyncBenchmark {
             }
             devices.append(store)
         }
-        let districtReplica = try replica("district", scope: district, role: .district)
+        let districtReplica = try await replica("district", scope: district, role: .district, url: centers[0].url)
         let cases = devices.count * casesPerDevice
 
         let (pushSeconds, pushed) = try concurrently(devices) { store, summary in
@@ -114,7 +145,7 @@ enum SyncBenchmark {
         while more {
             guard let credential = try districtReplica.syncState().enrollment?.credential else { break }
             let response = try client.perform(
-                method: "GET", url: "\(url)/v1/changes?after=\(cursor)&limit=10000",
+                method: "GET", url: "\(centers[0].url)/v1/changes?after=\(cursor)&limit=10000",
                 headers: ["Authorization: Bearer \(credential.token)"], body: nil)
             let page = try ChangePage(json: Data(response.body))
             (cursor, more, fed) = (page.cursor, page.more, fed + page.changes.count)
@@ -151,12 +182,15 @@ enum SyncBenchmark {
                 format: "incremental pull, district:    %8.3f s  (%d changes, %.1f bytes per changed field)",
                 Synchronizer.seconds(since: incrementalStart), incremental.received,
                 Double(incremental.bytesReceived) / Double(max(1, incremental.received))))
-        let status = (try? String(contentsOfFile: "/proc/\(center.processIdentifier)/status", encoding: .utf8)) ?? ""
-        let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM") }.map(String.init) ?? "VmHWM unknown"
-        print(
-            "center peak memory:            \(peak.replacingOccurrences(of: "VmHWM:", with: "").trimmingCharacters(in: .whitespaces))"
-        )
-        let converged = try districtReplica.digest() == ReplicaStore.open(database: database).digest()
+        for center in centers {
+            let status =
+                (try? String(contentsOfFile: "/proc/\(center.process.processIdentifier)/status", encoding: .utf8)) ?? ""
+            let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM") }.map(String.init) ?? "VmHWM unknown"
+            print(
+                "center peak memory:            \(peak.replacingOccurrences(of: "VmHWM:", with: "").trimmingCharacters(in: .whitespaces))"
+            )
+        }
+        let converged = try districtReplica.digest() == (try await admin.merged().digest())
         print("district replica == center:    \(converged)")
     }
 

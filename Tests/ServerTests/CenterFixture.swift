@@ -89,15 +89,18 @@ struct CenterFixture: Sendable {
         try await center.merged()
     }
 
-    /// Pushes a batch as a device, straight to the store (the finder runs as for a batch over HTTP).
+    /// Pushes a batch as a device, straight to the store, and lets it settle before the receipt, as the
+    /// API does (the finder has checked the batch when this returns).
     @discardableResult
     func push(
         _ changes: [Change], as credential: DeviceCredential, maximumDrift: Int64 = 600_000
     ) async throws -> ReplicaStore.Receipt {
-        try await center.push(together: [
+        let receipt = try await center.push(together: [
             ReplicaStore.Push(
                 changes: changes, device: credential.device, clockOffset: nil, maximumDrift: maximumDrift)
         ])[0].get()
+        await center.settle()
+        return receipt
     }
 
     func remove() async {
