@@ -282,10 +282,9 @@ public struct PairWrite: Sendable, Equatable {
         self.at = at
     }
 
-    /// The upsert, with `?` placeholders in the order of `values` (both SQL dialects accept it as written,
-    /// PostgreSQL with numbered placeholders): a proposal updates only a pair still waiting; a decision
-    /// overrides whatever was there.
-    public var upsert: String {
+    /// The upsert: a proposal updates only a pair still waiting; a decision overrides whatever was there
+    /// (a shared PostgreSQL store writes by the same rules, several pairs a statement).
+    var upsert: String {
         decision == .review
             ? """
             INSERT INTO duplicate_pair (first, second, score, reasons, decision, proposedAt, decidedAt)

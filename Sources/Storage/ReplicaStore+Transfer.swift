@@ -52,26 +52,58 @@ extension ReplicaStore {
     /// - Throws: `StoreError` `.corrupt` if this log's head is not `head`, or a change is held already or
     ///   numbered differently (the copy would not be faithful).
     public func append(_ segments: [FeedSegment], after head: Int64) throws {
-        guard !segments.isEmpty else { return }
-        try write { db in
-            var current = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0
-            guard current == head else {
-                throw StoreError(
-                    code: .corrupt, message: "the copy's log ends at \(current), not at \(head) where the feed resumes")
-            }
-            for segment in segments {
-                var session = try Session(db: db, wallClock: wallClock)
-                session.arrivedAt = segment.arrivedAt
-                let new = try session.take(segment.changes, maximumDrift: .max)
-                try session.finish()
-                current = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0
-                guard new == segment.changes.count, current == segment.through else {
+        _ = try append(segments, after: head, checkingDuplicatesAfter: nil)
+    }
+
+    /// Appends segments as `append(_:after:)` does and, with `checked`, also computes in the same
+    /// transaction what the duplicate finder writes for the cases changed after `checked` (see
+    /// `planDuplicateChecks(after:)`), reusing the cases the last segment loaded; the plan is rolled back,
+    /// the segments kept.
+    public func append(
+        _ segments: [FeedSegment], after head: Int64, checkingDuplicatesAfter checked: Int64?
+    ) throws -> Plan<Int64>? {
+        guard !segments.isEmpty else { return nil }
+        do {
+            let plan = try write { db -> Plan<Int64>? in
+                var current = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0
+                guard current == head else {
                     throw StoreError(
                         code: .corrupt,
-                        message:
-                            "the copied log's numbers drifted: \(current) where the original has \(segment.through)")
+                        message: "the copy's log ends at \(current), not at \(head) where the feed resumes")
                 }
+                var last: Session?
+                for segment in segments {
+                    var session = try Session(db: db, wallClock: wallClock)
+                    session.arrivedAt = segment.arrivedAt
+                    let new = try session.take(segment.changes, maximumDrift: .max)
+                    try session.finish()
+                    current = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0
+                    guard new == segment.changes.count, current == segment.through else {
+                        throw StoreError(
+                            code: .corrupt,
+                            message:
+                                "the copied log's numbers drifted: \(current) where the original has \(segment.through)"
+                        )
+                    }
+                    last = session
+                }
+                guard let checked, var session = last else { return nil }
+                var plan: Plan<Int64>?
+                try db.inSavepoint {
+                    session.written = []
+                    session.pairWrites = []
+                    session.touched = []
+                    session.arrivedChanges = [:]
+                    plan = try Self.checkDuplicates(after: checked, head: current, in: &session, finder: finder)
+                    return .rollback
+                }
+                return plan
             }
+            if let plan { finder.rewind(to: plan.value) }
+            return plan
+        } catch {
+            if checked != nil { finder.invalidate() }
+            throw error
         }
     }
 
@@ -209,21 +241,7 @@ extension ReplicaStore {
         do {
             let plan = try self.plan { session in
                 let head = try Int64.fetchOne(session.db, sql: "SELECT max(seq) FROM change") ?? 0
-                try session.findDuplicates(with: finder)
-                // The index holds the cases as they stood at `checked`; each case is then compared with those
-                // and with the ones checked before it, as if each had arrived in its own push.
-                session.committedSequence = checked
-                let ids = try String.fetchAll(
-                    session.db,
-                    sql: """
-                        SELECT record.uid FROM change JOIN record ON record.id = change.record
-                        WHERE change.seq > ? AND record.kind = 'dispute'
-                            AND change.field IN ('parties', 'category', 'incidentDate', 'voided')
-                        GROUP BY record.uid ORDER BY min(change.seq)
-                        """, arguments: [checked])
-                for id in ids.compactMap(RecordID.init) where session.fingerprintsQueued.insert(id).inserted {
-                    session.fingerprintsToCheck.append(id)
-                }
+                try Self.queueDuplicateChecks(after: checked, in: &session, finder: finder)
                 return head
             }
             // The index holds every case as it stands at the head; the planned merges are not in the log.
@@ -233,6 +251,35 @@ extension ReplicaStore {
             finder.invalidate()
             throw error
         }
+    }
+
+    /// Has `session` check, when it finishes, the cases whose fingerprint changed after `checked`.
+    static func queueDuplicateChecks(after checked: Int64, in session: inout Session, finder: FinderIndex) throws {
+        try session.findDuplicates(with: finder)
+        // The index holds the cases as they stood at `checked`; each case is then compared with those
+        // and with the ones checked before it, as if each had arrived in its own push.
+        session.committedSequence = checked
+        let ids = try String.fetchAll(
+            session.db,
+            sql: """
+                SELECT record.uid FROM change JOIN record ON record.id = change.record
+                WHERE change.seq > ? AND record.kind = 'dispute'
+                    AND change.field IN ('parties', 'category', 'incidentDate', 'voided')
+                GROUP BY record.uid ORDER BY min(change.seq)
+                """, arguments: [checked])
+        for id in ids.compactMap(RecordID.init) where session.fingerprintsQueued.insert(id).inserted {
+            session.fingerprintsToCheck.append(id)
+        }
+    }
+
+    /// Runs the finder in `session` (inside a savepoint its caller rolls back) over the cases changed
+    /// after `checked`; what it wrote.
+    static func checkDuplicates(
+        after checked: Int64, head: Int64, in session: inout Session, finder: FinderIndex
+    ) throws -> Plan<Int64> {
+        try queueDuplicateChecks(after: checked, in: &session, finder: finder)
+        try session.checkDuplicates()
+        return Plan(value: head, changes: session.written, pairs: session.pairWrites)
     }
 
     /// What a person's decision writes, checked against this log; its value is the pair it concerned,

@@ -89,8 +89,8 @@ struct CenterFixture: Sendable {
         try await center.merged()
     }
 
-    /// Pushes a batch as a device, straight to the store, and lets it settle before the receipt, as the
-    /// API does (the finder has checked the batch when this returns).
+    /// Pushes a batch as a device, straight to the store, and waits for the finder to check it, as a pull
+    /// through the API would.
     @discardableResult
     func push(
         _ changes: [Change], as credential: DeviceCredential, maximumDrift: Int64 = 600_000
@@ -99,7 +99,7 @@ struct CenterFixture: Sendable {
             ReplicaStore.Push(
                 changes: changes, device: credential.device, clockOffset: nil, maximumDrift: maximumDrift)
         ])[0].get()
-        await center.settle()
+        try await center.settled()
         return receipt
     }
 

@@ -88,6 +88,8 @@ extension CenterServer {
         let limit = try Self.integer(
             query["limit"].map(String.init), name: "limit", default: Int64(configuration.maximumPageChanges),
             range: 1...Int64(configuration.maximumPageChanges))
+        // Merges found in what was pushed before this pull are in the feed first.
+        try await store.settled()
         let page = try await store.pageJSON(after: after, within: device.scope, limit: Int(limit))
         try await store.noteContact(of: device.id, clockOffset: context.clockOffset)
         var result = try response(

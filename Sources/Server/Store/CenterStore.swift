@@ -32,16 +32,15 @@ public protocol CenterStore: Sendable {
     /// The district's report for a period and scope (see `ReplicaStore.report`).
     func report(_ request: ReportRequest) async throws -> Report
 
-    /// What is left to do after a group of batches is durable and before their receipts are sent: for a
-    /// store that checks duplicates after writing, that check, so that a device's pull after its push
-    /// brings the merges its batch caused, as with the embedded store. It may overlap the next group's
-    /// write; a failure of it is the store's to log and retry (the batches are durable).
-    func settle() async
+    /// Returns once every change the log held when it was called has been checked for duplicates and
+    /// the merges that caused are in the feed: a pull that follows brings the merges a device's push
+    /// caused, as with the embedded store, which finds duplicates inside the push's transaction.
+    func settled() async throws
 }
 
 extension CenterStore {
-    /// Nothing: the embedded store finds duplicates inside the push's transaction.
-    public func settle() async {}
+    /// At once: the embedded store finds duplicates inside the push's transaction.
+    public func settled() async throws {}
 }
 
 /// What the `center` commands need beyond the API: the district's areas and devices, a person's

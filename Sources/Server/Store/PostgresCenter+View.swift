@@ -134,36 +134,48 @@ extension PostgresCenter {
                 let inserted = try await Self.insert(changes, after: head, on: connection, logger: logger)
                 try await Self.advance(from: head, to: inserted.head, at: now, on: connection, logger: logger)
             }
-            for pair in pairs {
-                try await connection.query(Self.query(pair), logger: logger)
-            }
+            try await Self.write(pairs, on: connection, logger: logger)
             return true
         }
     }
 
-    /// The review queue's upsert in PostgreSQL's dialect: numbered placeholders, and a new revision for
-    /// every row it writes, so that other processes copy it.
-    static func query(_ pair: PairWrite) -> PostgresQuery {
-        var sql = ""
-        var number = 0
-        for character in pair.upsert {
-            if character == "?" {
-                number += 1
-                sql += "$\(number)"
-            } else {
-                sql.append(character)
+    /// Writes to the review queue with the embedded store's rules (`PairWrite.upsert`): a proposal
+    /// updates only a pair still waiting, a decision overrides; every row written takes a new revision,
+    /// so that other processes copy it. A statement per run of writes to distinct pairs and kind.
+    static func write(_ pairs: [PairWrite], on connection: PostgresConnection, logger: Logger) async throws {
+        var start = pairs.startIndex
+        while start < pairs.endIndex {
+            var keys: Set<[String]> = []
+            var end = start
+            while end < pairs.endIndex, keys.insert([pairs[end].first, pairs[end].second]).inserted { end += 1 }
+            let run = pairs[start..<end]
+            for proposals in [true, false] {
+                let chosen = run.filter { ($0.decision == .review) == proposals }
+                guard !chosen.isEmpty else { continue }
+                let (first, second) = (chosen.map(\.first), chosen.map(\.second))
+                let (scores, reasons) = (chosen.map(\.score), chosen.map(\.reasons))
+                let (decisions, times) = (chosen.map(\.decision.rawValue), chosen.map(\.at))
+                let rows: PostgresQuery = """
+                    INSERT INTO duplicate_pair (first, second, score, reasons, decision, proposedat, decidedat)
+                    SELECT first, second, score, reasons, decision, at, CASE WHEN decision = 'review' THEN NULL ELSE at END
+                    FROM unnest(\(first)::text[], \(second)::text[], \(scores)::float8[], \(reasons)::text[],
+                        \(decisions)::text[], \(times)::int8[]) AS input (first, second, score, reasons, decision, at)
+                    """
+                let conflict =
+                    proposals
+                    ? """
+                    ON CONFLICT (first, second) DO UPDATE SET score = excluded.score, reasons = excluded.reasons,
+                        revision = nextval('revision') WHERE duplicate_pair.decision = 'review'
+                    """
+                    : """
+                    ON CONFLICT (first, second) DO UPDATE SET decision = excluded.decision,
+                        decidedat = excluded.decidedat, revision = nextval('revision')
+                    """
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: rows.sql + "\n" + conflict, binds: rows.binds), logger: logger)
             }
+            start = end
         }
-        sql = sql.replacingOccurrences(of: "DO UPDATE SET ", with: "DO UPDATE SET revision = nextval('revision'), ")
-        var binds = PostgresBindings()
-        binds.append(pair.first)
-        binds.append(pair.second)
-        binds.append(pair.score)
-        binds.append(pair.reasons)
-        binds.append(pair.decision.rawValue)
-        binds.append(pair.at)
-        binds.append(pair.decision == .review ? nil : pair.at)
-        return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
     /// Takes the feed's head row until the transaction ends (see the type's note on gaps).

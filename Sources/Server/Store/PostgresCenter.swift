@@ -242,6 +242,11 @@ public final class PostgresCenter: Sendable {
             "CREATE TABLE finder (id integer PRIMARY KEY CHECK (id = 1), checked bigint NOT NULL)",
             "INSERT INTO finder (id, checked) VALUES (1, 0)",
         ],
+        [
+            // Nothing reads a record's changes from the shared log (each process's view does): the index only
+            // slowed every push.
+            "DROP INDEX change_record"
+        ],
     ]
 
     /// Creates or upgrades the schema, under an advisory lock: processes starting at once take turns,
@@ -293,6 +298,14 @@ public final class PostgresCenter: Sendable {
     /// `maximumDrift` ahead of this center's clock (nothing of that batch is written). Any other failure
     /// fails them all, with nothing written.
     public func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>] {
+        await write(pushes).receipts
+    }
+
+    /// `push(together:)`, also returning what it added to the log, numbered and timed as the log holds it
+    /// (nil if nothing): the process that wrote it need not read it back.
+    func write(
+        _ pushes: [ReplicaStore.Push]
+    ) async -> (receipts: [Result<ReplicaStore.Receipt, any Error>], segment: ReplicaStore.FeedSegment?) {
         let now = wallClock.milliseconds()
         let refusals: [ClockError?] = pushes.map { push in
             push.changes.first { $0.timestamp.physical - now > push.maximumDrift }.map { change in
@@ -304,15 +317,17 @@ public final class PostgresCenter: Sendable {
         let accepted = zip(pushes, refusals).compactMap { push, refusal in refusal == nil ? push : nil }
         let logger = self.logger
         let beforeCommit = self.beforeCommit
-        let written: (new: [Int], cursor: Int64)
+        let written: (new: [Int], cursor: Int64, changes: [Change])
         do {
             written = try await transaction { connection in
                 let first = try await Self.lockHead(connection, logger: logger)
                 var head = first
                 var new: [Int] = []
+                var added: [Change] = []
                 for push in accepted {
                     let inserted = try await Self.insert(push.changes, after: head, on: connection, logger: logger)
                     new.append(inserted.new)
+                    added += inserted.added
                     head = inserted.head
                     try await connection.query(
                         """
@@ -323,25 +338,29 @@ public final class PostgresCenter: Sendable {
                 }
                 await beforeCommit?()
                 try await Self.advance(from: first, to: head, at: now, on: connection, logger: logger)
-                return (new, head)
+                return (new, head, added)
             }
         } catch {
-            return pushes.map { _ in .failure(error) }
+            return (pushes.map { _ in .failure(error) }, nil)
         }
         var new = written.new.makeIterator()
-        return zip(pushes, refusals).map { push, refusal in
+        let receipts: [Result<ReplicaStore.Receipt, any Error>] = zip(pushes, refusals).map { push, refusal in
             if let refusal { return .failure(refusal) }
             let count = new.next()!
             return .success(ReplicaStore.Receipt(new: count, known: push.changes.count - count, cursor: written.cursor))
         }
+        let segment =
+            written.changes.isEmpty
+            ? nil : ReplicaStore.FeedSegment(changes: written.changes, arrivedAt: now, through: written.cursor)
+        return (receipts, segment)
     }
 
     /// Inserts a batch's records and the changes the log does not hold, numbered after `head` in order.
-    /// - Returns: how many changes were new, and the last number given.
+    /// - Returns: how many changes were new, the last number given, and the new changes in their order.
     static func insert(
         _ changes: [Change], after head: Int64, on connection: PostgresConnection, logger: Logger
-    ) async throws -> (new: Int, head: Int64) {
-        guard !changes.isEmpty else { return (0, head) }
+    ) async throws -> (new: Int, head: Int64, added: [Change]) {
+        guard !changes.isEmpty else { return (0, head, []) }
         // The records, each once, with the scope of its first change (as every store keeps it).
         var seen: Set<EntityKey> = []
         var kinds: [String] = []
@@ -352,64 +371,79 @@ public final class PostgresCenter: Sendable {
             uids.append(change.entity.id.description)
             scopes.append(change.scope.description)
         }
-        try await connection.query(
+        // Records new to the log hold no change yet: their changes need no look-up.
+        var records: [String: (id: Int64, scope: String, new: Bool)] = [:]
+        for try await (id, uid, scope) in try await connection.query(
             """
             INSERT INTO record (kind, uid, scope)
             SELECT * FROM unnest(\(kinds)::text[], \(uids)::text[], \(scopes)::text[])
             ON CONFLICT (uid) DO NOTHING
-            """, logger: logger)
-        var records: [String: (id: Int64, scope: String)] = [:]
-        for try await (id, uid, scope) in try await connection.query(
-            "SELECT id, uid, scope FROM record WHERE uid = ANY(\(uids)::text[])", logger: logger
+            RETURNING id, uid, scope
+            """, logger: logger
         ).decode((Int64, String, String).self) {
-            records[uid] = (id, scope)
+            records[uid] = (id, scope, true)
         }
+        let known = uids.filter { records[$0] == nil }
+        if !known.isEmpty {
+            for try await (id, uid, scope) in try await connection.query(
+                "SELECT id, uid, scope FROM record WHERE uid = ANY(\(known)::text[])", logger: logger
+            ).decode((Int64, String, String).self) {
+                records[uid] = (id, scope, false)
+            }
+        }
+        // Which of the changes of records the log knew it holds already (one look-up for all of them).
+        var probed: [HybridTimestamp] = []
+        for change in changes where records[change.entity.id.description]?.new == false {
+            probed.append(change.timestamp)
+        }
+        var held: Set<HybridTimestamp> = []
+        if !probed.isEmpty {
+            for try await (physical, counter, replica) in try await connection.query(
+                """
+                SELECT c.physical, c.counter, c.replica FROM change c
+                JOIN unnest(\(probed.map(\.physical))::bigint[], \(probed.map { Int64($0.counter) })::bigint[],
+                    \(probed.map { Int64($0.replica.rawValue) })::bigint[]) AS probe (physical, counter, replica)
+                    ON c.physical = probe.physical AND c.counter = probe.counter AND c.replica = probe.replica
+                """, logger: logger
+            ).decode((Int64, Int64, Int64).self) {
+                held.insert(
+                    HybridTimestamp(
+                        physical: physical, counter: UInt32(counter), replica: ReplicaID(rawValue: UInt64(replica))))
+            }
+        }
+        // The changes the log does not hold yet, each once, numbered after `head` in the batch's order
+        // (writers take turns, so no other can add one meanwhile).
         var columns = (
-            physical: [Int64](), counter: [Int64](), replica: [Int64](), record: [Int64](), scope: [String](),
-            field: [String](), value: [String]()
+            seq: [Int64](), physical: [Int64](), counter: [Int64](), replica: [Int64](), record: [Int64](),
+            scope: [String](), field: [String](), value: [String]()
         )
-        for change in changes {
+        var added: [Change] = []
+        for change in changes where held.insert(change.timestamp).inserted {
             guard let record = records[change.entity.id.description] else {
                 throw StoreError(code: .corrupt, message: "the record of change \(change.timestamp) was not stored")
             }
+            columns.seq.append(head + Int64(added.count) + 1)
             columns.physical.append(change.timestamp.physical)
             columns.counter.append(Int64(change.timestamp.counter))
             columns.replica.append(Int64(change.timestamp.replica.rawValue))
             columns.record.append(record.id)
-            // Empty: the record's own scope (stored as NULL).
+            // Empty (stored as NULL): the record's own scope.
             columns.scope.append(change.scope.description == record.scope ? "" : change.scope.description)
             columns.field.append(change.field.rawValue)
             columns.value.append(change.valueJSON)
+            added.append(change)
         }
-        // The changes the log does not hold yet, each once, numbered after `head` in the batch's order
-        // (writers take turns, so no other can add one meanwhile).
-        var result = (new: 0, head: head)
-        for try await (count, last) in try await connection.query(
+        guard !added.isEmpty else { return (0, head, []) }
+        try await connection.query(
             """
-            WITH input AS (
-                SELECT * FROM unnest(\(columns.physical)::bigint[], \(columns.counter)::bigint[],
-                    \(columns.replica)::bigint[], \(columns.record)::bigint[], \(columns.scope)::text[],
-                    \(columns.field)::text[], \(columns.value)::text[])
-                    WITH ORDINALITY AS input (physical, counter, replica, record, scope, field, value, position)
-            ), fresh AS (
-                SELECT DISTINCT ON (physical, counter, replica) * FROM input
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM change c
-                    WHERE c.physical = input.physical AND c.counter = input.counter AND c.replica = input.replica)
-                ORDER BY physical, counter, replica, position
-            ), inserted AS (
-                INSERT INTO change (seq, physical, counter, replica, record, scope, field, value)
-                SELECT \(head) + row_number() OVER (ORDER BY position), physical, counter, replica, record,
-                    nullif(scope, ''), field, value
-                FROM fresh
-                RETURNING seq
-            )
-            SELECT count(*), coalesce(max(seq), \(head)) FROM inserted
-            """, logger: logger
-        ).decode((Int64, Int64).self) {
-            result = (Int(count), last)
-        }
-        return result
+            INSERT INTO change (seq, physical, counter, replica, record, scope, field, value)
+            SELECT seq, physical, counter, replica, record, nullif(scope, ''), field, value
+            FROM unnest(\(columns.seq)::bigint[], \(columns.physical)::bigint[], \(columns.counter)::bigint[],
+                \(columns.replica)::bigint[], \(columns.record)::bigint[], \(columns.scope)::text[],
+                \(columns.field)::text[], \(columns.value)::text[])
+                AS input (seq, physical, counter, replica, record, scope, field, value)
+            """, logger: logger)
+        return (added.count, head + Int64(added.count), added)
     }
 
     // MARK: The feed

@@ -39,6 +39,11 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     private let tail = Mutex<Task<Void, Never>?>(nil)
     /// Whether an update after a push is waiting to start.
     private let refreshScheduled = Atomic<Bool>(false)
+    /// What this process's pushes added to the shared log, not yet in the view: copied from here rather
+    /// than read back.
+    private let written = Mutex<[ReplicaStore.FeedSegment]>([])
+    /// How far the finder had checked the shared log when the last refresh ended.
+    private let checkedThrough = Atomic<Int64>(0)
 
     /// How many changes one step of catching up copies.
     static let catchUpPage = 20_000
@@ -75,7 +80,13 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     }
 
     public func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>] {
-        await log.push(together: pushes)
+        let (receipts, segment) = await log.write(pushes)
+        if let segment {
+            written.withLock { $0.append(segment) }
+            // Durable now; the finder looks at it soon, before any pull or report is served.
+            scheduleRefresh()
+        }
+        return receipts
     }
 
     public func pageJSON(
@@ -92,14 +103,12 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
         try await log.noteContact(of: device, clockOffset: clockOffset)
     }
 
-    /// Brings the view up to date and runs the finder over what was pushed, before the receipts go out.
-    public func settle() async {
-        do {
-            try await refresh()
-        } catch {
-            logger.warning("duplicates will be checked later", metadata: ["error": "\(error)"])
-            scheduleRefresh()
-        }
+    /// Waits for the view and the finder to cover the shared log as it stands now, unless the last
+    /// refresh already did (one query then).
+    public func settled() async throws {
+        let head = try await log.cursor()
+        guard checkedThrough.load(ordering: .acquiring) < head else { return }
+        try await refresh()
     }
 
     public func report(_ request: ReportRequest) async throws -> Report {
@@ -137,11 +146,11 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
 
     public func decide(_ decision: DuplicateDecision) async throws -> (first: RecordID, second: RecordID) {
         try await serially { [self] in
-            try await catchUp()
+            _ = try await catchUp()
             let view = self.view
             let plan = try await Self.blocking { try view.plan(decision) }
             _ = try await log.write(plan.changes, pairs: plan.pairs)
-            try await catchUp()
+            _ = try await catchUp()
             return (plan.value[0], plan.value[1])
         }
     }
@@ -157,8 +166,20 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     /// with the finder's work done.
     public func refresh() async throws {
         try await serially { [self] in
-            try await catchUp()
-            try await findDuplicates()
+            while true {
+                let checked = try await log.finderChecked()
+                guard let plan = try await catchUp(planningAfter: checked) else {
+                    checkedThrough.store(checked, ordering: .releasing)
+                    return
+                }
+                // Written, or another process got there first: either way its result is in the shared log.
+                let wrote = try await log.write(plan.changes, pairs: plan.pairs, finder: (checked, plan.value))
+                // Nothing found: done. Else copy what was written (and check whatever arrived meanwhile).
+                if wrote, plan.changes.isEmpty, plan.pairs.isEmpty {
+                    checkedThrough.store(plan.value, ordering: .releasing)
+                    return
+                }
+            }
         }
     }
 
@@ -175,39 +196,60 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
         }
     }
 
-    /// Copies what the shared database holds beyond the view: areas, log segments, review queue.
-    private func catchUp() async throws {
+    /// Copies what the shared database holds beyond the view (areas, the review queue, then the log up to
+    /// its head as it stands now); with `checked`, also computes what the finder writes for the changes
+    /// after it, on the copy's last transaction. Nil if there is nothing to check.
+    private func catchUp(planningAfter checked: Int64? = nil) async throws -> ReplicaStore.Plan<Int64>? {
         let view = self.view
         let known = revisions.withLock { $0 }
+        // Decisions first: a plan must not merge a pair a person dismissed.
         let areas = try await log.areas(after: known.areas)
         if !areas.areas.isEmpty {
             _ = try await Self.blocking { try view.importAreas(areas.areas) }
-        }
-        while true {
-            let head = try await Self.blocking { try view.cursor() }
-            let segments = try await log.segments(after: head, limit: Self.catchUpPage)
-            guard !segments.isEmpty else { break }
-            try await Self.blocking { try view.append(segments, after: head) }
         }
         let pairs = try await log.pairs(after: known.pairs)
         if !pairs.pairs.isEmpty {
             try await Self.blocking { try view.replacePairs(pairs.pairs) }
         }
         revisions.withLock { $0 = (areas.revision, pairs.revision) }
+        let target = try await log.cursor()
+        var plan: ReplicaStore.Plan<Int64>?
+        var head = try await Self.blocking { try view.cursor() }
+        while head < target {
+            let segments = try await next(after: head)
+            guard let last = segments.last?.through else {
+                throw StoreError(code: .corrupt, message: "the shared log ends before its head \(target)")
+            }
+            let planning = last >= target ? checked.flatMap { $0 < last ? $0 : nil } : nil
+            let from = head
+            plan = try await Self.blocking {
+                try view.append(segments, after: from, checkingDuplicatesAfter: planning)
+            }
+            head = last
+        }
+        if plan == nil, let checked, checked < head {
+            plan = try await Self.blocking { try view.planDuplicateChecks(after: checked) }
+        }
+        return plan
     }
 
-    /// Runs the finder over the changes it has not checked, until it has checked all the view holds.
-    private func findDuplicates() async throws {
-        let view = self.view
-        while true {
-            let checked = try await log.finderChecked()
-            let head = try await Self.blocking { try view.cursor() }
-            guard checked < head else { return }
-            let plan = try await Self.blocking { try view.planDuplicateChecks(after: checked) }
-            // Written, or another process got there first: either way its result is in the shared log.
-            _ = try await log.write(plan.changes, pairs: plan.pairs, finder: (checked, plan.value))
-            try await catchUp()
+    /// The log's next segments after `head`: what this process wrote itself, or else read from the shared
+    /// log up to the next segment it wrote.
+    private func next(after head: Int64) async throws -> [ReplicaStore.FeedSegment] {
+        let (own, nextOwn) = written.withLock { written in
+            written.removeAll { $0.through <= head }
+            var own: [ReplicaStore.FeedSegment] = []
+            var end = head
+            for segment in written where Int64(segment.changes.count) == segment.through - end {
+                own.append(segment)
+                end = segment.through
+            }
+            let next = written.first.map { $0.through - Int64($0.changes.count) }
+            return (own, next)
         }
+        if !own.isEmpty { return own }
+        let limit = nextOwn.map { min(Int64(Self.catchUpPage), $0 - head) } ?? Int64(Self.catchUpPage)
+        return try await log.segments(after: head, limit: Int(limit))
     }
 
     private func serially<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {

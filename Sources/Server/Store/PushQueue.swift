@@ -69,12 +69,8 @@ final class PushQueue: Sendable {
             guard !group.isEmpty else { return }
             let results = await store.push(together: group.map(\.push))
             metrics.pushTransaction()
-            // The receipts wait for the store to settle; the next group is written meanwhile.
-            Task { [store] in
-                await store.settle()
-                for (waiting, result) in zip(group, results) {
-                    waiting.continuation.resume(with: result)
-                }
+            for (waiting, result) in zip(group, results) {
+                waiting.continuation.resume(with: result)
             }
         }
     }
