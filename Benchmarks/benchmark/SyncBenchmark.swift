@@ -37,10 +37,12 @@ enum SyncBenchmark {
         let location = postgres ?? folder.appendingPathComponent("center.sqlite").path
         let admin: any CenterAdministration
         var pool: Task<Void, Never>?
+        var logger = Logger(label: "benchmark")
+        logger.logLevel = .error
+        var shared: PostgresCenter?
         if let postgres {
-            var logger = Logger(label: "benchmark")
-            logger.logLevel = .error
             let log = try PostgresCenter(url: postgres, logger: logger)
+            shared = log
             pool = Task { await log.run() }
             admin = try await PostgresCenterStore.open(log: log, logger: logger)
         } else {
@@ -192,6 +194,17 @@ enum SyncBenchmark {
         }
         let converged = try districtReplica.digest() == (try await admin.merged().digest())
         print("district replica == center:    \(converged)")
+        if let shared {
+            // What a process that starts now does before it serves: its view, from the shared log alone.
+            let start = ContinuousClock.now
+            let fresh = try await PostgresCenterStore.open(log: shared, logger: logger)
+            let seconds = Synchronizer.seconds(since: start)
+            let changes = try await fresh.cursor()
+            print(
+                String(
+                    format: "a new process's view:          %8.2f s  (%d changes, %.0f changes/s)", seconds, changes,
+                    Double(changes) / seconds))
+        }
     }
 
     static func synchronizer(_ store: ReplicaStore) throws -> Synchronizer {

@@ -24,23 +24,15 @@ extension PostgresCenter {
     public func segments(after seq: Int64, limit: Int) async throws -> [ReplicaStore.FeedSegment] {
         try await answered { [client, logger] in
             var changes: [(seq: Int64, change: Change)] = []
-            for try await (seq, physical, counter, replica, scope, field, value, kind, uid) in try await client.query(
+            for try await row in try await client.query(
                 """
-                SELECT c.seq, c.physical, c.counter, c.replica, coalesce(c.scope, r.scope), c.field, c.value, r.kind, r.uid
+                SELECT \(unescaped: FeedRow.columns)
                 FROM change c JOIN record r ON r.id = c.record
                 WHERE c.seq > \(seq) ORDER BY c.seq LIMIT \(limit)
                 """, logger: logger
-            ).decode((Int64, Int64, Int64, Int64, String, String, String, String, String).self) {
-                guard let kind = EntityKind(rawValue: kind), let id = RecordID(uid), let field = Field(rawValue: field)
-                else {
-                    throw StoreError(code: .corrupt, message: "the shared log holds an unreadable change at \(seq)")
-                }
-                let change = try Change(
-                    timestamp: HybridTimestamp(
-                        physical: physical, counter: UInt32(counter), replica: ReplicaID(rawValue: UInt64(replica))),
-                    entity: EntityKey(kind: kind, id: id), scope: try AreaCode(parsing: scope), field: field,
-                    valueJSON: value)
-                changes.append((seq, change))
+            ) {
+                let row = try FeedRow(row)
+                changes.append((row.seq, try row.change()))
             }
             guard let last = changes.last?.seq else { return [] }
             var arrivals: [(seq: Int64, at: Int64)] = []

@@ -472,7 +472,7 @@ public final class PostgresCenter: Sendable {
             let high = scope.map { $0.description + "~" } ?? "~"
             let rows = try await client.query(
                 """
-                SELECT c.seq, c.physical, c.counter, c.replica, coalesce(c.scope, r.scope), c.field, c.value, r.kind, r.uid
+                SELECT \(unescaped: FeedRow.columns)
                 FROM change c JOIN record r ON r.id = c.record
                 WHERE c.seq > \(cursor) AND r.scope >= \(low) AND r.scope < \(high)
                 ORDER BY c.seq LIMIT \(limit + 1)
@@ -480,19 +480,17 @@ public final class PostgresCenter: Sendable {
             var writer = ChangeWriter(capacity: limit)
             var last = cursor
             var more = false
-            for try await (seq, physical, counter, replica, scope, field, value, kind, uid) in rows.decode(
-                (Int64, Int64, Int64, Int64, String, String, String, String, String).self)
-            {
+            for try await row in rows {
                 guard writer.count < limit else {
                     more = true
                     break
                 }
+                let change = try FeedRow(row)
                 writer.append(
-                    field: field.utf8, id: uid.utf8, kind: kind.utf8, scope: scope.utf8,
-                    timestamp: HybridTimestamp(
-                        physical: physical, counter: UInt32(counter), replica: ReplicaID(rawValue: UInt64(replica))),
-                    value: value.utf8)
-                last = seq
+                    field: change.field.readableBytesView, id: change.uid.readableBytesView,
+                    kind: change.kind.readableBytesView, scope: change.scope.readableBytesView,
+                    timestamp: change.timestamp, value: change.value.readableBytesView)
+                last = change.seq
             }
             return (writer.page(cursor: last, more: more), last, more, writer.count)
         }
