@@ -107,6 +107,21 @@ extension ReplicaStore {
         }
     }
 
+    /// The last change of the log: its sequence number and timestamp (nil if the log is empty).
+    public func head() throws -> (seq: Int64, timestamp: HybridTimestamp)? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT seq, physical, counter, replica FROM change ORDER BY seq DESC LIMIT 1")
+                .map { row in
+                    (
+                        row["seq"],
+                        HybridTimestamp(
+                            physical: row["physical"], counter: UInt32(row["counter"] as Int64),
+                            replica: ReplicaID(rawValue: UInt64(row["replica"] as Int64)))
+                    )
+                }
+        }
+    }
+
     /// Segments of this log after `seq`, at most about `limit` changes, split where arrivals end.
     public func segments(after seq: Int64, limit: Int) throws -> [FeedSegment] {
         try read { db in

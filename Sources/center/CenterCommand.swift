@@ -35,6 +35,27 @@ struct CenterOptions: ParsableArguments {
     @Option(name: .long, help: "Language of labels: zh (default) or en.")
     var lang: String?
 
+    @Option(
+        name: .long,
+        help: """
+            Where a center on PostgreSQL keeps its local copy of the merged state between runs (default: \
+            $XDG_CACHE_HOME/fieldsync, else ~/.cache/fieldsync).
+            """)
+    var cache: String?
+
+    /// The folder for views of a shared database: nil without a home (a fresh view each run).
+    var cacheFolder: URL? {
+        if let cache { return URL(fileURLWithPath: cache) }
+        let environment = ProcessInfo.processInfo.environment
+        if let base = environment["XDG_CACHE_HOME"], !base.isEmpty {
+            return URL(fileURLWithPath: base).appendingPathComponent("fieldsync")
+        }
+        if let home = environment["HOME"], !home.isEmpty {
+            return URL(fileURLWithPath: home).appendingPathComponent(".cache/fieldsync")
+        }
+        return nil
+    }
+
     /// What `--db` (or `CENTER_DB`) names.
     var location: String {
         db ?? ProcessInfo.processInfo.environment["CENTER_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "center.sqlite"
@@ -58,7 +79,7 @@ struct CenterOptions: ParsableArguments {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await log.run() }
             defer { group.cancelAll() }
-            return try await body(try await PostgresCenterStore.open(log: log, logger: logger))
+            return try await body(try await PostgresCenterStore.open(log: log, logger: logger, cache: cacheFolder))
         }
     }
 

@@ -12,6 +12,9 @@ final class CenterProcess: Sendable {
     let port: Int
     private let errors: SharedText
 
+    /// Where test centers keep their views.
+    static let cache = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-test-cache")
+
     static let executable: URL = {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for candidate in [directory, directory.deletingLastPathComponent()] {
@@ -32,6 +35,10 @@ final class CenterProcess: Sendable {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = ["serve", "--db", location, "--port", "0"]
+        // Views of test databases in one folder: a center that starts again on the same database finds its own.
+        process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": Self.cache.path]) {
+            $1
+        }
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output

@@ -337,3 +337,67 @@ final class Gate: Sendable {
         open.finish()
     }
 }
+
+/// Views of a shared database kept between runs (`--cache`).
+@Suite(.enabled(if: testPostgres != nil, "needs FIELDSYNC_TEST_POSTGRES: run scripts/test"))
+struct ViewCacheTests {
+    static func inode(_ url: URL) throws -> Int? {
+        try FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber] as? Int
+    }
+
+    /// A process that starts again takes up its view where it left it; a second process at the same time
+    /// takes a slot of its own; a view that does not match its database (restored, rebuilt) is built anew.
+    @Test func aProcessThatStartsAgainKeepsItsViewAndAViewOfAnotherHistoryIsRebuilt() async throws {
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("views-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let database = try await TestDatabase.create()
+        let logger = PostgresCenterTests.logger
+        let first = try await PostgresCenterStore.open(log: try database.log(), logger: logger, cache: cache)
+        _ = try await first.importAreas(ScaleOutTests.areas)
+        var device = DeviceReplica(1, village: CenterFixture.villageA)
+        let earlier = try device.recordCases(3)
+        _ = try await first.push(together: [PostgresCenterTests.push(earlier)])[0].get()
+        let held = try await first.merged().digest()
+        let identity = try await first.log.identity()
+        let slot1 = cache.appendingPathComponent("view-\(identity)-1.sqlite")
+        #expect(FileManager.default.fileExists(atPath: slot1.path))
+
+        // At the same time: the next slot.
+        let second = try await PostgresCenterStore.open(log: try database.log(), logger: logger, cache: cache)
+        #expect(FileManager.default.fileExists(atPath: cache.appendingPathComponent("view-\(identity)-2.sqlite").path))
+        #expect(try await second.merged().digest() == held)
+        second.close()
+
+        // The first stops; a change arrives; it starts again on the same file and copies only the change.
+        first.close()
+        let before = try Self.inode(slot1)
+        let later = try device.recordCases(1)
+        let writer = try database.log()
+        _ = try await writer.push(together: [PostgresCenterTests.push(later)])[0].get()
+        let again = try await PostgresCenterStore.open(log: try database.log(), logger: logger, cache: cache)
+        #expect(try Self.inode(slot1) == before, "the view was kept")
+        #expect(try await again.merged().digest() == digest(of: earlier + later))
+        again.close()
+
+        // Another database's view put in this one's slot: it does not match, and is built anew.
+        let other = try await TestDatabase.create()
+        let elsewhere = try await PostgresCenterStore.open(log: try other.log(), logger: logger, cache: cache)
+        _ = try await elsewhere.importAreas(ScaleOutTests.areas)
+        var stranger = DeviceReplica(9, village: CenterFixture.villageB)
+        _ = try await elsewhere.push(together: [PostgresCenterTests.push(try stranger.recordCases(2))])[0].get()
+        _ = try await elsewhere.merged()
+        let otherIdentity = try await elsewhere.log.identity()
+        elsewhere.close()
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: slot1.path + suffix)
+            try? FileManager.default.copyItem(
+                atPath: cache.appendingPathComponent("view-\(otherIdentity)-1.sqlite").path + suffix,
+                toPath: slot1.path + suffix)
+        }
+        let rebuilt = try await PostgresCenterStore.open(log: try database.log(), logger: logger, cache: cache)
+        #expect(try await rebuilt.merged().digest() == digest(of: earlier + later))
+        rebuilt.close()
+        await database.drop()
+        await other.drop()
+    }
+}

@@ -20,6 +20,33 @@ extension PostgresCenter {
         }
     }
 
+    /// The database's identity, made when its schema was created.
+    public func identity() async throws -> String {
+        try await answered { [client, logger] in
+            var identity = ""
+            for try await uuid in try await client.query("SELECT uuid FROM fieldsync_identity", logger: logger)
+                .decode(String.self)
+            {
+                identity = uuid
+            }
+            return identity
+        }
+    }
+
+    /// The timestamp of the change numbered `seq`, if the log holds it.
+    public func timestamp(at seq: Int64) async throws -> HybridTimestamp? {
+        try await answered { [client, logger] in
+            var timestamp: HybridTimestamp?
+            for try await (physical, counter, replica) in try await client.query(
+                "SELECT physical, counter, replica FROM change WHERE seq = \(seq)", logger: logger
+            ).decode((Int64, Int64, Int64).self) {
+                timestamp = HybridTimestamp(
+                    physical: physical, counter: UInt32(counter), replica: ReplicaID(rawValue: UInt64(replica)))
+            }
+            return timestamp
+        }
+    }
+
     /// The log after `seq`, at most `limit` changes, as segments that arrived together.
     public func segments(after seq: Int64, limit: Int) async throws -> [ReplicaStore.FeedSegment] {
         try await answered { [client, logger] in

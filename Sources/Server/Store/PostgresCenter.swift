@@ -247,6 +247,11 @@ public final class PostgresCenter: Sendable {
             // slowed every push.
             "DROP INDEX change_record"
         ],
+        [
+            // Which database this is: a process's copy of the merged state names the database it copies.
+            "CREATE TABLE fieldsync_identity (id integer PRIMARY KEY CHECK (id = 1), uuid text NOT NULL)",
+            "INSERT INTO fieldsync_identity (id, uuid) VALUES (1, gen_random_uuid()::text)",
+        ],
     ]
 
     /// Creates or upgrades the schema, under an advisory lock: processes starting at once take turns,

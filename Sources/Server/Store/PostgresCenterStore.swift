@@ -5,6 +5,10 @@ import Shared
 import Storage
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A center process over a PostgreSQL database that several processes share.
 ///
 /// The shared database holds what must be one for the district: the log (the order every device pulls),
@@ -31,7 +35,7 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     public let log: PostgresCenter
     /// This process's merged view.
     let view: ReplicaStore
-    let folder: URL
+    let file: ViewFile
     let logger: Logger
     /// The revisions of the areas and the review queue the view holds.
     private let revisions = Mutex((areas: Int64(0), pairs: Int64(0)))
@@ -48,27 +52,47 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     /// How many changes one step of catching up copies.
     static let catchUpPage = 20_000
 
-    private init(log: PostgresCenter, view: ReplicaStore, folder: URL, logger: Logger) {
+    private init(log: PostgresCenter, view: ViewFile, logger: Logger) throws {
         self.log = log
-        self.view = view
-        self.folder = folder
+        self.view = try view.open()
+        self.file = view
         self.logger = logger
     }
 
     deinit {
-        try? FileManager.default.removeItem(at: folder)
+        file.close()
     }
 
-    /// Migrates the shared schema (under its lock), builds this process's view from the shared log in a
-    /// fresh temporary folder, and runs the finder over anything not yet checked.
-    public static func open(log: PostgresCenter, logger: Logger) async throws -> PostgresCenterStore {
+    /// Lets go of the view (another process may take its slot; a temporary one is removed). The store is
+    /// not used after.
+    public func close() {
+        file.close()
+    }
+
+    /// Migrates the shared schema (under its lock), opens this process's view and brings it up to the
+    /// shared log, running the finder over anything not yet checked.
+    ///
+    /// - Parameter cache: Where views are kept between runs (one file per database and process slot,
+    ///   locked while a process uses it: a process that starts again copies only what is new). Nil: a
+    ///   fresh view in a temporary folder, removed when the store goes.
+    public static func open(log: PostgresCenter, logger: Logger, cache: URL? = nil) async throws -> PostgresCenterStore
+    {
         try await log.migrate()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "fieldsync-view-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let view = try ReplicaStore.create(
-            database: folder.appendingPathComponent("view.sqlite"), scope: nil, worker: "center")
-        let store = PostgresCenterStore(log: log, view: view, folder: folder, logger: logger)
+        var view = try ViewFile.claim(in: cache, database: cache == nil ? "" : try await log.identity())
+        let head: (seq: Int64, timestamp: HybridTimestamp)?
+        do {
+            head = try view.open().head()
+        } catch {
+            logger.notice("the cached view cannot be read; building it anew", metadata: ["error": "\(error)"])
+            view = try view.recreated()
+            head = nil
+        }
+        // A copy of another history (the database restored or rebuilt): start again.
+        if let head, try await log.timestamp(at: head.seq) != head.timestamp {
+            logger.notice("the cached view does not match the database; building it anew")
+            view = try view.recreated()
+        }
+        let store = try PostgresCenterStore(log: log, view: view, logger: logger)
         try await store.refresh()
         return store
     }
@@ -267,5 +291,68 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
 
     private static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive(work)
+    }
+}
+
+/// The file of a process's view: in a cache folder, one per database and slot, held with an exclusive lock
+/// while a process uses it (a second process on the same machine takes the next slot); or a temporary one.
+final class ViewFile: Sendable {
+    let url: URL
+    /// The lock's descriptor, or -1 for a temporary view.
+    let lock: Int32
+    let temporary: Bool
+    private let closed = Atomic<Bool>(false)
+
+    private init(url: URL, lock: Int32, temporary: Bool) {
+        self.url = url
+        self.lock = lock
+        self.temporary = temporary
+    }
+
+    /// The first free slot for `database` in `cache`, locked; a temporary file without a cache.
+    static func claim(in cache: URL?, database: String) throws -> ViewFile {
+        guard let cache else {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "fieldsync-view-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            return ViewFile(url: folder.appendingPathComponent("view.sqlite"), lock: -1, temporary: true)
+        }
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        for slot in 1...64 {
+            let base = cache.appendingPathComponent("view-\(database)-\(slot)")
+            let descriptor = Glibc.open(base.path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else {
+                throw StoreError(code: .storage, message: "cannot use the cache folder \(cache.path)")
+            }
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
+                return ViewFile(url: base.appendingPathExtension("sqlite"), lock: descriptor, temporary: false)
+            }
+            Glibc.close(descriptor)
+        }
+        throw StoreError(code: .busy, message: "64 center processes on this machine already use \(cache.path)")
+    }
+
+    /// The view's store, made if new.
+    func open() throws -> ReplicaStore {
+        FileManager.default.fileExists(atPath: url.path)
+            ? try ReplicaStore.open(database: url)
+            : try ReplicaStore.create(database: url, scope: nil, worker: "center")
+    }
+
+    /// The same slot, emptied.
+    func recreated() throws -> ViewFile {
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: url.path + suffix)
+        }
+        return self
+    }
+
+    func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        if temporary {
+            try? FileManager.default.removeItem(at: url.deletingLastPathComponent())
+        } else if lock >= 0 {
+            Glibc.close(lock)
+        }
     }
 }
