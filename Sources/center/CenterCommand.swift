@@ -76,11 +76,13 @@ struct CenterOptions: ParsableArguments {
         var logger = Logger(label: "center.postgres")
         logger.logLevel = .error
         let log = try PostgresCenter(url: location, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await log.run() }
-            defer { group.cancelAll() }
-            return try await body(try await PostgresCenterStore.open(log: log, logger: logger, cache: cacheFolder))
-        }
+        // The pool runs beside the command and is cancelled after it, not awaited: the command's work is
+        // done (and durable) by then.
+        let pool = Task { await log.run() }
+        defer { pool.cancel() }
+        let store = try await PostgresCenterStore.open(log: log, logger: logger, cache: cacheFolder)
+        defer { store.close() }
+        return try await body(store)
     }
 
     /// The center's SQLite store, migrated to this version.
@@ -183,10 +185,8 @@ struct MigrateCommand: AsyncParsableCommand {
 
     /// Runs `body` while the database's connection pool runs.
     static func running<T: Sendable>(_ database: PostgresCenter, _ body: () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.run() }
-            defer { group.cancelAll() }
-            return try await body()
-        }
+        let pool = Task { await database.run() }
+        defer { pool.cancel() }
+        return try await body()
     }
 }

@@ -31,34 +31,30 @@ struct PostgresCenterTests {
         var components = try #require(URLComponents(string: base))
         components.path = "/" + name
         let url = try #require(components.string)
-        let admin = try PostgresCenter(url: base + "?sslmode=disable", logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { adminPool in
-            adminPool.addTask { await admin.run() }
-            try await admin.client.query("CREATE DATABASE \(unescaped: name)", logger: logger)
-            let logs = try (0..<processes).map { index in
-                // A generous timeout: CI runs every suite at once, and a test holds a transaction open.
-                try PostgresCenter(
-                    url: url + "?sslmode=disable", timeout: .seconds(120), logger: logger,
-                    beforeCommit: index == 0 ? beforeCommit : nil)
-            }
-            var failure: (any Error)?
-            do {
-                try await withThrowingTaskGroup(of: Void.self) { pools in
-                    for log in logs { pools.addTask { await log.run() } }
-                    defer { pools.cancelAll() }
-                    try await withThrowingTaskGroup(of: Void.self) { migrations in
-                        for log in logs { migrations.addTask { try await log.migrate() } }
-                        try await migrations.waitForAll()
-                    }
-                    try await body(logs, url)
-                }
-            } catch {
-                failure = error
-            }
-            try await admin.client.query("DROP DATABASE \(unescaped: name) WITH (FORCE)", logger: logger)
-            adminPool.cancelAll()
-            if let failure { throw failure }
+        let admin = TestDatabase.admin
+        try await admin.client.query("CREATE DATABASE \(unescaped: name)", logger: logger)
+        let logs = try (0..<processes).map { index in
+            // A generous timeout: CI runs every suite at once, and a test holds a transaction open.
+            try PostgresCenter(
+                url: url + "?sslmode=disable", timeout: .seconds(120), logger: logger,
+                beforeCommit: index == 0 ? beforeCommit : nil)
         }
+        // The pools run beside the test and are cancelled after it, not awaited: a pool that takes its
+        // time to close cannot hold the test up.
+        let pools = logs.map { log in Task { await log.run() } }
+        var failure: (any Error)?
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { migrations in
+                for log in logs { migrations.addTask { try await log.migrate() } }
+                try await migrations.waitForAll()
+            }
+            try await body(logs, url)
+        } catch {
+            failure = error
+        }
+        for pool in pools { pool.cancel() }
+        try await admin.client.query("DROP DATABASE \(unescaped: name) WITH (FORCE)", logger: logger)
+        if let failure { throw failure }
     }
 
     static func push(_ changes: [Change], maximumDrift: Int64 = 600_000) -> ReplicaStore.Push {
@@ -223,9 +219,9 @@ struct PostgresCenterTests {
         let center = try PostgresCenter(
             url: "postgres://fieldsync@127.0.0.1:\(port)/fieldsync?sslmode=disable", timeout: .seconds(2),
             logger: Self.logger)
-        try await withThrowingTaskGroup(of: Void.self) { pool in
-            pool.addTask { await center.run() }
-            defer { pool.cancelAll() }
+        let pool = Task { await center.run() }
+        defer { pool.cancel() }
+        do {
             var replica = DeviceReplica(1, village: CenterFixture.villageA)
             let start = ContinuousClock.now
             let result = await center.push(together: [Self.push(try replica.recordCases(1))])[0]
@@ -258,33 +254,32 @@ struct PostgresCenterTests {
             viaProxy.query = "sslmode=disable"
             let center = try PostgresCenter(
                 url: try #require(viaProxy.string), timeout: .seconds(3), logger: Self.logger)
-            try await withThrowingTaskGroup(of: Void.self) { pool in
-                pool.addTask { await center.run() }
-                defer { pool.cancelAll() }
-                var replica = DeviceReplica(1, village: CenterFixture.villageA)
-                let first = try replica.recordCases(2)
-                let second = try replica.recordCases(2, summary: "男方拒绝退还彩礼")
-                _ = try await center.push(together: [Self.push(first)])[0].get()
+            let pool = Task { await center.run() }
+            defer { pool.cancel() }
+            var replica = DeviceReplica(1, village: CenterFixture.villageA)
+            let first = try replica.recordCases(2)
+            let second = try replica.recordCases(2, summary: "男方拒绝退还彩礼")
+            _ = try await center.push(together: [Self.push(first)])[0].get()
 
-                proxy.set(up: false)
-                do {
-                    _ = try await center.push(together: [Self.push(second)])[0].get()
-                    Issue.record("a push succeeded while the database was away")
-                } catch let error as StoreError {
-                    #expect(error.code == .unavailable, "\(error)")
-                }
-                #expect(try await Self.pullAll(centers[0]).changes == first)
-
-                proxy.set(up: true)
-                // The device sends again until the center takes it (polled, at most 60 s).
-                var receipt: ReplicaStore.Receipt?
-                for _ in 0..<120 where receipt == nil {
-                    receipt = try? await center.push(together: [Self.push(second)])[0].get()
-                    if receipt == nil { try await Task.sleep(for: .milliseconds(500)) }
-                }
-                #expect(receipt?.new == second.count)
-                #expect(try await Self.pullAll(centers[0]).changes == first + second)
+            proxy.set(up: false)
+            do {
+                _ = try await center.push(together: [Self.push(second)])[0].get()
+                Issue.record("a push succeeded while the database was away")
+            } catch let error as StoreError {
+                #expect(error.code == .unavailable, "\(error)")
             }
+            #expect(try await Self.pullAll(centers[0]).changes == first)
+
+            proxy.set(up: true)
+            // The device sends again until the center takes it (at most 90 s: each try waits at most 3 s).
+            var receipt: ReplicaStore.Receipt?
+            let deadline = ContinuousClock.now + .seconds(90)
+            while receipt == nil, ContinuousClock.now < deadline {
+                receipt = try? await center.push(together: [Self.push(second)])[0].get()
+                if receipt == nil { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            #expect(receipt?.new == second.count)
+            #expect(try await Self.pullAll(centers[0]).changes == first + second)
         }
     }
 

@@ -25,7 +25,9 @@ public enum CenterMigration {
         try await target.migrate()
         guard try await target.isEmpty() else {
             throw InputError(
-                "the PostgreSQL database at \(target.server) already holds a center; migrate into an empty database")
+                "the PostgreSQL database at \(target.server) already holds a center; migrate into an empty database "
+                    + "(a migration that stopped midway leaves part of one: drop the database, create it again, and rerun)"
+            )
         }
         let areas = try source.areas()
         if !areas.isEmpty { _ = try await target.importAreas(areas) }

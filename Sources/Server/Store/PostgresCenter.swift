@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import Shared
 import Storage
+import Synchronization
 
 /// What several `center serve` processes on one PostgreSQL database share: the change log, the
 /// district's areas and the enrolled devices (issue 8, in progress). A batch pushed through any
@@ -83,22 +84,39 @@ public final class PostgresCenter: Sendable {
     /// within `timeout`, fails at once with `StoreError` `.unavailable`, naming the server (the pool
     /// itself would wait about a minute); other failures of the database become `.storage`. The errors of
     /// the operation's own checks pass unchanged.
+    ///
+    /// The wait is a real bound: an operation that does not answer is cancelled and left to end on its
+    /// own (a driver call may not honour cancellation at once), not awaited.
     func answered<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let (server, timeout) = (self.server, self.timeout)
+        let race = Race<T>()
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await operation() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    race.start(continuation)
+                    let work = Task {
+                        do {
+                            race.finish(.success(try await operation()))
+                        } catch {
+                            race.finish(.failure(error))
+                        }
+                    }
+                    let clock = Task {
+                        try await Task.sleep(for: timeout)
+                        race.finish(
+                            .failure(
+                                StoreError(
+                                    code: .unavailable,
+                                    message: "the PostgreSQL database at \(server) did not answer within \(timeout)")))
+                        work.cancel()
+                    }
+                    race.onFinish {
+                        clock.cancel()
+                        work.cancel()
+                    }
                 }
-                defer { group.cancelAll() }
-                guard let value = try await group.next() ?? nil else {
-                    throw StoreError(
-                        code: .unavailable,
-                        message: "the PostgreSQL database at \(server) did not answer within \(timeout)")
-                }
-                return value
+            } onCancel: {
+                race.finish(.failure(CancellationError()))
             }
         } catch {
             throw Self.translate(error, server: server)
@@ -303,13 +321,13 @@ public final class PostgresCenter: Sendable {
     /// `maximumDrift` ahead of this center's clock (nothing of that batch is written). Any other failure
     /// fails them all, with nothing written.
     public func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>] {
-        await write(pushes).receipts
+        await pushReturningSegment(together: pushes).receipts
     }
 
     /// `push(together:)`, also returning what it added to the log, numbered and timed as the log holds it
     /// (nil if nothing): the process that wrote it need not read it back.
-    func write(
-        _ pushes: [ReplicaStore.Push]
+    func pushReturningSegment(
+        together pushes: [ReplicaStore.Push]
     ) async -> (receipts: [Result<ReplicaStore.Receipt, any Error>], segment: ReplicaStore.FeedSegment?) {
         let now = wallClock.milliseconds()
         let refusals: [ClockError?] = pushes.map { push in
@@ -499,5 +517,51 @@ public final class PostgresCenter: Sendable {
             }
             return (writer.page(cursor: last, more: more), last, more, writer.count)
         }
+    }
+}
+
+/// The first of several outcomes to arrive resumes the waiting caller; the others are dropped.
+private final class Race<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var outcome: Result<T, any Error>?
+        var cleanup: (@Sendable () -> Void)?
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        let outcome = state.withLock { state -> Result<T, any Error>? in
+            guard let outcome = state.outcome else {
+                state.continuation = continuation
+                return nil
+            }
+            return outcome
+        }
+        if let outcome { continuation.resume(with: outcome) }
+    }
+
+    /// Runs `cleanup` once the race is decided (at once if it is).
+    func onFinish(_ cleanup: @escaping @Sendable () -> Void) {
+        let decided = state.withLock { state -> Bool in
+            if state.finished { return true }
+            state.cleanup = cleanup
+            return false
+        }
+        if decided { cleanup() }
+    }
+
+    func finish(_ outcome: Result<T, any Error>) {
+        let (continuation, cleanup) = state.withLock {
+            state -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
+            guard !state.finished else { return (nil, nil) }
+            state.finished = true
+            defer { (state.continuation, state.cleanup) = (nil, nil) }
+            if state.continuation == nil { state.outcome = outcome }
+            return (state.continuation, state.cleanup)
+        }
+        continuation?.resume(with: outcome)
+        cleanup?()
     }
 }

@@ -104,7 +104,7 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     }
 
     public func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>] {
-        let (receipts, segment) = await log.write(pushes)
+        let (receipts, segment) = await log.pushReturningSegment(together: pushes)
         if let segment {
             written.withLock { $0.append(segment) }
             // Durable now; the finder looks at it soon, before any pull or report is served.
