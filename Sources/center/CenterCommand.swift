@@ -43,6 +43,11 @@ struct CenterOptions: ParsableArguments {
             """)
     var cache: String?
 
+    @Option(
+        name: .customLong("max-connections"),
+        help: "The most connections this process opens to a PostgreSQL database (default 8).")
+    var maximumConnections = 8
+
     /// The folder for views of a shared database: nil without a home (a fresh view each run).
     var cacheFolder: URL? {
         if let cache { return URL(fileURLWithPath: cache) }
@@ -75,7 +80,10 @@ struct CenterOptions: ParsableArguments {
         guard isPostgres else { return try await body(SQLiteCenterStore(try open(create: create))) }
         var logger = Logger(label: "center.postgres")
         logger.logLevel = .error
-        let log = try PostgresCenter(url: location, logger: logger)
+        guard (1...1000).contains(maximumConnections) else {
+            throw UsageError("--max-connections must be between 1 and 1000, not \(maximumConnections)")
+        }
+        let log = try PostgresCenter(url: location, maximumConnections: maximumConnections, logger: logger)
         // The pool runs beside the command and is cancelled after it, not awaited: the command's work is
         // done (and durable) by then.
         let pool = Task { await log.run() }
