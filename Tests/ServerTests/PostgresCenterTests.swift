@@ -203,6 +203,14 @@ struct PostgresCenterTests {
             _ = try await centers[1].push(together: [push])[0].get()
             let seen = try #require(try await centers[0].devices().first)
             #expect(seen.pushedChanges == changes.count && seen.clockOffset == -1500 && seen.lastSeenAt != nil)
+            // Two batches of the device in one group, the second a replay of the first: counted once, and a
+            // batch that says nothing of the clock keeps the offset known.
+            let more = ReplicaStore.Push(
+                changes: try replica.recordCases(1), device: device.id, clockOffset: nil, maximumDrift: 600_000)
+            let receipts = await centers[0].push(together: [more, more])
+            #expect(try receipts.map { try $0.get().new } == [more.changes.count, 0])
+            let counted = try #require(try await centers[1].devices().first)
+            #expect(counted.pushedChanges == changes.count + more.changes.count && counted.clockOffset == -1500)
 
             let revoked = try await centers[1].revoke(device: device.id.uppercased())
             #expect(revoked.isRevoked)

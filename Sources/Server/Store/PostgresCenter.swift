@@ -344,24 +344,28 @@ public final class PostgresCenter: Sendable {
         do {
             written = try await transaction { connection in
                 let first = try await Self.lockHead(connection, logger: logger)
-                var head = first
-                var new: [Int] = []
-                var added: [Change] = []
-                for push in accepted {
-                    let inserted = try await Self.insert(push.changes, after: head, on: connection, logger: logger)
-                    new.append(inserted.new)
-                    added += inserted.added
-                    head = inserted.head
-                    try await connection.query(
-                        """
-                        UPDATE device SET last_seen_at = \(now), clock_offset = coalesce(\(push.clockOffset), clock_offset),
-                            pushed_changes = pushed_changes + \(Int64(inserted.new))
-                        WHERE id = \(push.device)
-                        """, logger: logger)
+                let inserted = try await Self.insert(
+                    accepted.map(\.changes), after: first, on: connection, logger: logger)
+                // Each device's contact, once per device however many of its batches the group holds.
+                var devices: [String: (changes: Int64, offset: Int64?)] = [:]
+                for (push, count) in zip(accepted, inserted.new) {
+                    let known = devices[push.device]
+                    devices[push.device] = ((known?.changes ?? 0) + Int64(count), push.clockOffset ?? known?.offset)
                 }
+                let ids = Array(devices.keys)
+                try await connection.query(
+                    """
+                    UPDATE device SET last_seen_at = \(now),
+                        clock_offset = CASE WHEN contact.noted THEN contact.clock ELSE device.clock_offset END,
+                        pushed_changes = pushed_changes + contact.changes
+                    FROM unnest(\(ids)::text[], \(ids.map { devices[$0]!.changes })::bigint[],
+                        \(ids.map { devices[$0]!.offset ?? 0 })::bigint[], \(ids.map { devices[$0]!.offset != nil })::bool[])
+                        AS contact (id, changes, clock, noted)
+                    WHERE device.id = contact.id
+                    """, logger: logger)
                 await beforeCommit?()
-                try await Self.advance(from: first, to: head, at: now, on: connection, logger: logger)
-                return (new, head, added)
+                try await Self.advance(from: first, to: inserted.head, at: now, on: connection, logger: logger)
+                return (inserted.new, inserted.head, inserted.added)
             }
         } catch {
             return (pushes.map { _ in .failure(error) }, nil)
@@ -383,7 +387,17 @@ public final class PostgresCenter: Sendable {
     static func insert(
         _ changes: [Change], after head: Int64, on connection: PostgresConnection, logger: Logger
     ) async throws -> (new: Int, head: Int64, added: [Change]) {
-        guard !changes.isEmpty else { return (0, head, []) }
+        let inserted = try await insert([changes], after: head, on: connection, logger: logger)
+        return (inserted.new[0], inserted.head, inserted.added)
+    }
+
+    /// Inserts several batches in one go, as if one after another: each batch's count of new changes,
+    /// the last number given, and the new changes in their order.
+    static func insert(
+        _ batches: [[Change]], after head: Int64, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (new: [Int], head: Int64, added: [Change]) {
+        let changes = batches.flatMap { $0 }
+        guard !changes.isEmpty else { return (batches.map { _ in 0 }, head, []) }
         // The records, each once, with the scope of its first change (as every store keeps it).
         var seen: Set<EntityKey> = []
         var kinds: [String] = []
@@ -441,11 +455,19 @@ public final class PostgresCenter: Sendable {
             scope: [String](), field: [String](), value: [String]()
         )
         var added: [Change] = []
-        for change in changes where held.insert(change.timestamp).inserted {
+        var new: [Int] = []
+        for batch in batches {
+            let before = added.count
+            for change in batch where held.insert(change.timestamp).inserted {
+                added.append(change)
+            }
+            new.append(added.count - before)
+        }
+        for (index, change) in added.enumerated() {
             guard let record = records[change.entity.id.description] else {
                 throw StoreError(code: .corrupt, message: "the record of change \(change.timestamp) was not stored")
             }
-            columns.seq.append(head + Int64(added.count) + 1)
+            columns.seq.append(head + Int64(index) + 1)
             columns.physical.append(change.timestamp.physical)
             columns.counter.append(Int64(change.timestamp.counter))
             columns.replica.append(Int64(change.timestamp.replica.rawValue))
@@ -454,9 +476,8 @@ public final class PostgresCenter: Sendable {
             columns.scope.append(change.scope.description == record.scope ? "" : change.scope.description)
             columns.field.append(change.field.rawValue)
             columns.value.append(change.valueJSON)
-            added.append(change)
         }
-        guard !added.isEmpty else { return (0, head, []) }
+        guard !added.isEmpty else { return (new, head, []) }
         try await connection.query(
             """
             INSERT INTO change (seq, physical, counter, replica, record, scope, field, value)
@@ -466,7 +487,7 @@ public final class PostgresCenter: Sendable {
                 \(columns.field)::text[], \(columns.value)::text[])
                 AS input (seq, physical, counter, replica, record, scope, field, value)
             """, logger: logger)
-        return (added.count, head + Int64(added.count), added)
+        return (new, head + Int64(added.count), added)
     }
 
     // MARK: The feed
