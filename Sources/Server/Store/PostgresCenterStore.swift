@@ -129,10 +129,19 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
 
     /// Waits for the view and the finder to cover the shared log as it stands now, unless the last
     /// refresh already did (one query then).
+    ///
+    /// A view that cannot be brought up to date does not stop devices syncing: the failure is logged and
+    /// the pull served (merges then reach devices at a later pull); only the database being away fails it.
     public func settled() async throws {
         let head = try await log.cursor()
         guard checkedThrough.load(ordering: .acquiring) < head else { return }
-        try await refresh()
+        do {
+            try await refresh()
+        } catch let error as StoreError where error.code == .unavailable {
+            throw error
+        } catch {
+            logger.error("the merged view is behind the shared log", metadata: ["error": "\(error)"])
+        }
     }
 
     public func report(_ request: ReportRequest) async throws -> Report {
