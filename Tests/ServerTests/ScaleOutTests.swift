@@ -64,42 +64,12 @@ struct ScaleOutTests {
                 [CenterFixture.villageA, CenterFixture.villageB]
             ),
         ]
-        let seed =
-            ProcessInfo.processInfo.environment["FIELDSYNC_SEED"].flatMap(UInt64.init)
-            ?? UInt64.random(in: 0...UInt64.max)
-        var generator = SeededGenerator(seed: seed)
-        for _ in 0..<8 {
-            for (store, villages) in replicas {
-                for _ in 0..<Int.random(in: 1...4, using: &generator) {
-                    try SyncEndToEndTests.act(on: store, villages: villages, generator: &generator)
-                }
-            }
-            for (store, _) in replicas.shuffled(using: &generator) where Bool.random(using: &generator) {
-                try SyncEndToEndTests.sync(store)
-            }
-            try await SyncEndToEndTests.decideDuplicates(admin, generator: &generator)
-        }
-        for _ in 0..<2 {
-            for (store, _) in replicas {
-                try SyncEndToEndTests.sync(store)
-            }
-        }
+        let seed = try await SyncEndToEndTests.play(replicas, admin: admin)
         // A process that starts now builds its view from the shared log alone.
         let fresh = try await database.openStore()
         let merged = try await fresh.merged()
         #expect(try merged.digest() == (try await admin.merged().digest()), "seed \(seed)")
-        for (store, _) in replicas {
-            let scope = try #require(try store.identity().scope)
-            #expect(try store.digest() == merged.digest(within: scope), "seed \(seed), \(scope)")
-            #expect(try store.syncState().pendingChanges == 0)
-        }
-        #expect(try merged.digest().recordCount > 5, "seed \(seed)")
-        let counted = { (store: ReplicaStore) in
-            try store.disputes(DisputeFilter(includeVoided: true)).map {
-                "\($0.id) \($0.status) \($0.visits) \($0.merged)"
-            }
-        }
-        #expect(try counted(replicas[3].0) == counted(merged), "seed \(seed)")
+        try SyncEndToEndTests.expectConverged(replicas, to: merged, seed: seed)
         let steps = try merged.allChanges().filter { $0.field == .duplicate }
         let authors = Set(steps.map(\.timestamp.replica))
         print("scale-out: \(steps.count) merge and split steps by \(authors.count) center processes; seed \(seed)")

@@ -107,27 +107,46 @@ import Glibc
                 [CenterFixture.villageA, CenterFixture.villageB]
             ),
         ]
-        let seed = UInt64.random(in: 0...UInt64.max)
-        var generator = SeededGenerator(
-            seed: ProcessInfo.processInfo.environment["FIELDSYNC_SEED"].flatMap(UInt64.init) ?? seed)
+        let seed = try await Self.play(replicas, admin: world.admin)
+        let center = try await world.merged()
+        try Self.expectConverged(replicas, to: center, seed: seed)
+        let merges = try center.allChanges().filter { $0.field == .duplicate }.count
+        print("sync convergence: \(merges) merge and split steps by the center; seed \(seed)")
+    }
+
+    /// Eight rounds: every worker acts offline, some sync in a random order, an administrator decides a
+    /// duplicate; then everyone syncs twice, until quiet. Returns the seed (`FIELDSYNC_SEED` replays one).
+    static func play(
+        _ replicas: [(store: ReplicaStore, villages: [AreaCode])], admin: any CenterAdministration
+    ) async throws -> UInt64 {
+        let seed =
+            ProcessInfo.processInfo.environment["FIELDSYNC_SEED"].flatMap(UInt64.init)
+            ?? UInt64.random(in: 0...UInt64.max)
+        var generator = SeededGenerator(seed: seed)
         for _ in 0..<8 {
             for (store, villages) in replicas {
                 for _ in 0..<Int.random(in: 1...4, using: &generator) {
-                    try Self.act(on: store, villages: villages, generator: &generator)
+                    try act(on: store, villages: villages, generator: &generator)
                 }
             }
             for (store, _) in replicas.shuffled(using: &generator) where Bool.random(using: &generator) {
-                try Self.sync(store)
+                try sync(store)
             }
-            try await Self.decideDuplicates(world.admin, generator: &generator)
+            try await decideDuplicates(admin, generator: &generator)
         }
-        // Until quiet: two full rounds.
         for _ in 0..<2 {
             for (store, _) in replicas {
-                try Self.sync(store)
+                try sync(store)
             }
         }
-        let center = try await world.merged()
+        return seed
+    }
+
+    /// Every replica's digest is the center's within its scope, nothing waits to be sent, and the
+    /// district's replica (the last) counts the same cases as the center.
+    static func expectConverged(
+        _ replicas: [(store: ReplicaStore, villages: [AreaCode])], to center: ReplicaStore, seed: UInt64
+    ) throws {
         for (store, _) in replicas {
             let scope = try #require(try store.identity().scope)
             #expect(try store.digest() == center.digest(within: scope), "seed \(seed), \(scope)")
@@ -139,9 +158,7 @@ import Glibc
                 "\($0.id) \($0.status) \($0.visits) \($0.merged)"
             }
         }
-        #expect(try counted(replicas[3].0) == counted(center), "seed \(seed)")
-        let merges = try center.allChanges().filter { $0.field == .duplicate }.count
-        print("sync convergence: \(merges) merge and split steps by the center; seed \(seed)")
+        #expect(try counted(replicas.last!.store) == counted(center), "seed \(seed)")
     }
 
     /// What an administrator at the center might do between syncs: merge a pair from the review queue,
