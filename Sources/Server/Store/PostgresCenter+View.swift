@@ -9,28 +9,12 @@ import Storage
 extension PostgresCenter {
     /// The district this center serves, once areas were imported.
     public func district() async throws -> AreaCode? {
-        try await answered { [client, logger] in
-            var district: AreaCode?
-            for try await code in try await client.query("SELECT code FROM district", logger: logger).decode(
-                String.self)
-            {
-                district = try AreaCode(parsing: code)
-            }
-            return district
-        }
+        try await value("SELECT code FROM district", as: String.self).map { try AreaCode(parsing: $0) }
     }
 
     /// The database's identity, made when its schema was created.
     public func identity() async throws -> String {
-        try await answered { [client, logger] in
-            var identity = ""
-            for try await uuid in try await client.query("SELECT uuid FROM fieldsync_identity", logger: logger)
-                .decode(String.self)
-            {
-                identity = uuid
-            }
-            return identity
-        }
+        try await value("SELECT uuid FROM fieldsync_identity", as: String.self) ?? ""
     }
 
     /// The timestamp of the change numbered `seq`, if the log holds it.
@@ -118,15 +102,7 @@ extension PostgresCenter {
 
     /// The sequence up to which the duplicate finder has checked the log.
     public func finderChecked() async throws -> Int64 {
-        try await answered { [client, logger] in
-            var checked: Int64 = 0
-            for try await value in try await client.query("SELECT checked FROM finder WHERE id = 1", logger: logger)
-                .decode(Int64.self)
-            {
-                checked = value
-            }
-            return checked
-        }
+        try await value("SELECT checked FROM finder WHERE id = 1", as: Int64.self) ?? 0
     }
 
     /// Writes, in one transaction, changes made by a center process (merges, splits) and writes to the

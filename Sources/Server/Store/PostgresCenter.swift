@@ -494,14 +494,18 @@ public final class PostgresCenter: Sendable {
 
     /// The feed's head: every change numbered at or below it has committed.
     public func cursor() async throws -> Int64 {
+        try await value("SELECT head FROM feed WHERE id = 1", as: Int64.self) ?? 0
+    }
+
+    /// The first row's one column of `query` (nil if no row), within `answered`.
+    func value<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type) async throws -> T? {
         try await answered { [client, logger] in
-            var head: Int64 = 0
-            for try await value in try await client.query("SELECT head FROM feed WHERE id = 1", logger: logger)
-                .decode(Int64.self)
-            {
-                head = value
+            var first: T?
+            // Read to the end: the connection goes back to the pool with nothing left to read.
+            for try await value in try await client.query(query, logger: logger).decode(T.self) where first == nil {
+                first = value
             }
-            return head
+            return first
         }
     }
 
