@@ -16,8 +16,9 @@ import Glibc
 /// checked. Pushes, pulls and sign-ins go to it directly. What is derived from the log — the merged
 /// cases and risk items, the search text, the report tables, the finder's index — each process keeps in
 /// a local SQLite `ReplicaStore`, its *view*: a faithful copy of the log (the same sequence numbers and
-/// arrival times, so reports and `--as-of` match the embedded store's), rebuilt from the shared log when
-/// the process starts, and brought up to date before every read that needs it and after every push.
+/// arrival times, so reports and `--as-of` match the embedded store's), kept between runs in a cache
+/// folder (or built afresh), and brought up to date after every push and before every read that needs
+/// it.
 ///
 /// The duplicate finder runs in whichever process gets there first: it computes in its view what the
 /// finder writes for the cases changed since the shared `finder` row's sequence, then writes the merges
@@ -51,6 +52,9 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
 
     /// How many changes one step of catching up copies.
     static let catchUpPage = 20_000
+
+    /// How many changes this process keeps of what it pushed, for its view to copy.
+    static let writtenLimit = 200_000
 
     private init(log: PostgresCenter, view: ViewFile, logger: Logger) throws {
         self.log = log
@@ -106,7 +110,11 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     public func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>] {
         let (receipts, segment) = await log.pushReturningSegment(together: pushes)
         if let segment {
-            written.withLock { $0.append(segment) }
+            written.withLock { written in
+                written.append(segment)
+                // Only a shortcut: if the view falls far behind, the oldest are read from the log instead.
+                while written.reduce(0, { $0 + $1.changes.count }) > Self.writtenLimit { written.removeFirst() }
+            }
             // Durable now; the finder looks at it soon, before any pull or report is served.
             scheduleRefresh()
         }
@@ -271,6 +279,11 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     private func next(after head: Int64) async throws -> [ReplicaStore.FeedSegment] {
         let (own, nextOwn) = written.withLock { written in
             written.removeAll { $0.through <= head }
+            // A segment the view holds the start of (read from the shared log before it was noted here).
+            if var first = written.first, first.through - Int64(first.changes.count) < head {
+                first.changes.removeFirst(Int(head - (first.through - Int64(first.changes.count))))
+                written[0] = first
+            }
             var own: [ReplicaStore.FeedSegment] = []
             var end = head
             for segment in written where Int64(segment.changes.count) == segment.through - end {
