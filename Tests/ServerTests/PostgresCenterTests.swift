@@ -404,3 +404,46 @@ struct ViewCacheTests {
         await other.drop()
     }
 }
+
+@Suite(.enabled(if: testPostgres != nil, "needs FIELDSYNC_TEST_POSTGRES: run scripts/test"))
+struct PostgresUpgradeTests {
+    /// A database written before changes carried their record's area (version 5) is upgraded in place:
+    /// every change gets its area, and scoped pulls read the same changes as before.
+    @Test func changesWrittenBeforeTheAreaIndexAreFoundByScopedPullsAfterTheUpgrade() async throws {
+        let database = try await TestDatabase.create()
+        let log = try database.log()
+        try await log.migrate(through: 5)
+        var village = DeviceReplica(1, village: CenterFixture.villageA)
+        var other = DeviceReplica(2, village: CenterFixture.villageB)
+        let changes = try village.recordCases(2) + other.recordCases(1)
+        // Written as version 5 wrote them: the record's scope on the record, none on the change.
+        var records: [EntityKey: Int64] = [:]
+        for (index, change) in changes.enumerated() {
+            if records[change.entity] == nil {
+                records[change.entity] = Int64(records.count + 1)
+                try await log.client.query(
+                    """
+                    INSERT INTO record (id, kind, uid, scope) VALUES (\(records[change.entity]!),
+                        \(change.entity.kind.rawValue), \(change.entity.id.description), \(change.scope.description))
+                    """, logger: PostgresCenterTests.logger)
+            }
+            try await log.client.query(
+                """
+                INSERT INTO change (seq, physical, counter, replica, record, scope, field, value)
+                VALUES (\(Int64(index + 1)), \(change.timestamp.physical), \(Int64(change.timestamp.counter)),
+                    \(Int64(change.timestamp.replica.rawValue)), \(records[change.entity]!), NULL,
+                    \(change.field.rawValue), \(change.valueJSON))
+                """, logger: PostgresCenterTests.logger)
+        }
+        try await log.client.query(
+            "UPDATE feed SET head = \(Int64(changes.count)) WHERE id = 1", logger: PostgresCenterTests.logger)
+
+        try await log.migrate()
+        let town = try await PostgresCenterTests.pullAll(log, within: CenterFixture.townA)
+        #expect(town.changes == changes.filter { $0.scope == CenterFixture.villageA })
+        let village2 = try await PostgresCenterTests.pullAll(log, within: CenterFixture.villageB)
+        #expect(village2.changes == changes.filter { $0.scope == CenterFixture.villageB })
+        #expect(try await PostgresCenterTests.pullAll(log).changes == changes)
+        await database.drop()
+    }
+}

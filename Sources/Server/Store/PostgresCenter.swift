@@ -270,21 +270,34 @@ public final class PostgresCenter: Sendable {
             "CREATE TABLE fieldsync_identity (id integer PRIMARY KEY CHECK (id = 1), uuid text NOT NULL)",
             "INSERT INTO fieldsync_identity (id, uuid) VALUES (1, gen_random_uuid()::text)",
         ],
+        [
+            // Each change carries its record's scope, indexed with the sequence: a village's or a town's pull
+            // reads its own changes, not the whole province's log after its cursor.
+            #"ALTER TABLE change ADD COLUMN area text COLLATE "C""#,
+            "UPDATE change SET area = record.scope FROM record WHERE record.id = change.record",
+            "ALTER TABLE change ALTER COLUMN area SET NOT NULL",
+            "CREATE INDEX change_area_seq ON change (area, seq)",
+        ],
     ]
 
     /// Creates or upgrades the schema, under an advisory lock: processes starting at once take turns,
     /// and each version is applied once.
     /// Not bounded by `timeout`: a process may wait its turn while another migrates a large database.
     public func migrate() async throws {
+        try await migrate(through: Self.migrations.count)
+    }
+
+    /// Applies the versions up to `last` (tests upgrade a database of an earlier version).
+    func migrate(through last: Int) async throws {
         let logger = self.logger
         do {
-            try await migrateUnderLock(logger: logger)
+            try await migrateUnderLock(through: last, logger: logger)
         } catch {
             throw Self.translate(error, server: server)
         }
     }
 
-    private func migrateUnderLock(logger: Logger) async throws {
+    private func migrateUnderLock(through last: Int, logger: Logger) async throws {
         try await client.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: logger)
             do {
@@ -297,7 +310,7 @@ public final class PostgresCenter: Sendable {
                 ).decode(Int.self) {
                     applied = version
                 }
-                for (index, statements) in Self.migrations.enumerated() where index + 1 > applied {
+                for (index, statements) in Self.migrations.enumerated() where index + 1 > applied && index < last {
                     try await connection.withTransaction(logger: logger) { connection in
                         for statement in statements {
                             try await connection.query(statement, logger: logger)
@@ -452,7 +465,7 @@ public final class PostgresCenter: Sendable {
         // (writers take turns, so no other can add one meanwhile).
         var columns = (
             seq: [Int64](), physical: [Int64](), counter: [Int64](), replica: [Int64](), record: [Int64](),
-            scope: [String](), field: [String](), value: [String]()
+            scope: [String](), field: [String](), value: [String](), area: [String]()
         )
         var added: [Change] = []
         var new: [Int] = []
@@ -476,16 +489,17 @@ public final class PostgresCenter: Sendable {
             columns.scope.append(change.scope.description == record.scope ? "" : change.scope.description)
             columns.field.append(change.field.rawValue)
             columns.value.append(change.valueJSON)
+            columns.area.append(record.scope)
         }
         guard !added.isEmpty else { return (new, head, []) }
         try await connection.query(
             """
-            INSERT INTO change (seq, physical, counter, replica, record, scope, field, value)
-            SELECT seq, physical, counter, replica, record, nullif(scope, ''), field, value
+            INSERT INTO change (seq, physical, counter, replica, record, scope, field, value, area)
+            SELECT seq, physical, counter, replica, record, nullif(scope, ''), field, value, area
             FROM unnest(\(columns.seq)::bigint[], \(columns.physical)::bigint[], \(columns.counter)::bigint[],
                 \(columns.replica)::bigint[], \(columns.record)::bigint[], \(columns.scope)::text[],
-                \(columns.field)::text[], \(columns.value)::text[])
-                AS input (seq, physical, counter, replica, record, scope, field, value)
+                \(columns.field)::text[], \(columns.value)::text[], \(columns.area)::text[])
+                AS input (seq, physical, counter, replica, record, scope, field, value, area)
             """, logger: logger)
         return (new, head + Int64(added.count), added)
     }
@@ -515,14 +529,15 @@ public final class PostgresCenter: Sendable {
         after cursor: Int64, within scope: AreaCode?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
         try await answered { [client, logger] in
-            // A town's code is a prefix of its villages': its records are one range of scopes.
+            // A town's code is a prefix of its villages': its changes are one range of areas, read through
+            // the (area, seq) index; the district's are all of them, in sequence order.
             let low = scope?.description ?? ""
             let high = scope.map { $0.description + "~" } ?? "~"
             let rows = try await client.query(
                 """
                 SELECT \(unescaped: FeedRow.columns)
                 FROM change c JOIN record r ON r.id = c.record
-                WHERE c.seq > \(cursor) AND r.scope >= \(low) AND r.scope < \(high)
+                WHERE c.seq > \(cursor) AND c.area >= \(low) AND c.area < \(high)
                 ORDER BY c.seq LIMIT \(limit + 1)
                 """, logger: logger)
             var writer = ChangeWriter(capacity: limit)
