@@ -7,11 +7,6 @@ import Storage
 /// arrival times, the areas, the review queue), and to write what it computed there: the duplicate
 /// finder's merges and proposals, a person's decisions. Also the bulk copies `center migrate` makes.
 extension PostgresCenter {
-    /// The district this center serves, once areas were imported.
-    public func district() async throws -> AreaCode? {
-        try await value("SELECT code FROM district", as: String.self).map { try AreaCode(parsing: $0) }
-    }
-
     /// The database's identity, made when its schema was created.
     public func identity() async throws -> String {
         try await value("SELECT uuid FROM fieldsync_identity", as: String.self) ?? ""
