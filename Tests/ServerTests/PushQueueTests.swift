@@ -77,3 +77,31 @@ import Testing
         await center.remove()
     }
 }
+
+/// What a center process copies into its view from memory instead of reading it back.
+@Suite struct OwnSegmentTests {
+    static func segment(_ first: Int64, _ last: Int64) throws -> ReplicaStore.FeedSegment {
+        var replica = DeviceReplica(1, village: CenterFixture.villageA)
+        let changes = Array(try replica.recordCases(Int(last - first) / 7 + 1).prefix(Int(last - first + 1)))
+        return ReplicaStore.FeedSegment(changes: changes, arrivedAt: 0, through: last)
+    }
+
+    @Test func segmentsThatContinueTheViewAreCopiedAndTheRestReadFromTheLog() throws {
+        // Held already, continuing, continuing, then a gap (another process's changes in between).
+        let last = try Self.segment(31, 40)
+        var written = [try Self.segment(1, 10), try Self.segment(11, 20), try Self.segment(21, 25), last]
+        // `next` is the number before the first change not held: what to read from the log up to.
+        var taken = PostgresCenterStore.own(&written, after: 10)
+        #expect(taken.own.map(\.through) == [20, 25] && taken.next == 10)
+        #expect(written.count == 3, "what the view holds is dropped")
+        // After 25 the next own segment starts at 31: read 26...30 from the log first.
+        taken = PostgresCenterStore.own(&written, after: 25)
+        #expect(taken.own.isEmpty && taken.next == 30)
+        // The view read 26...33 from the log before the push noted 31...40: the rest of it is copied.
+        taken = PostgresCenterStore.own(&written, after: 33)
+        #expect(taken.own.count == 1 && taken.own[0].changes.count == 7 && taken.own[0].through == 40)
+        #expect(taken.own[0].changes == Array(last.changes.suffix(7)))
+        taken = PostgresCenterStore.own(&written, after: 40)
+        #expect(taken.own.isEmpty && taken.next == nil && written.isEmpty)
+    }
+}

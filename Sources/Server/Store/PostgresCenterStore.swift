@@ -277,25 +277,31 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     /// The log's next segments after `head`: what this process wrote itself, or else read from the shared
     /// log up to the next segment it wrote.
     private func next(after head: Int64) async throws -> [ReplicaStore.FeedSegment] {
-        let (own, nextOwn) = written.withLock { written in
-            written.removeAll { $0.through <= head }
-            // A segment the view holds the start of (read from the shared log before it was noted here).
-            if var first = written.first, first.through - Int64(first.changes.count) < head {
-                first.changes.removeFirst(Int(head - (first.through - Int64(first.changes.count))))
-                written[0] = first
-            }
-            var own: [ReplicaStore.FeedSegment] = []
-            var end = head
-            for segment in written where Int64(segment.changes.count) == segment.through - end {
-                own.append(segment)
-                end = segment.through
-            }
-            let next = written.first.map { $0.through - Int64($0.changes.count) }
-            return (own, next)
-        }
+        let (own, nextOwn) = written.withLock { Self.own(&$0, after: head) }
         if !own.isEmpty { return own }
         let limit = nextOwn.map { min(Int64(Self.catchUpPage), $0 - head) } ?? Int64(Self.catchUpPage)
         return try await log.segments(after: head, limit: Int(limit))
+    }
+
+    /// Of the segments this process wrote (`written`, in order), those that continue a view ending at
+    /// `head`, and the sequence number just before the first of them the view does not hold (what to read
+    /// from the shared log up to; nil if none). Drops what the view holds, and the start of a segment it
+    /// holds part of (read from the shared log before the push noted it here).
+    static func own(
+        _ written: inout [ReplicaStore.FeedSegment], after head: Int64
+    ) -> (own: [ReplicaStore.FeedSegment], next: Int64?) {
+        written.removeAll { $0.through <= head }
+        if var first = written.first, first.through - Int64(first.changes.count) < head {
+            first.changes.removeFirst(Int(head - (first.through - Int64(first.changes.count))))
+            written[0] = first
+        }
+        var own: [ReplicaStore.FeedSegment] = []
+        var end = head
+        for segment in written where Int64(segment.changes.count) == segment.through - end {
+            own.append(segment)
+            end = segment.through
+        }
+        return (own, written.first.map { $0.through - Int64($0.changes.count) })
     }
 
     private func serially<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
