@@ -198,6 +198,7 @@ enum SyncBenchmark {
             // What a process that starts now does before it serves: its view, from the shared log alone.
             let start = ContinuousClock.now
             let fresh = try await PostgresCenterStore.open(log: shared, logger: logger)
+            try await fresh.refresh()
             let seconds = Synchronizer.seconds(since: start)
             let changes = try await fresh.cursor()
             print(

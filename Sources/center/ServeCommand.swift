@@ -29,8 +29,9 @@ struct ServeCommand: AsyncParsableCommand {
             logger.logLevel = .info
             let database = CenterLocation.shown(options.isPostgres ? options.location : options.databaseURL.path)
             try await options.withCenter(create: true) { store in
-                // Before the first push waits for it.
+                // Before the first push or pull waits for it: the finder's index, or a shared database's view.
                 if let embedded = store as? SQLiteCenterStore { try embedded.store.prepareDuplicateFinder() }
+                if let shared = store as? PostgresCenterStore { try await shared.refresh() }
                 let server = CenterServer(store: store, configuration: configuration)
                 let app = server.application(host: host, port: port, logger: logger) { port in
                     // The first line on standard output, for scripts and tests that start a center.

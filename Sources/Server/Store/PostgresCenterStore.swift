@@ -73,8 +73,8 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
         file.close()
     }
 
-    /// Migrates the shared schema (under its lock), opens this process's view and brings it up to the
-    /// shared log, running the finder over anything not yet checked.
+    /// Migrates the shared schema (under its lock) and opens this process's view (`refresh()` brings it up
+    /// to the shared log).
     ///
     /// - Parameter cache: Where views are kept between runs (one file per database and process slot,
     ///   locked while a process uses it: a process that starts again copies only what is new). Nil: a
@@ -96,9 +96,9 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
             logger.notice("the cached view does not match the database; building it anew")
             view = try view.recreated()
         }
-        let store = try PostgresCenterStore(log: log, view: view, logger: logger)
-        try await store.refresh()
-        return store
+        // Brought up to date when first read (`merged()`, a pull, a report), so that a command that reads
+        // no merged state (areas, devices) does not wait for it; `center serve` does it before it listens.
+        return try PostgresCenterStore(log: log, view: view, logger: logger)
     }
 
     // MARK: The API's store
