@@ -416,29 +416,6 @@ extension ReplicaStore {
         }
     }
 
-    /// Merges `duplicate` into `survivor` (into the case `survivor` counts under, if it was itself merged),
-    /// as this replica (the center).
-    /// - Throws: `DuplicateError` if they are one case, or `duplicate` is merged already.
-    public func mergeDuplicate(_ duplicate: RecordID, into survivor: RecordID) throws {
-        _ = try decide(.merge(duplicate, into: survivor))
-    }
-
-    /// Marks a pair as not one dispute: the finder never proposes it again.
-    /// - Throws: `DuplicateError` if one is merged into the other (split it instead).
-    public func dismissDuplicate(_ a: RecordID, _ b: RecordID) throws {
-        _ = try decide(.dismiss(a, b))
-    }
-
-    /// Undoes a merge: `id` (or the one case merged into `id`) stands on its own again, with every edit
-    /// made meanwhile kept; the pair is never proposed again.
-    /// - Returns: the case split off and the one it had been merged into.
-    /// - Throws: `DuplicateError` if `id` is neither merged nor has exactly one case merged into it.
-    @discardableResult
-    public func splitDuplicate(_ id: RecordID, reason: String) throws -> (split: RecordID, from: RecordID) {
-        let pair = try decide(.split(id, reason: reason))
-        return (pair.first, pair.second)
-    }
-
     /// Carries out a person's decision on a pair in one transaction.
     /// - Returns: the pair it concerned (for a split: the case split off, and the one it had been
     ///   merged into).

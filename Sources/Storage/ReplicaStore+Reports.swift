@@ -225,38 +225,14 @@ extension ReplicaStore {
                 }
             }
         }
-        // The changes in the order the replica took them, each arrival with its own transaction so
-        // that the copy's sequence numbers and arrival times are the original's.
-        let arrivals = try read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, at FROM arrival WHERE seq <= ? ORDER BY seq", arguments: [asOf])
-                .map { (seq: $0["seq"] as Int64, at: $0["at"] as Int64) }
-        }
-        // A sequence number within an arrival: its changes up to there, with that arrival's time.
-        let partialAt = try read { db in
-            try Int64.fetchOne(db, sql: "SELECT at FROM arrival WHERE seq >= ? ORDER BY seq LIMIT 1", arguments: [asOf])
-        }
-        var batches = arrivals
-        if arrivals.last?.seq != asOf, asOf > 0 { batches.append((seq: asOf, at: partialAt ?? 0)) }
-        var previous: Int64 = 0
-        for arrival in batches {
-            let changes = try read { db in
-                try Row.fetchAll(
-                    db, sql: Self.joinedChangeColumns + " WHERE seq > ? AND seq <= ? ORDER BY seq",
-                    arguments: [previous, arrival.seq]
-                ).map(Self.joinedChange)
-            }
-            try past.write { db in
-                var session = try Session(db: db, wallClock: wallClock)
-                session.clock.maximumDrift = .max
-                for change in changes {
-                    guard try session.insert(change) else {
-                        throw StoreError(code: .corrupt, message: "the log holds change \(change.timestamp) twice")
-                    }
-                }
-                try session.deriveRows()
-                try session.noteArrival(at: arrival.at)
-            }
-            previous = arrival.seq
+        // The log up to `asOf`, copied with its sequence numbers and arrival times (an arrival cut by
+        // `asOf` keeps its time for the changes before the cut).
+        var copied: Int64 = 0
+        while copied < asOf {
+            let segments = try segments(after: copied, through: asOf, limit: 20_000)
+            guard let last = segments.last?.through else { break }
+            try past.append(segments, after: copied)
+            copied = last
         }
         let source = Report.Source(sequence: asOf, computedAt: wallClock.milliseconds(), asOf: true)
         return try past.read { db in try Self.report(request, source: source, in: db) }

@@ -122,11 +122,13 @@ extension ReplicaStore {
         }
     }
 
-    /// Segments of this log after `seq`, at most about `limit` changes, split where arrivals end.
-    public func segments(after seq: Int64, limit: Int) throws -> [FeedSegment] {
+    /// Segments of this log after `seq` (and up to `last`), at most `limit` changes, split where arrivals
+    /// end.
+    public func segments(after seq: Int64, through last: Int64 = .max, limit: Int) throws -> [FeedSegment] {
         try read { db in
             let rows = try Row.fetchAll(
-                db, sql: Self.joinedChangeColumns + " WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit])
+                db, sql: Self.joinedChangeColumns + " WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                arguments: [seq, last, limit])
             guard let last = rows.last?["seq"] as Int64? else { return [] }
             // Each change arrived with the first arrival at or after it.
             let arrivals = try Row.fetchAll(
