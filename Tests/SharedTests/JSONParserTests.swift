@@ -33,3 +33,108 @@ import Testing
         #expect(try JSONParser.parse(Array(value.text.utf8)) == value)
     }
 }
+
+/// The wire reader reads a document's changes straight from the bytes; it must give what reading the
+/// whole tree gives (the changes, or the same error) for every document, well-formed or not.
+@Suite struct WireDocumentReaderTests {
+    /// The batch as the tree reader reads it: `JSONParser.parse`, the envelope, `RawChange` per element.
+    static func treeRead(_ data: Data) -> Result<[Change], WireError> {
+        Result { () throws(WireError) -> [Change] in
+            if let offset = ChangeBatch.firstInvalidUTF8(in: data) {
+                throw WireError(code: .malformedBatch, message: "not valid UTF-8 at byte \(offset)")
+            }
+            let document: JSONValue
+            do throws(JSONParser.Failure) {
+                document = try JSONParser.parse(data)
+            } catch {
+                throw WireError(
+                    code: .malformedBatch, message: "not valid JSON: \(error.message) at byte \(error.offset)")
+            }
+            guard case .object(let envelope) = document else {
+                throw WireError(code: .malformedBatch, message: "expected a JSON object, got \(document.typeName)")
+            }
+            if let unknown = envelope.keys.sorted().first(where: { !["changes", "version"].contains($0) }) {
+                throw WireError(
+                    code: .malformedBatch, field: unknown, message: "unknown key; expected: changes, version")
+            }
+            guard let version = envelope["version"] else {
+                throw WireError(code: .malformedBatch, field: "version", message: "a batch needs a version")
+            }
+            guard case .number(let number) = version, let integer = Int(exactly: number) else {
+                throw WireError(code: .malformedBatch, field: "version", message: "expected an integer")
+            }
+            guard integer == 1 else {
+                throw WireError(
+                    code: .unsupportedVersion, field: "version",
+                    message: "version \(integer) is not supported; this build reads version 1")
+            }
+            guard let items = envelope["changes"] else {
+                throw WireError(code: .malformedBatch, field: "changes", message: "a batch needs a list of changes")
+            }
+            guard case .array(let elements) = items else {
+                throw WireError(code: .malformedBatch, field: "changes", message: "expected a list of changes")
+            }
+            var changes: [Change] = []
+            for (index, element) in elements.enumerated() {
+                do throws(RawChange.Problem) {
+                    changes.append(try RawChange(element).change())
+                } catch {
+                    throw WireError(code: .invalidChange, change: index, field: error.field, message: error.message)
+                }
+            }
+            return changes
+        }
+    }
+
+    static func wireRead(_ data: Data) -> Result<[Change], WireError> {
+        Result { () throws(WireError) -> [Change] in try ChangeBatch(json: data).changes }
+    }
+
+    @Test func agreesWithTheTreeReaderOnHandWrittenDocuments() throws {
+        let change =
+            #"{"ts":"1647302400001.0.k3v9x2qa7m1p","kind":"dispute","id":"0q7d2m4k8v1x3c5n9b6z2r4t8w","scope":"620502101201","field":"summary","value":"两家争执"}"#
+        let documents = [
+            #"{"version":1,"changes":[\#(change)]}"#, #"{"changes":[\#(change),\#(change)],"version":1}"#,
+            #"{"version":1,"changes":[\#(change),7]}"#, #"{"version":1,"changes":[{}]}"#,
+            #"{"version":1,"changes":{"a":1}}"#, #"{"version":1,"changes":null}"#, #"{"version":1}"#,
+            #"{"version":1,"changes":[],"zzz":[1]}"#, #"{"version":1,"changes":[],"changes":[]}"#,
+            #"{"version":1,"changes":[{"ts":1,"ts":2}]}"#, #"{"version":1,"changes":[{"zeta":1,"alpha":[],"kind":3}]}"#,
+            #"{"version":1,"changes":[{"kind":3,"ts":[1]}]}"#, #"{"version":1,"changes":[{"value":{"a":[{}]}}]}"#,
+            #"{"version":2,"changes":[{"bad":1}]}"#, #" { "version" : 1 , "changes" : [ ] } "#, #"[1,2]"#,
+            #"{"version":1,"changes":[\#(change)] x"#, #"{"version":1,"changes":[\#(change),]}"#,
+            #"{"version":1,"changes":["# + String(repeating: "[", count: 70) + "]",
+        ]
+        for document in documents {
+            let data = Data(document.utf8)
+            #expect(Self.wireRead(data) == Self.treeRead(data), "\(document)")
+        }
+    }
+
+    /// Random damage to real batches: dropped, doubled and replaced bytes, wherever they fall.
+    @Test func agreesWithTheTreeReaderOnDamagedBatches() throws {
+        let seed = propertySeed()
+        var generator = SeededGenerator(seed: seed)
+        var history = RandomHistory(replicaCount: 2, generator: &generator)
+        try history.run(steps: 12, generator: &generator)
+        let valid = Array(ChangeBatch(changes: history.allChanges).json())
+        #expect(Self.wireRead(Data(valid)) == .success(history.allChanges))
+        let alphabet = Array(#"{}[],:" \0aetu1-."#.utf8) + [0xE4, 0xB8]
+        var refused = 0
+        for _ in 0..<propertyIterations(2000) {
+            var bytes = valid
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                let at = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes.remove(at: at)
+                case 1: bytes.insert(alphabet.randomElement(using: &generator)!, at: at)
+                default: bytes[at] = alphabet.randomElement(using: &generator)!
+                }
+            }
+            let data = Data(bytes)
+            let wire = Self.wireRead(data)
+            #expect(wire == Self.treeRead(data), "seed \(seed): \(String(decoding: bytes, as: UTF8.self))")
+            if case .failure = wire { refused += 1 }
+        }
+        #expect(refused > 0)
+    }
+}

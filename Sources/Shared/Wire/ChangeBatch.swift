@@ -26,29 +26,62 @@ public struct ChangeBatch: Hashable, Sendable {
     /// Reads a batch.
     /// - Throws: `WireError` naming the first problem; nothing of the batch is returned then.
     public init(json: Data) throws(WireError) {
-        let envelope = try Self.envelope(json, allowed: ["changes", "version"])
-        guard let items = envelope["changes"] else {
+        let document = try Self.envelope(json, allowed: ["changes", "version"])
+        guard let changes = document.changes else {
             throw WireError(code: .malformedBatch, field: "changes", message: "a batch needs a list of changes")
         }
-        self.init(changes: try Self.changes(items))
+        self.init(changes: try changes.validated())
+    }
+
+    /// The envelope's members other than `changes`, and the changes, not yet validated.
+    struct Envelope {
+        var members: [String: JSONValue]
+        /// Nil if the document has no `changes` member.
+        var changes: Items?
+    }
+
+    /// A document's `changes` member: a list read as raw changes, or something else (an error).
+    enum Items {
+        case list([RawChange])
+        case other(JSONValue)
+
+        /// Validates each change, naming the first bad change and field.
+        func validated() throws(WireError) -> [Change] {
+            guard case .list(let raws) = self else {
+                throw WireError(code: .malformedBatch, field: "changes", message: "expected a list of changes")
+            }
+            var changes: [Change] = []
+            changes.reserveCapacity(raws.count)
+            for (index, raw) in raws.enumerated() {
+                do {
+                    changes.append(try raw.change())
+                } catch {
+                    throw WireError(code: .invalidChange, change: index, field: error.field, message: error.message)
+                }
+            }
+            return changes
+        }
     }
 
     /// Parses a document and checks the envelope every version-1 document shares: a JSON object with
     /// known keys and a supported `version`.
-    static func envelope(_ json: Data, allowed: Set<String>) throws(WireError) -> [String: JSONValue] {
+    static func envelope(_ json: Data, allowed: Set<String>) throws(WireError) -> Envelope {
         if let offset = firstInvalidUTF8(in: json) {
             throw WireError(code: .malformedBatch, message: "not valid UTF-8 at byte \(offset)")
         }
-        let document: JSONValue
+        let document: WireDocument
         do {
-            document = try JSONParser.parse(json)
+            document = try JSONParser.parseWireDocument(json)
         } catch {
             throw WireError(code: .malformedBatch, message: "not valid JSON: \(error.message) at byte \(error.offset)")
         }
-        guard case .object(let envelope) = document else {
-            throw WireError(code: .malformedBatch, message: "expected a JSON object, got \(document.typeName)")
+        guard case .object(var envelope) = document.root else {
+            throw WireError(code: .malformedBatch, message: "expected a JSON object, got \(document.root.typeName)")
         }
-        if let unknown = envelope.keys.sorted().first(where: { !allowed.contains($0) }) {
+        let changes: Items? = document.changes.map(Items.list) ?? envelope["changes"].map(Items.other)
+        envelope["changes"] = nil
+        let keys = envelope.keys + (changes == nil ? [] : ["changes"])
+        if let unknown = keys.sorted().first(where: { !allowed.contains($0) }) {
             throw WireError(
                 code: .malformedBatch, field: unknown,
                 message: "unknown key; expected: \(allowed.sorted().joined(separator: ", "))")
@@ -65,24 +98,7 @@ public struct ChangeBatch: Hashable, Sendable {
                 message: "version \(integer) is not supported; this build reads version "
                     + supportedVersions.map(String.init).joined(separator: ", "))
         }
-        return envelope
-    }
-
-    /// Reads and validates the `changes` list, naming the first bad change and field.
-    static func changes(_ items: JSONValue) throws(WireError) -> [Change] {
-        guard case .array(let elements) = items else {
-            throw WireError(code: .malformedBatch, field: "changes", message: "expected a list of changes")
-        }
-        var changes: [Change] = []
-        changes.reserveCapacity(elements.count)
-        for (index, element) in elements.enumerated() {
-            do {
-                changes.append(try RawChange(element).change())
-            } catch {
-                throw WireError(code: .invalidChange, change: index, field: error.field, message: error.message)
-            }
-        }
-        return changes
+        return Envelope(members: envelope, changes: changes)
     }
 
     /// The offset of the first byte that is not part of valid UTF-8, or nil if all of it is.
@@ -140,25 +156,40 @@ struct RawChange: Encodable {
 
     static let keys: Set<String> = ["field", "id", "kind", "scope", "ts", "value"]
 
-    /// A change object as parsed, checked for unknown keys and the types of its string fields.
-    init(_ json: JSONValue) throws(Problem) {
+    /// The first of the object's other keys in sorted order, if it has any.
+    var unknownKey: String?
+    /// Which of the string keys held something else.
+    var notStrings: Set<String> = []
+    /// What stood in the list where a change object should have.
+    var notAnObject: JSONValue?
+
+    init() {}
+
+    init(notAnObject value: JSONValue) {
+        notAnObject = value
+    }
+
+    /// A change object from a parsed tree; `change()` reports what is wrong with it.
+    init(_ json: JSONValue) {
+        self.init()
         guard case .object(let object) = json else {
-            throw Problem(field: "", message: "expected a change object, got \(json.typeName)")
+            notAnObject = json
+            return
         }
-        if let unknown = object.keys.sorted().first(where: { !Self.keys.contains($0) }) {
-            throw Problem(
-                field: unknown, message: "unknown key; expected: \(Self.keys.sorted().joined(separator: ", "))")
-        }
-        func text(_ key: String) throws(Problem) -> String? {
+        unknownKey = object.keys.sorted().first { !Self.keys.contains($0) }
+        func text(_ key: String) -> String? {
             guard let value = object[key] else { return nil }
-            guard case .string(let text) = value else { throw Problem(field: key, message: "expected a string") }
+            guard case .string(let text) = value else {
+                notStrings.insert(key)
+                return nil
+            }
             return text
         }
-        ts = try text("ts")
-        kind = try text("kind")
-        id = try text("id")
-        scope = try text("scope")
-        field = try text("field")
+        ts = text("ts")
+        kind = text("kind")
+        id = text("id")
+        scope = text("scope")
+        field = text("field")
         value = object["value"]
     }
 
@@ -187,6 +218,17 @@ struct RawChange: Encodable {
     }
 
     func change() throws(Problem) -> Change {
+        if let notAnObject {
+            throw Problem(field: "", message: "expected a change object, got \(notAnObject.typeName)")
+        }
+        if let unknownKey {
+            throw Problem(
+                field: unknownKey,
+                message: "unknown key; expected: \(Self.keys.sorted().joined(separator: ", "))")
+        }
+        if !notStrings.isEmpty, let key = ["ts", "kind", "id", "scope", "field"].first(where: notStrings.contains) {
+            throw Problem(field: key, message: "expected a string")
+        }
         guard let ts else { throw Problem(field: "ts", message: "missing") }
         guard let timestamp = HybridTimestamp(ts) else {
             throw Problem(

@@ -30,13 +30,14 @@ public struct ChangePage: Hashable, Sendable {
     /// Reads a page.
     /// - Throws: `WireError` naming the first problem.
     public init(json: Data) throws(WireError) {
-        let envelope = try ChangeBatch.envelope(json, allowed: ["changes", "cursor", "more", "version"])
+        let document = try ChangeBatch.envelope(json, allowed: ["changes", "cursor", "more", "version"])
+        let envelope = document.members
         guard case .number(let number) = envelope["cursor"] ?? .null, let cursor = Int64(exactly: number) else {
             throw WireError(code: .malformedBatch, field: "cursor", message: "a page needs an integer cursor")
         }
         guard case .bool(let more) = envelope["more"] ?? .null else {
             throw WireError(code: .malformedBatch, field: "more", message: "a page needs more: true or false")
         }
-        self.init(changes: try ChangeBatch.changes(envelope["changes"] ?? .null), cursor: cursor, more: more)
+        self.init(changes: try (document.changes ?? .other(.null)).validated(), cursor: cursor, more: more)
     }
 }

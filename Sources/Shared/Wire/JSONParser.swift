@@ -32,6 +32,34 @@ struct JSONParser {
         return try result.get()
     }
 
+    /// Parses a wire document (a batch or a page). Its top-level `changes` list, when it is one, is read
+    /// straight into `RawChange`s instead of a tree of dictionaries (most of a document is changes, and
+    /// hashing their keys was most of the cost); everything else is as `parse` gives it. Syntax errors
+    /// are found and reported exactly as `parse` does, so only well-formed JSON reaches validation.
+    static func parseWireDocument(_ bytes: some Collection<UInt8>) throws(Failure) -> WireDocument {
+        let copy = [UInt8](bytes)
+        let result: Result<WireDocument, Failure> = copy.withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(bytes: buffer)
+            do throws(Failure) {
+                parser.skipSpace()
+                let document: WireDocument
+                if parser.index < buffer.count, buffer[parser.index] == UInt8(ascii: "{") {
+                    document = try parser.envelope()
+                } else {
+                    document = WireDocument(root: try parser.value(), changes: nil)
+                }
+                parser.skipSpace()
+                guard parser.index == buffer.count else {
+                    throw Failure(offset: parser.index, message: "unexpected text after the document")
+                }
+                return .success(document)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
     private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
@@ -241,5 +269,140 @@ struct JSONParser {
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let number = Double(text) else { throw failure("a malformed number") }
         return number
+    }
+}
+
+/// A parsed wire document: the root (for an object, its members other than a `changes` list) and the
+/// `changes` list read as raw changes, if the root is an object with one.
+struct WireDocument {
+    var root: JSONValue
+    var changes: [RawChange]?
+}
+
+extension JSONParser {
+    /// Walks an object's members, handing each key to `member` with the parser positioned at its value;
+    /// `member` must consume the value. Checks for duplicate keys and the nesting limit as `object()` does.
+    private mutating func members(_ member: (String, inout JSONParser) throws(Failure) -> Void) throws(Failure) {
+        depth += 1
+        guard depth <= 64 else { throw failure("nested too deeply") }
+        index += 1
+        var seen: [String] = []
+        skipSpace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            return
+        }
+        while true {
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a key") }
+            let key = try string()
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
+            index += 1
+            skipSpace()
+            // Objects here have a handful of keys: a list beats hashing them.
+            guard !seen.contains(key) else { throw failure("the key '\(key)' appears twice") }
+            seen.append(key)
+            try member(key, &self)
+            skipSpace()
+            guard index < bytes.count else { throw failure("unexpected end of the document") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                depth -= 1
+                return
+            } else {
+                throw failure("expected ',' or '}'")
+            }
+        }
+    }
+
+    /// The top-level object, its `changes` list (if it is a list) read as raw changes.
+    private mutating func envelope() throws(Failure) -> WireDocument {
+        var root: [String: JSONValue] = [:]
+        var changes: [RawChange]?
+        try members { (key, parser) throws(Failure) in
+            if key == "changes", parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "[") {
+                changes = try parser.rawChanges()
+            } else {
+                root[key] = try parser.value()
+            }
+        }
+        return WireDocument(root: .object(root), changes: changes)
+    }
+
+    /// A list of changes: each object's members go straight into a `RawChange`; anything else is kept
+    /// as a problem for validation to report.
+    private mutating func rawChanges() throws(Failure) -> [RawChange] {
+        depth += 1
+        guard depth <= 64 else { throw failure("nested too deeply") }
+        index += 1
+        var changes: [RawChange] = []
+        changes.reserveCapacity(bytes.count / 160)
+        skipSpace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            depth -= 1
+            return changes
+        }
+        while true {
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "{") {
+                changes.append(try rawChange())
+            } else {
+                changes.append(RawChange(notAnObject: try value()))
+            }
+            skipSpace()
+            guard index < bytes.count else { throw failure("unexpected end of the document") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                depth -= 1
+                return changes
+            } else {
+                throw failure("expected ',' or ']'")
+            }
+        }
+    }
+
+    /// One change object, as `RawChange(JSONValue)` would read it from the parsed tree.
+    private mutating func rawChange() throws(Failure) -> RawChange {
+        var change = RawChange()
+        try members { (key, parser) throws(Failure) in
+            let text: String?
+            if parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") {
+                text = try parser.string()
+            } else {
+                text = nil
+            }
+            switch key {
+            case "value":
+                if let text {
+                    change.value = .string(text)
+                } else {
+                    change.value = try parser.value()
+                }
+            case "ts", "kind", "id", "scope", "field":
+                guard let text else {
+                    _ = try parser.value()
+                    change.notStrings.insert(key)
+                    return
+                }
+                switch key {
+                case "ts": change.ts = text
+                case "kind": change.kind = text
+                case "id": change.id = text
+                case "scope": change.scope = text
+                default: change.field = text
+                }
+            default:
+                if text == nil { _ = try parser.value() }
+                if change.unknownKey.map({ key < $0 }) ?? true { change.unknownKey = key }
+            }
+        }
+        return change
     }
 }
