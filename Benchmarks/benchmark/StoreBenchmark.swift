@@ -54,6 +54,22 @@ enum StoreBenchmark {
                     Double(changes.count) / push, Double(cases) / push, push * 1e6 / Double(changes.count)))
         }
 
+        if !pullOnly {
+            // The center writing its feed for the district: every page, as `GET /v1/changes` sends it
+            // before compression.
+            start = ContinuousClock.now
+            var (cursor, more, bytes) = (Int64(0), true, 0)
+            while more {
+                let page = try store.pageJSON(after: cursor, within: nil, limit: 10_000)
+                (cursor, more, bytes) = (page.cursor, page.more, bytes + page.json.count)
+            }
+            let feed = Synchronizer.seconds(since: start)
+            print(
+                String(
+                    format: "feed pages written:    %8.0f changes/s  (%.0f cases/s, %.0f bytes per case before gzip)",
+                    Double(changes.count) / feed, Double(cases) / feed, Double(bytes) / Double(cases)))
+        }
+
         // A district laptop storing what it pulls (as durable as a laptop's edits): pages of 5,000 changes,
         // each with its cursor.
         let district = try ReplicaStore.create(

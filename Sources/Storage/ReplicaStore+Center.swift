@@ -303,8 +303,8 @@ extension ReplicaStore {
     ) {
         try read { db in
             let (condition, arguments) = Self.feed(after: cursor, within: scope, limit: limit)
-            let rows = try Row.fetchCursor(db, sql: Self.wireColumns + condition, arguments: arguments)
-            let written = try Self.writeChanges(rows, limit: limit, after: cursor)
+            let written = try Self.writeChanges(
+                condition: condition, arguments: arguments, limit: limit, after: cursor, in: db)
             return (
                 written.writer.page(cursor: written.last, more: written.more), written.last, written.more,
                 written.writer.count

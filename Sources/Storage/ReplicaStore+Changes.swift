@@ -376,36 +376,31 @@ extension ReplicaStore {
         FROM change JOIN record ON record.id = change.record
         """
 
-    /// Rows of `wireColumns` written by a `ChangeWriter`, at most `limit`.
+    /// Rows of `wireColumns` + `condition` written by a `ChangeWriter`, at most `limit` (the statement
+    /// may give one more, to tell whether more remain).
     /// - Returns: the writer, the last change's `seq` (`after` if none), and whether more rows remain.
     static func writeChanges(
-        _ rows: RowCursor, limit: Int, after: Int64
+        condition: String, arguments: StatementArguments, limit: Int, after: Int64, in db: Database
     ) throws -> (writer: ChangeWriter, last: Int64, more: Bool) {
         var writer = ChangeWriter(capacity: limit)
         var last = after
-        while let row = try rows.next() {
-            guard writer.count < limit else { return (writer, last, true) }
-            // Text columns are read as the bytes SQLite holds: no string is made per row.
-            try row.withUnsafeData(atIndex: 5) { field in
-                try row.withUnsafeData(atIndex: 8) { id in
-                    try row.withUnsafeData(atIndex: 7) { kind in
-                        try row.withUnsafeData(atIndex: 4) { scope in
-                            try row.withUnsafeData(atIndex: 6) { value in
-                                writer.append(
-                                    field: field ?? Data(), id: id ?? Data(), kind: kind ?? Data(),
-                                    scope: scope ?? Data(),
-                                    timestamp: HybridTimestamp(
-                                        physical: row[1], counter: UInt32(row[2] as Int64),
-                                        replica: ReplicaID(rawValue: UInt64(row[3] as Int64))),
-                                    value: value ?? Data())
-                            }
-                        }
-                    }
-                }
+        var more = false
+        // Text columns are read as the bytes SQLite holds: nothing is made per row but the JSON.
+        try db.cachedStatement(sql: wireColumns + condition).forEachRawRow(arguments: arguments, in: db) { row in
+            guard writer.count < limit else {
+                more = true
+                return false
             }
-            last = row[0]
+            writer.append(
+                field: row.bytes(5), id: row.bytes(8), kind: row.bytes(7), scope: row.bytes(4),
+                timestamp: HybridTimestamp(
+                    physical: row.int64(1), counter: UInt32(truncatingIfNeeded: row.int64(2)),
+                    replica: ReplicaID(rawValue: UInt64(bitPattern: row.int64(3)))),
+                value: row.bytes(6))
+            last = row.int64(0)
+            return true
         }
-        return (writer, last, false)
+        return (writer, last, more)
     }
 
     /// A change read from a row of `joinedChangeColumns`.

@@ -66,7 +66,8 @@ extension ReplicaStore {
     /// sequence number of the last one.
     public func pendingChanges(limit: Int) throws -> (changes: [Change], through: Int64) {
         try read { db in
-            let (rows, acknowledged) = try Self.pending(Self.joinedChangeColumns, limit: limit, in: db)
+            let (condition, arguments, acknowledged) = try Self.pending(limit: limit, in: db)
+            let rows = try Row.fetchCursor(db, sql: Self.joinedChangeColumns + condition, arguments: arguments)
             var changes: [Change] = []
             var through = acknowledged
             while let row = try rows.next() {
@@ -81,23 +82,24 @@ extension ReplicaStore {
     /// stored rows, with how many it holds and the local sequence number of the last one.
     public func pendingBatch(limit: Int) throws -> (json: [UInt8], count: Int, through: Int64) {
         try read { db in
-            let (rows, acknowledged) = try Self.pending(Self.wireColumns, limit: limit, in: db)
-            let written = try Self.writeChanges(rows, limit: limit, after: acknowledged)
+            let (condition, arguments, acknowledged) = try Self.pending(limit: limit, in: db)
+            let written = try Self.writeChanges(
+                condition: condition, arguments: arguments, limit: limit, after: acknowledged, in: db)
             return (written.writer.batch(), written.writer.count, written.last)
         }
     }
 
-    /// Rows of `columns` for own changes after the acknowledged ones, oldest first, at most `limit`; and
-    /// the acknowledged sequence number.
+    /// The condition and arguments selecting own changes after the acknowledged ones, oldest first, at
+    /// most `limit`; and the acknowledged sequence number.
     private static func pending(
-        _ columns: String, limit: Int, in db: Database
-    ) throws -> (rows: RowCursor, acknowledged: Int64) {
+        limit: Int, in db: Database
+    ) throws -> (condition: String, arguments: StatementArguments, acknowledged: Int64) {
         let identity = try Self.identity(db)
         let acknowledged = try Int64.fetchOne(db, sql: "SELECT acknowledgedSeq FROM replica") ?? 0
-        let rows = try Row.fetchCursor(
-            db, sql: columns + " WHERE seq > ? AND replica = ? ORDER BY seq LIMIT ?",
-            arguments: [acknowledged, Int64(identity.replica.rawValue), limit])
-        return (rows, acknowledged)
+        return (
+            " WHERE seq > ? AND replica = ? ORDER BY seq LIMIT ?",
+            [acknowledged, Int64(identity.replica.rawValue), limit], acknowledged
+        )
     }
 
     /// Notes that the center holds own changes up to local sequence `seq`, `count` of them.

@@ -90,3 +90,26 @@ import Testing
         }
     }
 }
+
+@Suite struct TimestampTextTests {
+    /// Feeds write timestamps as bytes; they must spell exactly what `description` does.
+    @Test func writtenBytesSpellTheDescription() {
+        var generator = SeededGenerator(seed: propertySeed())
+        let edges: [(Int64, UInt32, UInt64)] = [
+            (0, 0, 0), (-1, 1, 1), (.min, .max, .max >> 4), (.max, 9, 31), (1_647_302_400_000, 10, 12_345),
+        ]
+        let random = (0..<propertyIterations(500)).map { _ in
+            (
+                Int64.random(in: -2_000_000_000_000...3_000_000_000_000, using: &generator),
+                UInt32.random(in: 0...UInt32.max, using: &generator),
+                UInt64.random(in: 0..<(1 << 60), using: &generator)
+            )
+        }
+        for (physical, counter, replica) in edges + random {
+            let timestamp = HybridTimestamp(physical: physical, counter: counter, replica: ReplicaID(rawValue: replica))
+            var bytes: [UInt8] = Array("x".utf8)
+            timestamp.write(into: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == "x" + timestamp.description)
+        }
+    }
+}

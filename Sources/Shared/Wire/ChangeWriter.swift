@@ -23,7 +23,7 @@ public struct ChangeWriter {
         json.append(contentsOf: #"","scope":""#.utf8)
         json.append(contentsOf: scope)
         json.append(contentsOf: #"","ts":""#.utf8)
-        json.append(contentsOf: timestamp.description.utf8)
+        timestamp.write(into: &json)
         json.append(contentsOf: #"","value":"#.utf8)
         json.append(contentsOf: value)
         json.append(UInt8(ascii: "}"))
@@ -39,5 +39,33 @@ public struct ChangeWriter {
     /// A batch to push: `{"changes":[…],"version":1}`.
     public func batch() -> [UInt8] {
         Array(#"{"changes":"#.utf8) + json + Array(#"],"version":\#(ChangeBatch.currentVersion)}"#.utf8)
+    }
+}
+
+extension HybridTimestamp {
+    /// Appends the timestamp as `description` spells it, without making a string: feeds write one per
+    /// change.
+    public func write(into bytes: inout [UInt8]) {
+        Self.writeDecimal(UInt64(bitPattern: physical), negative: physical < 0, into: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        Self.writeDecimal(UInt64(counter), negative: false, into: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        Base32.encode(replica.rawValue, digits: ReplicaID.digits, into: &bytes)
+    }
+
+    private static func writeDecimal(_ value: UInt64, negative: Bool, into bytes: inout [UInt8]) {
+        var magnitude = negative ? 0 &- value : value
+        if negative { bytes.append(UInt8(ascii: "-")) }
+        // At most 20 digits, written backwards into a fixed buffer.
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &buffer) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: digits[start...])
+        }
     }
 }
