@@ -127,6 +127,7 @@ enum SyncBenchmark {
         let districtReplica = try await replica("district", scope: district, role: .district, url: centers[0].url)
         let cases = devices.count * casesPerDevice
 
+        let cpuBefore = (centers.map { cpuSeconds(of: $0.process.processIdentifier) }, cpuSeconds(of: nil))
         let (pushSeconds, pushed) = try concurrently(devices) { store, summary in
             try synchronizer(store).push(into: &summary)
         }
@@ -135,6 +136,12 @@ enum SyncBenchmark {
             String(
                 format: "push, 20 devices at once:      %8.0f cases/s  (%d cases, %d changes, %.2f s)",
                 Double(cases) / pushSeconds, cases, pushed.sent, pushSeconds))
+        let centerCPU = zip(centers, cpuBefore.0).map { cpuSeconds(of: $0.process.processIdentifier) - $1 }
+        print(
+            String(
+                format: "push, CPU time:                %8.2f s center%@, %.2f s devices (of %.2f s on 2 cores)",
+                centerCPU.reduce(0, +), centers.count > 1 ? " (all processes)" : "",
+                cpuSeconds(of: nil) - cpuBefore.1, 2 * pushSeconds))
         print(
             String(
                 format: "push, bytes on the wire:       %8.1f bytes per new case (gzip bodies; %.1f changes per case)",
@@ -206,6 +213,18 @@ enum SyncBenchmark {
                     format: "a new process's view:          %8.2f s  (%d changes, %.0f changes/s)", seconds, changes,
                     Double(changes) / seconds))
         }
+    }
+
+    /// CPU seconds (user and system) a process has used: `pid`, or this one.
+    static func cpuSeconds(of pid: Int32?) -> Double {
+        let path = pid.map { "/proc/\($0)/stat" } ?? "/proc/self/stat"
+        guard let stat = try? String(contentsOfFile: path, encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return 0 }
+        // Fields after the command's closing parenthesis; utime and stime are the 14th and 15th of the line.
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     static func synchronizer(_ store: ReplicaStore) throws -> Synchronizer {
