@@ -136,6 +136,21 @@ enum SyncBenchmark {
             String(
                 format: "push, 20 devices at once:      %8.0f cases/s  (%d cases, %d changes, %.2f s)",
                 Double(cases) / pushSeconds, cases, pushed.sent, pushSeconds))
+        // The writer's busy time, from each center's own metrics: near the wall time, it bounds the push.
+        var (busy, transactions) = (0.0, 0.0)
+        for center in centers {
+            let metrics = try CurlClient().perform(method: "GET", url: "\(center.url)/metrics", headers: [], body: nil)
+            let lines = String(decoding: metrics.body, as: UTF8.self).split(separator: "\n")
+            func value(_ name: String) -> Double {
+                lines.first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            }
+            busy += value("fieldsync_push_transaction_duration_seconds_sum")
+            transactions += value("fieldsync_push_transaction_duration_seconds_count")
+        }
+        print(
+            String(
+                format: "push, center writer busy:      %8.2f s  (of %.2f s; %.0f transactions)", busy, pushSeconds,
+                transactions))
         let centerCPU = zip(centers, cpuBefore.0).map { cpuSeconds(of: $0.process.processIdentifier) - $1 }
         print(
             String(

@@ -275,9 +275,17 @@ extension ReplicaStore {
     ) {
         try read { db in
             let (condition, arguments) = Self.feed(after: cursor, within: scope, limit: limit)
-            let rows = try Row.fetchAll(db, sql: Self.joinedChangeColumns + condition, arguments: arguments)
-            let page = try rows.prefix(limit).map { (seq: $0["seq"] as Int64, change: try Self.joinedChange($0)) }
-            return (page, rows.count > limit)
+            var page: [(seq: Int64, change: Change)] = []
+            var more = false
+            try Self.forEachChange(condition, arguments: arguments, after: cursor, in: db) { seq, change in
+                guard page.count < limit else {
+                    more = true
+                    return false
+                }
+                page.append((seq, change))
+                return true
+            }
+            return (page, more)
         }
     }
 

@@ -121,6 +121,14 @@ extension ReplicaStore {
         var keys: [EntityKey: (id: Int64, scope: AreaCode)] = [:]
         /// The change insert, prepared once per transaction.
         var insertChange: Statement?
+        /// The run being gathered: new changes of one record by one replica, in order, with the scope each
+        /// names when it differs from the record's; written as one row when a change of another record or
+        /// replica comes, or the transaction finishes (`flushRun`).
+        var run: [(change: Change, scope: String?)] = []
+        /// The local key of the run's record.
+        var runRecord: Int64 = 0
+        /// The sequence number the next row's first change takes, once the log's head was read.
+        var nextSequence: Int64?
         var loaded: Set<EntityKey> = []
         /// The timestamps of the changes the log holds of the records loaded: a change is stored once.
         var held: Set<HybridTimestamp> = []
@@ -189,12 +197,35 @@ extension ReplicaStore {
             for change in changes {
                 try clock.check(change.timestamp)
             }
+            try skipLookUps(of: changes)
             var count = 0
             for change in changes where try insert(change) {
                 try clock.receive(change.timestamp)
                 count += 1
             }
             return count
+        }
+
+        /// Asks the log once which of the records `changes` touch it holds, and marks the others as loaded
+        /// (with nothing to load): a batch or page of new cases costs one query instead of one per case.
+        mutating func skipLookUps(of changes: [Change]) throws {
+            var ids: [String] = []
+            var asked: Set<EntityKey> = []
+            for change in changes where !loaded.contains(change.entity) && asked.insert(change.entity).inserted {
+                ids.append(change.entity.id.description)
+            }
+            // A single record is looked up as before: nothing to gain.
+            guard ids.count > 1 else { return }
+            var held: Set<String> = []
+            // By id alone: a record held under either kind is looked up the usual way.
+            try db.cachedStatement(sql: "SELECT uid FROM record WHERE uid IN (SELECT value FROM json_each(?))")
+                .forEachRawRow(arguments: [JSONValue.array(ids.map(JSONValue.string)).text], in: db) { row in
+                    held.insert(String(decoding: row.bytes(0), as: UTF8.self))
+                    return true
+                }
+            for key in asked where !held.contains(key.id.description) {
+                loaded.insert(key)
+            }
         }
 
         /// Writes our own new changes; they wait for the center after `acknowledgedSeq`.
@@ -230,19 +261,14 @@ extension ReplicaStore {
             guard held.insert(change.timestamp).inserted else { return false }
             // Reading a change back substitutes the record's stored scope where the row has none.
             let scope = record.scope == change.scope ? nil : change.scope.description
-            if insertChange == nil {
-                insertChange = try db.cachedStatement(
-                    sql: """
-                        INSERT INTO change (physical, counter, replica, record, scope, field, value)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """)
+            if let last = run.last,
+                runRecord != record.id || last.change.timestamp.replica != change.timestamp.replica
+                    || run.count >= Self.longestRun
+            {
+                try flushRun()
             }
-            try insertChange!.run(
-                [
-                    .integer(change.timestamp.physical), .integer(Int64(change.timestamp.counter)),
-                    .integer(Int64(change.timestamp.replica.rawValue)), .integer(record.id), .optional(scope),
-                    .text(change.field.rawValue), .text(change.valueJSON),
-                ], in: db)
+            runRecord = record.id
+            run.append((change, scope))
             state.apply(change)
             touched.insert(change.entity)
             arrivedChanges[
@@ -256,10 +282,53 @@ extension ReplicaStore {
             return true
         }
 
+        /// The longest run one row of the log holds.
+        static let longestRun = 64
+
+        /// Writes the run gathered so far as one row of the log: its last change in the row's columns, the
+        /// others in `earlier` (`ChangeRun`), numbered in order up to the row's `seq`. Anything that reads
+        /// the log in this transaction calls this first.
+        mutating func flushRun() throws {
+            guard let last = run.last else { return }
+            let first = try nextSequence ?? (Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0) + 1
+            let seq = first + Int64(run.count) - 1
+            var earlier: RawValue = .null
+            if run.count > 1 {
+                var bytes: [UInt8] = []
+                for (change, scope) in run.dropLast() {
+                    ChangeRun.append(
+                        physical: change.timestamp.physical, counter: change.timestamp.counter,
+                        field: change.field.rawValue, scope: scope, value: change.valueJSON, to: &bytes)
+                }
+                earlier = .blob(bytes)
+            }
+            if insertChange == nil {
+                insertChange = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO change (seq, physical, counter, replica, record, scope, field, value, runLength, earlier)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+            }
+            try insertChange!.run(
+                [
+                    .integer(seq), .integer(last.change.timestamp.physical),
+                    .integer(Int64(last.change.timestamp.counter)),
+                    .integer(Int64(last.change.timestamp.replica.rawValue)), .integer(runRecord),
+                    .optional(last.scope), .text(last.change.field.rawValue), .text(last.change.valueJSON),
+                    .integer(Int64(run.count)), earlier,
+                ], in: db)
+            nextSequence = seq + 1
+            run.removeAll(keepingCapacity: true)
+        }
+
         /// Checks arriving cases for duplicates (at the center), derives the touched records' rows and saves
         /// the clock.
         mutating func finish() throws {
-            if detectDuplicates { try checkDuplicates() }
+            try flushRun()
+            if detectDuplicates {
+                try checkDuplicates()
+                try flushRun()
+            }
             try deriveRows()
             try noteArrival(at: arrivedAt ?? clock.wallClock.milliseconds())
             try db.execute(
@@ -321,11 +390,16 @@ extension ReplicaStore.Session {
 extension ReplicaStore {
     /// A record's local key and scope, or nil if the log holds none of its changes.
     static func localKey(of key: EntityKey, in db: Database) throws -> (id: Int64, scope: AreaCode)? {
-        let statement = try db.cachedStatement(sql: "SELECT id, scope FROM record WHERE uid = ? AND kind = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [key.id.description, key.kind.rawValue]) else {
-            return nil
+        // Every change a transaction takes asks this once per record: read through the C API.
+        var found: (id: Int64, scope: String)?
+        try db.cachedStatement(sql: "SELECT id, scope FROM record WHERE uid = ? AND kind = ?").forEachRawRow(
+            arguments: [key.id.description, key.kind.rawValue], in: db
+        ) { row in
+            found = (row.int64(0), String(decoding: row.bytes(1), as: UTF8.self))
+            return false
         }
-        return (row["id"], try area(row["scope"]))
+        guard let found else { return nil }
+        return (found.id, try area(found.scope))
     }
 
     /// Every change of a record in the log.
@@ -335,50 +409,116 @@ extension ReplicaStore {
     }
 
     static func changes(of key: EntityKey, local: (id: Int64, scope: AreaCode), in db: Database) throws -> [Change] {
-        let statement = try db.cachedStatement(
-            sql: "SELECT physical, counter, replica, scope, field, value FROM change WHERE record = ?")
-        let rows = try Row.fetchCursor(statement, arguments: [local.id])
         var changes: [Change] = []
-        while let row = try rows.next() {
-            changes.append(try change(row, key: key, scope: local.scope))
+        try db.cachedStatement(
+            sql: "SELECT physical, counter, replica, scope, field, value, earlier FROM change WHERE record = ?"
+        ).forEachRawRow(arguments: [local.id], in: db) { row in
+            let replica = ReplicaID(rawValue: UInt64(bitPattern: row.int64(2)))
+            try ChangeRun.forEach(in: row.blob(6)) { part in
+                changes.append(
+                    try stored(
+                        StoredChange(part, replica: replica), key: key, recordScope: local.scope))
+            }
+            changes.append(try stored(StoredChange(row, at: 0, replica: replica), key: key, recordScope: local.scope))
+            return true
         }
         return changes
     }
 
-    /// A change read back from the log; `scope` is the record's, used where the row stores none.
-    static func change(_ row: Row, key: EntityKey, scope: AreaCode) throws -> Change {
-        let timestamp = HybridTimestamp(
-            physical: row["physical"], counter: UInt32(row["counter"] as Int64),
-            replica: ReplicaID(rawValue: UInt64(row["replica"] as Int64)))
-        guard let field = Field(rawValue: row["field"]) else {
-            throw StoreError(
-                code: .corrupt, message: "the log holds a change of unknown field '\(row["field"] as String)'")
+    /// A change's parts as a row of the log holds them: its own columns, or a part of its run.
+    struct StoredChange {
+        var timestamp: HybridTimestamp
+        /// Empty when the change names its record's scope.
+        var scope: UnsafeBufferPointer<UInt8>
+        var field: UnsafeBufferPointer<UInt8>
+        var value: UnsafeBufferPointer<UInt8>
+
+        init(_ part: ChangeRun.Part, replica: ReplicaID) {
+            timestamp = HybridTimestamp(physical: part.physical, counter: part.counter, replica: replica)
+            (scope, field, value) = (part.scope, part.field, part.value)
         }
-        do {
-            return try Change(
-                timestamp: timestamp, entity: key, scope: try (row["scope"] as String?).map(area) ?? scope,
-                field: field,
-                valueJSON: row["value"])
-        } catch {
-            throw StoreError(code: .corrupt, message: "the log holds an unreadable change \(timestamp): \(error)")
+
+        /// The row's own change, from its columns `physical, counter, replica, scope, field, value` starting
+        /// at `column`.
+        init(_ row: RawRow, at column: Int32, replica: ReplicaID) {
+            timestamp = HybridTimestamp(
+                physical: row.int64(column), counter: UInt32(truncatingIfNeeded: row.int64(column + 1)),
+                replica: replica)
+            (scope, field, value) = (row.bytes(column + 3), row.bytes(column + 4), row.bytes(column + 5))
         }
     }
 
-    /// The columns `joinedChange(_:)` reads: a change with its record's kind, id and scope.
-    static let joinedChangeColumns = """
-        SELECT seq, physical, counter, replica, change.scope AS scope, field, value, kind, uid, record.scope AS recordScope
-        FROM change JOIN record ON record.id = change.record
-        """
+    /// A change read back from the log; `recordScope` is used where the change names none of its own.
+    static func stored(_ parts: StoredChange, key: EntityKey, recordScope: AreaCode) throws -> Change {
+        let fieldName = String(decoding: parts.field, as: UTF8.self)
+        guard let field = Field(rawValue: fieldName) else {
+            throw StoreError(code: .corrupt, message: "the log holds a change of unknown field '\(fieldName)'")
+        }
+        do {
+            return try Change(
+                timestamp: parts.timestamp, entity: key,
+                scope: parts.scope.isEmpty ? recordScope : try area(String(decoding: parts.scope, as: UTF8.self)),
+                field: field, valueJSON: String(decoding: parts.value, as: UTF8.self))
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(
+                code: .corrupt, message: "the log holds an unreadable change \(parts.timestamp): \(error)")
+        }
+    }
+
+    /// Calls `body` with the changes of the rows `condition` selects (a `WHERE … ORDER BY seq LIMIT …` on
+    /// `change` joined with `record`), each with its record and sequence number, in order: those at or
+    /// before `after` are skipped (a row may begin before it), and the walk ends after `through` or when
+    /// `body` returns false.
+    static func forEachChange(
+        _ condition: String, arguments: StatementArguments, after: Int64 = .min, through: Int64 = .max,
+        in db: Database, _ body: (Int64, Change) throws -> Bool
+    ) throws {
+        let sql = """
+            SELECT seq, physical, counter, replica, change.scope, field, value, kind, uid, record.scope, runLength,
+                earlier
+            FROM change JOIN record ON record.id = change.record
+            """
+        try db.cachedStatement(sql: sql + condition).forEachRawRow(arguments: arguments, in: db) { row in
+            let kindName = String(decoding: row.bytes(7), as: UTF8.self)
+            let uid = String(decoding: row.bytes(8), as: UTF8.self)
+            guard let kind = EntityKind(rawValue: kindName), let id = RecordID(uid) else {
+                throw StoreError(code: .corrupt, message: "the log holds a change of an unknown record")
+            }
+            let key = EntityKey(kind: kind, id: id)
+            let recordScope = try area(String(decoding: row.bytes(9), as: UTF8.self))
+            let replica = ReplicaID(rawValue: UInt64(bitPattern: row.int64(3)))
+            var seq = row.int64(0) - row.int64(10) + 1
+            var going = true
+            try ChangeRun.forEach(in: row.blob(11)) { part in
+                defer { seq += 1 }
+                guard going, seq > after else { return }
+                guard seq <= through else {
+                    going = false
+                    return
+                }
+                going = try body(
+                    seq, try stored(StoredChange(part, replica: replica), key: key, recordScope: recordScope))
+            }
+            guard going, seq > after else { return going }
+            guard seq <= through else { return false }
+            return try body(
+                seq, try stored(StoredChange(row, at: 1, replica: replica), key: key, recordScope: recordScope))
+        }
+    }
 
     /// The columns `writeChanges` reads, by position.
     static let wireColumns = """
-        SELECT seq, physical, counter, replica, coalesce(change.scope, record.scope) AS scope, field, value, kind, uid
+        SELECT seq, physical, counter, replica, coalesce(change.scope, record.scope) AS scope, field, value, kind, uid,
+            runLength, earlier, record.scope
         FROM change JOIN record ON record.id = change.record
         """
 
-    /// Rows of `wireColumns` + `condition` written by a `ChangeWriter`, at most `limit` (the statement
-    /// may give one more, to tell whether more remain).
-    /// - Returns: the writer, the last change's `seq` (`after` if none), and whether more rows remain.
+    /// The changes of the rows `wireColumns` + `condition` select, written by a `ChangeWriter`: those
+    /// after `after` (a row may begin before it), at most `limit`.
+    /// - Returns: the writer, the last change's `seq` (`after` if none), and whether more remain among the
+    ///   rows selected (select at least one row more than `limit` to tell).
     static func writeChanges(
         condition: String, arguments: StatementArguments, limit: Int, after: Int64, in db: Database
     ) throws -> (writer: ChangeWriter, last: Int64, more: Bool) {
@@ -387,28 +527,37 @@ extension ReplicaStore {
         var more = false
         // Text columns are read as the bytes SQLite holds: nothing is made per row but the JSON.
         try db.cachedStatement(sql: wireColumns + condition).forEachRawRow(arguments: arguments, in: db) { row in
-            guard writer.count < limit else {
-                more = true
-                return false
+            let replica = ReplicaID(rawValue: UInt64(bitPattern: row.int64(3)))
+            let (id, kind, recordScope) = (row.bytes(8), row.bytes(7), row.bytes(11))
+            var seq = row.int64(0) - row.int64(9) + 1
+            func write(
+                _ timestamp: HybridTimestamp, scope: UnsafeBufferPointer<UInt8>, field: UnsafeBufferPointer<UInt8>,
+                value: UnsafeBufferPointer<UInt8>
+            ) -> Bool {
+                defer { seq += 1 }
+                guard seq > after else { return true }
+                guard writer.count < limit else {
+                    more = true
+                    return false
+                }
+                writer.append(field: field, id: id, kind: kind, scope: scope, timestamp: timestamp, value: value)
+                last = seq
+                return true
             }
-            writer.append(
-                field: row.bytes(5), id: row.bytes(8), kind: row.bytes(7), scope: row.bytes(4),
-                timestamp: HybridTimestamp(
-                    physical: row.int64(1), counter: UInt32(truncatingIfNeeded: row.int64(2)),
-                    replica: ReplicaID(rawValue: UInt64(bitPattern: row.int64(3)))),
-                value: row.bytes(6))
-            last = row.int64(0)
-            return true
+            var going = true
+            try ChangeRun.forEach(in: row.blob(10)) { part in
+                guard going else { return }
+                going = write(
+                    HybridTimestamp(physical: part.physical, counter: part.counter, replica: replica),
+                    scope: part.scope.isEmpty ? recordScope : part.scope, field: part.field, value: part.value)
+            }
+            guard going else { return false }
+            return write(
+                HybridTimestamp(
+                    physical: row.int64(1), counter: UInt32(truncatingIfNeeded: row.int64(2)), replica: replica),
+                scope: row.bytes(4), field: row.bytes(5), value: row.bytes(6))
         }
         return (writer, last, more)
-    }
-
-    /// A change read from a row of `joinedChangeColumns`.
-    static func joinedChange(_ row: Row) throws -> Change {
-        guard let kind = EntityKind(rawValue: row["kind"]), let id = RecordID(row["uid"] as String) else {
-            throw StoreError(code: .corrupt, message: "the log holds a change of an unknown record")
-        }
-        return try change(row, key: EntityKey(kind: kind, id: id), scope: try area(row["recordScope"]))
     }
 
     static func area(_ text: String) throws -> AreaCode {

@@ -168,6 +168,8 @@ extension ReplicaStore.Session {
                     }
                 }
             }
+            // The index notes the log's head after this: the merges are in the log first.
+            try flushRun()
         }
     }
 
@@ -561,13 +563,7 @@ public final class FinderIndex: Sendable {
             }
             return
         }
-        let changed = try String.fetchAll(
-            db,
-            sql: """
-                SELECT DISTINCT record.uid FROM change JOIN record ON record.id = change.record
-                WHERE change.seq > ? AND change.seq <= ? AND record.kind = 'dispute'
-                    AND change.field IN ('parties', 'category', 'incidentDate', 'voided')
-                """, arguments: [sequence, committed])
+        let changed = try ReplicaStore.casesWithFingerprintChanges(after: sequence, through: committed, in: db)
         for text in changed {
             guard let id = RecordID(text) else { continue }
             state.finder.remove(id)
@@ -592,5 +588,40 @@ public final class FinderIndex: Sendable {
             incidentDate: (row["incidentDate"] as String?).flatMap { try? CalendarDate(parsing: $0) },
             names: names.components(separatedBy: "|"),
             numbers: numbers.isEmpty ? [] : numbers.components(separatedBy: " "))
+    }
+}
+
+extension ReplicaStore {
+    /// The cases (ids as stored) with a change of their parties, category, incident date or voiding
+    /// numbered after `after` and up to `through`, in the order of the first such change. Reads field
+    /// names only, runs included.
+    static func casesWithFingerprintChanges(after: Int64, through: Int64 = .max, in db: Database) throws -> [String] {
+        let names = Session.fingerprintFields.map { Array($0.rawValue.utf8) }
+        var order: [String] = []
+        var seen: Set<String> = []
+        try db.cachedStatement(
+            sql: """
+                SELECT record.uid, change.seq, change.runLength, change.field, change.earlier
+                FROM change JOIN record ON record.id = change.record
+                WHERE change.seq > ? AND record.kind = 'dispute' ORDER BY change.seq
+                """
+        ).forEachRawRow(arguments: [after], in: db) { row in
+            var seq = row.int64(1) - row.int64(2) + 1
+            var fingerprinted = false
+            func note(_ field: UnsafeBufferPointer<UInt8>) {
+                defer { seq += 1 }
+                if seq > after, seq <= through, names.contains(where: { $0.elementsEqual(field) }) {
+                    fingerprinted = true
+                }
+            }
+            try ChangeRun.forEach(in: row.blob(4)) { note($0.field) }
+            note(row.bytes(3))
+            if fingerprinted {
+                let uid = String(decoding: row.bytes(0), as: UTF8.self)
+                if seen.insert(uid).inserted { order.append(uid) }
+            }
+            return row.int64(1) - row.int64(2) < through
+        }
+        return order
     }
 }

@@ -52,10 +52,10 @@ extension ReplicaStore {
     /// Every change in the log, in the order this replica got them.
     public func allChanges() throws -> [Change] {
         try read { db in
-            let rows = try Row.fetchCursor(db, sql: Self.joinedChangeColumns + " ORDER BY seq")
             var changes: [Change] = []
-            while let row = try rows.next() {
-                changes.append(try Self.joinedChange(row))
+            try Self.forEachChange(" ORDER BY seq", arguments: [], in: db) { _, change in
+                changes.append(change)
+                return true
             }
             return changes
         }

@@ -225,6 +225,8 @@ extension ReplicaStore {
             // Every case's row is derived anew: visits, agreement dates, merges.
             let ids = try String.fetchAll(db, sql: "SELECT uid FROM record WHERE kind = 'dispute'")
             guard !ids.isEmpty else { return }
+            // The log is read by today's code, which knows runs (v8).
+            try addRunColumns(db)
             var session = try Session(db: db, wallClock: SystemWallClock())
             for id in ids.compactMap(RecordID.init) {
                 try session.load(EntityKey(kind: .dispute, id: id))
@@ -327,7 +329,26 @@ extension ReplicaStore {
                     CREATE INDEX risk_status ON risk (isVoided, status, deadline);
                     """)
         }
+        migrator.registerMigration("v8: runs of changes") { db in
+            // A row of the log may hold a run of changes: consecutive changes of one record by one replica,
+            // as a command or a pushed case makes them. The row's columns hold the run's last change (its
+            // `seq` is that change's); `earlier` holds the others, each numbered one less than the next
+            // (`ChangeRun`). Rows written before hold one change each, as a run of one.
+            try addRunColumns(db)
+        }
         return migrator
+    }
+
+    /// Adds the columns of runs to the log unless it has them (v6 reads the log with today's code; v7
+    /// rebuilds the table without them).
+    static func addRunColumns(_ db: Database) throws {
+        let columns = try db.columns(in: "change").map(\.name)
+        if !columns.contains("runLength") {
+            try db.execute(sql: "ALTER TABLE change ADD COLUMN runLength INTEGER NOT NULL DEFAULT 1")
+        }
+        if !columns.contains("earlier") {
+            try db.execute(sql: "ALTER TABLE change ADD COLUMN earlier BLOB")
+        }
     }
 
     /// The parties' names folded (`PartyName.normalize`) and sorted: equal for the same people

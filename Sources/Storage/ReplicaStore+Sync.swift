@@ -67,12 +67,13 @@ extension ReplicaStore {
     public func pendingChanges(limit: Int) throws -> (changes: [Change], through: Int64) {
         try read { db in
             let (condition, arguments, acknowledged) = try Self.pending(limit: limit, in: db)
-            let rows = try Row.fetchCursor(db, sql: Self.joinedChangeColumns + condition, arguments: arguments)
             var changes: [Change] = []
             var through = acknowledged
-            while let row = try rows.next() {
-                changes.append(try Self.joinedChange(row))
-                through = row["seq"]
+            try Self.forEachChange(condition, arguments: arguments, after: acknowledged, in: db) { seq, change in
+                guard changes.count < limit else { return false }
+                changes.append(change)
+                through = seq
+                return true
             }
             return (changes, through)
         }

@@ -126,10 +126,15 @@ extension ReplicaStore {
     /// end.
     public func segments(after seq: Int64, through last: Int64 = .max, limit: Int) throws -> [FeedSegment] {
         try read { db in
-            let rows = try Row.fetchAll(
-                db, sql: Self.joinedChangeColumns + " WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-                arguments: [seq, last, limit])
-            guard let last = rows.last?["seq"] as Int64? else { return [] }
+            var changes: [(seq: Int64, change: Change)] = []
+            try Self.forEachChange(
+                " WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit], after: seq, through: last, in: db
+            ) { seq, change in
+                guard changes.count < limit else { return false }
+                changes.append((seq, change))
+                return true
+            }
+            guard let last = changes.last?.seq else { return [] }
             // Each change arrived with the first arrival at or after it.
             let arrivals = try Row.fetchAll(
                 db,
@@ -139,7 +144,7 @@ extension ReplicaStore {
                     ORDER BY seq
                     """, arguments: [seq, last, last]
             ).map { (seq: $0["seq"] as Int64, at: $0["at"] as Int64) }
-            return try Self.split(rows.map { ($0["seq"] as Int64, try Self.joinedChange($0)) }, at: arrivals)
+            return try Self.split(changes, at: arrivals)
         }
     }
 
@@ -276,14 +281,7 @@ extension ReplicaStore {
         // The index holds the cases as they stood at `checked`; each case is then compared with those
         // and with the ones checked before it, as if each had arrived in its own push.
         session.committedSequence = checked
-        let ids = try String.fetchAll(
-            session.db,
-            sql: """
-                SELECT record.uid FROM change JOIN record ON record.id = change.record
-                WHERE change.seq > ? AND record.kind = 'dispute'
-                    AND change.field IN ('parties', 'category', 'incidentDate', 'voided')
-                GROUP BY record.uid ORDER BY min(change.seq)
-                """, arguments: [checked])
+        let ids = try casesWithFingerprintChanges(after: checked, in: session.db)
         for id in ids.compactMap(RecordID.init) where session.fingerprintsQueued.insert(id).inserted {
             session.fingerprintsToCheck.append(id)
         }

@@ -5,6 +5,7 @@ import GRDB
 enum RawValue {
     case integer(Int64)
     case text(String)
+    case blob([UInt8])
     case null
 
     /// Text, or NULL when absent.
@@ -36,6 +37,10 @@ extension Statement {
                         handle, index,
                         bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
                         Int32(bytes.count), Self.transient)
+                }
+            case .blob(let bytes):
+                code = bytes.withUnsafeBytes { bytes in
+                    sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), Self.transient)
                 }
             case .null:
                 code = sqlite3_bind_null(handle, index)
@@ -79,6 +84,13 @@ struct RawRow {
 
     func int64(_ column: Int32) -> Int64 {
         sqlite3_column_int64(handle, column)
+    }
+
+    /// The column's bytes as SQLite holds them (empty for NULL); valid until the next step.
+    func blob(_ column: Int32) -> UnsafeBufferPointer<UInt8> {
+        guard let bytes = sqlite3_column_blob(handle, column) else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(
+            start: bytes.assumingMemoryBound(to: UInt8.self), count: Int(sqlite3_column_bytes(handle, column)))
     }
 
     /// The column's text as SQLite holds it (empty for NULL); valid until the next step.

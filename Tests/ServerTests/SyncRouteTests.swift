@@ -264,6 +264,7 @@ import Testing
             #expect(metrics.contains("fieldsync_batches_refused_total 1"))
             #expect(metrics.contains("fieldsync_batch_duration_seconds_count 2"))
             #expect(metrics.contains("fieldsync_push_transactions_total 2"))
+            #expect(metrics.contains("fieldsync_push_transaction_duration_seconds_count 2"))
             #expect(metrics.contains(#"fieldsync_http_requests_total{route="/v1/changes",status="200"} 2"#))
             let document = String(buffer: try await client.execute(uri: "/openapi.yaml", method: .get).body)
             #expect(document.hasPrefix("openapi: 3"))

@@ -9,6 +9,7 @@ public final class CenterMetrics: Sendable {
     private let refusedBatches: Counter
     private let batchDuration: DurationHistogram
     private let pushTransactions: Counter
+    private let transactionDuration: DurationHistogram
 
     public init() {
         acceptedChanges = registry.makeCounter(
@@ -21,6 +22,14 @@ public final class CenterMetrics: Sendable {
             descriptor: Self.name(
                 "push_transactions", "total",
                 "Transactions that wrote pushed batches; batches written together share one (group commit)."))
+        transactionDuration = registry.makeDurationHistogram(
+            descriptor: Self.name(
+                "push_transaction_duration", "seconds",
+                "Time the writer spent on each push transaction; its sum is how long the writer was busy."),
+            buckets: [
+                .milliseconds(5), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
+            ])
         batchDuration = registry.makeDurationHistogram(
             descriptor: Self.name("batch_duration", "seconds", "Time to validate and commit a pushed batch."),
             buckets: [
@@ -54,8 +63,10 @@ public final class CenterMetrics: Sendable {
         refusedBatches.increment()
     }
 
-    func pushTransaction() {
+    func pushTransaction(since start: ContinuousClock.Instant) {
         pushTransactions.increment()
+        // The sum is how long the single writer was busy: near the wall time, pushes wait for it.
+        transactionDuration.record(ContinuousClock.now - start)
     }
 
     private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {

@@ -67,8 +67,9 @@ final class PushQueue: Sendable {
                 return group
             }
             guard !group.isEmpty else { return }
+            let start = ContinuousClock.now
             let results = await store.push(together: group.map(\.push))
-            metrics.pushTransaction()
+            metrics.pushTransaction(since: start)
             for (waiting, result) in zip(group, results) {
                 waiting.continuation.resume(with: result)
             }
