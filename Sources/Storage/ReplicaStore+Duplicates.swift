@@ -46,8 +46,15 @@ extension ReplicaStore.Session {
                 }
             }
         }
+        guard !survivors.isEmpty else { return }
+        // Most cases have no group. One look at the (small, partial) index of merged cases says which
+        // cases have members; a case saved just now has `merged` = 0, so no more is needed for it.
+        let targets = try Set(
+            String.fetchAll(
+                db.cachedStatement(sql: "SELECT DISTINCT duplicateOf FROM dispute WHERE duplicateOf IS NOT NULL")))
         for root in survivors.sorted() {
-            try deriveGroup(root)
+            let savedNow = touched.contains(EntityKey(kind: .dispute, id: root))
+            try deriveGroup(root, hasMembers: savedNow ? targets.contains(root.description) : nil)
         }
     }
 
@@ -84,10 +91,13 @@ extension ReplicaStore.Session {
 
     /// Writes a survivor's row combined with every case merged into it (directly or through others), and
     /// marks those as not counted on their own.
-    mutating func deriveGroup(_ root: RecordID) throws {
+    /// `hasMembers`, when known, says whether any case is merged into `root` and its row was saved
+    /// in this transaction (so its `merged` is 0); otherwise the rows are asked.
+    mutating func deriveGroup(_ root: RecordID, hasMembers: Bool? = nil) throws {
         // Most cases have no group: one look-up says so.
         let grouped =
-            try Bool.fetchOne(
+            try hasMembers
+            ?? Bool.fetchOne(
                 db.cachedStatement(
                     sql: """
                         SELECT EXISTS (SELECT 1 FROM dispute WHERE duplicateOf = ?1)
