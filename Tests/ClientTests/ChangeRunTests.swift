@@ -122,6 +122,16 @@ import Testing
         }
     }
 
+    /// New databases use 16 KiB pages (the pragma only works before the first table is made).
+    @Test func aNewDatabaseHasLargePages() throws {
+        try withTemporaryStore { store in
+            let pageSize = try DatabaseQueue(path: store.home.database.path).read { db in
+                try Int.fetchOne(db, sql: "PRAGMA page_size")
+            }
+            #expect(pageSize == 16_384)
+        }
+    }
+
     @Test func aDamagedRunIsReportedAsADamagedLog() throws {
         try withTemporaryStore { store in
             let id = try store.record(Sample.draft())
