@@ -100,3 +100,24 @@ import Testing
         #expect(merged.count >= sample.truth.count / 2, "seed \(seed): most true duplicates should merge at once")
     }
 }
+
+@Suite struct FinderKeyTests {
+    /// The index files names under numbers; each must be the hash of the key text `PartyName.keys`
+    /// documents (the whole name, and the name with each given-name character masked), in that order.
+    @Test func numericKeysAreTheHashesOfTheTextKeys() {
+        func hash(_ text: String) -> UInt64 {
+            var value = FinderKey.offset
+            FinderKey.mix(&value, text.utf8)
+            return FinderKey.key(value, kind: text.hasPrefix("n:") ? FinderKey.name : FinderKey.masked)
+        }
+        for name in ["王建国", "欧阳娜娜", "李四", "王", "maria", "jose\u{301}maría", "阿卜杜拉·买买提"] {
+            let normalized = PartyName.normalize(name)
+            #expect(FinderKey.keys(ofName: normalized) == PartyName.keys(normalized).map(hash), "\(name)")
+        }
+        var number = FinderKey.offset
+        FinderKey.mix(&number, "tel:13800138000".utf8)
+        #expect(FinderKey.key(ofNumber: "tel:13800138000") == FinderKey.key(number, kind: FinderKey.number))
+        // Kinds stay apart even for the same text.
+        #expect(FinderKey.keys(ofName: "王建国").allSatisfy { $0 & 3 != FinderKey.number })
+    }
+}

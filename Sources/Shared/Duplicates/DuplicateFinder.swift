@@ -8,8 +8,8 @@ public struct CaseFingerprint: Hashable, Sendable {
     public var names: [String]
     /// ID-card and phone numbers: strong evidence when two cases share one.
     public var numbers: [String]
-    /// The keys the finder files this case under (computed once).
-    public let keys: Set<String>
+    /// The keys the finder files this case under, as `FinderKey`s (computed once, each once).
+    let keys: [UInt64]
 
     public init(_ dispute: Dispute) {
         self.init(
@@ -33,7 +33,7 @@ public struct CaseFingerprint: Hashable, Sendable {
         self.incidentDate = incidentDate
         self.names = names
         self.numbers = numbers
-        keys = Set(names.flatMap(PartyName.keys) + numbers)
+        keys = Array(Set(names.flatMap(FinderKey.keys(ofName:)) + numbers.map(FinderKey.key(ofNumber:))))
     }
 }
 
@@ -133,7 +133,7 @@ public struct DuplicateFinder: Sendable {
     private var slots: [CaseFingerprint?] = []
     private var freeSlots: [Int32] = []
     private var slotOf: [RecordID: Int32] = [:]
-    private var index: [String: [Int32]] = [:]
+    private var index: [UInt64: [Int32]] = [:]
 
     public init() {}
 
@@ -176,7 +176,8 @@ public struct DuplicateFinder: Sendable {
         // Each hit as one number, slot above weight, so that sorting groups a case's hits together.
         var hits: [UInt64] = []
         for key in fingerprint.keys {
-            let weight = UInt64(key.hasPrefix("n:") ? 2 : key.hasPrefix("m:") ? 1 : needed)
+            let kind = key & 3
+            let weight = UInt64(kind == FinderKey.name ? 2 : kind == FinderKey.masked ? 1 : needed)
             guard let slots = index[key] else { continue }
             hits.reserveCapacity(hits.count + slots.count)
             for slot in slots {

@@ -82,6 +82,54 @@ public enum PartyName {
     }
 }
 
+/// The finder's index keys as numbers: the 64-bit FNV-1a hash of a key's text (`PartyName.keys`, or a
+/// number's `id:…`/`tel:…`), its two low bits replaced by its kind. Hashing a key costs one pass over
+/// its bytes and no string; two texts sharing a number only make a case a candidate, which the
+/// comparison then scores on the names themselves, so a collision (about 1 in 2^62 per pair) can add a
+/// comparison but never a match.
+enum FinderKey {
+    static let name: UInt64 = 0
+    static let masked: UInt64 = 1
+    static let number: UInt64 = 2
+
+    static let offset: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let prime: UInt64 = 0x0000_0100_0000_01b3
+
+    static func mix(_ hash: inout UInt64, _ bytes: some Sequence<UInt8>) {
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* prime }
+    }
+
+    static func key(_ hash: UInt64, kind: UInt64) -> UInt64 {
+        hash & ~3 | kind
+    }
+
+    /// The keys `PartyName.keys` gives the name, as numbers.
+    static func keys(ofName name: String) -> [UInt64] {
+        var whole = offset
+        mix(&whole, "n:".utf8)
+        mix(&whole, name.utf8)
+        let characters = Array(name)
+        guard characters.count >= 3 else { return [key(whole, kind: Self.name)] }
+        var keys = [key(whole, kind: Self.name)]
+        for position in 1..<characters.count {
+            var hash = offset
+            mix(&hash, "m:".utf8)
+            for (index, character) in characters.enumerated() {
+                mix(&hash, index == position ? "*".utf8 : character.utf8)
+            }
+            keys.append(key(hash, kind: masked))
+        }
+        return keys
+    }
+
+    /// The key of an ID-card or phone number (`id:…`, `tel:…`).
+    static func key(ofNumber number: String) -> UInt64 {
+        var hash = offset
+        mix(&hash, number.utf8)
+        return key(hash, kind: Self.number)
+    }
+}
+
 extension Unicode.GeneralCategory {
     var isPunctuation: Bool {
         switch self {
