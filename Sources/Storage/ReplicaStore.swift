@@ -120,6 +120,18 @@ public struct ReplicaStore: Sendable {
         }
         do {
             let pool = try DatabasePool(path: database.path, configuration: configuration)
+            // A newer program may keep the log differently (runs of changes came in v8): an older one would
+            // misread it, so it refuses rather than guess.
+            let newer = try pool.read { db in
+                try Set(migrator.appliedIdentifiers(db)).subtracting(migrator.migrations).sorted()
+            }
+            guard newer.isEmpty else {
+                throw StoreError(
+                    code: .storage,
+                    message:
+                        "\(database.path) was written by a newer version of FieldSync (schema \(newer.joined(separator: ", "))); "
+                        + "update this program to open it")
+            }
             try migrator.migrate(pool)
             return ReplicaStore(database: database, pool: pool, wallClock: wallClock)
         } catch let error as DatabaseError {

@@ -146,3 +146,25 @@ import Testing
         }
     }
 }
+
+@Suite struct NewerDatabaseTests {
+    /// A database a newer program migrated (it may keep the log in a way this one would misread) is
+    /// refused with a message saying so, and left as it was.
+    @Test func aDatabaseFromANewerProgramIsRefusedUntouched() throws {
+        try withTemporaryStore { store in
+            try store.record(Sample.draft())
+            try DatabaseQueue(path: store.home.database.path).write { db in
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99: from the future')")
+            }
+            let before = try Data(contentsOf: store.home.database)
+            #expect {
+                try FieldStore.open(home: store.home)
+            } throws: { error in
+                let error = error as? StoreError
+                return error?.code == .storage && error?.message.contains("newer version of FieldSync") == true
+                    && error?.message.contains("v99: from the future") == true
+            }
+            #expect(try Data(contentsOf: store.home.database) == before)
+        }
+    }
+}
