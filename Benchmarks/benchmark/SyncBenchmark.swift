@@ -149,8 +149,8 @@ enum SyncBenchmark {
         }
         print(
             String(
-                format: "push, center writer busy:      %8.2f s  (of %.2f s; %.0f transactions)", busy, pushSeconds,
-                transactions))
+                format: "push, center writer busy:      %8.2f s  (of %.2f s; %.0f transactions%@)", busy, pushSeconds,
+                transactions, centers.count > 1 ? ", summed over the processes" : ""))
         let centerCPU = zip(centers, cpuBefore.0).map { cpuSeconds(of: $0.process.processIdentifier) - $1 }
         print(
             String(
