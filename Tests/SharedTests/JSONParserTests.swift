@@ -9,6 +9,7 @@ import Testing
             #"{"a":[1,-2.5,3e2,true,false,null],"b":{"c":"彩礼"},"d":""}"#,
             #"["\"\\\/\b\f\n\r\t\u00e9\u4e2d\ud83d\ude00"]"#,
             "  [ ]  ", "{ }", "0", "-0.125", #""plain""#,
+            "{" + (0..<40).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + "}",
         ]
         for text in documents {
             let ours = try JSONParser.parse(Array(text.utf8))
@@ -19,7 +20,9 @@ import Testing
 
     @Test(arguments: [
         "", "{", #"{"a":1,}"#, "[1,]", "01", "1.", "-", #""unterminated"#, #"{"a" 1}"#, "tru", #""\x""#,
-        #""\ud800""#, "[1] 2", #"{"a":1,"a":2}"#, "\"tab\tinside\"", String(repeating: "[", count: 100),
+        #""\ud800""#, "[1] 2", #"{"a":1,"a":2}"#,
+        "{" + (0..<40).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + #","k3":0}"#, "\"tab\tinside\"",
+        String(repeating: "[", count: 100),
     ])
     func refusesMalformedJSON(text: String) {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(text.utf8)) }

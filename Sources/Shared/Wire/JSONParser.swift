@@ -14,22 +14,7 @@ struct JSONParser {
 
     /// Parses one complete JSON document.
     static func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONValue {
-        let copy = [UInt8](bytes)
-        let result: Result<JSONValue, Failure> = copy.withUnsafeBufferPointer { buffer in
-            var parser = JSONParser(bytes: buffer)
-            do throws(Failure) {
-                parser.skipSpace()
-                let value = try parser.value()
-                parser.skipSpace()
-                guard parser.index == buffer.count else {
-                    throw Failure(offset: parser.index, message: "unexpected text after the document")
-                }
-                return .success(value)
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        try document(bytes) { (parser) throws(Failure) in try parser.value() }
     }
 
     /// Parses a wire document (a batch or a page). Its top-level `changes` list, when it is one, is read
@@ -37,22 +22,29 @@ struct JSONParser {
     /// hashing their keys was most of the cost); everything else is as `parse` gives it. Syntax errors
     /// are found and reported exactly as `parse` does, so only well-formed JSON reaches validation.
     static func parseWireDocument(_ bytes: some Collection<UInt8>) throws(Failure) -> WireDocument {
+        try document(bytes) { (parser) throws(Failure) in
+            guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "{") else {
+                return WireDocument(root: try parser.value(), changes: nil)
+            }
+            return try parser.envelope()
+        }
+    }
+
+    /// One document read by `body`, with nothing but white space around it.
+    private static func document<T>(
+        _ bytes: some Collection<UInt8>, _ body: (inout JSONParser) throws(Failure) -> T
+    ) throws(Failure) -> T {
         let copy = [UInt8](bytes)
-        let result: Result<WireDocument, Failure> = copy.withUnsafeBufferPointer { buffer in
+        let result: Result<T, Failure> = copy.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(bytes: buffer)
             do throws(Failure) {
                 parser.skipSpace()
-                let document: WireDocument
-                if parser.index < buffer.count, buffer[parser.index] == UInt8(ascii: "{") {
-                    document = try parser.envelope()
-                } else {
-                    document = WireDocument(root: try parser.value(), changes: nil)
-                }
+                let value = try body(&parser)
                 parser.skipSpace()
                 guard parser.index == buffer.count else {
                     throw Failure(offset: parser.index, message: "unexpected text after the document")
                 }
-                return .success(document)
+                return .success(value)
             } catch {
                 return .failure(error)
             }
@@ -101,15 +93,31 @@ struct JSONParser {
     }
 
     private mutating func object() throws(Failure) -> JSONValue {
+        var members: [String: JSONValue] = [:]
+        try self.members { (key, parser) throws(Failure) in members[key] = try parser.value() }
+        return .object(members)
+    }
+
+    private mutating func array() throws(Failure) -> JSONValue {
+        var elements: [JSONValue] = []
+        try self.elements { (parser) throws(Failure) in elements.append(try parser.value()) }
+        return .array(elements)
+    }
+
+    /// Walks an object's members, handing each key to `member` with the parser positioned at its value;
+    /// `member` must consume the value. Refuses a key that appears twice; counts the object's nesting.
+    private mutating func members(_ member: (String, inout JSONParser) throws(Failure) -> Void) throws(Failure) {
         depth += 1
         guard depth <= 64 else { throw failure("nested too deeply") }
         index += 1
-        var members: [String: JSONValue] = [:]
+        // Most objects have a handful of keys: a list beats hashing them, until it grows.
+        var seen: [String] = []
+        var many: Set<String> = []
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(members)
+            return
         }
         while true {
             skipSpace()
@@ -119,8 +127,16 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             index += 1
             skipSpace()
-            guard members[key] == nil else { throw failure("the key '\(key)' appears twice") }
-            members[key] = try value()
+            let repeated: Bool
+            if seen.count < 16 {
+                repeated = seen.contains(key)
+                seen.append(key)
+                if seen.count == 16 { many = Set(seen) }
+            } else {
+                repeated = !many.insert(key).inserted
+            }
+            guard !repeated else { throw failure("the key '\(key)' appears twice") }
+            try member(key, &self)
             skipSpace()
             guard index < bytes.count else { throw failure("unexpected end of the document") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -128,27 +144,28 @@ struct JSONParser {
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
                 depth -= 1
-                return .object(members)
+                return
             } else {
                 throw failure("expected ',' or '}'")
             }
         }
     }
 
-    private mutating func array() throws(Failure) -> JSONValue {
+    /// Walks an array's elements, handing each to `element` with the parser positioned at it; `element`
+    /// must consume it. Counts the array's nesting.
+    private mutating func elements(_ element: (inout JSONParser) throws(Failure) -> Void) throws(Failure) {
         depth += 1
         guard depth <= 64 else { throw failure("nested too deeply") }
         index += 1
-        var elements: [JSONValue] = []
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
             depth -= 1
-            return .array(elements)
+            return
         }
         while true {
             skipSpace()
-            elements.append(try value())
+            try element(&self)
             skipSpace()
             guard index < bytes.count else { throw failure("unexpected end of the document") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -156,7 +173,7 @@ struct JSONParser {
             } else if bytes[index] == UInt8(ascii: "]") {
                 index += 1
                 depth -= 1
-                return .array(elements)
+                return
             } else {
                 throw failure("expected ',' or ']'")
             }
@@ -280,45 +297,6 @@ struct WireDocument {
 }
 
 extension JSONParser {
-    /// Walks an object's members, handing each key to `member` with the parser positioned at its value;
-    /// `member` must consume the value. Checks for duplicate keys and the nesting limit as `object()` does.
-    private mutating func members(_ member: (String, inout JSONParser) throws(Failure) -> Void) throws(Failure) {
-        depth += 1
-        guard depth <= 64 else { throw failure("nested too deeply") }
-        index += 1
-        var seen: [String] = []
-        skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return
-        }
-        while true {
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a key") }
-            let key = try string()
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
-            index += 1
-            skipSpace()
-            // Objects here have a handful of keys: a list beats hashing them.
-            guard !seen.contains(key) else { throw failure("the key '\(key)' appears twice") }
-            seen.append(key)
-            try member(key, &self)
-            skipSpace()
-            guard index < bytes.count else { throw failure("unexpected end of the document") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-            } else if bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                depth -= 1
-                return
-            } else {
-                throw failure("expected ',' or '}'")
-            }
-        }
-    }
-
     /// The top-level object, its `changes` list (if it is a list) read as raw changes.
     private mutating func envelope() throws(Failure) -> WireDocument {
         var root: [String: JSONValue] = [:]
@@ -336,36 +314,16 @@ extension JSONParser {
     /// A list of changes: each object's members go straight into a `RawChange`; anything else is kept
     /// as a problem for validation to report.
     private mutating func rawChanges() throws(Failure) -> [RawChange] {
-        depth += 1
-        guard depth <= 64 else { throw failure("nested too deeply") }
-        index += 1
         var changes: [RawChange] = []
         changes.reserveCapacity(bytes.count / 160)
-        skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            depth -= 1
-            return changes
-        }
-        while true {
-            skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "{") {
-                changes.append(try rawChange())
+        try elements { (parser) throws(Failure) in
+            if parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "{") {
+                changes.append(try parser.rawChange())
             } else {
-                changes.append(RawChange(notAnObject: try value()))
-            }
-            skipSpace()
-            guard index < bytes.count else { throw failure("unexpected end of the document") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-            } else if bytes[index] == UInt8(ascii: "]") {
-                index += 1
-                depth -= 1
-                return changes
-            } else {
-                throw failure("expected ',' or ']'")
+                changes.append(RawChange(notAnObject: try parser.value()))
             }
         }
+        return changes
     }
 
     /// One change object, as `RawChange(JSONValue)` would read it from the parsed tree.
