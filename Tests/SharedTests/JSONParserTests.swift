@@ -106,6 +106,11 @@ import Testing
             #"{"version":2,"changes":[{"bad":1}]}"#, #" { "version" : 1 , "changes" : [ ] } "#, #"[1,2]"#,
             #"{"version":1,"changes":[\#(change)] x"#, #"{"version":1,"changes":[\#(change),]}"#,
             #"{"version":1,"changes":["# + String(repeating: "[", count: 70) + "]",
+            // Timestamps and ids with escapes, or malformed, take the string path; both must agree.
+            #"{"version":1,"changes":[{"ts":"1647302400001.0.k3v9x2qa7m1p","kind":"dispute","id":"0q7d2m4k8v1x3c5n9b6z2r4t8w","scope":"620502101201","field":"summary","value":"x"}]}"#,
+            #"{"version":1,"changes":[{"ts":"1647302400001.0.k3v9x2qa7m1","kind":"dispute","id":"0q7d2m4k8v1x3c5n9b6z2r4t8w","scope":"620502101201","field":"summary","value":"x"}]}"#,
+            #"{"version":1,"changes":[{"ts":"1647302400001.0.k3v9x2qa7m1p","kind":"dispute","id":"0q7d2m4k8v1x3c5n9b6z2r4t8","scope":"620502101201","field":"summary","value":"x"}]}"#,
+            #"{"version":1,"changes":[{"ts":"1647302400001.0.k3v9x2qa7m1p","id":"\u0030q7d2m4k8v1x3c5n9b6z2r4t8w","ts":"1"}]}"#,
         ]
         for document in documents {
             let data = Data(document.utf8)

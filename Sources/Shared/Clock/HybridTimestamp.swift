@@ -26,6 +26,12 @@ public struct HybridTimestamp: Hashable, Comparable, Sendable {
         self = parsed
     }
 
+    /// Parses the textual form from its UTF-8 bytes.
+    public init?(utf8: some RandomAccessCollection<UInt8>) {
+        guard let parsed = Self.parse(utf8) else { return nil }
+        self = parsed
+    }
+
     /// `<milliseconds>.<counter>.<replica>` in one pass: at most 15 and 10 digits, then a replica id.
     private static func parse(_ bytes: some RandomAccessCollection<UInt8>) -> HybridTimestamp? {
         var index = bytes.startIndex

@@ -17,15 +17,29 @@ public struct RecordID: Hashable, Comparable, Sendable {
 
     /// Parses the full textual form; nil unless it is 26 base32 digits that fit in 128 bits.
     public init?(_ text: some StringProtocol) {
-        let utf8 = Array(text.utf8)
+        self.init(utf8: Array(text.utf8))
+    }
+
+    /// Parses the full textual form from its UTF-8 bytes.
+    public init?(utf8: some RandomAccessCollection<UInt8>) {
+        guard let parsed = utf8.withContiguousStorageIfAvailable(Self.parse) ?? Self.parse(Array(utf8)) else {
+            return nil
+        }
+        self = parsed
+    }
+
+    private static func parse(_ utf8: UnsafeBufferPointer<UInt8>) -> RecordID? {
         // 26 digits carry 130 bits: the first digit may use only its low 3 bits.
         guard utf8.count == Self.digits, Base32.isDigit(utf8[0]), Base32.values[Int(utf8[0])] < 8,
             let top = Base32.decode(utf8[0..<2]), let middle = Base32.decode(utf8[2..<14]),
             let bottom = Base32.decode(utf8[14..<26])
         else { return nil }
         // top: 8 bits, middle: 60 bits, bottom: 60 bits.
-        self.high = top << 56 | middle >> 4
-        self.low = (middle & 0xF) << 60 | bottom
+        return RecordID(high: top << 56 | middle >> 4, low: (middle & 0xF) << 60 | bottom)
+    }
+
+    private static func parse(_ utf8: [UInt8]) -> RecordID? {
+        utf8.withUnsafeBufferPointer(parse)
     }
 
     /// A new random record id.

@@ -156,6 +156,10 @@ struct RawChange: Encodable {
 
     static let keys: Set<String> = ["field", "id", "kind", "scope", "ts", "value"]
 
+    /// `ts` and `id` when the wire reader read them as valid values straight from the bytes (`ts` and
+    /// `id` are nil then).
+    var timestamp: HybridTimestamp?
+    var recordID: RecordID?
     /// The first of the object's other keys in sorted order, if it has any.
     var unknownKey: String?
     /// Which of the string keys held something else.
@@ -229,19 +233,31 @@ struct RawChange: Encodable {
         if !notStrings.isEmpty, let key = ["ts", "kind", "id", "scope", "field"].first(where: notStrings.contains) {
             throw Problem(field: key, message: "expected a string")
         }
-        guard let ts else { throw Problem(field: "ts", message: "missing") }
-        guard let timestamp = HybridTimestamp(ts) else {
-            throw Problem(
-                field: "ts", message: "'\(ts)' is not a timestamp; expected <milliseconds>.<counter>.<replica>")
+        let timestamp: HybridTimestamp
+        if let parsed = self.timestamp {
+            timestamp = parsed
+        } else {
+            guard let ts else { throw Problem(field: "ts", message: "missing") }
+            guard let parsed = HybridTimestamp(ts) else {
+                throw Problem(
+                    field: "ts", message: "'\(ts)' is not a timestamp; expected <milliseconds>.<counter>.<replica>")
+            }
+            timestamp = parsed
         }
         guard let kind else { throw Problem(field: "kind", message: "missing") }
         guard let entityKind = EntityKind(rawValue: kind) else {
             let kinds = EntityKind.allCases.map(\.rawValue).joined(separator: ", ")
             throw Problem(field: "kind", message: "unknown kind '\(kind)'; expected one of: \(kinds)")
         }
-        guard let id else { throw Problem(field: "id", message: "missing") }
-        guard let recordID = RecordID(id) else {
-            throw Problem(field: "id", message: "'\(id)' is not a record id; expected 26 base32 digits")
+        let recordID: RecordID
+        if let parsed = self.recordID {
+            recordID = parsed
+        } else {
+            guard let id else { throw Problem(field: "id", message: "missing") }
+            guard let parsed = RecordID(id) else {
+                throw Problem(field: "id", message: "'\(id)' is not a record id; expected 26 base32 digits")
+            }
+            recordID = parsed
         }
         guard let scope else { throw Problem(field: "scope", message: "missing") }
         let area: AreaCode

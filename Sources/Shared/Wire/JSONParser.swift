@@ -180,6 +180,24 @@ struct JSONParser {
         }
     }
 
+    /// The bytes of a string with no escapes or control characters at the current position, which it
+    /// moves past; nil (and nothing moved) if there is none.
+    private mutating func plainString() -> UnsafeBufferPointer<UInt8>? {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+        var end = index + 1
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                let plain = UnsafeBufferPointer(rebasing: bytes[index + 1..<end])
+                index = end + 1
+                return plain
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+            end += 1
+        }
+        return nil
+    }
+
     private mutating func string() throws(Failure) -> String {
         index += 1
         let start = index
@@ -330,6 +348,19 @@ extension JSONParser {
     private mutating func rawChange() throws(Failure) -> RawChange {
         var change = RawChange()
         try members { (key, parser) throws(Failure) in
+            // A valid timestamp or record id is read from the bytes, with no string made; anything else
+            // (escapes, a malformed value) is read as a string, for validation to name.
+            if key == "ts" || key == "id", let plain = parser.plainString() {
+                if key == "ts", let timestamp = HybridTimestamp(utf8: plain) {
+                    change.timestamp = timestamp
+                    return
+                }
+                if key == "id", let id = RecordID(utf8: plain) {
+                    change.recordID = id
+                    return
+                }
+                parser.index -= plain.count + 2
+            }
             let text: String?
             if parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") {
                 text = try parser.string()
