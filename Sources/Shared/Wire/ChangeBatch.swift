@@ -221,6 +221,16 @@ struct RawChange: Encodable {
         var message: String
     }
 
+    /// The value the wire reader already parsed, else `text` parsed now; the problem names `field`.
+    private static func parsed<T>(
+        _ ready: T?, _ text: String?, field: String, _ parse: (String) -> T?, expected: String
+    ) throws(Problem) -> T {
+        if let ready { return ready }
+        guard let text else { throw Problem(field: field, message: "missing") }
+        guard let value = parse(text) else { throw Problem(field: field, message: "'\(text)' is not \(expected)") }
+        return value
+    }
+
     func change() throws(Problem) -> Change {
         if let notAnObject {
             throw Problem(field: "", message: "expected a change object, got \(notAnObject.typeName)")
@@ -233,32 +243,16 @@ struct RawChange: Encodable {
         if !notStrings.isEmpty, let key = ["ts", "kind", "id", "scope", "field"].first(where: notStrings.contains) {
             throw Problem(field: key, message: "expected a string")
         }
-        let timestamp: HybridTimestamp
-        if let parsed = self.timestamp {
-            timestamp = parsed
-        } else {
-            guard let ts else { throw Problem(field: "ts", message: "missing") }
-            guard let parsed = HybridTimestamp(ts) else {
-                throw Problem(
-                    field: "ts", message: "'\(ts)' is not a timestamp; expected <milliseconds>.<counter>.<replica>")
-            }
-            timestamp = parsed
-        }
+        let timestamp = try Self.parsed(
+            self.timestamp, ts, field: "ts", HybridTimestamp.init,
+            expected: "a timestamp; expected <milliseconds>.<counter>.<replica>")
         guard let kind else { throw Problem(field: "kind", message: "missing") }
         guard let entityKind = EntityKind(rawValue: kind) else {
             let kinds = EntityKind.allCases.map(\.rawValue).joined(separator: ", ")
             throw Problem(field: "kind", message: "unknown kind '\(kind)'; expected one of: \(kinds)")
         }
-        let recordID: RecordID
-        if let parsed = self.recordID {
-            recordID = parsed
-        } else {
-            guard let id else { throw Problem(field: "id", message: "missing") }
-            guard let parsed = RecordID(id) else {
-                throw Problem(field: "id", message: "'\(id)' is not a record id; expected 26 base32 digits")
-            }
-            recordID = parsed
-        }
+        let recordID = try Self.parsed(
+            self.recordID, id, field: "id", RecordID.init, expected: "a record id; expected 26 base32 digits")
         guard let scope else { throw Problem(field: "scope", message: "missing") }
         let area: AreaCode
         do {
