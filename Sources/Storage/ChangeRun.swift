@@ -32,9 +32,10 @@ enum ChangeRun {
         bytes.append(contentsOf: value.utf8)
     }
 
-    /// Calls `body` with each change an `earlier` column holds, in order.
+    /// Calls `body` with each change an `earlier` column holds, in order, until it returns false.
+    /// - Returns: false if `body` did.
     /// - Throws: `StoreError` `.corrupt` if the bytes are not a run (cut short, or lengths past the end).
-    static func forEach(in bytes: UnsafeBufferPointer<UInt8>, _ body: (Part) throws -> Void) throws {
+    static func forEach(in bytes: UnsafeBufferPointer<UInt8>, _ body: (Part) throws -> Bool) throws -> Bool {
         var index = 0
         func take(_ count: Int) throws -> UnsafeBufferPointer<UInt8> {
             guard count >= 0, index + count <= bytes.count else {
@@ -55,7 +56,10 @@ enum ChangeRun {
             let field = try take(Int(try integer(UInt8.self)))
             let scope = try take(Int(try integer(UInt8.self)))
             let value = try take(Int(try integer(UInt32.self)))
-            try body(Part(physical: physical, counter: counter, field: field, scope: scope, value: value))
+            guard try body(Part(physical: physical, counter: counter, field: field, scope: scope, value: value)) else {
+                return false
+            }
         }
+        return true
     }
 }

@@ -410,19 +410,34 @@ extension ReplicaStore {
 
     static func changes(of key: EntityKey, local: (id: Int64, scope: AreaCode), in db: Database) throws -> [Change] {
         var changes: [Change] = []
-        try db.cachedStatement(
-            sql: "SELECT physical, counter, replica, scope, field, value, earlier FROM change WHERE record = ?"
-        ).forEachRawRow(arguments: [local.id], in: db) { row in
-            let replica = ReplicaID(rawValue: UInt64(bitPattern: row.int64(2)))
-            try ChangeRun.forEach(in: row.blob(6)) { part in
-                changes.append(
-                    try stored(
-                        StoredChange(part, replica: replica), key: key, recordScope: local.scope))
+        try db.cachedStatement(sql: "SELECT \(runColumns) FROM change WHERE record = ?").forEachRawRow(
+            arguments: [local.id], in: db
+        ) { row in
+            try forEachInRun(row) { _, parts in
+                changes.append(try stored(parts, key: key, recordScope: local.scope))
+                return true
             }
-            changes.append(try stored(StoredChange(row, at: 0, replica: replica), key: key, recordScope: local.scope))
-            return true
         }
         return changes
+    }
+
+    /// The columns every reader of the log selects first, in this order, for `forEachInRun`.
+    static let runColumns = """
+        change.seq, change.runLength, change.physical, change.counter, change.replica, change.scope, change.field,
+            change.value, change.earlier
+        """
+
+    /// Calls `body` with each change a row of the log holds (its first columns `runColumns`) and its
+    /// sequence number, in order: the run's earlier changes, then the row's own.
+    /// - Returns: false if `body` did, to stop.
+    static func forEachInRun(_ row: RawRow, _ body: (Int64, StoredChange) throws -> Bool) throws -> Bool {
+        let replica = ReplicaID(rawValue: UInt64(bitPattern: row.int64(4)))
+        var seq = row.int64(0) - row.int64(1) + 1
+        let going = try ChangeRun.forEach(in: row.blob(8)) { part in
+            defer { seq += 1 }
+            return try body(seq, StoredChange(part, replica: replica))
+        }
+        return try going && body(seq, StoredChange(row, at: 2, replica: replica))
     }
 
     /// A change's parts as a row of the log holds them: its own columns, or a part of its run.
@@ -467,6 +482,13 @@ extension ReplicaStore {
         }
     }
 
+    /// `runColumns` and the record's kind, id and scope (columns 9, 10, 11), from the log joined with its
+    /// records; a condition follows.
+    static let joinedColumns = """
+        SELECT \(runColumns), record.kind, record.uid, record.scope
+        FROM change JOIN record ON record.id = change.record
+        """
+
     /// Calls `body` with the changes of the rows `condition` selects (a `WHERE … ORDER BY seq LIMIT …` on
     /// `change` joined with `record`), each with its record and sequence number, in order: those at or
     /// before `after` are skipped (a row may begin before it), and the walk ends after `through` or when
@@ -475,47 +497,23 @@ extension ReplicaStore {
         _ condition: String, arguments: StatementArguments, after: Int64 = .min, through: Int64 = .max,
         in db: Database, _ body: (Int64, Change) throws -> Bool
     ) throws {
-        let sql = """
-            SELECT seq, physical, counter, replica, change.scope, field, value, kind, uid, record.scope, runLength,
-                earlier
-            FROM change JOIN record ON record.id = change.record
-            """
-        try db.cachedStatement(sql: sql + condition).forEachRawRow(arguments: arguments, in: db) { row in
-            let kindName = String(decoding: row.bytes(7), as: UTF8.self)
-            let uid = String(decoding: row.bytes(8), as: UTF8.self)
+        try db.cachedStatement(sql: joinedColumns + condition).forEachRawRow(arguments: arguments, in: db) { row in
+            let kindName = String(decoding: row.bytes(9), as: UTF8.self)
+            let uid = String(decoding: row.bytes(10), as: UTF8.self)
             guard let kind = EntityKind(rawValue: kindName), let id = RecordID(uid) else {
                 throw StoreError(code: .corrupt, message: "the log holds a change of an unknown record")
             }
             let key = EntityKey(kind: kind, id: id)
-            let recordScope = try area(String(decoding: row.bytes(9), as: UTF8.self))
-            let replica = ReplicaID(rawValue: UInt64(bitPattern: row.int64(3)))
-            var seq = row.int64(0) - row.int64(10) + 1
-            var going = true
-            try ChangeRun.forEach(in: row.blob(11)) { part in
-                defer { seq += 1 }
-                guard going, seq > after else { return }
-                guard seq <= through else {
-                    going = false
-                    return
-                }
-                going = try body(
-                    seq, try stored(StoredChange(part, replica: replica), key: key, recordScope: recordScope))
+            let recordScope = try area(String(decoding: row.bytes(11), as: UTF8.self))
+            return try forEachInRun(row) { seq, parts in
+                guard seq > after else { return true }
+                guard seq <= through else { return false }
+                return try body(seq, try stored(parts, key: key, recordScope: recordScope))
             }
-            guard going, seq > after else { return going }
-            guard seq <= through else { return false }
-            return try body(
-                seq, try stored(StoredChange(row, at: 1, replica: replica), key: key, recordScope: recordScope))
         }
     }
 
-    /// The columns `writeChanges` reads, by position.
-    static let wireColumns = """
-        SELECT seq, physical, counter, replica, coalesce(change.scope, record.scope) AS scope, field, value, kind, uid,
-            runLength, earlier, record.scope
-        FROM change JOIN record ON record.id = change.record
-        """
-
-    /// The changes of the rows `wireColumns` + `condition` select, written by a `ChangeWriter`: those
+    /// The changes of the rows `joinedColumns` + `condition` select, written by a `ChangeWriter`: those
     /// after `after` (a row may begin before it), at most `limit`.
     /// - Returns: the writer, the last change's `seq` (`after` if none), and whether more remain among the
     ///   rows selected (select at least one row more than `limit` to tell).
@@ -526,36 +524,20 @@ extension ReplicaStore {
         var last = after
         var more = false
         // Text columns are read as the bytes SQLite holds: nothing is made per row but the JSON.
-        try db.cachedStatement(sql: wireColumns + condition).forEachRawRow(arguments: arguments, in: db) { row in
-            let replica = ReplicaID(rawValue: UInt64(bitPattern: row.int64(3)))
-            let (id, kind, recordScope) = (row.bytes(8), row.bytes(7), row.bytes(11))
-            var seq = row.int64(0) - row.int64(9) + 1
-            func write(
-                _ timestamp: HybridTimestamp, scope: UnsafeBufferPointer<UInt8>, field: UnsafeBufferPointer<UInt8>,
-                value: UnsafeBufferPointer<UInt8>
-            ) -> Bool {
-                defer { seq += 1 }
+        try db.cachedStatement(sql: joinedColumns + condition).forEachRawRow(arguments: arguments, in: db) { row in
+            let (kind, id, recordScope) = (row.bytes(9), row.bytes(10), row.bytes(11))
+            return try forEachInRun(row) { seq, parts in
                 guard seq > after else { return true }
                 guard writer.count < limit else {
                     more = true
                     return false
                 }
-                writer.append(field: field, id: id, kind: kind, scope: scope, timestamp: timestamp, value: value)
+                writer.append(
+                    field: parts.field, id: id, kind: kind, scope: parts.scope.isEmpty ? recordScope : parts.scope,
+                    timestamp: parts.timestamp, value: parts.value)
                 last = seq
                 return true
             }
-            var going = true
-            try ChangeRun.forEach(in: row.blob(10)) { part in
-                guard going else { return }
-                going = write(
-                    HybridTimestamp(physical: part.physical, counter: part.counter, replica: replica),
-                    scope: part.scope.isEmpty ? recordScope : part.scope, field: part.field, value: part.value)
-            }
-            guard going else { return false }
-            return write(
-                HybridTimestamp(
-                    physical: row.int64(1), counter: UInt32(truncatingIfNeeded: row.int64(2)), replica: replica),
-                scope: row.bytes(4), field: row.bytes(5), value: row.bytes(6))
         }
         return (writer, last, more)
     }

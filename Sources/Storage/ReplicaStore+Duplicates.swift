@@ -611,26 +611,22 @@ extension ReplicaStore {
         var seen: Set<String> = []
         try db.cachedStatement(
             sql: """
-                SELECT record.uid, change.seq, change.runLength, change.field, change.earlier
-                FROM change JOIN record ON record.id = change.record
+                SELECT \(runColumns), record.uid FROM change JOIN record ON record.id = change.record
                 WHERE change.seq > ? AND record.kind = 'dispute' ORDER BY change.seq
                 """
         ).forEachRawRow(arguments: [after], in: db) { row in
-            var seq = row.int64(1) - row.int64(2) + 1
             var fingerprinted = false
-            func note(_ field: UnsafeBufferPointer<UInt8>) {
-                defer { seq += 1 }
-                if seq > after, seq <= through, names.contains(where: { $0.elementsEqual(field) }) {
+            _ = try forEachInRun(row) { seq, parts in
+                if seq > after, seq <= through, names.contains(where: { $0.elementsEqual(parts.field) }) {
                     fingerprinted = true
                 }
+                return seq < through
             }
-            try ChangeRun.forEach(in: row.blob(4)) { note($0.field) }
-            note(row.bytes(3))
             if fingerprinted {
-                let uid = String(decoding: row.bytes(0), as: UTF8.self)
+                let uid = String(decoding: row.bytes(9), as: UTF8.self)
                 if seen.insert(uid).inserted { order.append(uid) }
             }
-            return row.int64(1) - row.int64(2) < through
+            return row.int64(0) < through
         }
         return order
     }
