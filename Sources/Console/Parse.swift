@@ -19,6 +19,21 @@ public enum Parse {
         }
     }
 
+    /// How far past the laptop's today a day that has happened may lie: village clocks run behind.
+    public static let clockGrace = 2
+
+    /// The day something happened (a dispute arose, an agreement was signed, a visit made, a hazard
+    /// struck off): not a day to come. `today` is the laptop's, which may be behind by a day or two.
+    public static func pastDate(_ text: String, flag: String, today: CalendarDate) throws -> CalendarDate {
+        let date = try date(text, flag: flag)
+        guard date <= today.adding(days: clockGrace) else {
+            throw InputError(
+                "\(flag): \(date) has not come yet (today is \(today) on this laptop); "
+                    + "enter the day it happened, or correct this laptop's date")
+        }
+        return date
+    }
+
     public static func area(_ text: String, flag: String) throws -> AreaCode {
         do {
             return try AreaCode(parsing: text.trimmingSpaces)

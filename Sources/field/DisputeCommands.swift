@@ -77,7 +77,8 @@ struct DisputeAdd: ParsableCommand {
                 village: village, category: category, parties: parties, summary: summary,
                 foundBy: try foundBy.map { try Parse.coded($0, flag: "--found-by") } ?? .screening,
                 level: try level.map { try Parse.coded($0, flag: "--level") } ?? .normal,
-                incidentDate: try date.map { try Parse.date($0, flag: "--date") }, recorder: identity.worker)
+                incidentDate: try date.map { try Parse.pastDate($0, flag: "--date", today: context.today) },
+                recorder: identity.worker)
             // Refuse bad input before asking about duplicates: a draft that cannot be recorded is not one.
             var scratch = HybridClock(replica: identity.replica)
             _ = try DisputeCommand.record(draft).changes(for: RecordID.random(), current: nil, clock: &scratch)
@@ -140,14 +141,14 @@ struct DisputeEdit: ParsableCommand {
             }
             return
         }
-        try performOnDispute(options, id, done: { $0.pick("已修改", "Edited") }) { _, _ in
+        try performOnDispute(options, id, done: { $0.pick("已修改", "Edited") }) { context, _ in
             .edit(
                 Shared.DisputeEdit(
                     category: try category.map { try Parse.coded($0, flag: "--category") },
                     parties: try parties.map { try Parse.parties($0, flag: "--parties") }, summary: summary,
                     foundBy: try foundBy.map { try Parse.coded($0, flag: "--found-by") },
                     level: try level.map { try Parse.coded($0, flag: "--level") },
-                    incidentDate: try date.map { try Parse.date($0, flag: "--date") }))
+                    incidentDate: try date.map { try Parse.pastDate($0, flag: "--date", today: context.today) }))
         }
     }
 }
@@ -179,7 +180,9 @@ struct DisputeResolve: ParsableCommand {
 
     func run() throws {
         try performOnDispute(options, id, done: { $0.pick("调解成功", "Resolved") }) { context, _ in
-            .resolve(agreement: agreement, date: try date.map { try Parse.date($0, flag: "--date") } ?? context.today)
+            .resolve(
+                agreement: agreement,
+                date: try date.map { try Parse.pastDate($0, flag: "--date", today: context.today) } ?? context.today)
         }
     }
 }
@@ -225,7 +228,9 @@ struct DisputeVisit: ParsableCommand {
         try performOnDispute(options, id, done: { $0.pick("已回访", "Visited") }) { context, _ in
             .visit(
                 Visit(
-                    date: try date.map { try Parse.date($0, flag: "--date") } ?? context.today, note: note,
+                    date: try date.map { try Parse.pastDate($0, flag: "--date", today: context.today) }
+                        ?? context.today,
+                    note: note,
                     isAgreementKept: try Parse.yesNo(kept, flag: "--kept")))
         }
     }

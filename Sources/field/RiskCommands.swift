@@ -140,7 +140,9 @@ struct RiskStrike: ParsableCommand {
 
     func run() throws {
         try performOnRiskItem(options, id, done: { $0.pick("已销号", "Struck off") }) { context in
-            .strike(evidence: evidence, date: try date.map { try Parse.date($0, flag: "--date") } ?? context.today)
+            .strike(
+                evidence: evidence,
+                date: try date.map { try Parse.pastDate($0, flag: "--date", today: context.today) } ?? context.today)
         }
     }
 }

@@ -83,10 +83,38 @@ import Testing
         }
     }
 
+    /// A day that has not come (past the importing laptop's today, give or take its clock), or an
+    /// agreement before the dispute, is a bad row.
+    @Test func aRowDatedInTheFutureOrOutOfOrderIsBad() throws {
+        let ledger = """
+            类别,当事人,简要情况,发生日期,状态,调解方式,调解协议,调结日期
+            邻里纠纷,张三,噪音,2022-05-03,,,,
+            邻里纠纷,李四,噪音,2022-05-04,,,,
+            土地纠纷,王五,界桩,2022-03-20,调解成功,分段式,退让半米,2022-03-19
+            土地纠纷,赵六,界桩,2022-03-20,调解成功,分段式,退让半米,2099-01-01
+            """
+        try withTemporaryStore { store in
+            let before = try store.digest()
+            #expect {
+                try importer.run(ledger, into: store, skipInvalid: false)
+            } throws: { error in
+                guard let error = error as? ImportError else { return false }
+                return error.rows.map(\.line) == [3, 4, 5]
+                    && error.rows[0].message
+                        == "发生日期 (date): 2022-05-04 has not come yet (today is 2022-05-01 on this laptop); "
+                        + "enter the day it happened, or correct this laptop's date"
+                    && error.rows[1].message.contains(
+                        "调结日期 (closed_on): 2022-03-19 is before the day the dispute arose, 发生日期 (date) 2022-03-20")
+                    && error.rows[2].message.contains("调结日期 (closed_on): 2099-01-01 has not come yet")
+            }
+            #expect(try store.digest() == before)
+        }
+    }
+
     @Test func importsARiskLedger() throws {
         let ledger = """
             领域,风险隐患,预案,责任人,责任单位,期限,状态,销号依据,销号日期
-            征地拆迁,安置补偿款未到位,每周约谈，分期兑付,赵主任,镇综治中心,2022-06-30,已销号,补偿款已兑付,2022-06-20
+            征地拆迁,安置补偿款未到位,每周约谈，分期兑付,赵主任,镇综治中心,2022-06-30,已销号,补偿款已兑付,2022-04-20
             信访,重点人员越级上访,五定五包,钱书记,村委会,2022-04-30,挂牌,,
             """
         try withTemporaryStore { store in

@@ -3,8 +3,8 @@ import Testing
 
 /// Every refusal names the problem, exits with its code, and changes nothing.
 @Suite struct FieldRefusalTests {
-    /// Arguments (with `ID` standing for a screened case's id, `VOIDED` for a voided one), exit code,
-    /// words the message must carry.
+    /// Arguments (with `ID` standing for a screened case's id, which arose on 2022-03-15, `VOIDED` for
+    /// a voided case's, `RISK` for a listed risk item's), exit code, words the message must carry.
     static let refusals: [([String], Int32, String)] = [
         (
             ["dispute", "add", "--category", "口角", "--parties", "张三", "--summary", "x"], 65,
@@ -44,6 +44,18 @@ import Testing
         ),
         (["dispute", "edit", "VOIDED", "--summary", "新"], 65, "is voided; restore it with unvoid"),
         (["dispute", "visit", "ID", "--note", "回访", "--kept", "maybe"], 65, "expected yes or no"),
+        (
+            ["dispute", "add", "--category", "land", "--parties", "王五", "--summary", "x", "--date", "2099-01-01"], 65,
+            "--date: 2099-01-01 has not come yet (today is "
+        ),
+        (["dispute", "edit", "ID", "--date", "2099-01-01"], 65, "--date: 2099-01-01 has not come yet"),
+        (["dispute", "resolve", "ID", "--agreement", "和解", "--date", "2099-01-01"], 65, "has not come yet"),
+        (["dispute", "visit", "ID", "--note", "回访", "--kept", "yes", "--date", "2099-01-01"], 65, "has not come yet"),
+        (["risk", "strike", "RISK", "--evidence", "已整改", "--date", "2099-01-01"], 65, "has not come yet"),
+        (
+            ["dispute", "visit", "ID", "--note", "回访", "--kept", "yes", "--date", "2022-03-14"], 65,
+            "the visit is dated 2022-03-14, before the day the dispute arose (2022-03-15)"
+        ),
         (["dispute", "escalate", "ID", "--to", "moon", "--note", "x"], 65, "unknown escalation target 'moon'"),
         (["dispute", "add", "--parties", "张三", "--summary", "x"], 64, "missing --category"),
         (["dispute", "edit", "ID"], 64, "nothing to edit"),
@@ -63,11 +75,16 @@ import Testing
     func aRefusalNamesTheProblemAndChangesNothing(index: Int) throws {
         let (arguments, code, words) = Self.refusals[index]
         try withReplica { field in
-            let screened = try field.ok("dispute", "add", "--category", "land", "--parties", "张三", "--summary", "界桩")
+            let screened = try field.ok(
+                "dispute", "add", "--category", "land", "--parties", "张三", "--summary", "界桩", "--date", "2022-03-15")
             let voided = try field.ok("dispute", "add", "--category", "debt", "--parties", "李四", "--summary", "借款")
             _ = try field.ok("dispute", "void", voided, "--reason", "重复录入")
+            let risk = try field.ok(
+                "risk", "add", "--area", "水利", "--title", "塘坝渗漏", "--plan", "加固", "--owner", "赵六", "--deadline",
+                "2022-06-30")
             let before = try field.snapshot()
-            let resolved = arguments.map { $0 == "ID" ? screened : $0 == "VOIDED" ? voided : $0 }
+            let placeholders = ["ID": screened, "VOIDED": voided, "RISK": risk]
+            let resolved = arguments.map { placeholders[$0] ?? $0 }
             let result = try field.run(resolved)
             #expect(result.status == code, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(words), "\(arguments): \(result.stderr)")

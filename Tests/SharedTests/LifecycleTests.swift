@@ -218,6 +218,36 @@ import Testing
         #expect(CommandError.voided(key).description.contains("restore it with unvoid"))
     }
 
+    /// An agreement or a visit cannot predate the dispute, and an edit cannot move the dispute after
+    /// either; the day itself is allowed.
+    @Test func agreementsAndVisitsDoNotPredateTheDispute() throws {
+        var a = Sample.replica(1)
+        try a.perform(.record(Sample.draft()), onDispute: id)  // arose 2022-03-15
+        try a.perform(.mediate(method: .staged, mediator: nil), onDispute: id)
+        let before = a.log.count
+        let early = Sample.date("2022-03-14")
+        #expect(
+            throws: CommandError.beforeIncident(what: "agreement", date: early, incident: Sample.date("2022-03-15"))
+        ) { try a.perform(.resolve(agreement: "分期退还", date: early), onDispute: id) }
+        #expect(throws: CommandError.beforeIncident(what: "visit", date: early, incident: Sample.date("2022-03-15"))) {
+            try a.perform(.visit(Visit(date: early, note: "回访", isAgreementKept: true)), onDispute: id)
+        }
+        #expect(a.log.count == before)
+
+        try a.perform(.resolve(agreement: "分期退还", date: Sample.date("2022-03-15")), onDispute: id)
+        try a.perform(.visit(Visit(date: Sample.date("2022-04-10"), note: "回访", isAgreementKept: true)), onDispute: id)
+        let settled = a.log.count
+        #expect(
+            throws: CommandError.beforeIncident(
+                what: "agreement", date: Sample.date("2022-03-15"), incident: Sample.date("2022-03-16"))
+        ) { try a.perform(.edit(DisputeEdit(incidentDate: Sample.date("2022-03-16"))), onDispute: id) }
+        #expect(a.log.count == settled)
+        try a.perform(.edit(DisputeEdit(incidentDate: Sample.date("2022-03-01"))), onDispute: id)
+        #expect(
+            CommandError.beforeIncident(what: "visit", date: early, incident: Sample.date("2022-03-15")).description
+                == "the visit is dated 2022-03-14, before the day the dispute arose (2022-03-15); check both dates")
+    }
+
     /// Every move of the dispute lifecycle, allowed or not, against the documented table.
     @Test func illegalMovesAreRefusedNamingTheStatusAndTheAllowedMoves() throws {
         let allowed: [DisputeStatus: [LifecycleStep.Action]] = [

@@ -103,7 +103,7 @@ public struct LedgerImport: Sendable {
         let parties = try Parse.parties(try row.required(.parties), flag: "当事人 (parties)")
         let foundBy: Discovery = try row[.foundBy].map { try Parse.coded($0, flag: "来源 (found_by)") } ?? .screening
         let level: RiskLevel = try row[.level].map { try Parse.coded($0, flag: "等级 (level)") } ?? .normal
-        let date = try row[.date].map { try Parse.date($0, flag: "发生日期 (date)") }
+        let date = try row[.date].map { try Parse.pastDate($0, flag: "发生日期 (date)", today: today) }
         let draft = DisputeDraft(
             village: village, category: category, parties: parties, summary: try row.required(.summary),
             foundBy: foundBy, level: level, incidentDate: date, recorder: row[.recorder] ?? recorder)
@@ -118,7 +118,12 @@ public struct LedgerImport: Sendable {
             guard let agreement = row[.agreement] else {
                 throw InputError("状态 (status) 调解成功 needs the agreement in 调解协议 (agreement)")
             }
-            let on = try row[.closedOn].map { try Parse.date($0, flag: "调结日期 (closed_on)") } ?? date ?? today
+            let on =
+                try row[.closedOn].map { try Parse.pastDate($0, flag: "调结日期 (closed_on)", today: today) } ?? date
+                ?? today
+            if let date, on < date {
+                throw InputError("调结日期 (closed_on): \(on) is before the day the dispute arose, 发生日期 (date) \(date)")
+            }
             commands.append(.resolve(agreement: agreement, date: on))
         case .unresolved:
             commands.append(.fail(reason: row[.reason] ?? "台账导入：调解不成"))
@@ -148,7 +153,8 @@ public struct LedgerImport: Sendable {
                 guard let evidence = row[.evidence] else {
                     throw InputError("状态 (status) 已销号 needs the evidence in 销号依据 (evidence)")
                 }
-                let on = try row[.closedOn].map { try Parse.date($0, flag: "销号日期 (closed_on)") } ?? today
+                let on =
+                    try row[.closedOn].map { try Parse.pastDate($0, flag: "销号日期 (closed_on)", today: today) } ?? today
                 commands.append(.strike(evidence: evidence, date: on))
             }
         }

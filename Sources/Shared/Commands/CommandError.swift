@@ -11,6 +11,8 @@ public enum CommandError: Error, Hashable, Sendable {
     case missing(field: String)
     /// An edit that changes no field.
     case nothingToChange(EntityKey)
+    /// An agreement or a visit dated before the day the dispute arose (`what` names which).
+    case beforeIncident(what: String, date: CalendarDate, incident: CalendarDate)
     case invalid(ChangeError)
 }
 
@@ -32,6 +34,8 @@ extension CommandError: CustomStringConvertible {
             return "\(field) must not be empty"
         case .nothingToChange(let key):
             return "nothing to change: the edit gives \(key.kind.noun) \(key.id) the values it already has"
+        case .beforeIncident(let what, let date, let incident):
+            return "the \(what) is dated \(date), before the day the dispute arose (\(incident)); check both dates"
         case .invalid(let error):
             return error.description
         }

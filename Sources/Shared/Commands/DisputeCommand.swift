@@ -71,6 +71,7 @@ public enum DisputeCommand: Sendable {
                 clock: &clock)
             guard !builder.changes.isEmpty else { throw .nothingToChange(key) }
         case .resolve(let agreement, let date):
+            try current.checkNotBeforeIncident(date, what: "agreement")
             let resolve = step(.resolve, date, try agreement.required("agreement"), nil)
             try builder.advance(
                 DisputeLifecycle.self, field: .status, resolve, from: status, label: label, clock: &clock)
@@ -87,6 +88,7 @@ public enum DisputeCommand: Sendable {
             try builder.advance(
                 DisputeLifecycle.self, field: .status, reopen, from: status, label: label, clock: &clock)
         case .visit(let visit):
+            try current.checkNotBeforeIncident(visit.date, what: "visit")
             let note = try visit.note.required("visit note")
             let visit = Visit(date: visit.date, note: note, isAgreementKept: visit.isAgreementKept)
             try builder.set(.visit, .visit(visit), clock: &clock)
@@ -187,6 +189,15 @@ public struct DisputeEdit: Hashable, Sendable {
 
     func apply(to current: Dispute, builder: inout ChangeBuilder, clock: inout HybridClock) throws(CommandError) {
         if parties?.isEmpty == true { throw .missing(field: "parties") }
+        if let incidentDate {
+            // The case's agreement and visits, made after the dispute arose, keep their dates.
+            if let agreement = current.agreement, agreement.date < incidentDate {
+                throw .beforeIncident(what: "agreement", date: agreement.date, incident: incidentDate)
+            }
+            if let visit = current.visits.map(\.element.date).min(), visit < incidentDate {
+                throw .beforeIncident(what: "visit", date: visit, incident: incidentDate)
+            }
+        }
         let summary = try summary.map { text throws(CommandError) in try text.required("summary") }
         try builder.update(
             .category, category.map(Value.category), current: current.category.map(Value.category), clock: &clock)
@@ -197,5 +208,14 @@ public struct DisputeEdit: Hashable, Sendable {
         try builder.update(.level, level.map(Value.level), current: current.level.map(Value.level), clock: &clock)
         try builder.update(
             .incidentDate, incidentDate.map(Value.date), current: current.incidentDate.map(Value.date), clock: &clock)
+    }
+}
+
+extension Dispute {
+    /// Refuses an agreement or a visit dated before the day the dispute arose, when the case gives it.
+    fileprivate func checkNotBeforeIncident(_ date: CalendarDate, what: String) throws(CommandError) {
+        if let incidentDate, date < incidentDate {
+            throw .beforeIncident(what: what, date: date, incident: incidentDate)
+        }
     }
 }
