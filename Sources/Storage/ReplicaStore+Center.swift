@@ -325,6 +325,21 @@ extension ReplicaStore {
         try read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0 }
     }
 
+    /// The timestamp of the change numbered `seq`; nil if the log has none (past its head, or 0).
+    public func stamp(at seq: Int64) throws -> HybridTimestamp? {
+        try read { db in
+            var stamp: HybridTimestamp?
+            // The row holding `seq` is the first at or after it (a run's row carries its last number).
+            try Self.forEachChange(
+                " WHERE seq >= ? ORDER BY seq LIMIT 1", arguments: [seq], after: seq - 1, through: seq, in: db
+            ) { _, change in
+                stamp = change.timestamp
+                return false
+            }
+            return stamp
+        }
+    }
+
     /// Notes that a device pulled.
     public func noteContact(of device: String, clockOffset: Int64?) throws {
         try write { db in

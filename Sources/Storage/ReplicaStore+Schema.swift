@@ -336,6 +336,12 @@ extension ReplicaStore {
             // (`ChangeRun`). Rows written before hold one change each, as a run of one.
             try addRunColumns(db)
         }
+        migrator.registerMigration("v9: checkpoints") { db in
+            // The latest point of the center's log this replica has seen (`Checkpoint`): the change
+            // numbered `checkpointSeq` there has the timestamp `checkpointStamp`.
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN checkpointSeq INTEGER")
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN checkpointStamp TEXT")
+        }
         return migrator
     }
 

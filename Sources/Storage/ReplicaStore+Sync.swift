@@ -18,16 +18,73 @@ extension ReplicaStore {
         public var lastSyncAt: Int64?
         /// The center's clock minus this device's at the last sync, in milliseconds.
         public var clockOffset: Int64?
+        /// The latest point of the center's log this replica has seen, sent with every request.
+        public var checkpoint: Checkpoint?
     }
 
     public func syncState() throws -> SyncState {
         try read { db in
             let row = try Row.fetchOne(
-                db, sql: "SELECT acknowledgedSeq, pendingChanges, pullCursor, lastSyncAt, clockOffset FROM replica")!
+                db,
+                sql: """
+                    SELECT acknowledgedSeq, pendingChanges, pullCursor, lastSyncAt, clockOffset,
+                        checkpointSeq, checkpointStamp FROM replica
+                    """)!
             return SyncState(
                 enrollment: try Self.enrollment(db), acknowledgedSeq: row["acknowledgedSeq"],
                 pendingChanges: row["pendingChanges"], pullCursor: row["pullCursor"], lastSyncAt: row["lastSyncAt"],
-                clockOffset: row["clockOffset"])
+                clockOffset: row["clockOffset"], checkpoint: try Self.checkpoint(db))
+        }
+    }
+
+    /// The latest point of the center's log this replica has seen.
+    public func checkpoint() throws -> Checkpoint? {
+        try read { db in try Self.checkpoint(db) }
+    }
+
+    /// The stored checkpoint, if any.
+    static func checkpoint(_ db: Database) throws -> Checkpoint? {
+        let row = try Row.fetchOne(db, sql: "SELECT checkpointSeq, checkpointStamp FROM replica")
+        guard let seq: Int64 = row?["checkpointSeq"], let text: String = row?["checkpointStamp"] else { return nil }
+        guard let stamp = HybridTimestamp(text) else {
+            throw StoreError(code: .corrupt, message: "the stored checkpoint '\(text)' is unreadable")
+        }
+        return Checkpoint(seq: seq, stamp: stamp)
+    }
+
+    /// Keeps `checkpoint` if it lies past the stored one.
+    static func advance(to checkpoint: Checkpoint?, in db: Database) throws {
+        guard let checkpoint else { return }
+        try db.execute(
+            sql: """
+                UPDATE replica SET checkpointSeq = ?, checkpointStamp = ?
+                WHERE id = 1 AND (checkpointSeq IS NULL OR checkpointSeq < ?)
+                """,
+            arguments: [checkpoint.seq, checkpoint.stamp.description, checkpoint.seq])
+    }
+
+    /// Forgets what this replica knew of its center's log, after the center said its log is not the one
+    /// the replica synced with: every own change is sent again (the center keeps what it holds once),
+    /// and the next pull starts from the beginning (changes already held count as such).
+    /// - Returns: how many own changes wait to be sent.
+    @discardableResult
+    public func startOver() throws -> Int {
+        try write { db in
+            let identity = try Self.identity(db)
+            var pending = 0
+            try Self.forEachChange(
+                " WHERE replica = ? ORDER BY seq", arguments: [Int64(identity.replica.rawValue)], in: db
+            ) { _, _ in
+                pending += 1
+                return true
+            }
+            try db.execute(
+                sql: """
+                    UPDATE replica SET acknowledgedSeq = 0, pendingChanges = ?, pullCursor = 0,
+                        checkpointSeq = NULL, checkpointStamp = NULL WHERE id = 1
+                    """,
+                arguments: [pending])
+            return pending
         }
     }
 
@@ -103,9 +160,11 @@ extension ReplicaStore {
         )
     }
 
-    /// Notes that the center holds own changes up to local sequence `seq`, `count` of them.
-    public func acknowledge(through seq: Int64, count: Int) throws {
+    /// Notes that the center holds own changes up to local sequence `seq`, `count` of them, and the
+    /// checkpoint its receipt came with.
+    public func acknowledge(through seq: Int64, count: Int, checkpoint: Checkpoint? = nil) throws {
         try write { db in
+            try Self.advance(to: checkpoint, in: db)
             try db.execute(
                 sql: """
                     UPDATE replica SET acknowledgedSeq = max(acknowledgedSeq, ?),
@@ -119,9 +178,12 @@ extension ReplicaStore {
     /// whole or not at all, so an interrupted pull resumes where it stopped.
     /// - Returns: how many changes were new.
     @discardableResult
-    public func receive(_ page: ChangePage, maximumDrift: Int64 = fieldMaximumDrift) throws -> Int {
+    public func receive(
+        _ page: ChangePage, checkpoint: Checkpoint? = nil, maximumDrift: Int64 = fieldMaximumDrift
+    ) throws -> Int {
         try write { db in
             let new = try Self.receive(page.changes, maximumDrift: maximumDrift, db: db, wallClock: wallClock)
+            try Self.advance(to: checkpoint, in: db)
             try db.execute(
                 sql: "UPDATE replica SET pullCursor = max(pullCursor, ?) WHERE id = 1", arguments: [page.cursor])
             return new

@@ -66,6 +66,9 @@ struct SyncCommand: ParsableCommand {
             } else {
                 say(SyncText.summary(summary, language: context.language))
             }
+            if summary.startedOver {
+                FileHandleOutput.standardError.write(SyncText.startedOver(language: context.language) + "\n")
+            }
             if let offset = summary.clockOffset, abs(offset) > 5 * 60_000 {
                 FileHandleOutput.standardError.write(SyncText.clockWarning(offset, language: context.language) + "\n")
             }
@@ -82,6 +85,7 @@ struct SyncJSON: Encodable {
     var bytesReceived: Int
     var seconds: Double
     var clockOffsetMs: Int64?
+    var startedOver: Bool
 
     init(_ summary: Synchronizer.Summary) {
         sent = summary.sent
@@ -91,5 +95,6 @@ struct SyncJSON: Encodable {
         bytesReceived = summary.bytesReceived
         seconds = (summary.seconds * 1000).rounded() / 1000
         clockOffsetMs = summary.clockOffset
+        startedOver = summary.startedOver
     }
 }

@@ -36,6 +36,7 @@ import Testing
             try await store.pageJSON(after: cursor, within: scope, limit: limit)
         }
         func cursor() async throws -> Int64 { try await store.cursor() }
+        func stamp(at seq: Int64) async throws -> HybridTimestamp? { try await store.stamp(at: seq) }
         func noteContact(of device: String, clockOffset: Int64?) async throws {
             try await store.noteContact(of: device, clockOffset: clockOffset)
         }

@@ -316,6 +316,8 @@ struct FailingStore: CenterStore {
 
     func cursor() async throws -> Int64 { 0 }
 
+    func stamp(at seq: Int64) async throws -> HybridTimestamp? { throw failure }
+
     func noteContact(of device: String, clockOffset: Int64?) async throws {}
 
     func report(_ request: ReportRequest) async throws -> Report { throw failure }

@@ -23,6 +23,14 @@ public enum SyncText {
                 "Note: this laptop's clock is \(amount) ahead of the center's; set its date and time")
     }
 
+    /// Said when the center's log was not the one this laptop had synced with.
+    public static func startedOver(language: Language) -> String {
+        language.pick(
+            "注意：区中心的数据与本机上次同步时不同（可能已从备份恢复），本机已重新发送全部本机记录并重新接收",
+            "Note: the center's log is not the one this laptop last synced with (restored from a backup?): "
+                + "this laptop sent all its own changes again and pulled everything again")
+    }
+
     static func bytes(_ count: Int) -> String {
         count < 1024
             ? "\(count) B"

@@ -49,6 +49,9 @@ public struct Synchronizer: Sendable {
         public var seconds = 0.0
         /// The center's clock minus this device's, in milliseconds.
         public var clockOffset: Int64?
+        /// The center's log was not the one this replica had synced with (restored from a backup, or
+        /// replaced): everything was sent and pulled again.
+        public var startedOver = false
 
         public init() {}
     }
@@ -76,8 +79,16 @@ public struct Synchronizer: Sendable {
     public func run() throws -> Summary {
         let start = ContinuousClock.now
         var summary = Summary()
-        try push(into: &summary, since: start)
-        try pull(into: &summary, since: start)
+        do {
+            try push(into: &summary, since: start)
+            try pull(into: &summary, since: start)
+        } catch SyncError.refused(409, let problem) where problem.code == "history-changed" && !summary.startedOver {
+            // Once: a center that refuses the fresh start too is refused as any other answer.
+            try store.startOver()
+            summary.startedOver = true
+            try push(into: &summary, since: start)
+            try pull(into: &summary, since: start)
+        }
         if let offset = summary.clockOffset {
             try store.observe(centerTime: wallClock.milliseconds() + offset, finishedSync: true)
         }
@@ -101,7 +112,7 @@ public struct Synchronizer: Sendable {
             let body = try Gzip.compress(json)
             // A receipt that does not account for the whole batch was cut short: the batch is sent again,
             // which the center acknowledges without storing anything twice.
-            let (_, centerTime) = try exchange(
+            let (response, centerTime) = try exchange(
                 method: "POST", path: "/v1/changes", body: body, extraHeaders: ["Content-Encoding: gzip"],
                 client: client
             ) { response in
@@ -109,7 +120,7 @@ public struct Synchronizer: Sendable {
                 return receipt?["received"] as? Int == count
             }
             try note(centerTime, in: &summary)
-            try store.acknowledge(through: through, count: count)
+            try store.acknowledge(through: through, count: count, checkpoint: response.checkpoint)
             summary.sent += count
             summary.bytesSent += body.count
             progress(
@@ -125,13 +136,14 @@ public struct Synchronizer: Sendable {
         let prefetcher = try CurlClient(options: options.curl)
         var next = try fetchPage(after: try store.syncState().pullCursor, client: client)
         while true {
-            let (page, wireBytes, centerTime) = next
+            let (page, wireBytes, centerTime, checkpoint) = next
             let following = page.more ? Background { try self.fetchPage(after: page.cursor, client: prefetcher) } : nil
             try note(centerTime, in: &summary)
             summary.bytesReceived += wireBytes
             // A laptop whose clock runs behind sees the center's changes as ahead of it by that much.
             let behind = max(0, summary.clockOffset ?? 0)
-            let new = try store.receive(page, maximumDrift: ReplicaStore.fieldMaximumDrift + behind)
+            let new = try store.receive(
+                page, checkpoint: checkpoint, maximumDrift: ReplicaStore.fieldMaximumDrift + behind)
             summary.received += new
             summary.alreadyHeld += page.changes.count - new
             progress(
@@ -144,7 +156,9 @@ public struct Synchronizer: Sendable {
     }
 
     /// One page of the feed, decoded; a page that does not decode was cut short and is asked again.
-    private func fetchPage(after cursor: Int64, client: CurlClient) throws -> (ChangePage, Int, Int64?) {
+    private func fetchPage(
+        after cursor: Int64, client: CurlClient
+    ) throws -> (ChangePage, Int, Int64?, Checkpoint?) {
         var page: ChangePage?
         let (response, centerTime) = try exchange(
             method: "GET", path: "/v1/changes?after=\(cursor)&limit=\(options.pageChanges)", body: nil,
@@ -154,7 +168,7 @@ public struct Synchronizer: Sendable {
             return page != nil
         }
         guard let page else { throw SyncError.protocolViolation("the center sent a page this field cannot read") }
-        return (page, response.wireBytes, centerTime)
+        return (page, response.wireBytes, centerTime, response.checkpoint)
     }
 
     /// Takes the center's clock into account after an exchange.
@@ -172,12 +186,14 @@ public struct Synchronizer: Sendable {
     ) throws -> (response: CurlClient.Response, centerTime: Int64?) {
         let url = enrollment.url.hasSuffix("/") ? String(enrollment.url.dropLast()) + path : enrollment.url + path
         var lastProblem = ""
+        // The center checks it is still the log this replica synced with.
+        let checkpoint = try store.checkpoint().map { ["\(Checkpoint.headerName): \($0.header)"] } ?? []
         for attempt in 0..<options.attempts {
             let headers =
                 [
                     "Authorization: Bearer \(enrollment.credential.token)", "Content-Type: application/json",
                     "FieldSync-Device-Time: \(wallClock.milliseconds())",
-                ] + extraHeaders
+                ] + checkpoint + extraHeaders
             var retryAfter: Int?
             do {
                 let response = try client.perform(method: method, url: url, headers: headers, body: body)
@@ -228,6 +244,13 @@ final class Background<Value>: @unchecked Sendable {
     }
 }
 
+extension CurlClient.Response {
+    /// The center's log at the point this answer covers, if it says.
+    var checkpoint: Checkpoint? {
+        headers[Checkpoint.headerName.lowercased()].flatMap { Checkpoint(header: $0) }
+    }
+}
+
 /// The center's error body: its stable code and message.
 public struct APIProblem: Sendable {
     public var code: String
@@ -268,6 +291,9 @@ public enum SyncError: ExitCoded, Sendable, CustomStringConvertible {
                 advice = "set this laptop's date and time correctly, then sync again"
             case "unsupported-version":
                 advice = "update field to the version the center speaks"
+            case "history-changed":
+                advice =
+                    "the center's log changed while this laptop started over; sync again, and tell the district center"
             default:
                 advice = "report this to the district center"
             }

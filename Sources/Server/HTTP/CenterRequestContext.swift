@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Shared
 import Storage
 
 /// What a request carries through the center's middleware: the authenticated device, once known.
@@ -24,4 +25,5 @@ extension HTTPField.Name {
     public static let fieldSyncTime = Self("FieldSync-Time")!
     /// The device's clock, in milliseconds since 1970, on every request from `field`.
     public static let fieldSyncDeviceTime = Self("FieldSync-Device-Time")!
+    public static let fieldSyncCheckpoint = Self(Shared.Checkpoint.headerName)!
 }

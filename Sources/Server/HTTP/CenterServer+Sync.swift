@@ -9,6 +9,7 @@ extension CenterServer {
     func push(_ request: Request, context: CenterRequestContext) async throws -> Response {
         let start = ContinuousClock.now
         let device = try context.authenticated()
+        try await checkCheckpoint(of: request)
         var request = request
         let body = try await request.collectBody(limit: configuration.maximumBodyBytes)
         let batch: ChangeBatch
@@ -41,6 +42,8 @@ extension CenterServer {
         var result = try response(
             Array(answer.text.utf8), contentType: "application/json", for: request, threshold: .max)
         result.headers[.deviceLog] = device.id
+        // The log at `cursor` holds the whole batch at or below it.
+        try await addCheckpoint(at: receipt.cursor, to: &result)
         return result
     }
 
@@ -83,6 +86,7 @@ extension CenterServer {
     /// `GET /v1/changes?after=N&limit=M`: the feed within the device's scope, a page at a time.
     func pull(_ request: Request, context: CenterRequestContext) async throws -> Response {
         let device = try context.authenticated()
+        try await checkCheckpoint(of: request)
         let query = request.uri.queryParameters
         let after = try Self.integer(query["after"].map(String.init), name: "after", default: 0, range: 0...Int64.max)
         let limit = try Self.integer(
@@ -95,7 +99,36 @@ extension CenterServer {
         var result = try response(
             page.json, contentType: "application/json", for: request, threshold: configuration.compressionThreshold)
         result.headers[.deviceLog] = device.id
+        try await addCheckpoint(at: page.cursor, to: &result)
         return result
+    }
+
+    /// Refuses a device whose checkpoint this log does not hold: the center is not the one it synced
+    /// with (restored from a backup, or replaced), so its cursor and acknowledgements mean nothing here.
+    func checkCheckpoint(of request: Request) async throws {
+        guard let text = request.headers[.fieldSyncCheckpoint] else { return }
+        guard let checkpoint = Checkpoint(header: text) else {
+            throw APIError(
+                .badRequest, code: "bad-checkpoint",
+                message: "\(Checkpoint.headerName) must be a sequence number and a change's timestamp, not '\(text)'")
+        }
+        let held = try await store.stamp(at: checkpoint.seq)
+        guard held == checkpoint.stamp else {
+            throw APIError(
+                .conflict, code: "history-changed",
+                message: held == nil
+                    ? "this center's log ends before change \(checkpoint.seq), which this device synced: the center "
+                        + "was restored from a backup or replaced"
+                    : "this center's change \(checkpoint.seq) is not the one this device synced: the center was "
+                        + "restored from a backup or replaced",
+                details: ["seq": .number(Double(checkpoint.seq))])
+        }
+    }
+
+    /// Tells the device the change numbered `seq`, its next checkpoint.
+    func addCheckpoint(at seq: Int64, to response: inout Response) async throws {
+        guard seq > 0, let stamp = try await store.stamp(at: seq) else { return }
+        response.headers[.fieldSyncCheckpoint] = Checkpoint(seq: seq, stamp: stamp).header
     }
 
     static func integer(_ text: String?, name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64

@@ -26,6 +26,10 @@ public protocol CenterStore: Sendable {
     /// The highest sequence number.
     func cursor() async throws -> Int64
 
+    /// The timestamp of the change numbered `seq`, nil if there is none: a device checks with it that
+    /// the log it synced with is still this one (see `Checkpoint`).
+    func stamp(at seq: Int64) async throws -> HybridTimestamp?
+
     /// Notes that a device pulled, and its clock offset.
     func noteContact(of device: String, clockOffset: Int64?) async throws
 
@@ -87,6 +91,10 @@ public struct SQLiteCenterStore: CenterStore, CenterAdministration {
 
     public func cursor() async throws -> Int64 {
         try await blocking { try store.cursor() }
+    }
+
+    public func stamp(at seq: Int64) async throws -> HybridTimestamp? {
+        try await blocking { try store.stamp(at: seq) }
     }
 
     public func noteContact(of device: String, clockOffset: Int64?) async throws {

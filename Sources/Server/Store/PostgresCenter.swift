@@ -513,6 +513,21 @@ public final class PostgresCenter: Sendable {
         try await value("SELECT head FROM feed WHERE id = 1", as: Int64.self) ?? 0
     }
 
+    /// The timestamp of the change numbered `seq`, nil if the log has none.
+    public func stamp(at seq: Int64) async throws -> HybridTimestamp? {
+        try await answered { [client, logger] in
+            var stamp: HybridTimestamp?
+            let rows = try await client.query(
+                "SELECT physical, counter, replica FROM change WHERE seq = \(seq)", logger: logger)
+            for try await (physical, counter, replica) in rows.decode((Int64, Int64, Int64).self) {
+                stamp = HybridTimestamp(
+                    physical: physical, counter: UInt32(truncatingIfNeeded: counter),
+                    replica: ReplicaID(rawValue: UInt64(bitPattern: replica)))
+            }
+            return stamp
+        }
+    }
+
     /// A division code as the 12-digit number the log indexes changes by: filled with 0 it is the code's
     /// own number (a town's own code ends in 000), filled with 9 the last number it covers.
     static func area(_ code: String, filling digit: Character) throws -> Int64 {

@@ -131,6 +131,10 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
         try await log.cursor()
     }
 
+    public func stamp(at seq: Int64) async throws -> HybridTimestamp? {
+        try await log.stamp(at: seq)
+    }
+
     public func noteContact(of device: String, clockOffset: Int64?) async throws {
         try await log.noteContact(of: device, clockOffset: clockOffset)
     }
