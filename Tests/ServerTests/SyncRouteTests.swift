@@ -23,6 +23,13 @@ import Testing
             #expect(receipt.status == .ok)
             #expect(receipt.json["new"] as? Int == changesA.count && receipt.json["known"] as? Int == 0)
             #expect(receipt.headers[.fieldSyncTime].flatMap { Int64($0) } != nil)
+            // The receipt names the change at its cursor: the batch's last, which the center accepts back.
+            let checkpoint = try #require(receipt.headers[.fieldSyncCheckpoint].flatMap { Checkpoint(header: $0) })
+            #expect(checkpoint == Checkpoint(seq: Int64(changesA.count), stamp: changesA.last!.timestamp))
+            #expect(receipt.json["cursor"] as? Int == changesA.count)
+            let again = try await client.push(
+                changesA, as: center.gridA, headers: [.fieldSyncCheckpoint: checkpoint.header])
+            #expect(again.status == .ok)
             #expect(try await client.push(changesB, as: center.gridB).status == .ok)
             let (district, _) = try await client.pullAll(as: center.district, limit: 7)
             #expect(Set(district) == Set(changesA + changesB))
@@ -137,6 +144,30 @@ import Testing
             client, center, changes in
             let forged = DeviceCredential(device: center.gridA.device, secret: String(repeating: "0", count: 26))
             return try await client.push(changes, as: forged)
+        },
+        Refusal(
+            name: "a checkpoint past the log's end", status: .conflict, code: "history-changed",
+            words: "this center's log ends before change 99, which this device synced"
+        ) {
+            client, center, changes in
+            let checkpoint = Checkpoint(seq: 99, stamp: changes[0].timestamp)
+            return try await client.push(changes, as: center.gridA, headers: [.fieldSyncCheckpoint: checkpoint.header])
+        },
+        Refusal(
+            name: "a checkpoint naming another change", status: .conflict, code: "history-changed",
+            words: "this center's change 1 is not the one this device synced"
+        ) {
+            client, center, changes in
+            // Change 1 is the earlier batch's first; this is another.
+            let checkpoint = Checkpoint(seq: 1, stamp: changes[0].timestamp)
+            return try await client.push(changes, as: center.gridA, headers: [.fieldSyncCheckpoint: checkpoint.header])
+        },
+        Refusal(
+            name: "a malformed checkpoint", status: .badRequest, code: "bad-checkpoint",
+            words: "FieldSync-Checkpoint must be a sequence number and a change's timestamp, not '1 yesterday'"
+        ) {
+            client, center, changes in
+            try await client.push(changes, as: center.gridA, headers: [.fieldSyncCheckpoint: "1 yesterday"])
         },
         Refusal(name: "bad gzip", status: .badRequest, code: "bad-encoding", words: "not valid gzip") {
             client, center, _ in
