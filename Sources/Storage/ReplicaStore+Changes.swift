@@ -517,8 +517,11 @@ extension ReplicaStore {
     /// after `after` (a row may begin before it), at most `limit`.
     /// - Returns: the writer, the last change's `seq` (`after` if none), and whether more remain among the
     ///   rows selected (select at least one row more than `limit` to tell).
+    ///   Changes `including` refuses (given the change's replica and scope) are passed over: not written,
+    ///   but `last` moves past them.
     static func writeChanges(
-        condition: String, arguments: StatementArguments, limit: Int, after: Int64, in db: Database
+        condition: String, arguments: StatementArguments, limit: Int, after: Int64, in db: Database,
+        including: ((ReplicaID, UnsafeBufferPointer<UInt8>) -> Bool)? = nil
     ) throws -> (writer: ChangeWriter, last: Int64, more: Bool) {
         var writer = ChangeWriter(capacity: limit)
         var last = after
@@ -532,9 +535,14 @@ extension ReplicaStore {
                     more = true
                     return false
                 }
-                writer.append(
-                    field: parts.field, id: id, kind: kind, scope: parts.scope.isEmpty ? recordScope : parts.scope,
-                    timestamp: parts.timestamp, value: parts.value)
+                let scope: UnsafeBufferPointer<UInt8> = parts.scope.isEmpty ? recordScope : parts.scope
+                var included = true
+                if let including { included = including(parts.timestamp.replica, scope) }
+                if included {
+                    writer.append(
+                        field: parts.field, id: id, kind: kind, scope: scope, timestamp: parts.timestamp,
+                        value: parts.value)
+                }
                 last = seq
                 return true
             }

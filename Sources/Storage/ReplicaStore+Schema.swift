@@ -341,6 +341,8 @@ extension ReplicaStore {
             // numbered `checkpointSeq` there has the timestamp `checkpointStamp`.
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN checkpointSeq INTEGER")
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN checkpointStamp TEXT")
+            // After starting over, changes of other replicas up to this local number are sent too.
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN resendThrough INTEGER NOT NULL DEFAULT 0")
         }
         return migrator
     }

@@ -64,26 +64,27 @@ extension ReplicaStore {
     }
 
     /// Forgets what this replica knew of its center's log, after the center said its log is not the one
-    /// the replica synced with: every own change is sent again (the center keeps what it holds once),
-    /// and the next pull starts from the beginning (changes already held count as such).
-    /// - Returns: how many own changes wait to be sent.
+    /// the replica synced with: every change it holds within its enrollment's scope is sent again — its
+    /// own, and those of others, which the center may have lost with its backup (the center keeps what
+    /// it holds once) — and the next pull starts from the beginning (changes already held count as such).
+    /// - Returns: how many changes wait to be sent.
     @discardableResult
     public func startOver() throws -> Int {
         try write { db in
-            let identity = try Self.identity(db)
-            var pending = 0
-            try Self.forEachChange(
-                " WHERE replica = ? ORDER BY seq", arguments: [Int64(identity.replica.rawValue)], in: db
-            ) { _, _ in
-                pending += 1
-                return true
-            }
+            let through = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0
             try db.execute(
                 sql: """
-                    UPDATE replica SET acknowledgedSeq = 0, pendingChanges = ?, pullCursor = 0,
+                    UPDATE replica SET acknowledgedSeq = 0, resendThrough = ?, pullCursor = 0,
                         checkpointSeq = NULL, checkpointStamp = NULL WHERE id = 1
                     """,
-                arguments: [pending])
+                arguments: [through])
+            let outgoing = try Outgoing(db)
+            var pending = 0
+            try Self.forEachChange(" WHERE seq > 0 ORDER BY seq", arguments: [], in: db) { _, change in
+                if outgoing.includes(change) { pending += 1 }
+                return true
+            }
+            try db.execute(sql: "UPDATE replica SET pendingChanges = ? WHERE id = 1", arguments: [pending])
             return pending
         }
     }
@@ -119,16 +120,19 @@ extension ReplicaStore {
         }
     }
 
-    /// Own changes the center has not acknowledged, oldest first, at most `limit`, with the local
-    /// sequence number of the last one.
+    /// Changes the center has not acknowledged, oldest first, at most `limit`, with the local sequence
+    /// number of the last one considered: own changes, and after starting over those of other replicas
+    /// within the enrollment's scope too (`Outgoing`).
     public func pendingChanges(limit: Int) throws -> (changes: [Change], through: Int64) {
         try read { db in
-            let (condition, arguments, acknowledged) = try Self.pending(limit: limit, in: db)
+            let outgoing = try Outgoing(db)
             var changes: [Change] = []
-            var through = acknowledged
-            try Self.forEachChange(condition, arguments: arguments, after: acknowledged, in: db) { seq, change in
+            var through = outgoing.acknowledged
+            try Self.forEachChange(
+                Outgoing.condition, arguments: outgoing.arguments(limit: limit), after: outgoing.acknowledged, in: db
+            ) { seq, change in
                 guard changes.count < limit else { return false }
-                changes.append(change)
+                if outgoing.includes(change) { changes.append(change) }
                 through = seq
                 return true
             }
@@ -137,27 +141,69 @@ extension ReplicaStore {
     }
 
     /// The same changes as `pendingChanges(limit:)`, already written as a `ChangeBatch`'s JSON from the
-    /// stored rows, with how many it holds and the local sequence number of the last one.
+    /// stored rows, with how many it holds and the local sequence number of the last one considered
+    /// (past the acknowledged one with none written when every change considered was passed over).
     public func pendingBatch(limit: Int) throws -> (json: [UInt8], count: Int, through: Int64) {
         try read { db in
-            let (condition, arguments, acknowledged) = try Self.pending(limit: limit, in: db)
+            let outgoing = try Outgoing(db)
             let written = try Self.writeChanges(
-                condition: condition, arguments: arguments, limit: limit, after: acknowledged, in: db)
+                condition: Outgoing.condition, arguments: outgoing.arguments(limit: limit), limit: limit,
+                after: outgoing.acknowledged, in: db, including: outgoing.includes)
             return (written.writer.batch(), written.writer.count, written.last)
         }
     }
 
-    /// The condition and arguments selecting own changes after the acknowledged ones, oldest first, at
-    /// most `limit`; and the acknowledged sequence number.
-    private static func pending(
-        limit: Int, in db: Database
-    ) throws -> (condition: String, arguments: StatementArguments, acknowledged: Int64) {
-        let identity = try Self.identity(db)
-        let acknowledged = try Int64.fetchOne(db, sql: "SELECT acknowledgedSeq FROM replica") ?? 0
-        return (
-            " WHERE seq > ? AND replica = ? ORDER BY seq LIMIT ?",
-            [acknowledged, Int64(identity.replica.rawValue), limit], acknowledged
-        )
+    /// The next batch to push: `pendingBatch(limit:)`, after marking as done the changes it passes over
+    /// (others' outside the enrollment's scope, after starting over); nil when nothing waits.
+    public func nextBatch(limit: Int) throws -> (json: [UInt8], count: Int, through: Int64)? {
+        while true {
+            let batch = try pendingBatch(limit: limit)
+            if batch.count > 0 { return batch }
+            guard batch.through > (try syncState().acknowledgedSeq) else { return nil }
+            try acknowledge(through: batch.through, count: 0)
+        }
+    }
+
+    /// What a replica sends its center: its own changes after the acknowledged one; after starting over
+    /// (up to `resendThrough`), the changes of other replicas too — the center may have lost them with
+    /// its backup — those within the enrollment's scope, which the center takes from this device.
+    struct Outgoing {
+        static let condition = " WHERE seq > ? AND (replica = ? OR seq <= ?) ORDER BY seq LIMIT ?"
+
+        let acknowledged: Int64
+        let resendThrough: Int64
+        let own: ReplicaID
+        /// The enrollment's scope as its digits; nil (nothing relayed) if not enrolled.
+        let scope: [UInt8]?
+
+        init(_ db: Database) throws {
+            let row = try Row.fetchOne(db, sql: "SELECT acknowledgedSeq, resendThrough FROM replica")!
+            let acknowledged: Int64 = row["acknowledgedSeq"]
+            let resendThrough: Int64 = row["resendThrough"]
+            self.acknowledged = acknowledged
+            self.resendThrough = resendThrough
+            own = try ReplicaStore.identity(db).replica
+            scope = try ReplicaStore.enrollment(db).map { Array($0.scope.description.utf8) }
+        }
+
+        func arguments(limit: Int) -> StatementArguments {
+            let values: [any DatabaseValueConvertible] = [
+                acknowledged, Int64(bitPattern: own.rawValue), resendThrough, Int64(limit),
+            ]
+            return StatementArguments(values)
+        }
+
+        func includes(_ replica: ReplicaID, _ changeScope: UnsafeBufferPointer<UInt8>) -> Bool {
+            if replica == own { return true }
+            guard let scope else { return false }
+            return changeScope.starts(with: scope)
+        }
+
+        func includes(_ change: Change) -> Bool {
+            if change.timestamp.replica == own { return true }
+            guard let scope else { return false }
+            return Array(change.scope.description.utf8).starts(with: scope)
+        }
     }
 
     /// Notes that the center holds own changes up to local sequence `seq`, `count` of them, and the

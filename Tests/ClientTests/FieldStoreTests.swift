@@ -286,4 +286,52 @@ import Testing
             #expect(try store.pendingBatch(limit: 100).count == store.pendingChanges(limit: 100).changes.count)
         }
     }
+
+    /// After starting over, a replica sends again its own changes and the others' it holds within its
+    /// enrollment's scope (the center may have lost them with its backup), and passes over the rest,
+    /// which the center would refuse with the whole batch; whatever the batch size, what is sent is
+    /// what the count of waiting changes promised.
+    @Test func startingOverSendsEveryChangeWithinTheEnrollmentAndPassesOverTheRest() throws {
+        try withTemporaryStore { store in
+            func enroll(_ scope: String, _ role: DeviceRole) throws {
+                try store.enroll(
+                    Enrollment(
+                        url: "http://127.0.0.1:9", credential: DeviceCredential.generate(),
+                        scope: try AreaCode(parsing: scope), role: role, worker: "张网格"))
+            }
+            func change(_ replica: UInt64, _ village: String) throws -> Change {
+                try Change(
+                    timestamp: HybridTimestamp(
+                        physical: 1_647_302_400_000, counter: 0, replica: ReplicaID(rawValue: replica)),
+                    entity: EntityKey(kind: .dispute, id: RecordID.random()), scope: try AreaCode(parsing: village),
+                    field: .summary, value: .text("别处\(replica)"))
+            }
+            // Held while the laptop was the town's: a case of this village and one of the next.
+            try enroll("620502101", .town)
+            let here = try change(8, "620502101201")
+            let neighbour = try change(9, "620502101202")
+            try store.receive([here])
+            try store.record(Sample.draft("第一件"))
+            try store.receive([neighbour])
+            try store.record(Sample.draft("第二件"))
+            try enroll("620502101201", .grid)
+            let me = try store.identity().replica
+            let own = try store.allChanges().filter { $0.timestamp.replica == me }
+            for limit in [1, 2, 100] {
+                let waiting = try store.startOver()
+                #expect(waiting == own.count + 1)
+                var sent: [Change] = []
+                while let batch = try store.nextBatch(limit: limit) {
+                    let changes = try ChangeBatch(json: Data(batch.json)).changes
+                    #expect(changes.count == batch.count && batch.count <= limit)
+                    sent += changes
+                    try store.acknowledge(through: batch.through, count: batch.count)
+                }
+                #expect(try sent == store.allChanges().filter { $0 != neighbour }, "limit \(limit)")
+                #expect(try store.syncState().pendingChanges == 0)
+                // Done: the next changes are own ones again.
+                #expect(try store.nextBatch(limit: limit) == nil)
+            }
+        }
+    }
 }

@@ -435,7 +435,8 @@ import Glibc
     /// The center's file is restored from a backup taken before some syncs, and another device pushes
     /// enough after the restore that the center's head passes the cursors devices kept: every device
     /// finds at its next sync that the log is not the one it synced with, starts over, and the center
-    /// ends with every change again; nothing is pulled twice into a replica, and the next syncs are
+    /// ends with every change again — those of a laptop that never syncs again too, sent back by the
+    /// district's replica, which had pulled them; nothing is held twice, and the next syncs are
     /// ordinary.
     @Test func aCenterRestoredFromABackupGetsEverythingBackFromItsDevices() async throws {
         let world = try await World(.sqlite)
@@ -444,6 +445,7 @@ import Glibc
         let gridB = try await world.replica("gridB", scope: CenterFixture.villageB, role: .grid)
         let gridA2 = try await world.replica("gridA2", scope: CenterFixture.villageA2, role: .grid)
         let district = try await world.replica("district", scope: CenterFixture.district, role: .district)
+        let gone = try await world.replica("gone", scope: CenterFixture.villageA, role: .grid)
         func record(_ store: ReplicaStore, _ village: AreaCode, _ names: Range<Int>) throws {
             for index in names {
                 try store.record(
@@ -467,12 +469,14 @@ import Glibc
             try FileManager.default.copyItem(at: file, to: backup.appendingPathComponent(file.lastPathComponent))
         }
         world.center = try CenterProcess(location: world.location)
-        try world.repoint([gridA, gridB, gridA2, district])
+        try world.repoint([gridA, gridB, gridA2, district, gone])
 
         try record(gridA, CenterFixture.villageA, 8..<12)
         try record(gridB, CenterFixture.villageB, 12..<14)
+        try record(gone, CenterFixture.villageA, 14..<17)
         try gridA.perform(.mediate(method: .chat, mediator: "刘调解"), onDispute: try gridA.disputes()[0].id)
-        for store in [gridA, gridB, district] { try Self.sync(store) }
+        // The laptop `gone` syncs once, then is lost; the district pulls its cases.
+        for store in [gridA, gridB, gone, district] { try Self.sync(store) }
         let before = try await world.merged().digest()
 
         // The restore: the files put back; then another device's cases take the numbers again.
@@ -496,6 +500,8 @@ import Glibc
             #expect(summary.received + summary.alreadyHeld > 0)
         }
         #expect(try district.syncState().pendingChanges == 0)
+        // The district sent back what it held, others' changes included: the center holds `gone`'s cases.
+        #expect(try await world.merged().disputes().count == 17 + 40)
         for store in [gridA, gridB, gridA2, district] { try Self.sync(store) }
         let center = try await world.merged()
         let held = try center.allChanges()
@@ -504,6 +510,7 @@ import Glibc
         #expect(try center.digest(within: CenterFixture.villageB) == gridB.digest())
         #expect(try center.digest(within: CenterFixture.villageA2) == gridA2.digest())
         #expect(try center.digest() == district.digest())
-        #expect(try district.disputes().count == 14 + 40)
+        #expect(try district.disputes().count == 17 + 40)
+        #expect(try center.digest(within: CenterFixture.villageA) == gone.digest(within: CenterFixture.villageA))
     }
 }

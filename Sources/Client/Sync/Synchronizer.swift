@@ -107,8 +107,7 @@ public struct Synchronizer: Sendable {
         let elapsed = { Self.seconds(since: start) }
         let total = try store.syncState().pendingChanges
         while true {
-            let (json, count, through) = try store.pendingBatch(limit: options.batchChanges)
-            guard count > 0 else { break }
+            guard let (json, count, through) = try store.nextBatch(limit: options.batchChanges) else { break }
             let body = try Gzip.compress(json)
             // A receipt that does not account for the whole batch was cut short: the batch is sent again,
             // which the center acknowledges without storing anything twice.
