@@ -2,15 +2,16 @@ import Foundation
 import GRDB
 import Shared
 
-/// What sync needs from a replica: its enrollment, its own changes the center has not acknowledged,
-/// and a place to keep what it pulled and where the pull stopped.
+/// What sync needs from a replica: its enrollment, the changes the center has not acknowledged (its
+/// own; after starting over, others' too), and a place to keep what it pulled and where the pull
+/// stopped, and the checkpoint that proves the center's log is the one it synced with.
 extension ReplicaStore {
     /// Where a replica stands with its center.
     public struct SyncState: Sendable, Equatable {
         public var enrollment: Enrollment?
-        /// Own changes up to this local sequence number are held by the center.
+        /// Changes to send up to this local sequence number are held by the center.
         public var acknowledgedSeq: Int64
-        /// Own changes after it.
+        /// Changes to send after it: own ones, and after starting over others' within the enrollment.
         public var pendingChanges: Int
         /// The center's sequence number the next pull starts after.
         public var pullCursor: Int64
