@@ -16,10 +16,13 @@ import Glibc
     final class World: @unchecked Sendable {
         // Used from one test at a time.
         let folder: URL
-        let postgres: TestDatabase?
+        /// The center's database; a restore may move the center to a new one.
+        var postgres: TestDatabase?
         /// The store as the center's administrator reaches it (another process, for PostgreSQL).
         let admin: any CenterStore & CenterAdministration
         var center: CenterProcess
+        /// Databases the center left for another.
+        var retired: [TestDatabase] = []
 
         init(_ kind: StoreKind) async throws {
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-\(UUID().uuidString)")
@@ -73,6 +76,50 @@ import Glibc
             }
         }
 
+        /// A backup taken with the center stopped: its files copied, or the PostgreSQL database copied into an
+        /// SQLite file by `center migrate`'s code. The center starts again (on another port).
+        func backUp() async throws {
+            center.kill(SIGTERM)
+            _ = center.waitForExit(seconds: 10)
+            let backup = folder.appendingPathComponent("backup", isDirectory: true)
+            try FileManager.default.createDirectory(at: backup, withIntermediateDirectories: true)
+            if let postgres {
+                _ = try await CenterMigration.copy(
+                    from: try postgres.log(), to: backup.appendingPathComponent("center.sqlite"))
+            } else {
+                for suffix in ["", "-wal"] {
+                    let file = URL(fileURLWithPath: location + suffix)
+                    if FileManager.default.fileExists(atPath: file.path) {
+                        try FileManager.default.copyItem(
+                            at: file, to: backup.appendingPathComponent(file.lastPathComponent))
+                    }
+                }
+            }
+            center = try CenterProcess(location: location)
+        }
+
+        /// The backup restored, the center stopped meanwhile: the files put back, or the copy moved into a
+        /// new PostgreSQL database, where the center then runs.
+        func restore() async throws {
+            center.kill(SIGTERM)
+            _ = center.waitForExit(seconds: 10)
+            let backup = folder.appendingPathComponent("backup", isDirectory: true)
+            if let old = postgres {
+                let database = try await TestDatabase.create()
+                _ = try await CenterMigration.copy(
+                    from: try ReplicaStore.open(database: backup.appendingPathComponent("center.sqlite")),
+                    to: try database.log())
+                (postgres, retired) = (database, retired + [old])
+            } else {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: location + suffix) }
+                for file in try FileManager.default.contentsOfDirectory(at: backup, includingPropertiesForKeys: nil) {
+                    try FileManager.default.copyItem(
+                        at: file, to: folder.appendingPathComponent(file.lastPathComponent))
+                }
+            }
+            center = try CenterProcess(location: location)
+        }
+
         func restartCenter() throws {
             center.kill(SIGKILL)
             _ = center.waitForExit(seconds: 10)
@@ -84,6 +131,7 @@ import Glibc
             _ = center.waitForExit(seconds: 10)
             try? FileManager.default.removeItem(at: folder)
             if let postgres { Task { await postgres.drop() } }
+            for database in retired { Task { await database.drop() } }
         }
     }
 
@@ -438,8 +486,10 @@ import Glibc
     /// ends with every change again — those of a laptop that never syncs again too, sent back by the
     /// district's replica, which had pulled them; nothing is held twice, and the next syncs are
     /// ordinary.
-    @Test func aCenterRestoredFromABackupGetsEverythingBackFromItsDevices() async throws {
-        let world = try await World(.sqlite)
+    @Test(arguments: StoreKind.available) func aCenterRestoredFromABackupGetsEverythingBackFromItsDevices(
+        kind: StoreKind
+    ) async throws {
+        let world = try await World(kind)
         defer { world.stop() }
         let gridA = try await world.replica("gridA", scope: CenterFixture.villageA, role: .grid)
         let gridB = try await world.replica("gridB", scope: CenterFixture.villageB, role: .grid)
@@ -458,17 +508,7 @@ import Glibc
         try record(gridB, CenterFixture.villageB, 5..<8)
         for store in [gridA, gridB, district] { try Self.sync(store) }
 
-        // The backup: the center stopped, its files copied.
-        let database = world.folder.appendingPathComponent("center.sqlite")
-        let files = ["", "-wal"].map { URL(fileURLWithPath: database.path + $0) }
-        let backup = world.folder.appendingPathComponent("backup", isDirectory: true)
-        try FileManager.default.createDirectory(at: backup, withIntermediateDirectories: true)
-        world.center.kill(SIGTERM)
-        _ = world.center.waitForExit(seconds: 10)
-        for file in files where FileManager.default.fileExists(atPath: file.path) {
-            try FileManager.default.copyItem(at: file, to: backup.appendingPathComponent(file.lastPathComponent))
-        }
-        world.center = try CenterProcess(location: world.location)
+        try await world.backUp()
         try world.repoint([gridA, gridB, gridA2, district, gone])
 
         try record(gridA, CenterFixture.villageA, 8..<12)
@@ -479,17 +519,9 @@ import Glibc
         for store in [gridA, gridB, gone, district] { try Self.sync(store) }
         let before = try await world.merged().digest()
 
-        // The restore: the files put back; then another device's cases take the numbers again.
-        world.center.kill(SIGTERM)
-        _ = world.center.waitForExit(seconds: 10)
-        for file in files + ["-shm"].map({ URL(fileURLWithPath: database.path + $0) }) {
-            try? FileManager.default.removeItem(at: file)
-        }
-        for file in try FileManager.default.contentsOfDirectory(at: backup, includingPropertiesForKeys: nil) {
-            try FileManager.default.copyItem(at: file, to: world.folder.appendingPathComponent(file.lastPathComponent))
-        }
-        world.center = try CenterProcess(location: world.location)
-        try world.repoint([gridA, gridB, gridA2, district])
+        // The restore; then another device's cases take the numbers again.
+        try await world.restore()
+        try world.repoint([gridA, gridB, gridA2, district, gone])
         #expect(try await world.merged().digest() != before)
         try record(gridA2, CenterFixture.villageA2, 20..<60)
         try Self.sync(gridA2)
