@@ -191,11 +191,11 @@ public struct DisputeEdit: Hashable, Sendable {
         if parties?.isEmpty == true { throw .missing(field: "parties") }
         if let incidentDate {
             // The case's agreement and visits, made after the dispute arose, keep their dates.
-            if let agreement = current.agreement, agreement.date < incidentDate {
-                throw .beforeIncident(what: "agreement", date: agreement.date, incident: incidentDate)
+            if let agreement = current.agreement {
+                try current.checkNotBeforeIncident(agreement.date, what: "agreement", incident: incidentDate)
             }
-            if let visit = current.visits.map(\.element.date).min(), visit < incidentDate {
-                throw .beforeIncident(what: "visit", date: visit, incident: incidentDate)
+            if let visit = current.visits.map(\.element.date).min() {
+                try current.checkNotBeforeIncident(visit, what: "visit", incident: incidentDate)
             }
         }
         let summary = try summary.map { text throws(CommandError) in try text.required("summary") }
@@ -212,10 +212,13 @@ public struct DisputeEdit: Hashable, Sendable {
 }
 
 extension Dispute {
-    /// Refuses an agreement or a visit dated before the day the dispute arose, when the case gives it.
-    fileprivate func checkNotBeforeIncident(_ date: CalendarDate, what: String) throws(CommandError) {
-        if let incidentDate, date < incidentDate {
-            throw .beforeIncident(what: what, date: date, incident: incidentDate)
+    /// Refuses an agreement or a visit dated before the day the dispute arose: `incident`, else the
+    /// case's, when it gives one.
+    fileprivate func checkNotBeforeIncident(
+        _ date: CalendarDate, what: String, incident: CalendarDate? = nil
+    ) throws(CommandError) {
+        if let incident = incident ?? incidentDate, date < incident {
+            throw .beforeIncident(what: what, date: date, incident: incident)
         }
     }
 }

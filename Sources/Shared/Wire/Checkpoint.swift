@@ -3,9 +3,9 @@
 /// A device keeps its latest (from push receipts and pulled pages) and sends it with every request,
 /// as the header `FieldSync-Checkpoint: SEQ STAMP`. A center whose log holds another change there, or
 /// none, is not the log the device synced with (it was restored from a backup, or replaced): it
-/// refuses with 409 `history-changed`, and the device starts over, sending all its own changes again
-/// and pulling from the start. Sequence numbers alone cannot tell: a restored center numbers new
-/// changes past its old head again.
+/// refuses with 409 `history-changed`, and the device starts over (`ReplicaStore.startOver`): it sends
+/// again every change it holds within its enrollment's scope, and pulls from the start. Sequence
+/// numbers alone cannot tell: a restored center numbers new changes past its old head again.
 public struct Checkpoint: Hashable, Sendable {
     public var seq: Int64
     public var stamp: HybridTimestamp
