@@ -102,10 +102,13 @@ public struct Synchronizer: Sendable {
         return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    /// Sends every own change the center does not hold yet.
+    /// Sends every change waiting for the center: own ones not acknowledged yet, and after starting
+    /// over the others' it holds within the enrollment's scope.
     public func push(into summary: inout Summary, since start: ContinuousClock.Instant = .now) throws {
         let elapsed = { Self.seconds(since: start) }
         let total = try store.syncState().pendingChanges
+        // What this push sent, for the progress bar (a sync that starts over pushes twice).
+        let before = summary.sent
         while true {
             guard let (json, count, through) = try store.nextBatch(limit: options.batchChanges) else { break }
             let body = try Gzip.compress(json)
@@ -124,7 +127,8 @@ public struct Synchronizer: Sendable {
             summary.bytesSent += body.count
             progress(
                 Progress(
-                    phase: .pushing, changes: summary.sent, total: total, bytes: summary.bytesSent, elapsed: elapsed()))
+                    phase: .pushing, changes: summary.sent - before, total: total, bytes: summary.bytesSent,
+                    elapsed: elapsed()))
         }
     }
 
