@@ -325,6 +325,39 @@ extension ReplicaStore {
         try read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0 }
     }
 
+    /// Copies the store into the new file `file` while it keeps serving: SQLite's online backup, all
+    /// pages in one step inside one read transaction, so the copy is the store as of one moment. It is
+    /// written beside `file`, checked, and renamed into place: `file` is never a partial copy.
+    /// - Returns: the copy's last sequence number.
+    /// - Throws: `StoreError` `.exists` if `file` exists, `.storage` (or `.full`) if it cannot be written.
+    public func backUp(to file: URL) throws -> Int64 {
+        guard !FileManager.default.fileExists(atPath: file.path) else {
+            throw StoreError(code: .exists, message: "\(file.path) exists; back up into a new file")
+        }
+        let partial = URL(fileURLWithPath: file.path + ".partial")
+        try? FileManager.default.removeItem(at: partial)
+        do {
+            let copy = try DatabaseQueue(path: partial.path)
+            try pool.backup(to: copy)
+            let head = try copy.writeWithoutTransaction { db in
+                // One self-contained file, whole.
+                try db.execute(sql: "PRAGMA journal_mode = DELETE")
+                guard try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" else {
+                    throw StoreError(code: .corrupt, message: "the copy in \(partial.path) does not check out")
+                }
+                return try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0
+            }
+            try copy.close()
+            try FileManager.default.moveItem(at: partial, to: file)
+            return head
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            if let error = error as? StoreError { throw error }
+            if let error = error as? DatabaseError { throw StoreError(error, database: file) }
+            throw StoreError(code: .storage, message: "cannot write the backup \(file.path): \(error)")
+        }
+    }
+
     /// The timestamp of the change numbered `seq`; nil if the log has none (past its head, or 0).
     public func stamp(at seq: Int64) throws -> HybridTimestamp? {
         try read { db in

@@ -13,11 +13,11 @@ struct CenterCommand: AsyncParsableCommand {
         abstract: "The district center: enrolls devices, merges their changes, and reports.",
         discussion: """
             Exit codes: 0 success, 64 usage error, 65 bad data (refused, nothing changed), 66 not found, \
-            74 storage trouble.
+            73 the file to write exists (backup, migrate), 74 storage trouble.
             """,
         subcommands: [
             ServeCommand.self, AreaGroup.self, WorkerGroup.self, CaseGroup.self, CenterRiskGroup.self,
-            DuplicateGroup.self, ReportCommand.self, MigrateCommand.self,
+            DuplicateGroup.self, ReportCommand.self, MigrateCommand.self, BackupCommand.self,
         ]
     )
 }
@@ -150,6 +150,34 @@ func guarded(_ body: () async throws -> Void) async throws {
 
 func say(_ text: String) {
     FileHandleOutput.standardOutput.write(text + "\n")
+}
+
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Copy the center's SQLite database into a new file while it serves.",
+        discussion: """
+            The copy is the database as of one moment, checked, and complete or absent. To restore: stop the \
+            center, put the copy in place of the database (remove its -wal and -shm files), start it. Devices \
+            that synced after the backup find that out at their next sync and send back what they hold. A \
+            center on PostgreSQL is backed up with PostgreSQL's own tools (pg_dump), or with the center \
+            stopped by `center migrate --from postgres://… --to FILE`.
+            """)
+
+    @OptionGroup var options: CenterOptions
+    @Option(help: "The new file to write.") var to: String
+
+    func run() async throws {
+        try await guarded {
+            guard !options.isPostgres else {
+                throw UsageError(
+                    "center backup copies an SQLite center; back up PostgreSQL with pg_dump, or stop the center "
+                        + "and run `center migrate --from \(CenterLocation.shown(options.location)) --to FILE`")
+            }
+            let head = try options.open().backUp(to: URL(fileURLWithPath: to))
+            say("backed up \(options.location) to \(to): its log up to change \(head)")
+        }
+    }
 }
 
 struct MigrateCommand: AsyncParsableCommand {

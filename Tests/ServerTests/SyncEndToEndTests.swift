@@ -76,25 +76,27 @@ import Glibc
             }
         }
 
-        /// A backup taken with the center stopped: its files copied, or the PostgreSQL database copied into an
-        /// SQLite file by `center migrate`'s code. The center starts again (on another port).
+        /// A backup: for SQLite, `center backup` while the center serves (a second one into the same file
+        /// is refused; a PostgreSQL URL is pointed to pg_dump); for PostgreSQL, with the center stopped,
+        /// the database copied into an SQLite file by `center migrate`'s code.
         func backUp() async throws {
-            center.kill(SIGTERM)
-            _ = center.waitForExit(seconds: 10)
             let backup = folder.appendingPathComponent("backup", isDirectory: true)
             try FileManager.default.createDirectory(at: backup, withIntermediateDirectories: true)
-            if let postgres {
-                _ = try await CenterMigration.copy(
-                    from: try postgres.log(), to: backup.appendingPathComponent("center.sqlite"))
-            } else {
-                for suffix in ["", "-wal"] {
-                    let file = URL(fileURLWithPath: location + suffix)
-                    if FileManager.default.fileExists(atPath: file.path) {
-                        try FileManager.default.copyItem(
-                            at: file, to: backup.appendingPathComponent(file.lastPathComponent))
-                    }
-                }
+            let copy = backup.appendingPathComponent("center.sqlite")
+            guard let postgres else {
+                let cli = CenterCommandTests()
+                let taken = try cli.center(["backup", "--to", copy.path], location: location)
+                #expect(taken.status == 0 && taken.stdout.contains("backed up"), "\(taken.stderr)")
+                #expect(try FileManager.default.contentsOfDirectory(atPath: backup.path) == ["center.sqlite"])
+                let again = try cli.center(["backup", "--to", copy.path], location: location)
+                #expect(again.status == 73 && again.stderr.contains("exists; back up into a new file"))
+                let shared = try cli.center(["backup", "--to", copy.path], location: "postgres://u@127.0.0.1:1/d")
+                #expect(shared.status == 64 && shared.stderr.contains("pg_dump"))
+                return
             }
+            center.kill(SIGTERM)
+            _ = center.waitForExit(seconds: 10)
+            _ = try await CenterMigration.copy(from: try postgres.log(), to: copy)
             center = try CenterProcess(location: location)
         }
 
