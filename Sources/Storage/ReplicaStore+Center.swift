@@ -337,6 +337,11 @@ extension ReplicaStore {
         let partial = URL(fileURLWithPath: file.path + ".partial")
         try? FileManager.default.removeItem(at: partial)
         do {
+            // Readable by its owner only, as the database is: it holds the parties' names.
+            guard
+                FileManager.default.createFile(
+                    atPath: partial.path, contents: nil, attributes: [.posixPermissions: 0o600])
+            else { throw StoreError(code: .storage, message: "cannot create \(partial.path)") }
             let copy = try DatabaseQueue(path: partial.path)
             try pool.backup(to: copy)
             let head = try copy.writeWithoutTransaction { db in
