@@ -27,10 +27,7 @@ extension ReplicaStore {
         try read { db in
             let row = try Row.fetchOne(
                 db,
-                sql: """
-                    SELECT acknowledgedSeq, pendingChanges, pullCursor, lastSyncAt, clockOffset,
-                        checkpointSeq, checkpointStamp FROM replica
-                    """)!
+                sql: "SELECT acknowledgedSeq, pendingChanges, pullCursor, lastSyncAt, clockOffset FROM replica")!
             return SyncState(
                 enrollment: try Self.enrollment(db), acknowledgedSeq: row["acknowledgedSeq"],
                 pendingChanges: row["pendingChanges"], pullCursor: row["pullCursor"], lastSyncAt: row["lastSyncAt"],
@@ -201,9 +198,7 @@ extension ReplicaStore {
         }
 
         func includes(_ change: Change) -> Bool {
-            if change.timestamp.replica == own { return true }
-            guard let scope else { return false }
-            return Array(change.scope.description.utf8).starts(with: scope)
+            Array(change.scope.description.utf8).withUnsafeBufferPointer { includes(change.timestamp.replica, $0) }
         }
     }
 
