@@ -125,10 +125,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Runs the built `field` and `center` as their users do; shared by the tests of both.
+        .target(name: "ProgramTesting", path: "Tests/ProgramTesting", swiftSettings: strict),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Storage", "Client", "Console", "Samples",
+                "Server", "Storage", "Client", "Console", "Samples", "ProgramTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -137,7 +139,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FieldTests",
-            dependencies: ["field", "Client"],
+            dependencies: ["field", "center", "Client", "ProgramTesting"],
             swiftSettings: strict
         ),
     ]

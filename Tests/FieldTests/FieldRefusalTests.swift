@@ -1,4 +1,5 @@
 import Foundation
+import ProgramTesting
 import Testing
 
 /// Every refusal names the problem, exits with its code, and changes nothing.

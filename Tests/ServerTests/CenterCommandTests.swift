@@ -1,4 +1,5 @@
 import Foundation
+import ProgramTesting
 import Shared
 import Testing
 
@@ -19,19 +20,9 @@ import Testing
 
     /// Runs `center` with `arguments`, in Chinese.
     func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = CenterProcess.executable
-        process.arguments = arguments
-        process.environment = ["LANG": "zh_CN.UTF-8", "PATH": "/usr/bin:/bin"]
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        let result = try BuiltProgram.run(
+            CenterProcess.executable, arguments, environment: ["LANG": "zh_CN.UTF-8", "PATH": "/usr/bin:/bin"])
+        return (result.status, result.stdout, result.stderr)
     }
 
     @Test(arguments: StoreKind.available)

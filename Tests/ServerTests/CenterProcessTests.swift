@@ -1,95 +1,13 @@
 import Client
 import Foundation
+import ProgramTesting
 import Server
 import Shared
 import Storage
 import Synchronization
 import Testing
 
-/// A real `center serve` process on a free loopback port.
-final class CenterProcess: Sendable {
-    let process: Process
-    let port: Int
-    private let errors: SharedText
-
-    /// Where test centers keep their views.
-    static let cache = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-test-cache")
-
-    static let executable: URL = {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [directory, directory.deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("center")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return directory.appendingPathComponent("center")
-    }()
-
-    /// Starts a center on `database` and waits (at most 30 s) for it to say where it listens.
-    convenience init(database: URL) throws {
-        try self.init(location: database.path)
-    }
-
-    /// Starts a center on `location` (an SQLite file or a PostgreSQL URL) and waits (at most 60 s) for it
-    /// to say where it listens.
-    init(location: String) throws {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = ["serve", "--db", location, "--port", "0"]
-        // Views of test databases in one folder: a center that starts again on the same database finds its own.
-        process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": Self.cache.path]) {
-            $1
-        }
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        let errors = SharedText()
-        error.fileHandleForReading.readabilityHandler = { handle in
-            errors.append(handle.availableData)
-        }
-        let firstLine = SharedText()
-        let ready = DispatchSemaphore(value: 0)
-        output.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                ready.signal()
-                return
-            }
-            firstLine.append(data)
-            if firstLine.text.contains("\n") {
-                handle.readabilityHandler = nil
-                ready.signal()
-            }
-        }
-        try process.run()
-        guard ready.wait(timeout: .now() + 60) == .success,
-            let address = firstLine.text.components(separatedBy: "listening on http://").dropFirst().first,
-            let port = address.split(separator: ":").dropFirst().first.flatMap({ Int($0.prefix { $0.isNumber }) })
-        else {
-            process.terminate()
-            throw CenterProcessError(message: "center did not start: \(firstLine.text) \(errors.text)")
-        }
-        self.process = process
-        self.port = port
-        self.errors = errors
-    }
-
-    var log: String { errors.text }
-
-    func kill(_ signal: Int32) {
-        Foundation.kill(process.processIdentifier, signal)
-    }
-
-    /// Waits at most `seconds` for the process to end; its exit status, or nil if it is still running.
-    func waitForExit(seconds: Double) -> Int32? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning, Date() < deadline {
-            usleep(10_000)
-        }
-        return process.isRunning ? nil : process.terminationStatus
-    }
-
+extension CenterProcess {
     /// Pushes a batch through libcurl, as `field` does; the HTTP status, or nil if no response came.
     func push(_ changes: [Change], as credential: DeviceCredential) async -> Int? {
         let port = self.port
@@ -106,21 +24,6 @@ final class CenterProcess: Sendable {
             return response.status
         }.value
     }
-}
-
-/// Bytes appended from one thread and read from another.
-final class SharedText: Sendable {
-    private let data = Mutex(Data())
-
-    func append(_ bytes: Data) {
-        data.withLock { $0.append(bytes) }
-    }
-
-    var text: String { String(decoding: data.withLock { $0 }, as: UTF8.self) }
-}
-
-struct CenterProcessError: Error {
-    var message: String
 }
 
 @Suite(.serialized) struct CenterProcessTests {

@@ -1,5 +1,6 @@
 import Client
 import Foundation
+import ProgramTesting
 import Samples
 import Shared
 import Storage

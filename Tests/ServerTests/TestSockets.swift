@@ -1,4 +1,5 @@
 import Foundation
+import ProgramTesting
 
 #if canImport(Glibc)
 import Glibc
