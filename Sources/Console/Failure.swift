@@ -20,7 +20,7 @@ public enum Failure {
             if case .notFound = error { 66 } else { 64 }
         case is UsageError: 64
         case is CommandError, is InputError, is ChoiceError, is DateError, is AreaCodeError, is PartyError,
-            is ClockError, is any DataError, is CSV.ParseError:
+            is ClockError, is EnrollmentError, is any DataError, is CSV.ParseError:
             65
         default: 70
         }
@@ -30,6 +30,12 @@ public enum Failure {
 /// An error that knows the exit code it ends a command with.
 public protocol ExitCoded: Error {
     var exitCode: Int32 { get }
+}
+
+/// An error a worker may meet, said in their language: `field` prints `message(in:)` where it would
+/// print `description` (which stays English, for logs and tests of the library).
+public protocol LocalizedMessage: Error {
+    func message(in language: Language) -> String
 }
 
 /// Data a command refuses as a whole (a ledger with bad rows, say): exit code 65.

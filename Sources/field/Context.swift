@@ -22,11 +22,15 @@ struct Context {
 
     init(_ options: GlobalOptions) throws {
         home = FieldHome.resolve(option: options.home)
-        language = try Language.resolve(
-            option: options.lang, configured: FieldConfig.load(from: home).language,
-            environment: ProcessInfo.processInfo.environment
-        )
+        language = try Self.language(options, home: home)
         today = LocalTime.today()
+    }
+
+    /// `--lang`, else the replica's configured language, else the one of `LANG`.
+    static func language(_ options: GlobalOptions, home: FieldHome) throws -> Language {
+        try Language.resolve(
+            option: options.lang, configured: FieldConfig.load(from: home).language,
+            environment: ProcessInfo.processInfo.environment)
     }
 
     func open() throws -> FieldStore {
@@ -42,14 +46,17 @@ struct Context {
         RecordText(language: language, today: today)
     }
 
-    /// Runs a command body, reporting any error as `field: message` with its exit code.
-    static func run(_ body: () throws -> Void) throws {
+    /// Runs a command body, reporting any error as `field: message` with its exit code, in the worker's
+    /// language where the error can say itself in it (`LocalizedMessage`).
+    static func run(_ options: GlobalOptions, _ body: () throws -> Void) throws {
         do {
             try body()
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            FileHandleOutput.standardError.write("field: \(error)\n")
+            let language = (try? language(options, home: FieldHome.resolve(option: options.home))) ?? .zh
+            let message = (error as? any LocalizedMessage)?.message(in: language) ?? "\(error)"
+            FileHandleOutput.standardError.write("field: \(message)\n")
             throw ExitCode(Failure.exitCode(for: error))
         }
     }

@@ -19,7 +19,7 @@ func performOnDispute(
     _ options: GlobalOptions, _ prefix: String, done: (Language) -> String,
     command: (Context, Dispute) throws -> DisputeCommand
 ) throws {
-    try Context.run {
+    try Context.run(options) {
         let context = try Context(options)
         let store = try context.open()
         let id = try store.resolve(prefix, kind: .dispute)
@@ -48,7 +48,7 @@ struct DisputeAdd: ParsableCommand {
     @Flag(help: "Print the new case as JSON.") var json = false
 
     func run() throws {
-        try Context.run {
+        try Context.run(options) {
             let context = try Context(options)
             let store = try context.open()
             let identity = try store.identity()
@@ -134,7 +134,7 @@ struct DisputeEdit: ParsableCommand {
 
     func run() throws {
         guard [summary, parties, category, level, foundBy, date].contains(where: { $0 != nil }) else {
-            try Context.run {
+            try Context.run(options) {
                 throw UsageError(
                     "nothing to edit: give at least one of --summary, --parties, --category, --level, --found-by, --date"
                 )
@@ -293,7 +293,7 @@ struct DisputeList: ParsableCommand {
     @OptionGroup var list: DisputeListOptions
 
     func run() throws {
-        try Context.run {
+        try Context.run(options) {
             let format = try list.format()
             let context = try Context(options)
             FileHandleOutput.standardOutput.write(try context.output().disputes(try list.filter(), format: format))
@@ -310,7 +310,7 @@ struct DisputeShow: ParsableCommand {
     @Flag var json = false
 
     func run() throws {
-        try Context.run {
+        try Context.run(options) {
             say(try Context(options).output().show(id, kind: .dispute, json: json))
         }
     }

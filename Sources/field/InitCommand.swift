@@ -22,7 +22,7 @@ struct InitCommand: ParsableCommand {
     var enroll: String?
 
     func run() throws {
-        try Context.run {
+        try Context.run(options) {
             let context = try Context(options)
             if let enroll {
                 guard village == nil, worker == nil else {
@@ -68,7 +68,7 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try Context.run {
+        try Context.run(options) {
             let context = try Context(options)
             let status = try context.open().status(on: context.today)
             if json {

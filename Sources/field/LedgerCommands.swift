@@ -17,7 +17,7 @@ struct ImportCommand: ParsableCommand {
         false
 
     func run() throws {
-        try Context.run {
+        try Context.run(options) {
             let context = try Context(options)
             let store = try context.open()
             let identity = try store.identity()
@@ -58,7 +58,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Write to this file instead of standard output.") var out: String?
 
     func run() throws {
-        try Context.run {
+        try Context.run(options) {
             let context = try Context(options)
             let store = try context.open()
             let output: String
@@ -119,7 +119,7 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var report: ReportOptions
 
     func run() throws {
-        try Context.run {
+        try Context.run(options) {
             let context = try Context(options)
             if let file = try report.run(on: try context.open(), language: context.language, today: LocalTime.today()) {
                 FileHandleOutput.standardError.write("field: report written to \(file)\n")

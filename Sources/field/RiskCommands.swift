@@ -17,7 +17,7 @@ struct RiskGroup: ParsableCommand {
 func performOnRiskItem(
     _ options: GlobalOptions, _ prefix: String, done: (Language) -> String, command: (Context) throws -> RiskCommand
 ) throws {
-    try Context.run {
+    try Context.run(options) {
         let context = try Context(options)
         let store = try context.open()
         let id = try store.resolve(prefix, kind: .risk)
@@ -43,7 +43,7 @@ struct RiskAdd: ParsableCommand {
     @Flag var json = false
 
     func run() throws {
-        try Context.run {
+        try Context.run(options) {
             let context = try Context(options)
             let store = try context.open()
             let identity = try store.identity()
@@ -102,14 +102,14 @@ struct RiskEdit: ParsableCommand {
 
     func run() throws {
         guard [area, title, plan, owner, unit, deadline, level].contains(where: { $0 != nil }) else {
-            try Context.run {
+            try Context.run(options) {
                 throw UsageError(
                     "nothing to edit: give at least one of --area, --title, --plan, --owner, --unit, --deadline, --level"
                 )
             }
             return
         }
-        try Context.run {
+        try Context.run(options) {
             let context = try Context(options)
             let store = try context.open()
             let id = try store.resolve(id, kind: .risk)
@@ -203,7 +203,7 @@ struct RiskList: ParsableCommand {
     @OptionGroup var list: RiskListOptions
 
     func run() throws {
-        try Context.run {
+        try Context.run(options) {
             let format = try list.format()
             let context = try Context(options)
             FileHandleOutput.standardOutput.write(
@@ -220,7 +220,7 @@ struct RiskShow: ParsableCommand {
     @Flag var json = false
 
     func run() throws {
-        try Context.run {
+        try Context.run(options) {
             say(try Context(options).output().show(id, kind: .risk, json: json))
         }
     }

@@ -14,7 +14,7 @@ struct EnrollCommand: ParsableCommand {
     @Argument(help: "The enrollment string (FS1-...); spaces and line breaks are ignored.") var enrollment: [String]
 
     func run() throws {
-        try Context.run {
+        try Context.run(options) {
             let context = try Context(options)
             let enrollment = try Enrollment(parsing: self.enrollment.joined(separator: " "))
             try context.open().enroll(enrollment)
@@ -47,7 +47,7 @@ struct SyncCommand: ParsableCommand {
     var timeout = 30
 
     func run() throws {
-        try Context.run {
+        try Context.run(options) {
             let context = try Context(options)
             let store = try context.open()
             guard let enrollment = try store.syncState().enrollment else { throw SyncError.notEnrolled }

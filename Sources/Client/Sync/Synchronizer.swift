@@ -259,7 +259,7 @@ public struct APIProblem: Sendable {
     public var code: String
     public var message: String
 
-    init(_ body: [UInt8]) {
+    public init(_ body: [UInt8]) {
         let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
         code = object?["code"] as? String ?? "unknown"
         message = object?["message"] as? String ?? String(decoding: body.prefix(200), as: UTF8.self)
@@ -267,7 +267,7 @@ public struct APIProblem: Sendable {
 }
 
 /// Why a sync stopped. Everything done before it is kept; the next `field sync` resumes.
-public enum SyncError: ExitCoded, Sendable, CustomStringConvertible {
+public enum SyncError: ExitCoded, LocalizedMessage, Sendable, CustomStringConvertible {
     /// Retrying did not help: the network or the center is down.
     case unreachable(url: String, attempts: Int, lastProblem: String)
     /// The center refused, and retrying cannot fix it.
@@ -277,35 +277,56 @@ public enum SyncError: ExitCoded, Sendable, CustomStringConvertible {
     /// The replica is not attached to a center.
     case notEnrolled
 
-    public var description: String {
+    public var description: String { message(in: .en) }
+
+    /// What the worker reads: what happened, that nothing is lost, and what to do.
+    public func message(in language: Language) -> String {
         switch self {
         case .unreachable(let url, let attempts, let problem):
-            return "could not reach the center at \(url) after \(attempts) attempts (\(problem)). "
-                + "Nothing is lost: run `field sync` again when the network is back"
+            return language.pick(
+                "无法连接区中心 \(url)（试了 \(attempts) 次：\(problem)）。数据不会丢失：网络恢复后再运行 field sync",
+                "could not reach the center at \(url) after \(attempts) attempt\(attempts == 1 ? "" : "s") (\(problem)). "
+                    + "Nothing is lost: run `field sync` again when the network is back")
         case .refused(let status, let problem):
-            let advice: String
-            switch problem.code {
-            case "revoked", "unknown-device":
-                advice =
-                    "this laptop is no longer enrolled: ask the district center for a new enrollment, then `field enroll` it"
-            case "out-of-scope":
-                advice = "a record lies outside this laptop's enrollment: ask the center to check the worker's scope"
-            case "clock-ahead":
-                advice = "set this laptop's date and time correctly, then sync again"
-            case "unsupported-version":
-                advice = "update field to the version the center speaks"
-            case "history-changed":
-                advice =
-                    "the center's log changed while this laptop started over; sync again, and tell the district center"
-            default:
-                advice = "report this to the district center"
-            }
-            return "the center refused (\(status) \(problem.code)): \(problem.message). What to do: \(advice)"
+            // The center's own words stay as it sent them, for whoever at the district reads them.
+            return language.pick(
+                "区中心拒绝了这次同步：\(Self.advice(problem.code, in: language))（\(status) \(problem.code)：\(problem.message)）",
+                "the center refused (\(status) \(problem.code)): \(problem.message). What to do: "
+                    + Self.advice(problem.code, in: language))
         case .protocolViolation(let message):
-            return "sync stopped: \(message)"
+            return language.pick(
+                "同步中止：本机读不懂区中心的回答（\(message)）；请告知区中心。已收到的数据都已保存",
+                "sync stopped: \(message)")
         case .notEnrolled:
-            return
+            return language.pick(
+                "本机副本还没有登记到区中心：请用区中心给的登记串（center worker add）运行 field enroll",
                 "this replica is not enrolled with a center: run `field enroll STRING` with the string from `center worker add`"
+            )
+        }
+    }
+
+    /// What the worker or the center should do about a refusal, by the center's code.
+    static func advice(_ code: String, in language: Language) -> String {
+        switch code {
+        case "revoked", "unknown-device", "unauthenticated", "malformed-token":
+            language.pick(
+                "本机已不在区中心登记（或登记串有误），请向区中心要一个新的登记串，再运行 field enroll",
+                "this laptop is not (or no longer) enrolled: ask the district center for a new enrollment, then `field enroll` it")
+        case "out-of-scope":
+            language.pick(
+                "有记录不在本机登记的管辖范围内，请区中心核对这位工作人员的范围",
+                "a record lies outside this laptop's enrollment: ask the center to check the worker's scope")
+        case "clock-ahead":
+            language.pick(
+                "请把本机的日期和时间改正确，再同步", "set this laptop's date and time correctly, then sync again")
+        case "unsupported-version":
+            language.pick("请把 field 更新到区中心所用的版本", "update field to the version the center speaks")
+        case "history-changed":
+            language.pick(
+                "本机重新同步时区中心的数据又变了，请再运行一次 field sync，并告知区中心",
+                "the center's log changed while this laptop started over; sync again, and tell the district center")
+        default:
+            language.pick("请把这个情况告知区中心", "report this to the district center")
         }
     }
 

@@ -1,0 +1,37 @@
+import Client
+import Console
+import Foundation
+import Testing
+
+/// What `field sync` tells the worker when the center refuses: the advice for the center's code, in
+/// their language, and the center's own words kept for whoever at the district reads them.
+@Suite struct SyncMessageTests {
+    func refusal(_ status: Int, _ code: String, _ message: String = "the center's words") -> SyncError {
+        .refused(status: status, APIProblem(Array(#"{"code":"\#(code)","message":"\#(message)"}"#.utf8)))
+    }
+
+    @Test(arguments: [
+        (401, "revoked", "向区中心要一个新的登记串", "ask the district center for a new enrollment"),
+        (401, "unknown-device", "向区中心要一个新的登记串", "ask the district center for a new enrollment"),
+        (403, "out-of-scope", "核对这位工作人员的范围", "check the worker's scope"),
+        (422, "clock-ahead", "把本机的日期和时间改正确", "set this laptop's date and time correctly"),
+        (400, "unsupported-version", "把 field 更新", "update field to the version the center speaks"),
+        (409, "history-changed", "再运行一次 field sync", "sync again, and tell the district center"),
+        (400, "something-new", "告知区中心", "report this to the district center"),
+    ])
+    func eachRefusalSaysWhatToDo(status: Int, code: String, chinese: String, english: String) {
+        let error = refusal(status, code)
+        let zh = error.message(in: .zh)
+        #expect(zh.hasPrefix("区中心拒绝了这次同步："), "\(zh)")
+        #expect(zh.contains(chinese) && zh.contains("（\(status) \(code)：the center's words）"), "\(zh)")
+        let en = error.message(in: .en)
+        #expect(en == error.description)
+        #expect(en.contains("(\(status) \(code)): the center's words. What to do: ") && en.contains(english), "\(en)")
+    }
+
+    @Test func aRefusalWhoseBodyIsNotJSONKeepsWhatTheCenterSent() {
+        let error = SyncError.refused(status: 502, APIProblem(Array("<html>Bad Gateway</html>".utf8)))
+        #expect(error.message(in: .zh).contains("（502 unknown：<html>Bad Gateway</html>）"))
+        #expect(error.exitCode == 65)
+    }
+}
