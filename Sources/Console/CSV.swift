@@ -14,6 +14,7 @@ public enum CSV {
     public struct ParseError: Error, Sendable, CustomStringConvertible {
         public var line: Int
         public var message: String
+        public var chinese: String?
         public var description: String { "line \(line): \(message)" }
     }
 
@@ -85,7 +86,7 @@ public enum CSV {
             }
         }
         if inQuotes {
-            throw ParseError(line: quotedLine, message: "a quoted field is never closed")
+            throw ParseError(line: quotedLine, message: "a quoted field is never closed", chinese: "引号里的内容没有结束")
         }
         if !field.isEmpty || !fields.isEmpty { endRecord() }
         return records

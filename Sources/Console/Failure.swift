@@ -44,8 +44,10 @@ public protocol DataError: Error {}
 /// A command line that cannot run as given: a missing flag, conflicting flags.
 public struct UsageError: Error, Sendable, CustomStringConvertible {
     public var description: String
+    public var chinese: String?
 
-    public init(_ description: String) {
+    public init(_ description: String, chinese: String? = nil) {
         self.description = description
+        self.chinese = chinese
     }
 }

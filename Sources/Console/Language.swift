@@ -11,7 +11,8 @@ public enum Language: String, Sendable, CaseIterable {
     public static func resolve(option: String?, configured: String?, environment: [String: String]) throws -> Language {
         if let option {
             guard let language = Language(rawValue: option.lowercased()) else {
-                throw InputError("unknown language '\(option)'; expected zh or en")
+                throw InputError(
+                    "unknown language '\(option)'; expected zh or en", chinese: "没有“\(option)”这种语言；应为 zh 或 en")
             }
             return language
         }

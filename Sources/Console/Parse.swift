@@ -7,7 +7,7 @@ public enum Parse {
         do {
             return try Value(parsing: text)
         } catch {
-            throw InputError("\(flag): \(error)")
+            throw naming(flag, error)
         }
     }
 
@@ -15,8 +15,13 @@ public enum Parse {
         do {
             return try CalendarDate(parsing: text.trimmingSpaces)
         } catch {
-            throw InputError("\(flag): \(error)")
+            throw naming(flag, error)
         }
+    }
+
+    /// `error` prefixed with the flag (or column) that was given it, in both languages.
+    public static func naming(_ flag: String, _ error: any Error) -> InputError {
+        InputError("\(flag): \(error)", chinese: "\(flag)：\(Language.zh.message(for: error))")
     }
 
     /// How far past the laptop's today a day that has happened may lie: village clocks run behind.
@@ -29,7 +34,8 @@ public enum Parse {
         guard date <= today.adding(days: clockGrace) else {
             throw InputError(
                 "\(flag): \(date) has not come yet (today is \(today) on this laptop); "
-                    + "enter the day it happened, or correct this laptop's date")
+                    + "enter the day it happened, or correct this laptop's date",
+                chinese: "\(flag)：\(date) 还没有到（本机今天是 \(today)）；请填事情发生的那一天，或改正本机的日期")
         }
         return date
     }
@@ -38,7 +44,7 @@ public enum Parse {
         do {
             return try AreaCode(parsing: text.trimmingSpaces)
         } catch {
-            throw InputError("\(flag): \(error)")
+            throw naming(flag, error)
         }
     }
 
@@ -46,11 +52,14 @@ public enum Parse {
     public static func parties(_ text: String, flag: String) throws -> [Party] {
         let names = text.split(whereSeparator: { ",，、;；".contains($0) }).map(String.init)
             .map(\.trimmingSpaces).filter { !$0.isEmpty }
-        guard !names.isEmpty else { throw InputError("\(flag): name at least one party, e.g. \"王建国,李秀英\"") }
+        guard !names.isEmpty else {
+            throw InputError(
+                "\(flag): name at least one party, e.g. \"王建国,李秀英\"", chinese: "\(flag)：至少写一位当事人，例如“王建国,李秀英”")
+        }
         do {
             return try names.map { try Party(name: $0) }
         } catch {
-            throw InputError("\(flag): \(error)")
+            throw naming(flag, error)
         }
     }
 
@@ -58,7 +67,10 @@ public enum Parse {
         switch text.trimmingSpaces.lowercased() {
         case "yes", "y", "true", "是", "1": return true
         case "no", "n", "false", "否", "0": return false
-        default: throw InputError("\(flag): '\(text)' is neither yes nor no; expected yes or no (是/否)")
+        default:
+            throw InputError(
+                "\(flag): '\(text)' is neither yes nor no; expected yes or no (是/否)",
+                chinese: "\(flag)：“\(text)”既不是“是”也不是“否”；应为 是/否（yes/no）")
         }
     }
 }

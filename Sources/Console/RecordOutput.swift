@@ -9,7 +9,9 @@ public struct RecordOutput {
 
         /// From `--json` and `--csv`, which exclude each other.
         public init(json: Bool, csv: Bool) throws {
-            guard !(json && csv) else { throw UsageError("--json and --csv exclude each other") }
+            guard !(json && csv) else {
+                throw UsageError("--json and --csv exclude each other", chinese: "--json 和 --csv 只能用一个")
+            }
             self = json ? .json : csv ? .csv : .table
         }
     }

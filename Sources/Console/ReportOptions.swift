@@ -22,7 +22,11 @@ public struct ReportOptions: ParsableArguments {
     /// The request these options ask for; the current year when no period is given.
     public func request(today: CalendarDate) throws -> ReportRequest {
         let periods = [year, month, week, from ?? to].compactMap { $0 }.count
-        guard periods <= 1 else { throw UsageError("give one period: --year, --month, --week or --from with --to") }
+        guard periods <= 1 else {
+            throw UsageError(
+                "give one period: --year, --month, --week or --from with --to",
+                chinese: "只给一个期间：--year、--month、--week，或 --from 加 --to")
+        }
         let period: ReportPeriod
         do {
             if let year {
@@ -32,18 +36,22 @@ public struct ReportOptions: ParsableArguments {
             } else if let week {
                 period = try ReportPeriod(week: week)
             } else if from != nil || to != nil {
-                guard let from, let to else { throw UsageError("--from and --to go together") }
+                guard let from, let to else {
+                    throw UsageError("--from and --to go together", chinese: "--from 和 --to 要一起给")
+                }
                 period = try ReportPeriod(
                     from: try Parse.date(from, flag: "--from"), to: try Parse.date(to, flag: "--to"))
             } else {
                 period = try ReportPeriod(year: "\(today.year)")
             }
         } catch let error as ReportPeriodError {
-            throw InputError(error.description)
+            throw InputError(error.description, chinese: Language.zh.message(for: error))
         }
         let dimension = try by.map { text in
             guard let dimension = ReportRequest.Dimension(rawValue: text) else {
-                throw InputError("--by '\(text)': expected town, village, category, method or worker")
+                throw InputError(
+                    "--by '\(text)': expected town, village, category, method or worker",
+                    chinese: "--by “\(text)”：应为 town（镇）、village（村）、category（类别）、method（调解方式）或 worker（工作人员）")
             }
             return dimension
         }
@@ -54,7 +62,9 @@ public struct ReportOptions: ParsableArguments {
 
     public func outputFormat() throws -> ReportOutput.Format {
         guard let format = ReportOutput.Format(rawValue: format) else {
-            throw UsageError("--format '\(format)': expected table, csv, json or html")
+            throw UsageError(
+                "--format '\(format)': expected table, csv, json or html",
+                chinese: "--format “\(format)”：应为 table、csv、json 或 html")
         }
         return format
     }
@@ -72,7 +82,9 @@ public struct ReportOptions: ParsableArguments {
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
         } catch {
-            throw InputError("cannot write \(out): \(error.localizedDescription)")
+            throw InputError(
+                "cannot write \(out): \(error.localizedDescription)",
+                chinese: "无法写入 \(out)：\(error.localizedDescription)")
         }
         return out
     }

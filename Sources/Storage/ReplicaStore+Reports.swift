@@ -204,7 +204,9 @@ extension ReplicaStore {
         }
         let head = try cursor()
         guard asOf >= 0, asOf <= head else {
-            throw InputError("--as-of \(asOf) is not in the log: its sequence numbers run from 0 to \(head)")
+            throw InputError(
+                "--as-of \(asOf) is not in the log: its sequence numbers run from 0 to \(head)",
+                chinese: "--as-of \(asOf) 不在变更记录里：序号范围是 0 到 \(head)")
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

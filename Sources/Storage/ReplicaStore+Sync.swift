@@ -104,7 +104,9 @@ extension ReplicaStore {
             if let scope = identity.scope, !enrollment.scope.covers(scope) {
                 throw InputError(
                     "this enrollment is for \(enrollment.scope), but this replica keeps \(scope)'s records; "
-                        + "ask the center for an enrollment of \(scope)")
+                        + "ask the center for an enrollment of \(scope)",
+                    chinese: "这个登记串是 \(enrollment.scope) 的，但本机副本保存的是 \(scope) 的记录；"
+                        + "请向区中心要一个 \(scope) 的登记串")
             }
             try db.execute(
                 sql: """

@@ -47,7 +47,7 @@ public struct ReplicaStore: Sendable {
         wallClock: any WallClock = SystemWallClock()
     ) throws -> ReplicaStore {
         let worker = worker.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !worker.isEmpty else { throw InputError("--worker must name the worker") }
+        guard !worker.isEmpty else { throw InputError("--worker must name the worker", chinese: "--worker 要写上工作人员的姓名") }
         if FileManager.default.fileExists(atPath: database.path) {
             throw StoreError(
                 code: .exists,
@@ -160,8 +160,11 @@ public struct ReplicaStore: Sendable {
 /// Input a command cannot use, with a message that names the problem and the allowed values.
 public struct InputError: Error, Sendable, CustomStringConvertible {
     public var description: String
+    /// The message in Chinese, for a worker reading `field` in Chinese, where one was written.
+    public var chinese: String?
 
-    public init(_ description: String) {
+    public init(_ description: String, chinese: String? = nil) {
         self.description = description
+        self.chinese = chinese
     }
 }

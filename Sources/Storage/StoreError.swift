@@ -26,14 +26,17 @@ public struct StoreError: Error, Sendable {
 
     public var code: Code
     public var message: String
+    /// The message in Chinese, for a worker reading `field` in Chinese, where one was written.
+    public var chinese: String?
     /// SQLite's extended result code, when SQLite reported the problem.
     public var sqliteCode: Int32?
     /// The statement that failed, when there was one.
     public var sql: String?
 
-    public init(code: Code, message: String, sqliteCode: Int32? = nil, sql: String? = nil) {
+    public init(code: Code, message: String, chinese: String? = nil, sqliteCode: Int32? = nil, sql: String? = nil) {
         self.code = code
         self.message = message
+        self.chinese = chinese
         self.sqliteCode = sqliteCode
         self.sql = sql
     }
@@ -51,20 +54,24 @@ public struct StoreError: Error, Sendable {
             self.init(
                 code: .full,
                 message: "the disk holding \(database) is full: free some space and try again; nothing was changed",
+                chinese: "存放 \(database) 的磁盘满了：请腾出一些空间再试；什么都没有改动",
                 sqliteCode: error.extendedResultCode.rawValue, sql: error.sql)
         case .SQLITE_CORRUPT, .SQLITE_NOTADB:
             self.init(
                 code: .corrupt,
                 message: "the database \(database) is damaged (\(detail)): restore it from a backup, or move it away "
                     + "and create the replica again, then sync to get the district's records back",
+                chinese: "数据库 \(database) 已损坏（\(detail)）：请从备份恢复；或把它移开、重新创建本机副本，"
+                    + "再同步取回区里的记录",
                 sqliteCode: error.extendedResultCode.rawValue, sql: error.sql)
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             self.init(
                 code: .busy, message: "another field process kept \(database) busy too long: try again",
+                chinese: "另一个 field 进程占用 \(database) 太久：请再试一次",
                 sqliteCode: error.extendedResultCode.rawValue, sql: error.sql)
         default:
             self.init(
-                code: .storage, message: "cannot use \(database): \(detail)",
+                code: .storage, message: "cannot use \(database): \(detail)", chinese: "无法使用 \(database)：\(detail)",
                 sqliteCode: error.extendedResultCode.rawValue,
                 sql: error.sql)
         }

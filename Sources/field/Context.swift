@@ -54,9 +54,12 @@ struct Context {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            let language = (try? language(options, home: FieldHome.resolve(option: options.home))) ?? .zh
-            let message = (error as? any LocalizedMessage)?.message(in: language) ?? "\(error)"
-            FileHandleOutput.standardError.write("field: \(message)\n")
+            // An unknown --lang is itself the error: it is then said in the configured language.
+            let home = FieldHome.resolve(option: options.home)
+            var configured = options
+            configured.lang = nil
+            let language = (try? language(options, home: home)) ?? (try? language(configured, home: home)) ?? .zh
+            FileHandleOutput.standardError.write("field: \(language.message(for: error))\n")
             throw ExitCode(Failure.exitCode(for: error))
         }
     }
@@ -69,6 +72,6 @@ func say(_ text: String) {
 /// The value of a required flag, asked for in a terminal, else a usage error naming the flag.
 func required<T>(_ value: T?, flag: String, ask: () throws -> T) throws -> T {
     if let value { return value }
-    guard Prompter.isInteractive else { throw UsageError("missing \(flag)") }
+    guard Prompter.isInteractive else { throw UsageError("missing \(flag)", chinese: "缺少 \(flag)") }
     return try ask()
 }

@@ -52,7 +52,7 @@ struct DisputeAdd: ParsableCommand {
             let context = try Context(options)
             let store = try context.open()
             let identity = try store.identity()
-            let prompter = Prompter()
+            let prompter = Prompter(language: context.language)
             let language = context.language
             let village = try identity.village(try village.map { try Parse.area($0, flag: "--village") })
             let category: DisputeCategory = try required(
@@ -68,7 +68,7 @@ struct DisputeAdd: ParsableCommand {
             let summary = try required(summary, flag: "--summary") {
                 try prompter.ask(language.pick("简要情况", "Summary")) { answer in
                     guard !answer.trimmingCharacters(in: .whitespaces).isEmpty else {
-                        throw InputError("the summary must not be empty")
+                        throw InputError("the summary must not be empty", chinese: "简要情况不能为空")
                     }
                     return answer
                 }
@@ -113,7 +113,7 @@ func confirmNoDuplicate(of draft: DisputeDraft, in store: FieldStore, language: 
             warning + language.pick("\n仍要登记为新案件，请加 --force", "\nTo record it as a new case anyway, add --force"))
     }
     FileHandleOutput.standardError.write(warning + "\n")
-    return try Prompter().ask(
+    return try Prompter(language: language).ask(
         language.pick("仍要登记为新案件？(是/否)", "Record it as a new case anyway? (yes/no)"), defaultValue: "no"
     ) {
         try Parse.yesNo($0, flag: "answer")
@@ -136,8 +136,8 @@ struct DisputeEdit: ParsableCommand {
         guard [summary, parties, category, level, foundBy, date].contains(where: { $0 != nil }) else {
             try Context.run(options) {
                 throw UsageError(
-                    "nothing to edit: give at least one of --summary, --parties, --category, --level, --found-by, --date"
-                )
+                    "nothing to edit: give at least one of --summary, --parties, --category, --level, --found-by, --date",
+                    chinese: "没有要改的：请至少给出 --summary、--parties、--category、--level、--found-by、--date 中的一项")
             }
             return
         }

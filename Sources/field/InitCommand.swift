@@ -27,7 +27,8 @@ struct InitCommand: ParsableCommand {
             if let enroll {
                 guard village == nil, worker == nil else {
                     throw UsageError(
-                        "--enroll takes the village and worker from the enrollment; drop --village and --worker")
+                        "--enroll takes the village and worker from the enrollment; drop --village and --worker",
+                        chinese: "--enroll 会从登记串取得村和工作人员；请去掉 --village 和 --worker")
                 }
                 let enrollment = try Enrollment(parsing: enroll)
                 let store = try FieldStore.create(home: context.home, enrollment: enrollment)
@@ -39,7 +40,7 @@ struct InitCommand: ParsableCommand {
                     ))
                 return
             }
-            let prompter = Prompter()
+            let prompter = Prompter(language: context.language)
             let village = try required(village.map { try Parse.area($0, flag: "--village") }, flag: "--village") {
                 try prompter.ask(context.language.pick("村/社区代码（12位）", "Village code (12 digits)")) {
                     try Parse.area($0, flag: "--village")

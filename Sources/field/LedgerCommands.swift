@@ -25,10 +25,14 @@ struct ImportCommand: ParsableCommand {
             do {
                 data = try Data(contentsOf: URL(fileURLWithPath: file))
             } catch {
-                throw InputError("cannot read \(file): \(error.localizedDescription)")
+                throw InputError(
+                    "cannot read \(file): \(error.localizedDescription)",
+                    chinese: "无法读取 \(file)：\(error.localizedDescription)")
             }
             guard let text = String(data: data, encoding: .utf8) else {
-                throw InputError("\(file) is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\"")
+                throw InputError(
+                    "\(file) is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\"",
+                    chinese: "\(file) 不是 UTF-8 文本：请在表格软件里另存为“CSV UTF-8”")
             }
             let outcome = try LedgerImport(
                 village: try identity.jurisdiction(), recorder: identity.worker, today: context.today
@@ -41,7 +45,7 @@ struct ImportCommand: ParsableCommand {
             if !outcome.skipped.isEmpty {
                 FileHandleOutput.standardError.write(
                     language.pick("跳过 \(outcome.skipped.count) 行：\n", "Skipped \(outcome.skipped.count) rows:\n")
-                        + outcome.skipped.map { "  \($0)\n" }.joined())
+                        + outcome.skipped.map { "  \($0.message(in: language))\n" }.joined())
             }
         }
     }
@@ -69,7 +73,10 @@ struct ExportCommand: ParsableCommand {
                     output = RecordCSV.disputes(
                         try store.disputes(DisputeFilter(includeVoided: false)), language: context.language)
                 case "risks": output = RecordCSV.risks(try store.riskItems(RiskFilter()), language: context.language)
-                default: throw UsageError("--ledger '\(ledger)': expected disputes or risks")
+                default:
+                    throw UsageError(
+                        "--ledger '\(ledger)': expected disputes or risks",
+                        chinese: "--ledger “\(ledger)”：应为 disputes（纠纷）或 risks（风险隐患）")
                 }
             case "json":
                 let disputes = try store.disputes(DisputeFilter(includeVoided: true)).compactMap {
@@ -89,13 +96,16 @@ struct ExportCommand: ParsableCommand {
                             }))
                     + "\n"
             default:
-                throw UsageError("--format '\(format)': expected csv or json")
+                throw UsageError(
+                    "--format '\(format)': expected csv or json", chinese: "--format “\(format)”：应为 csv 或 json")
             }
             if let out {
                 do {
                     try Data(output.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
                 } catch {
-                    throw InputError("cannot write \(out): \(error.localizedDescription)")
+                    throw InputError(
+                        "cannot write \(out): \(error.localizedDescription)",
+                        chinese: "无法写入 \(out)：\(error.localizedDescription)")
                 }
             } else {
                 FileHandleOutput.standardOutput.write(output)

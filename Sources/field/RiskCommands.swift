@@ -48,13 +48,13 @@ struct RiskAdd: ParsableCommand {
             let store = try context.open()
             let identity = try store.identity()
             let home = try identity.jurisdiction()
-            let prompter = Prompter()
+            let prompter = Prompter(language: context.language)
             let language = context.language
             let text = { (value: String?, flag: String, question: String) throws -> String in
                 try required(value, flag: flag) {
                     try prompter.ask(question) { answer in
                         guard !answer.trimmingCharacters(in: .whitespaces).isEmpty else {
-                            throw InputError("\(flag) must not be empty")
+                            throw InputError("\(flag) must not be empty", chinese: "\(flag) 不能为空")
                         }
                         return answer
                     }
@@ -62,7 +62,9 @@ struct RiskAdd: ParsableCommand {
             }
             let scope = try scope.map { try Parse.area($0, flag: "--scope") } ?? home
             guard home.covers(scope) else {
-                throw InputError("--scope: \(scope) is outside this replica's scope \(home)")
+                throw InputError(
+                    "--scope: \(scope) is outside this replica's scope \(home)",
+                    chinese: "--scope：\(scope) 不在本机副本的范围 \(home) 内")
             }
             let draft = RiskDraft(
                 scope: scope, area: try text(area, "--area", language.pick("领域", "Area")),
@@ -104,8 +106,8 @@ struct RiskEdit: ParsableCommand {
         guard [area, title, plan, owner, unit, deadline, level].contains(where: { $0 != nil }) else {
             try Context.run(options) {
                 throw UsageError(
-                    "nothing to edit: give at least one of --area, --title, --plan, --owner, --unit, --deadline, --level"
-                )
+                    "nothing to edit: give at least one of --area, --title, --plan, --owner, --unit, --deadline, --level",
+                    chinese: "没有要改的：请至少给出 --area、--title、--plan、--owner、--unit、--deadline、--level 中的一项")
             }
             return
         }

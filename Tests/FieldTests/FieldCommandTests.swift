@@ -64,11 +64,11 @@ import Testing
             #expect(Array(try Data(contentsOf: file).prefix(3)) == [0xEF, 0xBB, 0xBF])
             #expect(try field.json("report", "--year", "2022", "--format", "json") is [String: Any])
             let badMonth = try field.run("report", "--month", "2022-13")
-            #expect(badMonth.status == 65 && badMonth.stderr.contains("'2022-13' is not a period"))
+            #expect(badMonth.status == 65 && badMonth.stderr.contains("“2022-13”不是报表期间：应为 --month"))
             let badFormat = try field.run("report", "--format", "xml")
-            #expect(badFormat.status == 64 && badFormat.stderr.contains("expected table, csv, json or html"))
+            #expect(badFormat.status == 64 && badFormat.stderr.contains("应为 table、csv、json 或 html"))
             let twoPeriods = try field.run("report", "--year", "2022", "--month", "2022-03")
-            #expect(twoPeriods.status == 64 && twoPeriods.stderr.contains("give one period"))
+            #expect(twoPeriods.status == 64 && twoPeriods.stderr.contains("只给一个期间"))
         }
     }
 
@@ -190,7 +190,7 @@ import Testing
             #expect((try field.json("risk", "list", "--json") as? [Any])?.isEmpty == true)
             #expect((try field.json("risk", "list", "--include-voided", "--json") as? [Any])?.count == 1)
             let refused = try field.run("risk", "strike", id, "--evidence", "已化解")
-            #expect(refused.status == 65 && refused.stderr.contains("is voided"))
+            #expect(refused.status == 65 && refused.stderr.contains("已作废"))
             _ = try field.ok("risk", "unvoid", id, "--reason", "并非重复")
             let shown = try #require(try field.json("risk", "show", id, "--json") as? [String: Any])
             #expect(shown["voided"] as? Bool == false)

@@ -97,7 +97,7 @@ import Glibc
         let long = String(repeating: "两家因宅基地边界发生争执，", count: 3000)
         let result = try field.run("dispute", "edit", id, "--summary", long)
         #expect(result.status == 74, "\(result.stderr)")
-        #expect(result.stderr.contains("is full"), "\(result.stderr)")
+        #expect(result.stderr.contains("的磁盘满了"), "\(result.stderr)")
         try FileManager.default.removeItem(at: filler)
         #expect(try field.snapshot() == before)
         _ = try field.ok("dispute", "edit", id, "--summary", "界桩被移")

@@ -3,6 +3,13 @@ import ProgramTesting
 import Testing
 
 extension FieldProcess {
+    /// The same home, for a worker whose system speaks English (`LANG=en_US.UTF-8`).
+    var inEnglish: FieldProcess {
+        var english = self
+        english.environment["LANG"] = "en_US.UTF-8"
+        return english
+    }
+
     /// Runs a command that must succeed and returns its output without the final newline.
     func ok(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         let result = try run(arguments)

@@ -7,12 +7,16 @@ import Glibc
 
 /// Asks for missing values one by one when `field` runs in a terminal.
 public struct Prompter: Sendable {
+    /// The language a refused answer is explained in.
+    public var language: Language
     /// Whether standard input and error are a terminal: only then does `field` ask.
     public static var isInteractive: Bool {
         isatty(0) == 1 && isatty(2) == 1
     }
 
-    public init() {}
+    public init(language: Language) {
+        self.language = language
+    }
 
     /// Asks until the answer parses; an empty answer keeps `defaultValue` if there is one.
     /// - Throws: `UsageError` when input ends.
@@ -20,12 +24,14 @@ public struct Prompter: Sendable {
         while true {
             let suffix = defaultValue.map { " [\($0)]" } ?? ""
             FileHandleOutput.standardError.write("\(question)\(suffix): ")
-            guard let line = readLine() else { throw UsageError("input ended before \(question) was given") }
+            guard let line = readLine() else {
+                throw UsageError("input ended before \(question) was given", chinese: "还没有输入“\(question)”，输入就结束了")
+            }
             let answer = line.trimmingSpaces.isEmpty ? (defaultValue ?? "") : line
             do {
                 return try parse(answer)
             } catch {
-                FileHandleOutput.standardError.write("  \(error)\n")
+                FileHandleOutput.standardError.write("  \(language.message(for: error))\n")
             }
         }
     }

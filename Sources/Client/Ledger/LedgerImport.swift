@@ -14,10 +14,15 @@ public struct LedgerImport: Sendable {
     }
 
     /// A row that cannot be imported.
-    public struct RowError: Sendable, Equatable, CustomStringConvertible {
+    public struct RowError: Sendable, Equatable, CustomStringConvertible, LocalizedMessage {
         public var line: Int
         public var message: String
+        public var chinese: String
         public var description: String { "line \(line): \(message)" }
+
+        public func message(in language: Language) -> String {
+            language == .zh ? "第 \(line) 行：\(chinese)" : description
+        }
     }
 
     public struct Outcome: Sendable {
@@ -42,7 +47,9 @@ public struct LedgerImport: Sendable {
     /// - Throws: `ImportError` listing the bad rows (nothing imported), `CSV.ParseError`, `StoreError`.
     public func run(_ text: String, into store: FieldStore, skipInvalid: Bool) throws -> Outcome {
         let records = try CSV.parse(text)
-        guard let header = records.first else { throw ImportError(rows: [], message: "the file is empty") }
+        guard let header = records.first else {
+            throw ImportError(rows: [], message: "the file is empty", chinese: "文件是空的")
+        }
         let columns = LedgerColumns(header.fields)
         let ledger: Ledger
         if columns.has(.parties) {
@@ -53,7 +60,8 @@ public struct LedgerImport: Sendable {
             throw ImportError(
                 rows: [],
                 message: "cannot tell what ledger this is: a dispute ledger needs a column 当事人 (parties), "
-                    + "a risk ledger a column 预案 (plan) or 责任人 (owner)")
+                    + "a risk ledger a column 预案 (plan) or 责任人 (owner)",
+                chinese: "看不出这是哪种台账：纠纷台账要有“当事人”一列，风险隐患台账要有“预案”或“责任人”一列")
         }
         var disputes: [[DisputeCommand]] = []
         var risks: [[RiskCommand]] = []
@@ -66,14 +74,17 @@ public struct LedgerImport: Sendable {
                 case .risks: risks.append(try riskCommands(row))
                 }
             } catch {
-                errors.append(RowError(line: record.line, message: "\(error)"))
+                errors.append(
+                    RowError(line: record.line, message: "\(error)", chinese: Language.zh.message(for: error)))
             }
         }
         if !errors.isEmpty, !skipInvalid {
             throw ImportError(
                 rows: errors,
                 message: "\(errors.count) of \(records.count - 1) rows cannot be imported, so nothing was imported "
-                    + "(--skip-invalid imports the good rows)")
+                    + "(--skip-invalid imports the good rows)",
+                chinese: "\(records.count - 1) 行里有 \(errors.count) 行无法导入，所以什么都没有导入"
+                    + "（加 --skip-invalid 只导入没有问题的行）")
         }
         try store.transact { session in
             for commands in disputes {
@@ -97,7 +108,9 @@ public struct LedgerImport: Sendable {
     private func disputeCommands(_ row: LedgerRow) throws -> [DisputeCommand] {
         let village = try row[.village].map { try Parse.area($0, flag: "村/社区代码 (village)") } ?? self.village
         guard village.level == .village else {
-            throw InputError("村/社区代码 (village): \(village) is a \(village.level) code; a case belongs to a village")
+            throw InputError(
+                "村/社区代码 (village): \(village) is a \(village.level) code; a case belongs to a village",
+                chinese: "村/社区代码：\(village) 不是村社区代码；案件要属于某个村社区")
         }
         let category: DisputeCategory = try Parse.coded(try row.required(.category), flag: "类别 (category)")
         let parties = try Parse.parties(try row.required(.parties), flag: "当事人 (parties)")
@@ -116,20 +129,25 @@ public struct LedgerImport: Sendable {
         switch status {
         case .resolved:
             guard let agreement = row[.agreement] else {
-                throw InputError("状态 (status) 调解成功 needs the agreement in 调解协议 (agreement)")
+                throw InputError(
+                    "状态 (status) 调解成功 needs the agreement in 调解协议 (agreement)", chinese: "状态为调解成功时要在“调解协议”一列写明协议")
             }
             let on =
                 try row[.closedOn].map { try Parse.pastDate($0, flag: "调结日期 (closed_on)", today: today) } ?? date
                 ?? today
             if let date, on < date {
-                throw InputError("调结日期 (closed_on): \(on) is before the day the dispute arose, 发生日期 (date) \(date)")
+                throw InputError(
+                    "调结日期 (closed_on): \(on) is before the day the dispute arose, 发生日期 (date) \(date)",
+                    chinese: "调结日期 \(on) 早于纠纷的发生日期 \(date)")
             }
             commands.append(.resolve(agreement: agreement, date: on))
         case .unresolved:
             commands.append(.fail(reason: row[.reason] ?? "台账导入：调解不成"))
         case .escalated:
             guard let target = row[.escalatedTo] else {
-                throw InputError("状态 (status) 已移交 needs 移交去向 (escalated_to): court, petition, committee or town")
+                throw InputError(
+                    "状态 (status) 已移交 needs 移交去向 (escalated_to): court, petition, committee or town",
+                    chinese: "状态为已移交时要写“移交去向”：法院、信访、专业调委会或乡镇")
             }
             commands.append(.escalate(to: try Parse.coded(target, flag: "移交去向 (escalated_to)"), note: row[.reason]))
         case .screened, .mediating:
@@ -151,7 +169,8 @@ public struct LedgerImport: Sendable {
             let parsed: RiskStatus = try Self.riskStatus(status)
             if parsed == .struckOff {
                 guard let evidence = row[.evidence] else {
-                    throw InputError("状态 (status) 已销号 needs the evidence in 销号依据 (evidence)")
+                    throw InputError(
+                        "状态 (status) 已销号 needs the evidence in 销号依据 (evidence)", chinese: "状态为已销号时要在“销号依据”一列写明依据")
                 }
                 let on =
                     try row[.closedOn].map { try Parse.pastDate($0, flag: "销号日期 (closed_on)", today: today) } ?? today
@@ -182,12 +201,15 @@ public struct LedgerImport: Sendable {
 }
 
 /// A ledger that cannot be imported: which rows are bad and why.
-public struct ImportError: DataError, Sendable, CustomStringConvertible {
+public struct ImportError: DataError, Sendable, CustomStringConvertible, LocalizedMessage {
     public var rows: [LedgerImport.RowError]
     public var message: String
+    public var chinese: String
 
-    public var description: String {
-        ([message] + rows.map { "  \($0)" }).joined(separator: "\n")
+    public var description: String { message(in: .en) }
+
+    public func message(in language: Language) -> String {
+        ([language == .zh ? chinese : message] + rows.map { "  " + $0.message(in: language) }).joined(separator: "\n")
     }
 }
 
@@ -267,7 +289,8 @@ struct LedgerRow {
 
     func required(_ column: LedgerColumn) throws -> String {
         guard let value = self[column] else {
-            throw InputError("\(column.headings[0]) (\(column.headings.last!)) is empty")
+            throw InputError(
+                "\(column.headings[0]) (\(column.headings.last!)) is empty", chinese: "“\(column.headings[0])”一列是空的")
         }
         return value
     }

@@ -18,11 +18,14 @@ extension ReplicaStore.Identity {
     public func village(_ given: AreaCode?) throws -> AreaCode {
         let home = try jurisdiction()
         guard let village = given ?? (home.level == .village ? home : nil) else {
-            throw InputError("--village is required: this replica keeps \(home)'s records, which has several villages")
+            throw InputError(
+                "--village is required: this replica keeps \(home)'s records, which has several villages",
+                chinese: "需要 --village：本机副本保存 \(home) 的记录，那里有好几个村")
         }
         guard village.level == .village, home.covers(village) else {
             throw InputError(
-                "--village: \(village) is outside this replica's scope \(home); record cases of \(home) only")
+                "--village: \(village) is outside this replica's scope \(home); record cases of \(home) only",
+                chinese: "--village：\(village) 不在本机副本的范围 \(home) 内；只能登记 \(home) 的案件")
         }
         return village
     }

@@ -13,7 +13,9 @@ extension ReplicaStore {
         home: FieldHome, village: AreaCode, worker: String, wallClock: any WallClock = SystemWallClock()
     ) throws -> ReplicaStore {
         guard village.level == .village else {
-            throw InputError("--village must be a village code (12 digits), but \(village) is a \(village.level) code")
+            throw InputError(
+                "--village must be a village code (12 digits), but \(village) is a \(village.level) code",
+                chinese: "--village 应为村社区代码（12 位），\(village) 不是")
         }
         try home.prepare()
         do {
@@ -22,7 +24,8 @@ extension ReplicaStore {
             return store
         } catch let error as StoreError where error.code == .exists {
             throw StoreError(
-                code: .exists, message: "\(home.path) already holds a replica; use another --home to create a new one")
+                code: .exists, message: "\(home.path) already holds a replica; use another --home to create a new one",
+                chinese: "\(home.path) 里已经有本机副本；要新建请换一个 --home")
         }
     }
 
@@ -43,7 +46,8 @@ extension ReplicaStore {
         } catch let error as StoreError where error.code == .exists {
             throw StoreError(
                 code: .exists,
-                message: "\(home.path) already holds a replica; use `field enroll` to attach it to a center")
+                message: "\(home.path) already holds a replica; use `field enroll` to attach it to a center",
+                chinese: "\(home.path) 里已经有本机副本；要登记到区中心请用 field enroll")
         }
     }
 
@@ -56,7 +60,9 @@ extension ReplicaStore {
             throw StoreError(
                 code: .noHome,
                 message: "no replica in \(home.path): run `field init --village CODE --worker NAME` first, "
-                    + "or point --home (or FIELD_HOME) at an existing one")
+                    + "or point --home (or FIELD_HOME) at an existing one",
+                chinese: "\(home.path) 里没有本机副本：请先运行 field init --village 村代码 --worker 姓名，"
+                    + "或用 --home（或 FIELD_HOME）指向已有的副本")
         }
     }
 

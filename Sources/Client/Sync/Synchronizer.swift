@@ -311,7 +311,8 @@ public enum SyncError: ExitCoded, LocalizedMessage, Sendable, CustomStringConver
         case "revoked", "unknown-device", "unauthenticated", "malformed-token":
             language.pick(
                 "本机已不在区中心登记（或登记串有误），请向区中心要一个新的登记串，再运行 field enroll",
-                "this laptop is not (or no longer) enrolled: ask the district center for a new enrollment, then `field enroll` it")
+                "this laptop is not (or no longer) enrolled: ask the district center for a new enrollment, then `field enroll` it"
+            )
         case "out-of-scope":
             language.pick(
                 "有记录不在本机登记的管辖范围内，请区中心核对这位工作人员的范围",

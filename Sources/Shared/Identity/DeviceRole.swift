@@ -8,6 +8,7 @@ public enum DeviceRole: String, CodedValue {
     case district
 
     public static let noun = "role"
+    public static let chineseNoun = "角色"
 
     public var label: String {
         switch self {

@@ -5,6 +5,8 @@ public protocol CodedValue: RawRepresentable, CaseIterable, Hashable, Sendable w
     var label: String { get }
     /// What the set is called in messages ("category", "mediation method").
     static var noun: String { get }
+    /// And in Chinese messages (类别, 调解方式).
+    static var chineseNoun: String { get }
 }
 
 extension CodedValue {
@@ -17,7 +19,9 @@ extension CodedValue {
         let trimmed = text.trimmingSpaces
         let lowered = trimmed.lowercased()
         guard let match = Self.allCases.first(where: { $0.rawValue == lowered || $0.label == trimmed }) else {
-            throw ChoiceError(noun: Self.noun, given: text, allowed: Self.allCases.map { "\($0.code) \($0.label)" })
+            throw ChoiceError(
+                noun: Self.noun, chineseNoun: Self.chineseNoun, given: text,
+                allowed: Self.allCases.map { "\($0.code) \($0.label)" })
         }
         self = match
     }
@@ -26,6 +30,7 @@ extension CodedValue {
 /// A value that is not one of the allowed choices.
 public struct ChoiceError: Error, Hashable, Sendable {
     public var noun: String
+    public var chineseNoun: String
     public var given: String
     public var allowed: [String]
 }

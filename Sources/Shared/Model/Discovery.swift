@@ -8,6 +8,7 @@ public enum Discovery: String, CodedValue {
     case referral
 
     public static let noun = "way found"
+    public static let chineseNoun = "发现方式"
 
     public var label: String {
         switch self {

@@ -12,6 +12,7 @@ public enum DisputeCategory: String, CodedValue {
     case other
 
     public static let noun = "category"
+    public static let chineseNoun = "类别"
 
     public var label: String {
         switch self {

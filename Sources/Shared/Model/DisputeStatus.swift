@@ -16,6 +16,7 @@ public enum DisputeStatus: String, CodedValue, Comparable {
     case escalated
 
     public static let noun = "status"
+    public static let chineseNoun = "状态"
 
     public var label: String {
         switch self {
@@ -52,6 +53,7 @@ public enum RiskStatus: String, CodedValue, Comparable {
     case struckOff = "struck-off"
 
     public static let noun = "risk status"
+    public static let chineseNoun = "风险隐患状态"
 
     public var label: String {
         switch self {

@@ -9,6 +9,7 @@ public enum EscalationTarget: String, CodedValue {
     case town
 
     public static let noun = "escalation target"
+    public static let chineseNoun = "移交去向"
 
     public var label: String {
         switch self {

@@ -15,6 +15,7 @@ public enum MediationMethod: String, CodedValue {
     case other
 
     public static let noun = "mediation method"
+    public static let chineseNoun = "调解方式"
 
     public var label: String {
         switch self {

@@ -5,6 +5,7 @@ public enum RiskLevel: String, CodedValue {
     case critical
 
     public static let noun = "level"
+    public static let chineseNoun = "等级"
 
     public var label: String {
         switch self {

@@ -23,7 +23,7 @@ public struct ReportPeriod: Hashable, Sendable, CustomStringConvertible {
     /// A calendar year: `2022`.
     public init(year text: String) throws(ReportPeriodError) {
         guard text.count == 4, let year = Int(text), let first = try? CalendarDate(year: year, month: 1, day: 1)
-        else { throw .malformed(text, expected: "--year YYYY, such as 2022") }
+        else { throw .malformed(text, expected: .year) }
         self.init(first: first, last: try! CalendarDate(year: year, month: 12, day: 31), label: text)
     }
 
@@ -32,7 +32,7 @@ public struct ReportPeriod: Hashable, Sendable, CustomStringConvertible {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]),
             let month = Int(parts[1]), let first = try? CalendarDate(year: year, month: month, day: 1)
-        else { throw .malformed(text, expected: "--month YYYY-MM, such as 2022-03") }
+        else { throw .malformed(text, expected: .month) }
         let next =
             month == 12
             ? try? CalendarDate(year: year + 1, month: 1, day: 1)
@@ -46,10 +46,10 @@ public struct ReportPeriod: Hashable, Sendable, CustomStringConvertible {
         guard parts.count == 2, parts[0].count == 4, parts[1].count == 3, parts[1].hasPrefix("W"),
             let year = Int(parts[0]), let week = Int(parts[1].dropFirst()),
             let january4 = try? CalendarDate(year: year, month: 1, day: 4)
-        else { throw .malformed(text, expected: "--week YYYY-Www, such as 2022-W11") }
+        else { throw .malformed(text, expected: .week) }
         let weeks = Self.isoWeeks(in: year)
         guard (1...weeks).contains(week) else {
-            throw .malformed(text, expected: "a week from 1 to \(weeks) of \(year)")
+            throw .malformed(text, expected: .weekOf(year: year, weeks: weeks))
         }
         let monday = january4.adding(days: -january4.weekdayFromMonday + 7 * (week - 1))
         self.init(first: monday, last: monday.adding(days: 6), label: "\(year)-W\(week < 10 ? "0" : "")\(week)")
@@ -90,12 +90,23 @@ extension CalendarDate {
 
 /// A report period that cannot be read, saying what was expected.
 public enum ReportPeriodError: Error, Hashable, Sendable, CustomStringConvertible {
-    case malformed(String, expected: String)
+    /// What a period of that kind looks like.
+    public enum Form: Hashable, Sendable {
+        case year, month, week
+        /// A week of `year`, which has `weeks` of them.
+        case weekOf(year: Int, weeks: Int)
+    }
+
+    case malformed(String, expected: Form)
     case reversed(first: CalendarDate, last: CalendarDate)
 
     public var description: String {
         switch self {
-        case .malformed(let text, let expected): "'\(text)' is not a period: expected \(expected)"
+        case .malformed(let text, .year): "'\(text)' is not a period: expected --year YYYY, such as 2022"
+        case .malformed(let text, .month): "'\(text)' is not a period: expected --month YYYY-MM, such as 2022-03"
+        case .malformed(let text, .week): "'\(text)' is not a period: expected --week YYYY-Www, such as 2022-W11"
+        case .malformed(let text, .weekOf(let year, let weeks)):
+            "'\(text)' is not a period: expected a week from 1 to \(weeks) of \(year)"
         case .reversed(let first, let last): "the period ends (\(last)) before it starts (\(first))"
         }
     }
