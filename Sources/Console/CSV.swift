@@ -1,3 +1,5 @@
+import Shared
+
 /// Comma-separated values as spreadsheet programs write and read them (RFC 4180): quoted fields may
 /// hold commas, quotes and line breaks. Written here rather than taken from a CSV package because
 /// an import must name the line each bad row starts on, which the available readers do not track.
@@ -11,11 +13,15 @@ public enum CSV {
         public var fields: [String]
     }
 
-    public struct ParseError: Error, Sendable, CustomStringConvertible {
+    public struct ParseError: Error, Sendable, CustomStringConvertible, LocalizedMessage {
         public var line: Int
         public var message: String
         public var chinese: String?
         public var description: String { "line \(line): \(message)" }
+
+        public func message(in language: Language) -> String {
+            language == .zh ? "第 \(line) 行：\(chinese ?? message)" : description
+        }
     }
 
     /// Splits text into records. A leading byte order mark is skipped; blank lines are skipped.

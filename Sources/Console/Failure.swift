@@ -32,22 +32,20 @@ public protocol ExitCoded: Error {
     var exitCode: Int32 { get }
 }
 
-/// An error a worker may meet, said in their language: `field` prints `message(in:)` where it would
-/// print `description` (which stays English, for logs and tests of the library).
-public protocol LocalizedMessage: Error {
-    func message(in language: Language) -> String
-}
-
 /// Data a command refuses as a whole (a ledger with bad rows, say): exit code 65.
 public protocol DataError: Error {}
 
 /// A command line that cannot run as given: a missing flag, conflicting flags.
-public struct UsageError: Error, Sendable, CustomStringConvertible {
+public struct UsageError: Error, Sendable, CustomStringConvertible, LocalizedMessage {
     public var description: String
     public var chinese: String?
 
     public init(_ description: String, chinese: String? = nil) {
         self.description = description
         self.chinese = chinese
+    }
+
+    public func message(in language: Language) -> String {
+        language == .zh ? chinese ?? description : description
     }
 }

@@ -264,20 +264,28 @@ public struct StoreStatus: Sendable {
 }
 
 /// A record that an id or prefix does not name.
-public enum LookupError: Error, Sendable, CustomStringConvertible {
+public enum LookupError: Error, Sendable, CustomStringConvertible, LocalizedMessage {
     case malformed(prefix: String, kind: EntityKind)
     case notFound(prefix: String, kind: EntityKind)
     case ambiguous(prefix: String, kind: EntityKind, candidates: [String])
 
-    public var description: String {
+    public var description: String { message(in: .en) }
+
+    public func message(in language: Language) -> String {
         switch self {
         case .malformed(let prefix, let kind):
-            "'\(prefix)' is not a \(kind.noun) id: ids are up to 26 characters of 0-9 and a-z (without i, l, o, u)"
+            language.pick(
+                "“\(prefix)”不是\(kind.chineseNoun)的 id：id 最多 26 个字符，由 0-9 和 a-z 组成（没有 i、l、o、u）",
+                "'\(prefix)' is not a \(kind.noun) id: ids are up to 26 characters of 0-9 and a-z (without i, l, o, u)")
         case .notFound(let prefix, let kind):
-            "no \(kind.noun) has an id starting with '\(prefix)'"
+            language.pick(
+                "没有 id 以“\(prefix)”开头的\(kind.chineseNoun)", "no \(kind.noun) has an id starting with '\(prefix)'")
         case .ambiguous(let prefix, let kind, let candidates):
-            "'\(prefix)' starts the ids of several \(kind.noun)s; type more of it: "
-                + candidates.prefix(10).joined(separator: ", ") + (candidates.count > 10 ? ", ..." : "")
+            language.pick(
+                "有好几条\(kind.chineseNoun)的 id 以“\(prefix)”开头，请多输几位："
+                    + candidates.prefix(10).joined(separator: "，") + (candidates.count > 10 ? "……" : ""),
+                "'\(prefix)' starts the ids of several \(kind.noun)s; type more of it: "
+                    + candidates.prefix(10).joined(separator: ", ") + (candidates.count > 10 ? ", ..." : ""))
         }
     }
 }

@@ -158,7 +158,7 @@ public struct ReplicaStore: Sendable {
 }
 
 /// Input a command cannot use, with a message that names the problem and the allowed values.
-public struct InputError: Error, Sendable, CustomStringConvertible {
+public struct InputError: Error, Sendable, CustomStringConvertible, LocalizedMessage {
     public var description: String
     /// The message in Chinese, for a worker reading `field` in Chinese, where one was written.
     public var chinese: String?
@@ -166,5 +166,9 @@ public struct InputError: Error, Sendable, CustomStringConvertible {
     public init(_ description: String, chinese: String? = nil) {
         self.description = description
         self.chinese = chinese
+    }
+
+    public func message(in language: Language) -> String {
+        language == .zh ? chinese ?? description : description
     }
 }

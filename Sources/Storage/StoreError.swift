@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Shared
 
 #if canImport(Glibc)
 import Glibc
@@ -87,6 +88,10 @@ extension StoreError {
     }
 }
 
-extension StoreError: CustomStringConvertible {
+extension StoreError: CustomStringConvertible, LocalizedMessage {
     public var description: String { message }
+
+    public func message(in language: Language) -> String {
+        language == .zh ? chinese ?? message : message
+    }
 }

@@ -96,10 +96,15 @@ public struct ClockError: Error, Hashable, Sendable {
     }
 }
 
-extension ClockError: CustomStringConvertible {
-    public var description: String {
-        "the clock of replica \(timestamp.replica) is ahead by \(Self.duration(aheadBy)) "
-            + "(at most \(Self.duration(maximumDrift)) is allowed); set that device's date and time correctly"
+extension ClockError: CustomStringConvertible, LocalizedMessage {
+    public var description: String { message(in: .en) }
+
+    public func message(in language: Language) -> String {
+        language.pick(
+            "副本 \(timestamp.replica) 的时钟快了 \(Self.duration(aheadBy))（最多允许 \(Self.duration(maximumDrift))）；"
+                + "请把那台设备的日期和时间改正确",
+            "the clock of replica \(timestamp.replica) is ahead by \(Self.duration(aheadBy)) "
+                + "(at most \(Self.duration(maximumDrift)) is allowed); set that device's date and time correctly")
     }
 
     /// A duration in the largest unit that keeps it readable: `3h 12m`, `2d 4h`, `45s`.

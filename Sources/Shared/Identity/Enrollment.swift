@@ -83,19 +83,31 @@ public struct Enrollment: Hashable, Sendable {
 }
 
 /// Why a text is not a usable enrollment string.
-public enum EnrollmentError: Error, Hashable, Sendable, CustomStringConvertible {
+public enum EnrollmentError: Error, Hashable, Sendable, CustomStringConvertible, LocalizedMessage {
     case notAnEnrollment
     case badCharacter(Character)
     case checksum
     case malformed
 
-    public var description: String {
+    public var description: String { message(in: .en) }
+
+    public func message(in language: Language) -> String {
         switch self {
-        case .notAnEnrollment: "an enrollment string starts with FS1-; ask the center for one (center worker add)"
+        case .notAnEnrollment:
+            language.pick(
+                "登记串以 FS1- 开头；请向区中心要一个（center worker add）",
+                "an enrollment string starts with FS1-; ask the center for one (center worker add)")
         case .badCharacter(let character):
-            "'\(character)' cannot appear in an enrollment string; check for a mistyped letter (no i, l, o or u)"
-        case .checksum: "the enrollment string's checksum does not match: a character is mistyped or missing"
-        case .malformed: "the enrollment string is not one this version of field understands"
+            language.pick(
+                "登记串里不会有“\(character)”：请检查是否输错了字母（登记串不用 i、l、o、u）",
+                "'\(character)' cannot appear in an enrollment string; check for a mistyped letter (no i, l, o or u)")
+        case .checksum:
+            language.pick(
+                "登记串的校验码对不上：有字符输错或漏输了",
+                "the enrollment string's checksum does not match: a character is mistyped or missing")
+        case .malformed:
+            language.pick(
+                "这个版本的 field 读不懂这个登记串", "the enrollment string is not one this version of field understands")
         }
     }
 }

@@ -127,22 +127,24 @@ public struct AreaCodeError: Error, Hashable, Sendable {
     public var problem: Problem
 }
 
-extension AreaCodeError: CustomStringConvertible {
-    public var description: String {
-        let reason: String
-        switch problem {
-        case .empty:
-            reason = "it is empty"
-        case .notADigit(let position):
-            reason = "character \(position) is not a digit"
-        case .wrongLength(let count):
-            reason = "it has \(count) digits"
-        case .unknownProvince(let prefix):
-            reason = "no province has the code \(prefix)"
-        case .notADistrict:
-            reason = "it names a province or city, not a district"
-        }
-        return "'\(text)' is not a division code: \(reason); expected 6 digits (district), "
-            + "9 (town) or 12 (village), e.g. 620502101201"
+extension AreaCodeError: CustomStringConvertible, LocalizedMessage {
+    public var description: String { message(in: .en) }
+
+    public func message(in language: Language) -> String {
+        let reason =
+            switch problem {
+            case .empty: language.pick("是空的", "it is empty")
+            case .notADigit(let position):
+                language.pick("第 \(position) 个字符不是数字", "character \(position) is not a digit")
+            case .wrongLength(let count): language.pick("有 \(count) 位", "it has \(count) digits")
+            case .unknownProvince(let prefix):
+                language.pick("没有代码为 \(prefix) 的省份", "no province has the code \(prefix)")
+            case .notADistrict:
+                language.pick("它是省或市的代码，不是区县的", "it names a province or city, not a district")
+            }
+        return language.pick(
+            "“\(text)”不是区划代码：\(reason)；应为 6 位（区县）、9 位（乡镇街道）或 12 位（村社区），例如 620502101201",
+            "'\(text)' is not a division code: \(reason); expected 6 digits (district), "
+                + "9 (town) or 12 (village), e.g. 620502101201")
     }
 }

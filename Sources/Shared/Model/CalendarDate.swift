@@ -108,13 +108,22 @@ public struct DateError: Error, Hashable, Sendable {
     public var problem: Problem
 }
 
-extension DateError: CustomStringConvertible {
-    public var description: String {
+extension DateError: CustomStringConvertible, LocalizedMessage {
+    public var description: String { message(in: .en) }
+
+    public func message(in language: Language) -> String {
         switch problem {
-        case .format: "'\(text)' is not a date; expected YYYY-MM-DD, e.g. 2022-03-15"
-        case .year: "'\(text)' is not a date: the year must be between 1900 and 2999"
-        case .month: "'\(text)' is not a date: the month must be 01 to 12"
-        case .day(let days): "'\(text)' is not a date: that month has \(days) days"
+        case .format:
+            language.pick(
+                "“\(text)”不是日期：应为 年-月-日（YYYY-MM-DD），例如 2022-03-15",
+                "'\(text)' is not a date; expected YYYY-MM-DD, e.g. 2022-03-15")
+        case .year:
+            language.pick(
+                "“\(text)”不是日期：年份应在 1900 到 2999 之间", "'\(text)' is not a date: the year must be between 1900 and 2999")
+        case .month:
+            language.pick("“\(text)”不是日期：月份应为 01 到 12", "'\(text)' is not a date: the month must be 01 to 12")
+        case .day(let days):
+            language.pick("“\(text)”不是日期：那个月只有 \(days) 天", "'\(text)' is not a date: that month has \(days) days")
         }
     }
 }

@@ -35,9 +35,13 @@ public struct ChoiceError: Error, Hashable, Sendable {
     public var allowed: [String]
 }
 
-extension ChoiceError: CustomStringConvertible {
-    public var description: String {
-        "unknown \(noun) '\(given)'; expected one of: \(allowed.joined(separator: ", "))"
+extension ChoiceError: CustomStringConvertible, LocalizedMessage {
+    public var description: String { message(in: .en) }
+
+    public func message(in language: Language) -> String {
+        language.pick(
+            "没有“\(given)”这种\(chineseNoun)；可选：\(allowed.joined(separator: "，"))",
+            "unknown \(noun) '\(given)'; expected one of: \(allowed.joined(separator: ", "))")
     }
 }
 

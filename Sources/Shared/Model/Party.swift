@@ -68,14 +68,22 @@ public enum PartyError: Error, Hashable, Sendable {
     case malformedPhone
 }
 
-extension PartyError: CustomStringConvertible {
-    public var description: String {
+extension PartyError: CustomStringConvertible, LocalizedMessage {
+    public var description: String { message(in: .en) }
+
+    public func message(in language: Language) -> String {
         switch self {
-        case .emptyName: "a party needs a name"
-        case .nameTooLong(let count): "a party's name has \(count) characters; at most 64 are allowed"
-        case .malformedIDNumber: "an ID number has 17 digits and a final digit or X"
-        case .wrongIDCheckDigit: "the ID number's check digit is wrong; check for a mistyped digit"
-        case .malformedPhone: "a phone number has 5 to 15 digits, optionally after a +"
+        case .emptyName: language.pick("当事人要有姓名", "a party needs a name")
+        case .nameTooLong(let count):
+            language.pick(
+                "当事人姓名有 \(count) 个字，最多 64 个", "a party's name has \(count) characters; at most 64 are allowed")
+        case .malformedIDNumber:
+            language.pick("身份证号是 17 位数字加最后一位数字或 X", "an ID number has 17 digits and a final digit or X")
+        case .wrongIDCheckDigit:
+            language.pick(
+                "身份证号的校验位不对：请检查是否输错了数字", "the ID number's check digit is wrong; check for a mistyped digit")
+        case .malformedPhone:
+            language.pick("电话号码是 5 到 15 位数字，前面可以有 +", "a phone number has 5 to 15 digits, optionally after a +")
         }
     }
 }

@@ -89,7 +89,7 @@ extension CalendarDate {
 }
 
 /// A report period that cannot be read, saying what was expected.
-public enum ReportPeriodError: Error, Hashable, Sendable, CustomStringConvertible {
+public enum ReportPeriodError: Error, Hashable, Sendable, CustomStringConvertible, LocalizedMessage {
     /// What a period of that kind looks like.
     public enum Form: Hashable, Sendable {
         case year, month, week
@@ -100,14 +100,29 @@ public enum ReportPeriodError: Error, Hashable, Sendable, CustomStringConvertibl
     case malformed(String, expected: Form)
     case reversed(first: CalendarDate, last: CalendarDate)
 
-    public var description: String {
+    public var description: String { message(in: .en) }
+
+    public func message(in language: Language) -> String {
         switch self {
-        case .malformed(let text, .year): "'\(text)' is not a period: expected --year YYYY, such as 2022"
-        case .malformed(let text, .month): "'\(text)' is not a period: expected --month YYYY-MM, such as 2022-03"
-        case .malformed(let text, .week): "'\(text)' is not a period: expected --week YYYY-Www, such as 2022-W11"
+        case .malformed(let text, .year):
+            language.pick(
+                "“\(text)”不是报表期间：应为 --year 年份（YYYY），例如 2022",
+                "'\(text)' is not a period: expected --year YYYY, such as 2022")
+        case .malformed(let text, .month):
+            language.pick(
+                "“\(text)”不是报表期间：应为 --month 年-月（YYYY-MM），例如 2022-03",
+                "'\(text)' is not a period: expected --month YYYY-MM, such as 2022-03")
+        case .malformed(let text, .week):
+            language.pick(
+                "“\(text)”不是报表期间：应为 --week 年-W周（YYYY-Www），例如 2022-W11",
+                "'\(text)' is not a period: expected --week YYYY-Www, such as 2022-W11")
         case .malformed(let text, .weekOf(let year, let weeks)):
-            "'\(text)' is not a period: expected a week from 1 to \(weeks) of \(year)"
-        case .reversed(let first, let last): "the period ends (\(last)) before it starts (\(first))"
+            language.pick(
+                "“\(text)”不是报表期间：\(year) 年只有第 1 到第 \(weeks) 周",
+                "'\(text)' is not a period: expected a week from 1 to \(weeks) of \(year)")
+        case .reversed(let first, let last):
+            language.pick(
+                "期间的结束日（\(last)）早于开始日（\(first)）", "the period ends (\(last)) before it starts (\(first))")
         }
     }
 }
