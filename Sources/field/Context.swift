@@ -10,7 +10,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "The replica's folder (default: $FIELD_HOME, else ~/.local/share/fieldsync).")
     var home: String?
 
-    @Option(name: .long, help: "Language of labels: zh (default) or en.")
+    @Option(name: .long, help: "Language of labels and messages: zh (default) or en.")
     var lang: String?
 }
 
