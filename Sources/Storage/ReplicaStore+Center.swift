@@ -37,14 +37,17 @@ extension ReplicaStore {
         let district = district ?? areas.first?.code.district
         for area in areas {
             guard let district, district.covers(area.code) else {
+                let named = district?.description ?? "?"
                 throw InputError(
-                    "\(area.code) \(area.name) is not in district \(district?.description ?? "?"); a center serves one district"
-                )
+                    "\(area.code) \(area.name) is not in district \(named); a center serves one district",
+                    chinese: "\(area.code) \(area.name) 不在区县 \(named) 内；一个区中心只管一个区县")
             }
             if let parent = area.parent, !known.contains(parent.description), !incoming.contains(parent.description),
                 parent != district
             {
-                throw InputError("\(area.code) \(area.name): its parent \(parent) is neither in the file nor known")
+                throw InputError(
+                    "\(area.code) \(area.name): its parent \(parent) is neither in the file nor known",
+                    chinese: "\(area.code) \(area.name)：它的上级 \(parent) 既不在文件里，也不是已有的区划")
             }
         }
         return district
@@ -126,17 +129,23 @@ extension ReplicaStore {
     /// - Throws: `InputError` naming what does not fit.
     public static func checkEnrollment(name: String, scope: AreaCode, role: DeviceRole) throws -> String {
         let name = name.trimmingSpaces
-        guard !name.isEmpty else { throw InputError("--name must name the worker or office") }
+        guard !name.isEmpty else {
+            throw InputError("--name must name the worker or office", chinese: "--name 要写上工作人员或单位的名称")
+        }
         guard scope.level == role.scopeLevel else {
             throw InputError(
-                "--scope \(scope) is a \(scope.level) code, but a \(role.code) device needs a \(role.scopeLevel) code")
+                "--scope \(scope) is a \(scope.level) code, but a \(role.code) device needs a \(role.scopeLevel) code",
+                chinese:
+                    "--scope \(scope) 是\(scope.level.chineseName)代码，\(role.label)设备要用\(role.scopeLevel.chineseName)代码")
         }
         return name
     }
 
     /// The message for an enrollment whose scope is not one of the district's areas.
     public static func unknownScope(_ scope: AreaCode) -> InputError {
-        InputError("--scope \(scope) is not one of the district's areas; import them with `center area import`")
+        InputError(
+            "--scope \(scope) is not one of the district's areas; import them with `center area import`",
+            chinese: "--scope \(scope) 不是本区县的区划；请先用 center area import 导入")
     }
 
     public func devices() throws -> [Device] {
@@ -332,7 +341,9 @@ extension ReplicaStore {
     /// - Throws: `StoreError` `.exists` if `file` exists, `.storage` (or `.full`) if it cannot be written.
     public func backUp(to file: URL) throws -> Int64 {
         guard !FileManager.default.fileExists(atPath: file.path) else {
-            throw StoreError(code: .exists, message: "\(file.path) exists; back up into a new file")
+            throw StoreError(
+                code: .exists, message: "\(file.path) exists; back up into a new file",
+                chinese: "\(file.path) 已存在；请备份到一个新文件")
         }
         let partial = URL(fileURLWithPath: file.path + ".partial")
         try? FileManager.default.removeItem(at: partial)
@@ -389,12 +400,18 @@ extension ReplicaStore {
 }
 
 /// No device has the id.
-public struct DeviceNotFound: Error, Sendable, CustomStringConvertible {
+public struct DeviceNotFound: Error, Sendable, CustomStringConvertible, LocalizedMessage {
     public var id: String
 
     public init(id: String) {
         self.id = id
     }
 
-    public var description: String { "no device has the id '\(id)'; `center worker list` shows them" }
+    public var description: String { message(in: .en) }
+
+    public func message(in language: Language) -> String {
+        language.pick(
+            "没有 id 为“\(id)”的设备；center worker list 可以列出所有设备",
+            "no device has the id '\(id)'; `center worker list` shows them")
+    }
 }

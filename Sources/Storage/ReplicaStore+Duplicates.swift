@@ -384,8 +384,13 @@ public enum DuplicateDecision: Sendable {
 }
 
 /// A duplicate command the store refuses, saying why.
-public struct DuplicateError: Error, Sendable, CustomStringConvertible {
+public struct DuplicateError: Error, Sendable, CustomStringConvertible, LocalizedMessage {
     public var description: String
+    public var chinese: String
+
+    public func message(in language: Language) -> String {
+        language.pick(chinese, description)
+    }
 }
 
 extension ReplicaStore {
@@ -444,18 +449,20 @@ extension ReplicaStore {
         switch decision {
         case .merge(let duplicate, let survivor):
             guard let merging = try session.dispute(duplicate), try session.dispute(survivor) != nil else {
-                throw DuplicateError(
-                    description: "no case \(try session.dispute(duplicate) == nil ? duplicate : survivor)")
+                let missing = try session.dispute(duplicate) == nil ? duplicate : survivor
+                throw DuplicateError(description: "no case \(missing)", chinese: "没有案件 \(missing)")
             }
             if let into = merging.duplicateOf {
                 throw DuplicateError(
                     description:
-                        "case \(duplicate) is already merged into \(into); split it first to merge it elsewhere")
+                        "case \(duplicate) is already merged into \(into); split it first to merge it elsewhere",
+                    chinese: "案件 \(duplicate) 已经并入 \(into)；要并入别的案件，先把它拆分出来")
             }
             let root = try session.survivor(of: survivor)
             guard root != duplicate else {
                 throw DuplicateError(
-                    description: "case \(survivor) is counted under \(duplicate): they are one case already")
+                    description: "case \(survivor) is counted under \(duplicate): they are one case already",
+                    chinese: "案件 \(survivor) 已计在 \(duplicate) 名下：它们已经是同一件")
             }
             let match = try Self.match(duplicate, root, session: &session)
             try session.merge(duplicate, into: root, reason: Session.mergeReason(match, automatic: false))
@@ -466,17 +473,24 @@ extension ReplicaStore {
             return (duplicate, root)
         case .dismiss(let a, let b):
             guard try session.dispute(a) != nil, try session.dispute(b) != nil else {
-                throw DuplicateError(description: "no case \(try session.dispute(a) == nil ? a : b)")
+                let missing = try session.dispute(a) == nil ? a : b
+                throw DuplicateError(description: "no case \(missing)", chinese: "没有案件 \(missing)")
             }
-            guard a != b else { throw DuplicateError(description: "a case cannot be dismissed as its own duplicate") }
+            guard a != b else {
+                throw DuplicateError(
+                    description: "a case cannot be dismissed as its own duplicate", chinese: "一件案件不能和它自己比对")
+            }
             if try session.survivor(of: a) == session.survivor(of: b) {
                 throw DuplicateError(
-                    description: "cases \(a) and \(b) are merged into one; `center duplicates split` undoes a merge")
+                    description: "cases \(a) and \(b) are merged into one; `center duplicates split` undoes a merge",
+                    chinese: "案件 \(a) 和 \(b) 已经合并为一件；要撤销合并请用 center duplicates split")
             }
             try session.decide(a, b, .dismissed, match: nil, at: now)
             return (a, b)
         case .split(let id, let reason):
-            guard let dispute = try session.dispute(id) else { throw DuplicateError(description: "no case \(id)") }
+            guard let dispute = try session.dispute(id) else {
+                throw DuplicateError(description: "no case \(id)", chinese: "没有案件 \(id)")
+            }
             var target = id
             var from = dispute.duplicateOf
             if from == nil {
@@ -485,11 +499,14 @@ extension ReplicaStore {
                     arguments: [id.description]
                 ).compactMap(RecordID.init)
                 guard members.count == 1 else {
+                    let listed = members.map(\.description)
                     throw DuplicateError(
                         description: members.isEmpty
                             ? "case \(id) is not merged with another"
-                            : "cases \(members.map(\.description).joined(separator: ", ")) are merged into \(id); name the one to split off"
-                    )
+                            : "cases \(listed.joined(separator: ", ")) are merged into \(id); name the one to split off",
+                        chinese: members.isEmpty
+                            ? "案件 \(id) 没有和别的案件合并"
+                            : "案件 \(listed.joined(separator: "、")) 都并入了 \(id)；请指明要拆分出来的那一件")
                 }
                 target = members[0]
                 from = id

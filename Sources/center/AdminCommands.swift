@@ -18,37 +18,45 @@ struct AreaImport: AsyncParsableCommand {
     @Argument var file: String
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
             else {
-                throw InputError("cannot read \(file) as UTF-8 text")
+                throw InputError("cannot read \(file) as UTF-8 text", chinese: "无法把 \(file) 读成 UTF-8 文本")
             }
             var areas: [Area] = []
-            var problems: [String] = []
+            var problems: [(Int, any Error)] = []
             for record in try CSV.parse(text) {
                 guard let first = record.fields.first?.trimmingSpaces, first.first?.isNumber == true else { continue }
                 do {
                     let code = try Parse.area(first, flag: "code")
                     let name = record.fields.count > 1 ? record.fields[1].trimmingSpaces : ""
-                    guard !name.isEmpty else { throw InputError("the name is empty") }
+                    guard !name.isEmpty else { throw InputError("the name is empty", chinese: "名称是空的") }
                     if record.fields.count > 2, !record.fields[2].trimmingSpaces.isEmpty {
                         let parent = try Parse.area(record.fields[2].trimmingSpaces, flag: "parent code")
                         guard parent == code.parent else {
+                            let implied = code.parent?.description
                             throw InputError(
-                                "parent \(parent) does not contain \(code); its code says \(code.parent?.description ?? "none")"
-                            )
+                                "parent \(parent) does not contain \(code); its code says \(implied ?? "none")",
+                                chinese: "上级 \(parent) 不包含 \(code)；按代码它的上级是 \(implied ?? "无")")
                         }
                     }
                     areas.append(Area(code: code, name: name))
                 } catch {
-                    problems.append("line \(record.line): \(error)")
+                    problems.append((record.line, error))
                 }
             }
             guard problems.isEmpty else {
-                throw InputError("nothing was imported; fix these lines:\n  " + problems.joined(separator: "\n  "))
+                func lines(_ language: Language) -> String {
+                    problems.map {
+                        "\n  " + language.pick("第 \($0.0) 行：", "line \($0.0): ") + language.message(for: $0.1)
+                    }
+                    .joined()
+                }
+                throw InputError(
+                    "nothing was imported; fix these lines:" + lines(.en), chinese: "什么都没有导入；请改正这些行：" + lines(.zh))
             }
             let count = try await options.withCenter(create: true) { try await $0.importAreas(areas) }
-            say("imported \(count) areas")
+            say(try options.language.pick("已导入 \(count) 个区划", "imported \(count) areas"))
         }
     }
 }
@@ -60,7 +68,7 @@ struct AreaList: AsyncParsableCommand {
     @Flag var json = false
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             let areas = try await options.withCenter { try await $0.areas() }
             if json {
                 say(
@@ -69,12 +77,14 @@ struct AreaList: AsyncParsableCommand {
                             ["code": $0.code.description, "name": $0.name, "parent": $0.parent?.description ?? ""]
                         }))
             } else {
-                var table = TextTable(headers: ["code", "name", "level"])
+                let language = try options.language
+                var table = TextTable(
+                    headers: language == .zh ? ["代码", "名称", "级别"] : ["code", "name", "level"])
                 for area in areas {
                     table.append([
                         area.code.description,
                         String(repeating: "  ", count: area.code.level.rawValue / 3 - 2) + area.name,
-                        "\(area.code.level)",
+                        language.pick(area.code.level.chineseName, "\(area.code.level)"),
                     ])
                 }
                 say(table.render())
@@ -101,19 +111,23 @@ struct WorkerAdd: AsyncParsableCommand {
     @Option(help: "How devices reach this center, e.g. http://10.1.2.3:8080.") var url = "http://127.0.0.1:8080"
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             let role: DeviceRole = try Parse.coded(role, flag: "--role")
             let scope = try Parse.area(scope, flag: "--scope")
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw InputError("--url must start with http:// or https://, not '\(url)'")
+                throw InputError(
+                    "--url must start with http:// or https://, not '\(url)'",
+                    chinese: "--url 要以 http:// 或 https:// 开头，不能是“\(url)”")
             }
             let (device, credential) = try await options.withCenter {
                 try await $0.enroll(name: name, scope: scope, role: role)
             }
             let enrollment = Enrollment(url: url, credential: credential, scope: scope, role: role, worker: device.name)
             FileHandleOutput.standardError.write(
-                "enrolled device \(device.id) for \(device.name) (\(role.code), \(scope)); give the worker this string:\n"
-            )
+                try options.language.pick(
+                    "已为 \(device.name) 登记设备 \(device.id)（\(role.code)，\(scope)）；把下面的登记串交给这位工作人员：\n",
+                    "enrolled device \(device.id) for \(device.name) (\(role.code), \(scope)); give the worker this string:\n"
+                ))
             say(enrollment.text)
         }
     }
@@ -126,21 +140,27 @@ struct WorkerList: AsyncParsableCommand {
     @Flag var json = false
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             let devices = try await options.withCenter { try await $0.devices() }
             if json {
                 say(RecordJSON.encode(devices.map(DeviceJSON.init)))
             } else {
-                var table = TextTable(headers: [
-                    "device", "name", "role", "scope", "last seen", "clock offset", "changes", "state",
-                ])
+                let language = try options.language
+                var table = TextTable(
+                    headers: language == .zh
+                        ? ["设备", "名称", "角色", "范围", "最近同步", "时钟偏差", "变更数", "状态"]
+                        : ["device", "name", "role", "scope", "last seen", "clock offset", "changes", "state"])
                 for device in devices {
+                    // The device's clock relative to the center's: ahead or behind by how much.
+                    let offset = device.clockOffset.map {
+                        ClockError.duration(abs($0))
+                            + ($0 >= 0 ? language.pick(" 快", " ahead") : language.pick(" 慢", " behind"))
+                    }
                     table.append([
-                        device.id, device.name, device.role.code, device.scope.description,
-                        device.lastSeenAt.map { LocalTime.minute(at: $0) } ?? "never",
-                        device.clockOffset.map { ClockError.duration(abs($0)) + ($0 >= 0 ? " ahead" : " behind") }
-                            ?? "—",
-                        String(device.pushedChanges), device.isRevoked ? "revoked" : "active",
+                        device.id, device.name, language.label(device.role), device.scope.description,
+                        device.lastSeenAt.map { LocalTime.minute(at: $0) } ?? language.pick("从未", "never"),
+                        offset ?? "—", String(device.pushedChanges),
+                        device.isRevoked ? language.pick("已注销", "revoked") : language.pick("在用", "active"),
                     ])
                 }
                 say(table.render())
@@ -181,9 +201,11 @@ struct WorkerRevoke: AsyncParsableCommand {
     @Argument var id: String
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             let device = try await options.withCenter { try await $0.revoke(device: id) }
-            say("revoked device \(device.id) (\(device.name))")
+            say(
+                try options.language.pick(
+                    "已注销设备 \(device.id)（\(device.name)）", "revoked device \(device.id) (\(device.name))"))
         }
     }
 }

@@ -81,7 +81,9 @@ struct CenterOptions: ParsableArguments {
         var logger = Logger(label: "center.postgres")
         logger.logLevel = .error
         guard (1...1000).contains(maximumConnections) else {
-            throw UsageError("--max-connections must be between 1 and 1000, not \(maximumConnections)")
+            throw UsageError(
+                "--max-connections must be between 1 and 1000, not \(maximumConnections)",
+                chinese: "--max-connections 应在 1 到 1000 之间，不能是 \(maximumConnections)")
         }
         let log = try PostgresCenter(url: location, maximumConnections: maximumConnections, logger: logger)
         // The pool runs beside the command and is cancelled after it, not awaited: the command's work is
@@ -102,7 +104,9 @@ struct CenterOptions: ParsableArguments {
             throw StoreError(
                 code: .noHome,
                 message: "no center database at \(databaseURL.path): start with `center area import FILE`, "
-                    + "or point --db (or CENTER_DB) at the district's database")
+                    + "or point --db (or CENTER_DB) at the district's database",
+                chinese: "\(databaseURL.path) 没有区中心数据库：请先运行 center area import 文件，"
+                    + "或用 --db（或 CENTER_DB）指向区里的数据库")
         }
         return try ReplicaStore.create(database: databaseURL, scope: nil, worker: "center", durability: .power)
     }
@@ -136,14 +140,19 @@ enum CenterLocation {
     }
 }
 
-/// Runs a command body, reporting any error as `center: message` with its exit code.
-func guarded(_ body: () async throws -> Void) async throws {
+/// Runs a command body, reporting any error as `center: message` with its exit code, in the language of
+/// `--lang` (else `LANG`; an unknown `--lang` is itself said in the one of `LANG`).
+func guarded(lang: String?, _ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let exit as ExitCode {
         throw exit
     } catch {
-        FileHandleOutput.standardError.write("center: \(error)\n")
+        let environment = ProcessInfo.processInfo.environment
+        let language =
+            (try? Language.resolve(option: lang, configured: nil, environment: environment))
+            ?? (try? Language.resolve(option: nil, configured: nil, environment: environment)) ?? .zh
+        FileHandleOutput.standardError.write("center: \(language.message(for: error))\n")
         throw ExitCode(error is DeviceNotFound ? 66 : Failure.exitCode(for: error))
     }
 }
@@ -168,14 +177,19 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(help: "The new file to write.") var to: String
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             guard !options.isPostgres else {
                 throw UsageError(
                     "center backup copies an SQLite center; back up PostgreSQL with pg_dump, or stop the center "
-                        + "and run `center migrate --from \(CenterLocation.shown(options.location)) --to FILE`")
+                        + "and run `center migrate --from \(CenterLocation.shown(options.location)) --to FILE`",
+                    chinese: "center backup 只复制 SQLite 的区中心；PostgreSQL 请用 pg_dump 备份，或停下区中心后运行 "
+                        + "center migrate --from \(CenterLocation.shown(options.location)) --to 文件")
             }
             let head = try options.open().backUp(to: URL(fileURLWithPath: to))
-            say("backed up \(options.location) to \(to): its log up to change \(head)")
+            say(
+                try options.language.pick(
+                    "已把 \(options.location) 备份到 \(to)：变更记录到第 \(head) 条",
+                    "backed up \(options.location) to \(to): its log up to change \(head)"))
         }
     }
 }
@@ -195,7 +209,7 @@ struct MigrateCommand: AsyncParsableCommand {
     @Option(help: "Where it moves: postgres://… for a file, a new file for a PostgreSQL database.") var to: String
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: nil) {
             var logger = Logger(label: "center.postgres")
             logger.logLevel = .error
             let summary: CenterMigration.Summary
@@ -210,12 +224,19 @@ struct MigrateCommand: AsyncParsableCommand {
                     try await CenterMigration.copy(from: source, to: URL(fileURLWithPath: to))
                 }
             default:
-                throw UsageError("one of --from and --to must be a postgres:// URL and the other an SQLite file")
+                throw UsageError(
+                    "one of --from and --to must be a postgres:// URL and the other an SQLite file",
+                    chinese: "--from 和 --to 要一个是 postgres:// 地址，另一个是 SQLite 文件")
             }
+            let language = try Language.resolve(
+                option: nil, configured: nil, environment: ProcessInfo.processInfo.environment)
+            let (source, target) = (CenterLocation.shown(from), CenterLocation.shown(to))
             say(
-                "moved \(summary.areas) areas, \(summary.devices) devices, \(summary.changes) changes and "
-                    + "\(summary.pairs) duplicate pairs from \(CenterLocation.shown(from)) to \(CenterLocation.shown(to))"
-            )
+                language.pick(
+                    "已把 \(summary.areas) 个区划、\(summary.devices) 台设备、\(summary.changes) 条变更和 "
+                        + "\(summary.pairs) 对疑似重复从 \(source) 迁到 \(target)",
+                    "moved \(summary.areas) areas, \(summary.devices) devices, \(summary.changes) changes and "
+                        + "\(summary.pairs) duplicate pairs from \(source) to \(target)"))
         }
     }
 

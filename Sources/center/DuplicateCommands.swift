@@ -23,8 +23,8 @@ struct DuplicateList: AsyncParsableCommand {
     @Option(help: "Show at most this many pairs, the most likely first.") var limit = 20
 
     func run() async throws {
-        try await guarded {
-            guard limit > 0 else { throw UsageError("--limit must be at least 1") }
+        try await guarded(lang: options.lang) {
+            guard limit > 0 else { throw UsageError("--limit must be at least 1", chinese: "--limit 至少是 1") }
             let (reviews, waiting) = try await options.withCenter { center in
                 let store = try await center.merged()
                 return (try store.duplicateReviews(limit: limit), try store.pendingReviewCount())
@@ -54,7 +54,7 @@ struct DuplicateMerge: AsyncParsableCommand {
     @Argument(help: "The case merged into it.") var other: String
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             let (survivor, duplicate) = try await options.withCenter { center in
                 let store = try await center.merged()
                 let survivor = try store.resolve(keep, kind: .dispute)
@@ -76,7 +76,7 @@ struct DuplicateDismiss: AsyncParsableCommand {
     @Argument var second: String
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             let (a, b) = try await options.withCenter { center in
                 let store = try await center.merged()
                 return try await center.decide(
@@ -97,7 +97,7 @@ struct DuplicateSplit: AsyncParsableCommand {
     @Option(help: "Why the merge was wrong (kept in the case's history).") var reason = "合并有误，区中心拆分"
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             let (split, from) = try await options.withCenter { center in
                 let store = try await center.merged()
                 return try await center.decide(.split(store.resolve(id, kind: .dispute), reason: reason))

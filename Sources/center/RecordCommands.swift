@@ -16,7 +16,7 @@ struct CaseList: AsyncParsableCommand {
     @OptionGroup var list: DisputeListOptions
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             let format = try list.format()
             let filter = try list.filter()
             FileHandleOutput.standardOutput.write(
@@ -33,7 +33,7 @@ struct CaseShow: AsyncParsableCommand {
     @Flag var json = false
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             say(try await options.withOutput { try $0.show(id, kind: .dispute, json: json) })
         }
     }
@@ -52,7 +52,7 @@ struct CenterRiskList: AsyncParsableCommand {
     @OptionGroup var list: RiskListOptions
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             let format = try list.format()
             let filter = try list.filter(today: LocalTime.today())
             FileHandleOutput.standardOutput.write(
@@ -69,7 +69,7 @@ struct CenterRiskShow: AsyncParsableCommand {
     @Flag var json = false
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             say(try await options.withOutput { try $0.show(id, kind: .risk, json: json) })
         }
     }
@@ -85,12 +85,13 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var report: ReportOptions
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             let language = try options.language
             if let file = try await options.withCenter({ center in
                 try report.run(on: try await center.merged(), language: language, today: LocalTime.today())
             }) {
-                FileHandleOutput.standardError.write("center: report written to \(file)\n")
+                FileHandleOutput.standardError.write(
+                    language.pick("center: 报表已写入 \(file)\n", "center: report written to \(file)\n"))
             }
         }
     }

@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maximumDriftMinutes = 10
 
     func run() async throws {
-        try await guarded {
+        try await guarded(lang: options.lang) {
             var configuration = CenterConfiguration()
             configuration.maximumDrift = Int64(maximumDriftMinutes) * 60_000
             // Logs go to standard error; standard output carries only the listening line.

@@ -132,7 +132,8 @@ struct ReportCommand: ParsableCommand {
         try Context.run(options) {
             let context = try Context(options)
             if let file = try report.run(on: try context.open(), language: context.language, today: LocalTime.today()) {
-                FileHandleOutput.standardError.write("field: report written to \(file)\n")
+                FileHandleOutput.standardError.write(
+                    context.language.pick("field: 报表已写入 \(file)\n", "field: report written to \(file)\n"))
             }
         }
     }

@@ -44,8 +44,9 @@ import Testing
                 "http://127.0.0.1:\(center.port)",
             ])
             #expect(added.status == 0, "\(added.stderr)")
-            let device = added.stderr.components(separatedBy: "enrolled device ").dropFirst().first?
-                .split(separator: " ").first.map(String.init)
+            let listed = try administer(["worker", "list", "--json"])
+            let devices = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]
+            let device = devices?.first { $0["name"] as? String == name }?["id"] as? String
             return (device ?? "", added.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         }
 

@@ -35,13 +35,15 @@ import Testing
         let database = postgres?.url ?? file.path
         if postgres == nil {
             let missing = try center(["case", "list"], location: database)
-            #expect(missing.status == 66 && missing.stderr.contains("no center database"))
+            #expect(missing.status == 66 && missing.stderr.contains("没有区中心数据库"), "\(missing.stderr)")
+            let english = try center(["case", "list", "--lang", "en"], location: database)
+            #expect(english.status == 66 && english.stderr.contains("no center database"))
             #expect(!FileManager.default.fileExists(atPath: file.path))
         }
         let areas = folder.appendingPathComponent("areas.csv")
         try Data("code,name,parent\n620502,秦州区,\n620502101,大城街道,620502\n620502101201,东关社区,620502101\n".utf8)
             .write(to: areas)
-        #expect(try center(["area", "import", areas.path], location: database).stdout.contains("imported 3 areas"))
+        #expect(try center(["area", "import", areas.path], location: database).stdout.contains("已导入 3 个区划"))
         let listed = try center(["area", "list", "--json"], location: database)
         let json = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: String]]
         #expect(json?.map { $0["name"] ?? "" } == ["秦州区", "大城街道", "东关社区"])
@@ -58,14 +60,18 @@ import Testing
 
         let refused = try center(
             ["worker", "add", "--name", "李", "--scope", "620502101", "--role", "grid"], location: database)
-        #expect(refused.status == 65 && refused.stderr.contains("a grid device needs a village code"))
+        #expect(refused.status == 65 && refused.stderr.contains("是乡镇街道代码，网格员设备要用村社区代码"), "\(refused.stderr)")
+        let english = try center(
+            ["worker", "add", "--name", "李", "--scope", "620502101", "--role", "grid", "--lang", "en"],
+            location: database)
+        #expect(english.status == 65 && english.stderr.contains("a grid device needs a village code"))
         let unknown = try center(
             ["worker", "add", "--name", "李", "--scope", "620502102203", "--role", "grid"], location: database)
-        #expect(unknown.status == 65 && unknown.stderr.contains("is not one of the district's areas"))
+        #expect(unknown.status == 65 && unknown.stderr.contains("不是本区县的区划"), "\(unknown.stderr)")
         let badArea = folder.appendingPathComponent("bad.csv")
         try Data("620503101,别区的镇,620503\n".utf8).write(to: badArea)
         let outside = try center(["area", "import", badArea.path], location: database)
-        #expect(outside.status == 65 && outside.stderr.contains("is not in district 620502"))
+        #expect(outside.status == 65 && outside.stderr.contains("不在区县 620502 内"), "\(outside.stderr)")
 
         let revoked = try center(["worker", "revoke", enrollment.credential.device], location: database)
         #expect(revoked.status == 0)
@@ -94,19 +100,19 @@ import Testing
         let postgres = try await TestDatabase.create()
         let there = try migrate(from: file.path, to: postgres.url)
         #expect(there.status == 0, "\(there.stderr)")
-        #expect(there.stdout.contains("moved 3 areas, 1 devices, 0 changes"))
+        #expect(there.stdout.contains("已把 3 个区划、1 台设备、0 条变更"), "\(there.stdout)")
         let listed = try center(["worker", "list", "--json"], location: postgres.url)
         #expect(listed.stdout.contains(device) && listed.stdout.contains("张网格"))
         let again = try migrate(from: file.path, to: postgres.url)
-        #expect(again.status == 65 && again.stderr.contains("already holds a center"))
+        #expect(again.status == 65 && again.stderr.contains("里已经有区中心"), "\(again.stderr)")
 
         let back = folder.appendingPathComponent("back.sqlite")
         #expect(try migrate(from: postgres.url, to: back.path).status == 0)
         #expect(try center(["worker", "list", "--json"], location: back.path).stdout.contains(device))
         let twoFiles = try migrate(from: file.path, to: back.path)
-        #expect(twoFiles.status == 64 && twoFiles.stderr.contains("one of --from and --to must be a postgres:// URL"))
+        #expect(twoFiles.status == 64 && twoFiles.stderr.contains("--from 和 --to 要一个是 postgres:// 地址"))
         let badPool = try center(["area", "list", "--max-connections", "0"], location: postgres.url)
-        #expect(badPool.status == 64 && badPool.stderr.contains("--max-connections must be between 1 and 1000"))
+        #expect(badPool.status == 64 && badPool.stderr.contains("--max-connections 应在 1 到 1000 之间"))
         let pooled = try center(["area", "list", "--max-connections", "2"], location: postgres.url)
         #expect(pooled.status == 0 && pooled.stdout.contains("东关社区"))
         let badURL = try migrate(from: file.path, to: "postgres://nobody@/x")

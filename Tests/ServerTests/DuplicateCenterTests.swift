@@ -282,11 +282,13 @@ import Testing
         #expect((pairs?.first?["cases"] as? [[String: Any]])?.count == 2)
 
         let zero = try run(["duplicates", "list", "--limit", "0"])
-        #expect(zero.status == 64 && zero.stderr.contains("--limit must be at least 1"))
+        #expect(zero.status == 64 && zero.stderr.contains("--limit 至少是 1"))
         let unknown = try run(["duplicates", "merge", "zzzzzz", second.description])
         #expect(unknown.status == 66 && unknown.stderr.contains("zzzzzz"))
         let notMerged = try run(["duplicates", "split", first.description])
-        #expect(notMerged.status == 65 && notMerged.stderr.contains("is not merged with another"))
+        #expect(notMerged.status == 65 && notMerged.stderr.contains("没有和别的案件合并"), "\(notMerged.stderr)")
+        let english = try run(["duplicates", "split", first.description, "--lang", "en"])
+        #expect(english.status == 65 && english.stderr.contains("is not merged with another"))
         let dismissed = try run(["duplicates", "dismiss", first.description, second.description])
         #expect(dismissed.status == 0, "\(dismissed.stderr)")
         #expect(try run(["duplicates", "list"]).stdout.contains("没有待核对的疑似重复案件"))
@@ -297,7 +299,7 @@ import Testing
         let shown = try run(["case", "show", second.description])
         #expect(shown.stdout.contains("\(second) 已并入本案") && shown.stdout.contains("合并的重复案件"))
         let again = try run(["duplicates", "merge", first.description, second.description])
-        #expect(again.status == 65 && again.stderr.contains("already merged into"))
+        #expect(again.status == 65 && again.stderr.contains("已经并入"), "\(again.stderr)")
     }
 }
 

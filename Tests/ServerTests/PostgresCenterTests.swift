@@ -233,7 +233,10 @@ struct PostgresCenterTests {
             var replica = DeviceReplica(1, village: CenterFixture.villageA)
             let start = ContinuousClock.now
             let result = await center.push(together: [Self.push(try replica.recordCases(1))])[0]
-            #expect(ContinuousClock.now - start < .seconds(20))
+            // Well under the pool's own minute. Not tighter: the suite's tests that run `field` and `center`
+            // wait for them on the cooperative pool (two threads on a 2-core machine), which can hold
+            // back this timeout's wake-up by seconds (measured: 4 s alone, 21.5 s in a loaded run).
+            #expect(ContinuousClock.now - start < .seconds(40))
             do {
                 _ = try result.get()
                 Issue.record("a push to a database that is away succeeded")

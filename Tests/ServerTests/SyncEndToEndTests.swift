@@ -87,13 +87,13 @@ import Glibc
             guard let postgres else {
                 let cli = CenterCommandTests()
                 let taken = try cli.center(["backup", "--to", copy.path], location: location)
-                #expect(taken.status == 0 && taken.stdout.contains("backed up"), "\(taken.stderr)")
+                #expect(taken.status == 0 && taken.stdout.contains("备份到"), "\(taken.stderr)")
                 #expect(try FileManager.default.contentsOfDirectory(atPath: backup.path) == ["center.sqlite"])
                 // It holds the parties' names: its owner's only, as the database is.
                 let permissions = try FileManager.default.attributesOfItem(atPath: copy.path)[.posixPermissions]
                 #expect(permissions as? Int == 0o600)
                 let again = try cli.center(["backup", "--to", copy.path], location: location)
-                #expect(again.status == 73 && again.stderr.contains("exists; back up into a new file"))
+                #expect(again.status == 73 && again.stderr.contains("已存在；请备份到一个新文件"))
                 let shared = try cli.center(["backup", "--to", copy.path], location: "postgres://u@127.0.0.1:1/d")
                 #expect(shared.status == 64 && shared.stderr.contains("pg_dump"))
                 return

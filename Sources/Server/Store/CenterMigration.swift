@@ -26,8 +26,9 @@ public enum CenterMigration {
         guard try await target.isEmpty() else {
             throw InputError(
                 "the PostgreSQL database at \(target.server) already holds a center; migrate into an empty database "
-                    + "(a migration that stopped midway leaves part of one: drop the database, create it again, and rerun)"
-            )
+                    + "(a migration that stopped midway leaves part of one: drop the database, create it again, and rerun)",
+                chinese: "\(target.server) 上的 PostgreSQL 数据库里已经有区中心；请迁入一个空数据库"
+                    + "（中途停下的迁移会留下一部分：删掉数据库、重新创建，再运行一次）")
         }
         let areas = try source.areas()
         if !areas.isEmpty { _ = try await target.importAreas(areas) }
@@ -50,7 +51,9 @@ public enum CenterMigration {
     /// - Throws: `StoreError` `.exists` if the file exists.
     public static func copy(from source: PostgresCenter, to file: URL) async throws -> Summary {
         guard !FileManager.default.fileExists(atPath: file.path) else {
-            throw StoreError(code: .exists, message: "\(file.path) exists; migrate into a new file")
+            throw StoreError(
+                code: .exists, message: "\(file.path) exists; migrate into a new file",
+                chinese: "\(file.path) 已存在；请迁入一个新文件")
         }
         try await source.migrate()
         let partial = file.deletingLastPathComponent().appendingPathComponent(

@@ -136,7 +136,8 @@ public final class PostgresCenter: Sendable {
         where error.code == .connectionError || error.code == .serverClosedConnection
             || error.code == .uncleanShutdown || error.code == .poolClosed:
             return StoreError(
-                code: .unavailable, message: "the PostgreSQL database at \(server) cannot be reached (\(error.code))")
+                code: .unavailable, message: "the PostgreSQL database at \(server) cannot be reached (\(error.code))",
+                chinese: "连不上 \(server) 上的 PostgreSQL 数据库（\(error.code)）")
         case let error as PSQLError:
             let state = error.serverInfo?[.sqlState] ?? "\(error.code)"
             let message = error.serverInfo?[.message] ?? "\(error.code)"
@@ -145,7 +146,8 @@ public final class PostgresCenter: Sendable {
             return error
         default:
             return StoreError(
-                code: .unavailable, message: "the PostgreSQL database at \(server) cannot be reached (\(error))")
+                code: .unavailable, message: "the PostgreSQL database at \(server) cannot be reached (\(error))",
+                chinese: "连不上 \(server) 上的 PostgreSQL 数据库（\(error)）")
         }
     }
 

@@ -20,6 +20,15 @@ public struct AreaCode: Hashable, Comparable, Sendable {
         public static func < (lhs: Level, rhs: Level) -> Bool {
             lhs.rawValue < rhs.rawValue
         }
+
+        /// The level as Chinese names it.
+        public var chineseName: String {
+            switch self {
+            case .district: "区县"
+            case .town: "乡镇街道"
+            case .village: "村社区"
+            }
+        }
     }
 
     /// The code's digits as a number (for a town, 9 digits).
