@@ -92,6 +92,10 @@ import Testing
             ["import", "/nonexistent/ledger.csv"], 65, "cannot read /nonexistent/ledger.csv",
             "无法读取 /nonexistent/ledger.csv"
         ),
+        (
+            ["dispute", "edit", "ID", "--summary", String(repeating: "长", count: 10_001)], 65,
+            "field 'summary': has 10001 characters; at most 10000", "简要情况：有 10001 个字，最多 10000 个"
+        ),
         (["dispute", "list", "--lang", "fr"], 65, "unknown language 'fr'; expected zh or en", "没有“fr”这种语言；应为 zh 或 en"),
     ]
 

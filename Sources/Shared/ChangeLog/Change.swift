@@ -111,7 +111,9 @@ public struct Change: Hashable, Sendable {
     private static func check(_ text: String, field: String) throws(ChangeError) {
         let count = text.unicodeScalars.count
         guard count <= maximumTextLength else {
-            throw ChangeError(field: field, problem: "has \(count) characters; at most \(maximumTextLength)")
+            throw ChangeError(
+                field: field, problem: "has \(count) characters; at most \(maximumTextLength)",
+                chineseProblem: "有 \(count) 个字，最多 \(maximumTextLength) 个")
         }
     }
 }
@@ -151,10 +153,21 @@ public struct ChangeError: Error, Hashable, Sendable {
     /// The offending field, as named on the wire (`status.text`).
     public var field: String
     public var problem: String
+    /// The problem in Chinese, where a worker can meet it (a text too long).
+    public var chineseProblem: String?
+
+    init(field: String, problem: String, chineseProblem: String? = nil) {
+        self.field = field
+        self.problem = problem
+        self.chineseProblem = chineseProblem
+    }
 }
 
-extension ChangeError: CustomStringConvertible {
-    public var description: String {
-        "field '\(field)': \(problem)"
+extension ChangeError: CustomStringConvertible, LocalizedMessage {
+    public var description: String { message(in: .en) }
+
+    public func message(in language: Language) -> String {
+        let named = CommandError.chineseFields[field] ?? "字段“\(field)”"
+        return language.pick("\(named)：\(chineseProblem ?? problem)", "field '\(field)': \(problem)")
     }
 }

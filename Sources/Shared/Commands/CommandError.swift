@@ -54,7 +54,7 @@ extension CommandError: CustomStringConvertible, LocalizedMessage {
             }
             return "the \(what) is dated \(date), before the day the dispute arose (\(incident)); check both dates"
         case .invalid(let error):
-            return error.description
+            return error.message(in: language)
         }
     }
 
