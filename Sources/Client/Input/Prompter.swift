@@ -9,6 +9,7 @@ import Glibc
 public struct Prompter: Sendable {
     /// The language a refused answer is explained in.
     public var language: Language
+
     /// Whether standard input and error are a terminal: only then does `field` ask.
     public static var isInteractive: Bool {
         isatty(0) == 1 && isatty(2) == 1
