@@ -26,6 +26,13 @@ public struct RecordOutput {
         self.today = today
     }
 
+    /// Tables and sheets, with the names of the areas the store knows.
+    func text() throws -> RecordText {
+        RecordText(
+            language: language, today: today,
+            places: Dictionary(try store.areas().map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }))
+    }
+
     public func disputes(_ filter: DisputeFilter, format: Format) throws -> String {
         let rows = try store.disputes(filter)
         let length = try store.abbreviationLength(of: rows.map(\.id), kind: .dispute)
@@ -37,7 +44,7 @@ public struct RecordOutput {
         case .csv:
             return RecordCSV.disputes(rows, language: language)
         case .table:
-            return RecordText(language: language, today: today).disputeTable(rows, idLength: length) + "\n"
+            return try text().disputeTable(rows, idLength: length) + "\n"
         }
     }
 
@@ -52,7 +59,7 @@ public struct RecordOutput {
         case .csv:
             return RecordCSV.risks(rows, language: language)
         case .table:
-            return RecordText(language: language, today: today).riskTable(rows, idLength: length) + "\n"
+            return try text().riskTable(rows, idLength: length) + "\n"
         }
     }
 
@@ -62,7 +69,7 @@ public struct RecordOutput {
         let key = EntityKey(kind: kind, id: id)
         let enrolled = try store.syncState().enrollment != nil
         let own = try store.identity().replica
-        let text = RecordText(language: language, today: today)
+        let text = try text()
         switch kind {
         case .dispute:
             // Either id of a merged case shows the case it counts under, with its duplicates.

@@ -5,10 +5,18 @@ import Storage
 public struct RecordText: Sendable {
     public var language: Language
     public var today: CalendarDate
+    /// The names of the areas the store knows (a laptop learns them at sync): shown instead of codes.
+    public var places: [AreaCode: String]
 
-    public init(language: Language, today: CalendarDate) {
+    public init(language: Language, today: CalendarDate, places: [AreaCode: String] = [:]) {
         self.language = language
         self.today = today
+        self.places = places
+    }
+
+    /// A village as a list shows it: its name where known, else its code.
+    func place(_ code: AreaCode) -> String {
+        places[code] ?? code.description
     }
 
     private func pick(_ chinese: String, _ english: String) -> String {
@@ -28,7 +36,7 @@ public struct RecordText: Sendable {
             maximumWidths: [nil, nil, nil, nil, 24, 40, nil])
         for row in rows {
             table.append([
-                String(row.id.description.prefix(idLength)), row.village.description, label(row.category),
+                String(row.id.description.prefix(idLength)), place(row.village), label(row.category),
                 label(row.status) + (row.isVoided ? pick("（已作废）", " (voided)") : "")
                     + (row.merged > 0 ? pick("（含重复\(row.merged)件）", " (+\(row.merged) duplicate)") : "")
                     + (row.duplicateOf.map {
@@ -71,7 +79,10 @@ public struct RecordText: Sendable {
         }
         lines += [
             (pick("编号", "ID"), "\(shortID)  (\(dispute.id))"),
-            (pick("村/社区", "Village"), dispute.village.description),
+            (
+                pick("村/社区", "Village"),
+                places[dispute.village].map { "\($0)  \(dispute.village)" } ?? dispute.village.description
+            ),
             (pick("类别", "Category"), label(dispute.category)),
             (pick("状态", "Status"), label(dispute.status)),
             (pick("当事人", "Parties"), dispute.parties.map(\.name).joined(separator: "、")),

@@ -15,11 +15,7 @@ extension ReplicaStore {
             let known = Set(try String.fetchAll(db, sql: "SELECT code FROM area"))
             let district = try Self.checkAreas(areas, district: identity.scope, known: known)
             for area in areas {
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO area (code, name, parent, level) VALUES (?, ?, ?, ?)",
-                    arguments: [
-                        area.code.description, area.name, area.parent?.description, "\(area.code.level)",
-                    ])
+                try Self.save(area, in: db)
             }
             if identity.scope == nil, let district {
                 try db.execute(sql: "UPDATE replica SET scope = ? WHERE id = 1", arguments: [district.description])
@@ -51,6 +47,12 @@ extension ReplicaStore {
             }
         }
         return district
+    }
+
+    /// Adds an area, or renames it.
+    static func save(_ area: Area, in db: Database) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO area (code, name, parent, level) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [area.code.description, area.name, area.parent?.description, "\(area.code.level)"])
     }
 
     /// Every known area, by code.

@@ -96,6 +96,17 @@ extension ReplicaStore {
             url: row["url"], credential: credential, scope: try area(row["scope"]), role: role, worker: row["worker"])
     }
 
+    /// Takes the names of areas the center sent, added or renamed in one transaction: those within this
+    /// replica's scope or enclosing it (a village's town and district); any other is ignored.
+    public func takeAreas(_ areas: [Area]) throws {
+        try write { db in
+            let scope = try Self.identity(db).scope
+            for area in areas where scope.map({ $0.covers(area.code) || area.code.covers($0) }) ?? true {
+                try Self.save(area, in: db)
+            }
+        }
+    }
+
     /// Attaches the replica to a center. Works offline; the token is checked at the first sync.
     /// - Throws: `InputError` if the enrollment's scope does not cover this replica's.
     public func enroll(_ enrollment: Enrollment) throws {

@@ -22,6 +22,24 @@ import Testing
         }
     }
 
+    /// The names a sync brings: the replica's own areas and those enclosing them, renamed when the center
+    /// renames them; another village's or town's, if a center sent them, are not kept.
+    @Test func areasFromTheCenterAreKeptWithinTheReplicasScopeOnly() throws {
+        try withTemporaryStore { store in
+            let areas = try [
+                ("620502", "秦州区"), ("620502101", "大城街道"), ("620502101201", "东关社区"),
+                ("620502101202", "西关社区"), ("620502102", "天水郡街道"),
+            ].map { Area(code: try AreaCode(parsing: $0.0), name: $0.1) }
+            try store.takeAreas(areas)
+            #expect(try store.areas() == Array(areas.prefix(3)))
+            try store.takeAreas([Area(code: Sample.village, name: "东关村")])
+            #expect(try store.areas().map(\.name) == ["秦州区", "大城街道", "东关村"])
+            let report = try store.report(
+                ReportRequest(period: try ReportPeriod(year: "\(Sample.today.year)"), today: Sample.today))
+            #expect(report.scopeName == "东关村")
+        }
+    }
+
     @Test func aRefusedCommandInABatchWritesNothing() throws {
         try withTemporaryStore { store in
             let id = try store.record(Sample.draft())

@@ -34,7 +34,7 @@ import Testing
             try BuiltProgram.run(
                 CenterProcess.executable,
                 arguments + ["--db", folder.appendingPathComponent("center.sqlite").path],
-                environment: ["LANG": "zh_CN.UTF-8", "PATH": "/usr/bin:/bin"])
+                environment: ["LANG": "zh_CN.UTF-8", "PATH": "/usr/bin:/bin", "TZ": "Asia/Shanghai"])
         }
 
         /// Enrolls a device with `center worker add`: its id and the string to give its worker.
@@ -101,6 +101,24 @@ import Testing
         #expect(pulled.received == waiting && pulled.sent == 0 && !pulled.startedOver)
         #expect(try office.ok("dispute", "list").contains("王建国"))
         #expect(try summary(office).received == 0)
+
+        // With the areas' names: the village in lists, and the district's report offline is the center's,
+        // line for line (but the moment it was computed).
+        #expect(try grid.ok("dispute", "list").contains("东关社区"))
+        // This year's: the report counts cases by the day they were recorded (China time, for both).
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        let year = String(calendar.component(.year, from: Date()))
+        let centerReport = try district.administer(["report", "--year", year, "--by", "town"])
+        #expect(centerReport.status == 0, "\(centerReport.stderr)")
+        let officeReport = try office.ok("report", "--year", year, "--by", "town")
+        func body(_ report: String) -> [Substring] {
+            let lines = report.split(separator: "\n")
+            return [lines[0]] + lines.dropFirst(2)
+        }
+        #expect(body(officeReport) == body(centerReport.stdout), "\(officeReport)\n\(centerReport.stdout)")
+        #expect(officeReport.hasPrefix("秦州区 矛盾纠纷排查化解报告 \(year)"))
+        #expect(officeReport.contains("排查 1 件") && officeReport.contains("大城街道"), "\(officeReport)")
     }
 
     @Test func aSyncThatCannotFinishSaysWhyAndWhatToDoInTheWorkersLanguage() throws {

@@ -41,6 +41,7 @@ import Testing
             try await store.noteContact(of: device, clockOffset: clockOffset)
         }
         func report(_ request: ReportRequest) async throws -> Report { try await store.report(request) }
+        func areas() async throws -> [Area] { try await store.areas() }
     }
 
     /// Batches that arrive while one is being written wait, and are then written together, each with

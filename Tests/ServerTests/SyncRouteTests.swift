@@ -46,6 +46,33 @@ import Testing
         }
     }
 
+    /// `GET /v1/areas`: the names a device's lists and reports show, for its scope and what encloses it.
+    @Test(arguments: StoreKind.available)
+    func eachDeviceGetsTheNamesOfItsOwnAreasAndThoseEnclosingThemOnly(kind: StoreKind) async throws {
+        let center = try await CenterFixture.make(kind)
+        try await center.withClient { client in
+            func names(_ credential: DeviceCredential) async throws -> [String: String] {
+                let answer = try await client.execute(
+                    uri: "/v1/areas", method: .get, headers: [.authorization: "Bearer \(credential.token)"])
+                #expect(answer.status == .ok)
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: answer.body)) as? [String: Any]
+                let areas = json?["areas"] as? [[String: String]] ?? []
+                return Dictionary(uniqueKeysWithValues: areas.map { ($0["code"] ?? "", $0["name"] ?? "") })
+            }
+            #expect(
+                try await names(center.gridA) == [
+                    "620502": "秦州区", "620502101": "大城街道", "620502101201": "东关社区",
+                ])
+            #expect(
+                try await names(center.town) == [
+                    "620502": "秦州区", "620502101": "大城街道", "620502101201": "东关社区", "620502101202": "西关社区",
+                ])
+            #expect(try await names(center.district).count == 6)
+            let anonymous = try await client.execute(uri: "/v1/areas", method: .get, headers: [:])
+            #expect(anonymous.status == .unauthorized)
+        }
+    }
+
     @Test(arguments: StoreKind.available) func aReplayedBatchIsAcknowledgedAndChangesNothing(
         kind: StoreKind
     ) async throws {
@@ -352,6 +379,7 @@ struct FailingStore: CenterStore {
     func noteContact(of device: String, clockOffset: Int64?) async throws {}
 
     func report(_ request: ReportRequest) async throws -> Report { throw failure }
+    func areas() async throws -> [Area] { throw failure }
 }
 
 @Suite struct StoreFailureTests {

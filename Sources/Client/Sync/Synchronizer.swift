@@ -89,6 +89,7 @@ public struct Synchronizer: Sendable {
             try push(into: &summary, since: start)
             try pull(into: &summary, since: start)
         }
+        try pullAreas(into: &summary)
         if let offset = summary.clockOffset {
             try store.observe(centerTime: wallClock.milliseconds() + offset, finishedSync: true)
         }
@@ -156,6 +157,39 @@ public struct Synchronizer: Sendable {
             guard let following else { break }
             next = try following.value()
         }
+    }
+
+    /// Brings the names of the areas in the enrollment's scope and of those enclosing it, for lists and
+    /// reports (which otherwise show division codes). A center that does not serve them (404) is left be.
+    public func pullAreas(into summary: inout Summary) throws {
+        var areas: [Area]?
+        do {
+            let (response, _) = try exchange(
+                method: "GET", path: "/v1/areas", body: nil, extraHeaders: [], client: client
+            ) { response in
+                areas = Self.areas(in: response.body)
+                return areas != nil
+            }
+            summary.bytesReceived += response.wireBytes
+        } catch SyncError.refused(404, _) {
+            return
+        }
+        try store.takeAreas(areas ?? [])
+    }
+
+    /// The areas of a `GET /v1/areas` answer; nil if it is not one.
+    static func areas(in body: [UInt8]) -> [Area]? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            let list = object["areas"] as? [[String: Any]]
+        else { return nil }
+        var areas: [Area] = []
+        for item in list {
+            guard let text = item["code"] as? String, let code = try? AreaCode(parsing: text),
+                let name = (item["name"] as? String)?.trimmingSpaces, !name.isEmpty, name.count <= 100
+            else { return nil }
+            areas.append(Area(code: code, name: name))
+        }
+        return areas
     }
 
     /// One page of the feed, decoded; a page that does not decode was cut short and is asked again.

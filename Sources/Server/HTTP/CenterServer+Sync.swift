@@ -103,6 +103,21 @@ extension CenterServer {
         return result
     }
 
+    /// The names of the areas a device's records and reports mention: its scope's, those within it, and
+    /// those enclosing it (a village's town and district). Not personal data; nothing else is sent.
+    func areas(_ request: Request, context: CenterRequestContext) async throws -> Response {
+        let device = try context.authenticated()
+        let areas = try await store.areas().filter { device.scope.covers($0.code) || $0.code.covers(device.scope) }
+        let body: JSONValue = .object([
+            "areas": .array(areas.map { .object(["code": .string($0.code.description), "name": .string($0.name)]) })
+        ])
+        var answer = try response(
+            Array(body.text.utf8), contentType: "application/json", for: request,
+            threshold: configuration.compressionThreshold)
+        answer.headers[.deviceLog] = device.id
+        return answer
+    }
+
     /// Refuses a device whose checkpoint this log does not hold: the center is not the one it synced
     /// with (restored from a backup, or replaced), so its cursor and acknowledgements mean nothing here.
     func checkCheckpoint(of request: Request) async throws {

@@ -36,6 +36,9 @@ public protocol CenterStore: Sendable {
     /// The district's report for a period and scope (see `ReplicaStore.report`).
     func report(_ request: ReportRequest) async throws -> Report
 
+    /// The district's towns and villages: their names go to devices with `GET /v1/areas`.
+    func areas() async throws -> [Area]
+
     /// Returns once every change the log held when it was called has been checked for duplicates and
     /// the merges that caused are in the feed: a pull that follows brings the merges a device's push
     /// caused, as with the embedded store, which finds duplicates inside the push's transaction.
