@@ -28,9 +28,7 @@ public struct RecordOutput {
 
     /// Tables and sheets, with the names of the areas the store knows.
     func text() throws -> RecordText {
-        RecordText(
-            language: language, today: today,
-            places: Dictionary(try store.areas().map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }))
+        RecordText(language: language, today: today, places: try RecordText.places(of: store))
     }
 
     public func disputes(_ filter: DisputeFilter, format: Format) throws -> String {

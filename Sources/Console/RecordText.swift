@@ -19,6 +19,16 @@ public struct RecordText: Sendable {
         places[code] ?? code.description
     }
 
+    /// An area as a sheet shows it: its name where known, and its code.
+    func placeAndCode(_ code: AreaCode) -> String {
+        places[code].map { "\($0)  \(code)" } ?? code.description
+    }
+
+    /// The names of the areas `store` knows, for `places`.
+    public static func places(of store: ReplicaStore) throws -> [AreaCode: String] {
+        Dictionary(try store.areas().map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+    }
+
     private func pick(_ chinese: String, _ english: String) -> String {
         language.pick(chinese, english)
     }
@@ -79,10 +89,7 @@ public struct RecordText: Sendable {
         }
         lines += [
             (pick("编号", "ID"), "\(shortID)  (\(dispute.id))"),
-            (
-                pick("村/社区", "Village"),
-                places[dispute.village].map { "\($0)  \(dispute.village)" } ?? dispute.village.description
-            ),
+            (pick("村/社区", "Village"), placeAndCode(dispute.village)),
             (pick("类别", "Category"), label(dispute.category)),
             (pick("状态", "Status"), label(dispute.status)),
             (pick("当事人", "Parties"), dispute.parties.map(\.name).joined(separator: "、")),
@@ -167,7 +174,7 @@ public struct RecordText: Sendable {
         var lines: [(String, String)] = [
             (
                 pick("本机", "Replica"),
-                "\(status.identity.replica)  \(status.identity.worker)  \(status.identity.scope?.description ?? "")"
+                "\(status.identity.replica)  \(status.identity.worker)  \(status.identity.scope.map(placeAndCode) ?? "")"
             )
         ]
         for value in DisputeStatus.allCases {

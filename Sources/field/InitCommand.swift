@@ -71,11 +71,14 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         try Context.run(options) {
             let context = try Context(options)
-            let status = try context.open().status(on: context.today)
+            let store = try context.open()
+            let status = try store.status(on: context.today)
             if json {
                 say(RecordJSON.encode(StatusJSON(status)))
             } else {
-                say(context.text.status(status))
+                var text = context.text
+                text.places = try RecordText.places(of: store)
+                say(text.status(status))
             }
         }
     }

@@ -105,6 +105,7 @@ import Testing
         // With the areas' names: the village in lists, and the district's report offline is the center's,
         // line for line (but the moment it was computed).
         #expect(try grid.ok("dispute", "list").contains("东关社区"))
+        #expect(try grid.ok("status").contains("张网格  东关社区  620502101201"))
         // This year's: the report counts cases by the day they were recorded (China time, for both).
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
