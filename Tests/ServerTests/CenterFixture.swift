@@ -247,3 +247,30 @@ func digest(of changes: [Change], within scope: AreaCode? = nil) -> StateDigest 
     state.apply(changes)
     return state.digest(within: scope)
 }
+
+/// A store for tests that behaves as the embedded one but where it says otherwise: it forwards every
+/// call to `store` unless it implements the call itself.
+protocol ForwardingStore: CenterStore {
+    var store: SQLiteCenterStore { get }
+}
+
+extension ForwardingStore {
+    func authenticate(_ credential: DeviceCredential) async throws -> ReplicaStore.Device? {
+        try await store.authenticate(credential)
+    }
+    func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>] {
+        await store.push(together: pushes)
+    }
+    func pageJSON(
+        after cursor: Int64, within scope: AreaCode?, limit: Int
+    ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
+        try await store.pageJSON(after: cursor, within: scope, limit: limit)
+    }
+    func cursor() async throws -> Int64 { try await store.cursor() }
+    func stamp(at seq: Int64) async throws -> HybridTimestamp? { try await store.stamp(at: seq) }
+    func noteContact(of device: String, clockOffset: Int64?) async throws {
+        try await store.noteContact(of: device, clockOffset: clockOffset)
+    }
+    func report(_ request: ReportRequest) async throws -> Report { try await store.report(request) }
+    func areas() async throws -> [Area] { try await store.areas() }
+}

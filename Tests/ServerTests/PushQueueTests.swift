@@ -9,7 +9,7 @@ import Testing
 @Suite struct PushQueueTests {
     /// A store that records how many batches each transaction wrote, and holds the first one open until
     /// released, as a slow disk would.
-    final class SlowStore: CenterStore {
+    final class SlowStore: ForwardingStore {
         let store: SQLiteCenterStore
         let groups = Mutex<[Int]>([])
         let gate = Gate()
@@ -26,22 +26,6 @@ import Testing
             if first { await gate.hold() }
             return await store.push(together: pushes)
         }
-
-        func authenticate(_ credential: DeviceCredential) async throws -> ReplicaStore.Device? {
-            try await store.authenticate(credential)
-        }
-        func pageJSON(
-            after cursor: Int64, within scope: AreaCode?, limit: Int
-        ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
-            try await store.pageJSON(after: cursor, within: scope, limit: limit)
-        }
-        func cursor() async throws -> Int64 { try await store.cursor() }
-        func stamp(at seq: Int64) async throws -> HybridTimestamp? { try await store.stamp(at: seq) }
-        func noteContact(of device: String, clockOffset: Int64?) async throws {
-            try await store.noteContact(of: device, clockOffset: clockOffset)
-        }
-        func report(_ request: ReportRequest) async throws -> Report { try await store.report(request) }
-        func areas() async throws -> [Area] { try await store.areas() }
     }
 
     /// Batches that arrive while one is being written wait, and are then written together, each with
