@@ -32,7 +32,7 @@ struct CenterOptions: ParsableArguments {
             """)
     var db: String?
 
-    @Option(name: .long, help: "Language of labels: zh (default) or en.")
+    @Option(name: .long, help: "Language of labels and messages: zh (default) or en.")
     var lang: String?
 
     @Option(
