@@ -141,7 +141,8 @@ struct WorkerList: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded(lang: options.lang) {
-            let devices = try await options.withCenter { try await $0.devices() }
+            let (devices, areas) = try await options.withCenter { (try await $0.devices(), try await $0.areas()) }
+            let names = Dictionary(areas.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
             if json {
                 say(RecordJSON.encode(devices.map(DeviceJSON.init)))
             } else {
@@ -157,7 +158,8 @@ struct WorkerList: AsyncParsableCommand {
                             + ($0 >= 0 ? language.pick(" 快", " ahead") : language.pick(" 慢", " behind"))
                     }
                     table.append([
-                        device.id, device.name, language.label(device.role), device.scope.description,
+                        device.id, device.name, language.label(device.role),
+                        names[device.scope].map { "\($0) \(device.scope)" } ?? device.scope.description,
                         device.lastSeenAt.map { LocalTime.minute(at: $0) } ?? language.pick("从未", "never"),
                         offset ?? "—", String(device.pushedChanges),
                         device.isRevoked ? language.pick("已注销", "revoked") : language.pick("在用", "active"),

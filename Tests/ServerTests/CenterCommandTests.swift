@@ -57,6 +57,8 @@ import Testing
         #expect(added.status == 0, "\(added.stderr)")
         let enrollment = try Enrollment(parsing: added.stdout)
         #expect(enrollment.url == "http://10.1.2.3:8080" && enrollment.role == .grid && enrollment.worker == "张网格")
+        let table = try center(["worker", "list"], location: database)
+        #expect(table.stdout.contains("张网格  网格员  东关社区 620502101201"), "\(table.stdout)")
 
         let refused = try center(
             ["worker", "add", "--name", "李", "--scope", "620502101", "--role", "grid"], location: database)
