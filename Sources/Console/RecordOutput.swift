@@ -40,7 +40,7 @@ public struct RecordOutput {
                 rows.map { RecordJSON.DisputeRow($0, shortId: String($0.id.description.prefix(length))) })
                 + "\n"
         case .csv:
-            return RecordCSV.disputes(rows, language: language)
+            return RecordCSV.disputes(rows, language: language, places: try RecordText.places(of: store))
         case .table:
             return try text().disputeTable(rows, idLength: length) + "\n"
         }
@@ -55,7 +55,7 @@ public struct RecordOutput {
                 rows.map { RecordJSON.RiskRow($0, shortId: String($0.id.description.prefix(length)), today: today) })
                 + "\n"
         case .csv:
-            return RecordCSV.risks(rows, language: language)
+            return RecordCSV.risks(rows, language: language, places: try RecordText.places(of: store))
         case .table:
             return try text().riskTable(rows, idLength: length) + "\n"
         }

@@ -71,8 +71,12 @@ struct ExportCommand: ParsableCommand {
                 switch ledger {
                 case "disputes":
                     output = RecordCSV.disputes(
-                        try store.disputes(DisputeFilter(includeVoided: false)), language: context.language)
-                case "risks": output = RecordCSV.risks(try store.riskItems(RiskFilter()), language: context.language)
+                        try store.disputes(DisputeFilter(includeVoided: false)), language: context.language,
+                        places: try RecordText.places(of: store))
+                case "risks":
+                    output = RecordCSV.risks(
+                        try store.riskItems(RiskFilter()), language: context.language,
+                        places: try RecordText.places(of: store))
                 default:
                     throw UsageError(
                         "--ledger '\(ledger)': expected disputes or risks",

@@ -137,7 +137,7 @@ extension FieldPrograms {
                         as? [Any])?
                         .count == 3)
                 let csv = try field.run("dispute", "list", "--csv")
-                #expect(csv.stdout.hasPrefix("\u{FEFF}编号,村/社区代码,类别"))
+                #expect(csv.stdout.hasPrefix("\u{FEFF}编号,村/社区代码,村/社区,类别"))
                 let table = try field.ok("dispute", "list")
                 let lines = table.split(separator: "\n").dropLast()
                 // Every row's status column starts at the same terminal column as its heading.

@@ -109,6 +109,13 @@ extension FieldPrograms {
             // line for line (but the moment it was computed).
             #expect(try grid.ok("dispute", "list").contains("东关社区"))
             #expect(try grid.ok("status").contains("张网格  东关社区  620502101201"))
+            // A spreadsheet gets the name beside the code, and reads back into a ledger as it was.
+            let ledger = district.folder.appendingPathComponent("ledger.csv")
+            _ = try grid.ok("export", "--out", ledger.path)
+            #expect(try String(contentsOf: ledger, encoding: .utf8).contains(",620502101201,东关社区,邻里纠纷,"))
+            let another = district.laptop("another")
+            _ = try another.ok("init", "--village", "620502101201", "--worker", "李网格")
+            #expect(try another.ok("import", ledger.path).contains("已导入 1"))
             // This year's: the report counts cases by the day they were recorded (China time, for both).
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
