@@ -144,6 +144,8 @@ enum CenterLocation {
 /// `--lang` (else `LANG`; an unknown `--lang` is itself said in the one of `LANG`).
 func guarded(lang: String?, _ body: () async throws -> Void) async throws {
     do {
+        // An unknown --lang is refused before the command does anything, not after.
+        _ = try Language.resolve(option: lang, configured: nil, environment: ProcessInfo.processInfo.environment)
         try await body()
     } catch let exit as ExitCode {
         throw exit

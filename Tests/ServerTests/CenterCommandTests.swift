@@ -59,6 +59,14 @@ import Testing
         #expect(enrollment.url == "http://10.1.2.3:8080" && enrollment.role == .grid && enrollment.worker == "张网格")
         let table = try center(["worker", "list"], location: database)
         #expect(table.stdout.contains("张网格  网格员  东关社区 620502101201"), "\(table.stdout)")
+        // An unknown language is refused before anything is enrolled.
+        let french = try center(
+            ["worker", "add", "--name", "李", "--scope", "620502101201", "--role", "grid", "--lang", "fr"],
+            location: database)
+        #expect(french.status == 65 && french.stderr.contains("没有“fr”这种语言"), "\(french.stderr)")
+        #expect(
+            try center(["worker", "list", "--json"], location: database).stdout.components(separatedBy: "\"id\"").count
+                == 2)
 
         let refused = try center(
             ["worker", "add", "--name", "李", "--scope", "620502101", "--role", "grid"], location: database)
