@@ -1,7 +1,9 @@
-import Client
 import Console
 import Foundation
+import Shared
 import Testing
+
+@testable import Client
 
 /// What `field sync` tells the worker when the center refuses: the advice for the center's code, in
 /// their language, and the center's own words kept for whoever at the district reads them.
@@ -33,5 +35,15 @@ import Testing
         let error = SyncError.refused(status: 502, APIProblem(Array("<html>Bad Gateway</html>".utf8)))
         #expect(error.message(in: .zh).contains("（502 unknown：<html>Bad Gateway</html>）"))
         #expect(error.exitCode == 65)
+    }
+}
+
+/// What `field sync` makes of a `GET /v1/areas` answer.
+@Suite struct AreaAnswerTests {
+    @Test func anEntryThatCannotBeUsedIsPassedOverAndABodyCutShortIsAskedAgain() throws {
+        let body = #"{"areas":[{"code":"620502","name":"秦州区"},{"code":"62x","name":"坏"},{"code":"620502101"}]}"#
+        #expect(Synchronizer.areas(in: Array(body.utf8)) == [Area(code: try AreaCode(parsing: "620502"), name: "秦州区")])
+        #expect(Synchronizer.areas(in: Array(body.utf8.dropLast(3))) == nil)
+        #expect(Synchronizer.areas(in: Array(#"{"areas":[]}"#.utf8)) == [])
     }
 }

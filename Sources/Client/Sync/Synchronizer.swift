@@ -180,19 +180,18 @@ public struct Synchronizer: Sendable {
         try store.takeAreas(areas ?? [])
     }
 
-    /// The areas of a `GET /v1/areas` answer; nil if it is not one.
+    /// The areas of a `GET /v1/areas` answer; nil if it is not one (cut short: asked again). An entry
+    /// this field cannot use (a bad code, no name) is passed over: asking again would not mend it.
     static func areas(in body: [UInt8]) -> [Area]? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
             let list = object["areas"] as? [[String: Any]]
         else { return nil }
-        var areas: [Area] = []
-        for item in list {
+        return list.compactMap { item in
             guard let text = item["code"] as? String, let code = try? AreaCode(parsing: text),
-                let name = (item["name"] as? String)?.trimmingSpaces, !name.isEmpty, name.count <= 100
+                let name = (item["name"] as? String)?.trimmingSpaces, !name.isEmpty
             else { return nil }
-            areas.append(Area(code: code, name: name))
+            return Area(code: code, name: name)
         }
-        return areas
     }
 
     /// One page of the feed, decoded; a page that does not decode was cut short and is asked again.
