@@ -154,7 +154,7 @@ struct WorkerList: AsyncParsableCommand {
                 for device in devices {
                     // The device's clock relative to the center's: ahead or behind by how much.
                     let offset = device.clockOffset.map {
-                        ClockError.duration(abs($0))
+                        ClockError.duration(abs($0), in: language)
                             + ($0 >= 0 ? language.pick(" 快", " ahead") : language.pick(" 慢", " behind"))
                     }
                     table.append([

@@ -47,3 +47,14 @@ import Testing
         #expect(Synchronizer.areas(in: Array(#"{"areas":[]}"#.utf8)) == [])
     }
 }
+
+/// The warning a laptop whose clock is off reads after a sync, with the amount in its language.
+@Suite struct ClockWarningTests {
+    @Test func theAmountIsSaidInTheWorkersLanguage() {
+        let behind: Int64 = (3 * 3600 + 12 * 60) * 1000
+        #expect(SyncText.clockWarning(behind, language: .zh) == "注意：本机时钟比区中心慢 3小时12分，请校正日期和时间")
+        #expect(SyncText.clockWarning(behind, language: .en).contains("is 3h 12m behind the center's"))
+        #expect(SyncText.clockWarning(-(2 * 86_400 + 4 * 3600) * 1000, language: .zh).contains("快 2天4小时"))
+        #expect(ClockError.duration(45_000, in: .zh) == "45秒" && ClockError.duration(45_000) == "45s")
+    }
+}

@@ -13,7 +13,7 @@ public enum SyncText {
     }
 
     public static func clockWarning(_ offset: Int64, language: Language) -> String {
-        let amount = ClockError.duration(abs(offset))
+        let amount = ClockError.duration(abs(offset), in: language)
         return offset > 0
             ? language.pick(
                 "注意：本机时钟比区中心慢 \(amount)，请校正日期和时间",

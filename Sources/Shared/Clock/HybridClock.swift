@@ -101,19 +101,20 @@ extension ClockError: CustomStringConvertible, LocalizedMessage {
 
     public func message(in language: Language) -> String {
         language.pick(
-            "副本 \(timestamp.replica) 的时钟快了 \(Self.duration(aheadBy))（最多允许 \(Self.duration(maximumDrift))）；"
+            "副本 \(timestamp.replica) 的时钟快了 \(Self.duration(aheadBy, in: .zh))（最多允许 \(Self.duration(maximumDrift, in: .zh))）；"
                 + "请把那台设备的日期和时间改正确",
             "the clock of replica \(timestamp.replica) is ahead by \(Self.duration(aheadBy)) "
                 + "(at most \(Self.duration(maximumDrift)) is allowed); set that device's date and time correctly")
     }
 
-    /// A duration in the largest unit that keeps it readable: `3h 12m`, `2d 4h`, `45s`.
-    public static func duration(_ milliseconds: Int64) -> String {
+    /// A duration in the largest unit that keeps it readable: `3h 12m`, `2d 4h`, `45s`; in Chinese
+    /// `3小时12分`, `2天4小时`, `45秒`.
+    public static func duration(_ milliseconds: Int64, in language: Language = .en) -> String {
         let seconds = milliseconds / 1000
         let (days, hours, minutes) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60)
-        if days > 0 { return "\(days)d \(hours)h" }
-        if hours > 0 { return "\(hours)h \(minutes)m" }
-        if minutes > 0 { return "\(minutes)m \(seconds % 60)s" }
-        return "\(seconds)s"
+        if days > 0 { return language.pick("\(days)天\(hours)小时", "\(days)d \(hours)h") }
+        if hours > 0 { return language.pick("\(hours)小时\(minutes)分", "\(hours)h \(minutes)m") }
+        if minutes > 0 { return language.pick("\(minutes)分\(seconds % 60)秒", "\(minutes)m \(seconds % 60)s") }
+        return language.pick("\(seconds)秒", "\(seconds)s")
     }
 }
