@@ -17,4 +17,11 @@ extension Language {
         let locale = environment["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["LANG"] ?? ""
         return locale.lowercased().hasPrefix("en") ? .en : .zh
     }
+
+    /// The language to report an error in: as `resolve`, but an unknown `option` (which may be the very
+    /// error) gives way to the configured language, else `LANG`.
+    public static func forErrors(option: String?, configured: String?, environment: [String: String]) -> Language {
+        (try? resolve(option: option, configured: configured, environment: environment))
+            ?? (try? resolve(option: nil, configured: configured, environment: environment)) ?? .zh
+    }
 }

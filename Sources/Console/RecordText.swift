@@ -26,7 +26,12 @@ public struct RecordText: Sendable {
 
     /// The names of the areas `store` knows, for `places`.
     public static func places(of store: ReplicaStore) throws -> [AreaCode: String] {
-        Dictionary(try store.areas().map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+        places(try store.areas())
+    }
+
+    /// Areas' names by code, for `places`.
+    public static func places(_ areas: [Area]) -> [AreaCode: String] {
+        Dictionary(areas.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
     }
 
     private func pick(_ chinese: String, _ english: String) -> String {

@@ -142,7 +142,7 @@ struct WorkerList: AsyncParsableCommand {
     func run() async throws {
         try await guarded(lang: options.lang) {
             let (devices, areas) = try await options.withCenter { (try await $0.devices(), try await $0.areas()) }
-            let names = Dictionary(areas.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let names = RecordText.places(areas)
             if json {
                 say(RecordJSON.encode(devices.map(DeviceJSON.init)))
             } else {

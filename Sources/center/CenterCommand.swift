@@ -150,10 +150,8 @@ func guarded(lang: String?, _ body: () async throws -> Void) async throws {
     } catch let exit as ExitCode {
         throw exit
     } catch {
-        let environment = ProcessInfo.processInfo.environment
-        let language =
-            (try? Language.resolve(option: lang, configured: nil, environment: environment))
-            ?? (try? Language.resolve(option: nil, configured: nil, environment: environment)) ?? .zh
+        let language = Language.forErrors(
+            option: lang, configured: nil, environment: ProcessInfo.processInfo.environment)
         FileHandleOutput.standardError.write("center: \(language.message(for: error))\n")
         throw ExitCode(error is DeviceNotFound ? 66 : Failure.exitCode(for: error))
     }

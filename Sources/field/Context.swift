@@ -54,11 +54,10 @@ struct Context {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            // An unknown --lang is itself the error: it is then said in the configured language.
-            let home = FieldHome.resolve(option: options.home)
-            var configured = options
-            configured.lang = nil
-            let language = (try? language(options, home: home)) ?? (try? language(configured, home: home)) ?? .zh
+            let language = Language.forErrors(
+                option: options.lang,
+                configured: FieldConfig.load(from: FieldHome.resolve(option: options.home)).language,
+                environment: ProcessInfo.processInfo.environment)
             FileHandleOutput.standardError.write("field: \(language.message(for: error))\n")
             throw ExitCode(Failure.exitCode(for: error))
         }

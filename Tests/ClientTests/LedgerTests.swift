@@ -33,6 +33,14 @@ import Testing
 @Suite struct LedgerImportTests {
     let importer = LedgerImport(village: Sample.village, recorder: "张网格", today: Sample.today)
 
+    /// Imports `ledger` expecting it refused whole; checks that nothing changed and returns the refusal.
+    func refusal(importing ledger: String, into store: FieldStore) throws -> ImportError {
+        let before = try store.digest()
+        let error = try #require(throws: ImportError.self) { try importer.run(ledger, into: store, skipInvalid: false) }
+        #expect(try store.digest() == before)
+        return error
+    }
+
     static let goodLedger = """
         \u{FEFF}类别,当事人,简要情况,发生日期,状态,调解方式,调解员,调解协议,调结日期
         婚姻家庭,王建国、李秀英,离婚后彩礼返还争议,2022-03-15,调解成功,分段式,刘调解,分三期退还彩礼,2022-04-02
@@ -65,18 +73,13 @@ import Testing
             land,王五,界桩,2022-02-30
             """
         try withTemporaryStore { store in
-            let before = try store.digest()
-            #expect {
-                try importer.run(ledger, into: store, skipInvalid: false)
-            } throws: { error in
-                guard let error = error as? ImportError else { return false }
-                return error.rows.map(\.line) == [3, 4, 5]
+            let error = try refusal(importing: ledger, into: store)
+            #expect(
+                error.rows.map(\.line) == [3, 4, 5]
                     && error.rows[0].message.contains("unknown category 'gossip'")
                     && error.rows[1].message.contains("当事人 (parties) is empty")
                     && error.rows[2].message.contains("that month has 28 days")
-                    && error.description.contains("3 of 4 rows cannot be imported, so nothing was imported")
-            }
-            #expect(try store.digest() == before)
+                    && error.description.contains("3 of 4 rows cannot be imported, so nothing was imported"))
             let outcome = try importer.run(ledger, into: store, skipInvalid: true)
             #expect(outcome.imported == 1 && outcome.skipped.map(\.line) == [3, 4, 5])
             #expect(try store.disputes().map(\.summary) == ["噪音"])
@@ -94,20 +97,15 @@ import Testing
             土地纠纷,赵六,界桩,2022-03-20,调解成功,分段式,退让半米,2099-01-01
             """
         try withTemporaryStore { store in
-            let before = try store.digest()
-            #expect {
-                try importer.run(ledger, into: store, skipInvalid: false)
-            } throws: { error in
-                guard let error = error as? ImportError else { return false }
-                return error.rows.map(\.line) == [3, 4, 5]
+            let error = try refusal(importing: ledger, into: store)
+            #expect(
+                error.rows.map(\.line) == [3, 4, 5]
                     && error.rows[0].message
                         == "发生日期 (date): 2022-05-04 has not come yet (today is 2022-05-01 on this laptop); "
                         + "enter the day it happened, or correct this laptop's date"
                     && error.rows[1].message.contains(
                         "调结日期 (closed_on): 2022-03-19 is before the day the dispute arose, 发生日期 (date) 2022-03-20")
-                    && error.rows[2].message.contains("调结日期 (closed_on): 2099-01-01 has not come yet")
-            }
-            #expect(try store.digest() == before)
+                    && error.rows[2].message.contains("调结日期 (closed_on): 2099-01-01 has not come yet"))
         }
     }
 
