@@ -163,6 +163,13 @@ enum SyncBenchmark {
                 Double(pushed.bytesSent) / Double(cases), changesPerCase))
 
         // The feed alone: every page fetched and decoded, nothing stored (what the store adds is the rest).
+        var cpu = (centers.map { cpuSeconds(of: $0.process.processIdentifier) }, cpuSeconds(of: nil))
+        /// CPU seconds the centers and this process spent since `cpu`, then `cpu` moved to now.
+        func cpuSpent() -> (center: Double, device: Double) {
+            let now = (centers.map { cpuSeconds(of: $0.process.processIdentifier) }, cpuSeconds(of: nil))
+            defer { cpu = now }
+            return (zip(now.0, cpu.0).map { $0 - $1 }.reduce(0, +), now.1 - cpu.1)
+        }
         let feedStart = ContinuousClock.now
         let client = try CurlClient()
         var (cursor, more, fed) = (Int64(0), true, 0)
@@ -178,8 +185,13 @@ enum SyncBenchmark {
             String(
                 format: "feed only, fetched + decoded:  %8.0f cases/s  (%d changes in %.2f s, nothing stored)",
                 Double(cases) / Synchronizer.seconds(since: feedStart), fed, Synchronizer.seconds(since: feedStart)))
+        let feedCPU = cpuSpent()
+        print(
+            String(
+                format: "feed only, CPU time:           %8.2f s center, %.2f s device", feedCPU.center, feedCPU.device))
 
         var full = Synchronizer.Summary()
+        _ = cpuSpent()
         let pullStart = ContinuousClock.now
         try synchronizer(districtReplica).pull(into: &full)
         let pullSeconds = Synchronizer.seconds(since: pullStart)
@@ -187,6 +199,11 @@ enum SyncBenchmark {
             String(
                 format: "full pull, district:           %8.0f cases/s  (%d changes in %.2f s, %.1f bytes per case)",
                 Double(cases) / pullSeconds, full.received, pullSeconds, Double(full.bytesReceived) / Double(cases)))
+        let pullCPU = cpuSpent()
+        print(
+            String(
+                format: "full pull, CPU time:           %8.2f s center, %.2f s device (of %.2f s on 2 cores)",
+                pullCPU.center, pullCPU.device, 2 * pullSeconds))
 
         // A tenth of the cases change status.
         let changed = try concurrentlyEdit(devices, fraction: 0.1)

@@ -17,9 +17,10 @@ enum ChangeRun {
         var value: UnsafeBufferPointer<UInt8>
     }
 
-    /// Appends one change to an `earlier` column's bytes.
+    /// Appends one change to an `earlier` column's bytes; `writeValue` appends the value's JSON.
     static func append(
-        physical: Int64, counter: UInt32, field: String, scope: String?, value: String, to bytes: inout [UInt8]
+        physical: Int64, counter: UInt32, field: String, scope: String?, to bytes: inout [UInt8],
+        writeValue: (inout [UInt8]) -> Void
     ) {
         withUnsafeBytes(of: physical.littleEndian) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: counter.littleEndian) { bytes.append(contentsOf: $0) }
@@ -28,8 +29,12 @@ enum ChangeRun {
         let scope = scope ?? ""
         bytes.append(UInt8(scope.utf8.count))
         bytes.append(contentsOf: scope.utf8)
-        withUnsafeBytes(of: UInt32(value.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: value.utf8)
+        // The value's length is known once it is written: its four bytes are filled in after.
+        let lengthAt = bytes.count
+        bytes.append(contentsOf: [0, 0, 0, 0])
+        writeValue(&bytes)
+        let length = UInt32(bytes.count - lengthAt - 4).littleEndian
+        withUnsafeBytes(of: length) { bytes.replaceSubrange(lengthAt..<lengthAt + 4, with: $0) }
     }
 
     /// Calls `body` with each change an `earlier` column holds, in order, until it returns false.

@@ -125,8 +125,9 @@ extension ReplicaStore {
         /// names when it differs from the record's; written as one row when a change of another record or
         /// replica comes, or the transaction finishes (`flushRun`).
         var run: [(change: Change, scope: String?)] = []
-        /// The local key of the run's record.
+        /// The local key and stored scope of the run's record.
         var runRecord: Int64 = 0
+        var runScope: AreaCode?
         /// The sequence number the next row's first change takes, once the log's head was read.
         var nextSequence: Int64?
         var loaded: Set<EntityKey> = []
@@ -145,7 +146,7 @@ extension ReplicaStore {
         /// New changes by the day they were made (local time), their record's scope and their field.
         var arrivedChanges: [ArrivedKey: Int] = [:]
         /// The local day last looked up, as [start, end) in milliseconds: a batch's changes mostly share one.
-        var lastDay: (start: Int64, end: Int64, label: String)?
+        var lastDay: (start: Int64, end: Int64)?
         /// Cases whose parties, category, incident date or voiding changed in this transaction, in order.
         var fingerprintsToCheck: [RecordID] = []
         var fingerprintsQueued: Set<RecordID> = []
@@ -256,7 +257,10 @@ extension ReplicaStore {
         /// Writes a change unless the log holds it already; merges it into `state`.
         /// - Returns: whether it was new.
         mutating func insert(_ change: Change) throws -> Bool {
-            let record = try localKey(change)
+            // A change of the run's record (most of a page: a record's changes come together) needs no
+            // look-up of its record, which is known and touched already.
+            let sameRecord = run.last?.change.entity == change.entity
+            let record = try sameRecord ? (id: runRecord, scope: runScope ?? change.scope) : localKey(change)
             // The record's changes are loaded, so `held` knows whether the log has this one.
             guard held.insert(change.timestamp).inserted else { return false }
             // Reading a change back substitutes the record's stored scope where the row has none.
@@ -267,10 +271,10 @@ extension ReplicaStore {
             {
                 try flushRun()
             }
-            runRecord = record.id
+            (runRecord, runScope) = record
             run.append((change, scope))
             state.apply(change)
-            touched.insert(change.entity)
+            if !sameRecord { touched.insert(change.entity) }
             arrivedChanges[
                 ArrivedKey(day: day(of: change.timestamp.physical), scope: record.scope, field: change.field),
                 default: 0] += 1
@@ -298,7 +302,7 @@ extension ReplicaStore {
                 for (change, scope) in run.dropLast() {
                     ChangeRun.append(
                         physical: change.timestamp.physical, counter: change.timestamp.counter,
-                        field: change.field.rawValue, scope: scope, value: change.valueJSON, to: &bytes)
+                        field: change.field.rawValue, scope: scope, to: &bytes, writeValue: change.appendValueJSON)
                 }
                 earlier = .blob(bytes)
             }
@@ -309,12 +313,14 @@ extension ReplicaStore {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
             }
+            var value: [UInt8] = []
+            last.change.appendValueJSON(to: &value)
             try insertChange!.run(
                 [
                     .integer(seq), .integer(last.change.timestamp.physical),
                     .integer(Int64(last.change.timestamp.counter)),
                     .integer(Int64(last.change.timestamp.replica.rawValue)), .integer(runRecord),
-                    .optional(last.scope), .text(last.change.field.rawValue), .text(last.change.valueJSON),
+                    .optional(last.scope), .text(last.change.field.rawValue), .utf8(value),
                     .integer(Int64(run.count)), earlier,
                 ], in: db)
             nextSequence = seq + 1
@@ -344,19 +350,20 @@ extension ReplicaStore {
 
 /// New changes counted by the day they were made, their record's scope and their field.
 struct ArrivedKey: Hashable {
-    var day: String
+    /// The local day's first millisecond.
+    var day: Int64
     var scope: AreaCode
     var field: Field
 }
 
 extension ReplicaStore.Session {
-    /// The local day (`YYYY-MM-DD`) at `milliseconds`.
-    mutating func day(of milliseconds: Int64) -> String {
-        if let lastDay, lastDay.start <= milliseconds, milliseconds < lastDay.end { return lastDay.label }
+    /// The first millisecond of the local day at `milliseconds`.
+    mutating func day(of milliseconds: Int64) -> Int64 {
+        if let lastDay, lastDay.start <= milliseconds, milliseconds < lastDay.end { return lastDay.start }
         let date = LocalTime.date(at: milliseconds)
         let start = LocalTime.startOfDay(date)
-        lastDay = (start, LocalTime.startOfDay(date.adding(days: 1)), date.description)
-        return date.description
+        lastDay = (start, LocalTime.startOfDay(date.adding(days: 1)))
+        return start
     }
 
     /// Notes when this transaction's changes arrived, and that the scopes of the records they touched
@@ -379,7 +386,8 @@ extension ReplicaStore.Session {
         for (key, changes) in arrivedChanges {
             try count.run(
                 [
-                    .text(key.day), .text(key.scope.fullCode), .text(key.field.rawValue), .text(arrivedOn),
+                    .text(LocalTime.date(at: key.day).description), .text(key.scope.fullCode),
+                    .text(key.field.rawValue), .text(arrivedOn),
                     .integer(Int64(changes)),
                 ],
                 in: db)

@@ -5,6 +5,8 @@ import GRDB
 enum RawValue {
     case integer(Int64)
     case text(String)
+    /// Text given as its UTF-8 bytes.
+    case utf8([UInt8])
     case blob([UInt8])
     case null
 
@@ -37,6 +39,12 @@ extension Statement {
                         handle, index,
                         bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
                         Int32(bytes.count), Self.transient)
+                }
+            case .utf8(let bytes):
+                code = bytes.withUnsafeBytes { bytes in
+                    sqlite3_bind_text(
+                        handle, index, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count),
+                        Self.transient)
                 }
             case .blob(let bytes):
                 code = bytes.withUnsafeBytes { bytes in

@@ -231,6 +231,10 @@ import Testing
                 timestamp: change.timestamp, entity: change.entity, scope: change.scope, field: change.field,
                 valueJSON: change.valueJSON)
             #expect(restored == change)
+            // What stores write, byte for byte the same text.
+            var bytes: [UInt8] = [0x2C]
+            change.appendValueJSON(to: &bytes)
+            #expect(bytes == [0x2C] + Array(change.valueJSON.utf8), "\(change.field)")
         }
     }
 
@@ -241,6 +245,9 @@ import Testing
         let change = try Change(
             timestamp: stamp, entity: key, scope: Sample.villageA, field: .summary, value: .text(tricky))
         #expect(change.valueJSON == #""引号\"反斜杠\\换行\n制表\t\u0001结束""#)
+        var bytes: [UInt8] = []
+        change.appendValueJSON(to: &bytes)
+        #expect(bytes == Array(change.valueJSON.utf8))
         let restored = try Change(
             timestamp: stamp, entity: key, scope: Sample.villageA, field: .summary, valueJSON: change.valueJSON)
         #expect(restored.value == .text(tricky))

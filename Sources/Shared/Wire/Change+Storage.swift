@@ -21,6 +21,20 @@ extension Change {
         return output
     }
 
+    /// Appends the value's JSON (the bytes of `valueJSON`) to `bytes`: a store writes one per change,
+    /// and a string value, nearly every change's, needs neither a tree nor a `String` then.
+    public func appendValueJSON(to bytes: inout [UInt8]) {
+        switch value {
+        case .text(let text): JSONValue.append(text, to: &bytes)
+        case .date(let date): JSONValue.append(date.description, to: &bytes)
+        case .category(let category): JSONValue.append(category.code, to: &bytes)
+        case .method(let method): JSONValue.append(method.code, to: &bytes)
+        case .discovery(let discovery): JSONValue.append(discovery.code, to: &bytes)
+        case .level(let level): JSONValue.append(level.code, to: &bytes)
+        case .parties, .owner, .visit, .step: bytes.append(contentsOf: value.json.text.utf8)
+        }
+    }
+
     /// A change whose value is given as JSON text, as `valueJSON` writes it.
     /// - Throws: `WireError` naming the field if the text is not a valid value for it.
     public init(

@@ -37,6 +37,24 @@ extension JSONValue {
         }
     }
 
+    /// Appends `string` as a JSON string to UTF-8 `bytes`, as `write(_:to:)` spells it.
+    static func append(_ string: String, to bytes: inout [UInt8]) {
+        var string = string
+        let plain = string.withUTF8 { utf8 in
+            guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+            else { return false }
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return true
+        }
+        if !plain {
+            var output = ""
+            write(string, to: &output)
+            bytes.append(contentsOf: output.utf8)
+        }
+    }
+
     static func write(_ string: String, to output: inout String) {
         if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
             output += "\""
