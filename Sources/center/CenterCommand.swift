@@ -20,6 +20,25 @@ struct CenterCommand: AsyncParsableCommand {
             DuplicateGroup.self, ReportCommand.self, MigrateCommand.self, BackupCommand.self,
         ]
     )
+
+    /// As the library's `main`, but a command line it refuses is said in the language of `--lang`
+    /// (else `LANG`).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(
+                withError: error,
+                in: Language.forErrors(
+                    option: CommandLineText.value(of: "--lang", in: Array(CommandLine.arguments.dropFirst())),
+                    configured: nil, environment: ProcessInfo.processInfo.environment))
+        }
+    }
 }
 
 /// Options every `center` command takes.

@@ -54,13 +54,18 @@ struct Context {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            let language = Language.forErrors(
-                option: options.lang,
-                configured: FieldConfig.load(from: FieldHome.resolve(option: options.home)).language,
-                environment: ProcessInfo.processInfo.environment)
+            let language = errorLanguage(lang: options.lang, home: options.home)
             FileHandleOutput.standardError.write("field: \(language.message(for: error))\n")
             throw ExitCode(Failure.exitCode(for: error))
         }
+    }
+
+    /// The language an error is said in: `--lang`, else the replica's configured language, else `LANG`
+    /// (an unknown `--lang`, which may be the very error, gives way to the others).
+    static func errorLanguage(lang: String?, home: String?) -> Language {
+        Language.forErrors(
+            option: lang, configured: FieldConfig.load(from: FieldHome.resolve(option: home)).language,
+            environment: ProcessInfo.processInfo.environment)
     }
 }
 

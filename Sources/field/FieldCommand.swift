@@ -1,4 +1,5 @@
 import ArgumentParser
+import Console
 
 @main
 struct FieldCommand: ParsableCommand {
@@ -14,4 +15,19 @@ struct FieldCommand: ParsableCommand {
             StatusCommand.self, EnrollCommand.self, SyncCommand.self, ReportCommand.self,
         ]
     )
+
+    /// As the library's `main`, but a command line it refuses is said in the worker's language.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            exit(
+                withError: error,
+                in: Context.errorLanguage(
+                    lang: CommandLineText.value(of: "--lang", in: arguments),
+                    home: CommandLineText.value(of: "--home", in: arguments)))
+        }
+    }
 }

@@ -94,6 +94,29 @@ import Testing
         await postgres?.drop()
     }
 
+    /// What swift-argument-parser refuses before a command runs is said in Chinese too (in English with
+    /// `--lang en`), with the usage, exit code 64, and no database touched.
+    @Test func aMistypedCommandLineIsRefusedInTheAdministratorsLanguage() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("center-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("center.sqlite")
+        let port = try center(["serve", "--port", "abc"], database: database)
+        #expect(port.status == 64, "\(port.stderr)")
+        #expect(port.stderr.hasPrefix("center: '--port <port>' 的值 'abc' 无效"), "\(port.stderr)")
+        #expect(port.stderr.contains("用法：center serve ") && port.stderr.contains("完整说明：center serve --help"))
+        let missing = try center(["worker", "add", "--scope", "620502101201", "--role", "grid"], database: database)
+        #expect(missing.status == 64 && missing.stderr.hasPrefix("center: 缺少参数 '--name <name>'"), "\(missing.stderr)")
+        let english = try center(
+            [
+                "worker", "add", "--name", "李", "--scope", "620502101201", "--role", "grid", "--nme", "x", "--lang",
+                "en",
+            ],
+            database: database)
+        #expect(english.status == 64)
+        #expect(english.stderr.hasPrefix("Error: Unknown option '--nme'. Did you mean '--name'?"), "\(english.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: database.path))
+    }
+
     /// `center migrate` in both directions, as an administrator runs it, and what it refuses.
     @Test(.enabled(if: testPostgres != nil, "needs FIELDSYNC_TEST_POSTGRES: run scripts/test"))
     func migrateMovesTheCenterBothWaysFromTheCommandLine() async throws {
