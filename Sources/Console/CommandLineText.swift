@@ -108,15 +108,30 @@ extension String {
 }
 
 extension ParsableCommand {
-    /// Ends the program after `error` as `exit(withError:)` does, but says a refused command line in
-    /// `language` (exit code 64 either way). Help, and the exit code a command chose after saying its
-    /// own refusal, are left to the library.
+    /// Ends the program after `error` as `exit(withError:)` does, but in Chinese says a refused command
+    /// line (exit code 64 either way) and shows a help page with the library's headings in Chinese, wrapped
+    /// to the terminal by display width. The exit code a command chose after saying its own refusal is
+    /// left to the library, and so is everything in English.
     public static func exit(withError error: any Error, in language: Language) -> Never {
-        guard language == .zh, !(error is ExitCode), exitCode(for: error) == .validationFailure else {
+        guard language == .zh, !(error is ExitCode) else { exit(withError: error) }
+        switch exitCode(for: error) {
+        case .validationFailure:
+            let program = configuration.commandName ?? "\(self)"
+            FileHandleOutput.standardError.write(
+                CommandLineText.chinese(fullMessage(for: error), program: program) + "\n")
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        case .success:
+            // Unwrapped (one line per paragraph and option), to be wrapped by columns, not characters.
+            let page = fullMessage(for: error, columns: 100_000)
+            FileHandleOutput.standardOutput.write(Help.chinese(page: page, width: terminalWidth) + "\n")
+            Foundation.exit(ExitCode.success.rawValue)
+        default:
             exit(withError: error)
         }
-        let program = configuration.commandName ?? "\(self)"
-        FileHandleOutput.standardError.write(CommandLineText.chinese(fullMessage(for: error), program: program) + "\n")
-        Foundation.exit(ExitCode.validationFailure.rawValue)
+    }
+
+    /// The terminal's width in columns: `COLUMNS`, else 80 (a help page read in a pipe or a file too).
+    static var terminalWidth: Int {
+        ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init).map { max(40, $0) } ?? 80
     }
 }

@@ -4,26 +4,32 @@ import Storage
 
 /// The filters and formats of `dispute list` (field) and `case list` (center): one contract, one parser.
 public struct DisputeListOptions: ParsableArguments {
-    @Option(help: "screened, mediating, resolved, unresolved, escalated, or the Chinese label.")
+    @Option(
+        help: Help.option(
+            "状态：\(Help.choices(DisputeStatus.self))，代码或中文名称均可。",
+            "\(Help.choices(DisputeStatus.self)), or the Chinese label."))
     var status: String?
-    @Option(help: "A category code or Chinese label.")
+    @Option(help: Help.option("类别：代码或中文名称。", "A category code or Chinese label."))
     var category: String?
-    @Option(help: "A village, or a town or district covering several.")
+    @Option(help: Help.option("一个村，或包含多个村的乡镇街道、区县。", "A village, or a town or district covering several."))
     var village: String?
-    @Option(help: "Recorded on or after YYYY-MM-DD.")
+    @Option(help: Help.option("登记日期在这一天（年-月-日）或之后。", "Recorded on or after YYYY-MM-DD."))
     var since: String?
-    @Option(help: "Text in the summary, parties, mediator, agreement or id.")
+    @Option(
+        help: Help.option("在简要情况、当事人、调解员、协议或 id 中查找的文字。", "Text in the summary, parties, mediator, agreement or id."))
     var search: String?
-    @Flag(name: .customLong("include-voided"), help: "Also list voided cases.")
+    @Flag(name: .customLong("include-voided"), help: Help.option("也列出已作废的纠纷。", "Also list voided cases."))
     var includeVoided = false
 
     @Flag(
         name: .customLong("include-merged"),
-        help: "Also list cases merged into others (by default the case they were merged into shows them combined).")
+        help: Help.option(
+            "也列出已合并到别的纠纷的重复记录（默认只在合并后的那条纠纷里一并显示）。",
+            "Also list cases merged into others (by default the case they were merged into shows them combined)."))
     var includeMerged = false
-    @Flag(help: "Print JSON.")
+    @Flag(help: Help.json)
     var json = false
-    @Flag(help: "Print CSV for spreadsheets.")
+    @Flag(help: Help.option("以 CSV 输出，供电子表格使用。", "Print CSV for spreadsheets."))
     var csv = false
 
     public init() {}
@@ -44,19 +50,19 @@ public struct DisputeListOptions: ParsableArguments {
 
 /// The filters and formats of `risk list`, on both command lines.
 public struct RiskListOptions: ParsableArguments {
-    @Option(help: "listed or struck-off (挂牌 / 已销号).")
+    @Option(help: Help.option("状态：listed 挂牌 或 struck-off 已销号。", "listed or struck-off (挂牌 / 已销号)."))
     var status: String?
-    @Flag(help: "Only items past their deadline and not struck off.")
+    @Flag(help: Help.option("只列出已过整改期限、还没销号的。", "Only items past their deadline and not struck off."))
     var overdue = false
-    @Option(help: "A village, town or district.")
+    @Option(help: Help.option("村、乡镇街道或区县的代码。", "A village, town or district."))
     var scope: String?
-    @Option(help: "Text in the area, title, plan, owner or id.")
+    @Option(help: Help.option("在领域、名称、预案、责任人或 id 中查找的文字。", "Text in the area, title, plan, owner or id."))
     var search: String?
-    @Flag(name: .customLong("include-voided"), help: "Also list voided items.")
+    @Flag(name: .customLong("include-voided"), help: Help.option("也列出已作废的风险隐患。", "Also list voided items."))
     var includeVoided = false
-    @Flag(help: "Print JSON.")
+    @Flag(help: Help.json)
     var json = false
-    @Flag(help: "Print CSV for spreadsheets.")
+    @Flag(help: Help.option("以 CSV 输出，供电子表格使用。", "Print CSV for spreadsheets."))
     var csv = false
 
     public init() {}

@@ -5,16 +5,27 @@ import Storage
 
 /// The options of `center report` and `field report`: one contract, one parser.
 public struct ReportOptions: ParsableArguments {
-    @Option(help: "A calendar year: YYYY.") var year: String?
-    @Option(help: "A month: YYYY-MM.") var month: String?
-    @Option(help: "An ISO week: YYYY-Www (Monday to Sunday).") var week: String?
-    @Option(help: "The first day of a range: YYYY-MM-DD (with --to).") var from: String?
-    @Option(help: "The last day of a range: YYYY-MM-DD (with --from).") var to: String?
-    @Option(help: "A town or village code (default: everything held).") var scope: String?
-    @Option(help: "Break the figures down by town, village, category, method or worker.") var by: String?
-    @Option(help: "table (default), csv, json or html.") var format = "table"
-    @Option(help: "Write to this file instead of standard output.") var out: String?
-    @Option(name: .customLong("as-of"), help: "Reproduce the report over the log as it stood at this sequence number.")
+    @Option(help: Help.option("某一年：YYYY。", "A calendar year: YYYY.")) var year: String?
+    @Option(help: Help.option("某一月：YYYY-MM。", "A month: YYYY-MM.")) var month: String?
+    @Option(help: Help.option("某一周（ISO 周，周一到周日）：YYYY-Www。", "An ISO week: YYYY-Www (Monday to Sunday).")) var week:
+        String?
+    @Option(help: Help.option("时间段的第一天：YYYY-MM-DD（与 --to 一起用）。", "The first day of a range: YYYY-MM-DD (with --to)."))
+    var from: String?
+    @Option(
+        help: Help.option("时间段的最后一天：YYYY-MM-DD（与 --from 一起用）。", "The last day of a range: YYYY-MM-DD (with --from)."))
+    var to: String?
+    @Option(help: Help.option("乡镇街道或村的代码（默认：本机保存的全部）。", "A town or village code (default: everything held)."))
+    var scope: String?
+    @Option(
+        help: Help.option(
+            "按 town（乡镇）、village（村）、category（类别）、method（调解方式）或 worker（工作人员）分列。",
+            "Break the figures down by town, village, category, method or worker.")) var by: String?
+    @Option(help: Help.option("table、csv、json 或 html。", "table, csv, json or html.")) var format = "table"
+    @Option(help: Help.option("写入这个文件，而不是标准输出。", "Write to this file instead of standard output.")) var out: String?
+    @Option(
+        name: .customLong("as-of"),
+        help: Help.option(
+            "按日志到这个序号为止的内容重现当时的报表。", "Reproduce the report over the log as it stood at this sequence number."))
     var asOf: Int64?
 
     public init() {}

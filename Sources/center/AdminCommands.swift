@@ -6,16 +6,19 @@ import Storage
 
 struct AreaGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "area", abstract: "The district's towns and villages.",
+        commandName: "area", abstract: Help.text("本区县的乡镇街道和村（社区）。", "The district's towns and villages."),
         subcommands: [AreaImport.self, AreaList.self])
 }
 
 struct AreaImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Load areas from CSV: code, name, parent code (a heading row is skipped).")
+        commandName: "import",
+        abstract: Help.text(
+            "从 CSV 导入区划：代码、名称、上级代码（表头行会跳过）。", "Load areas from CSV: code, name, parent code (a heading row is skipped)."
+        ))
 
     @OptionGroup var options: CenterOptions
-    @Argument var file: String
+    @Argument(help: Help.option("CSV 文件。", "The CSV file.")) var file: String
 
     func run() async throws {
         try await guarded(lang: options.lang) {
@@ -62,10 +65,11 @@ struct AreaImport: AsyncParsableCommand {
 }
 
 struct AreaList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the district's areas.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: Help.text("列出本区县的区划。", "List the district's areas."))
 
     @OptionGroup var options: CenterOptions
-    @Flag var json = false
+    @Flag(help: Help.json) var json = false
 
     func run() async throws {
         try await guarded(lang: options.lang) {
@@ -95,20 +99,28 @@ struct AreaList: AsyncParsableCommand {
 
 struct WorkerGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "worker", abstract: "Enroll, list and revoke devices.",
+        commandName: "worker", abstract: Help.text("登记、列出和停用设备。", "Enroll, list and revoke devices."),
         subcommands: [WorkerAdd.self, WorkerList.self, WorkerRevoke.self])
 }
 
 struct WorkerAdd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
-        abstract: "Enroll a device; prints the enrollment string to give its worker (`field enroll STRING`).")
+        abstract: Help.text(
+            "登记一台设备，显示交给工作人员的登记串（`field enroll 登记串`）。",
+            "Enroll a device; prints the enrollment string to give its worker (`field enroll STRING`)."))
 
     @OptionGroup var options: CenterOptions
-    @Option var name: String
-    @Option(help: "The village (grid), town or district code the device may see and change.") var scope: String
-    @Option(help: "grid, town or district.") var role: String
-    @Option(help: "How devices reach this center, e.g. http://10.1.2.3:8080.") var url = "http://127.0.0.1:8080"
+    @Option(help: Help.option("使用这台设备的工作人员姓名。", "The name of the worker who uses the device.")) var name: String
+    @Option(
+        help: Help.option(
+            "设备能查看和修改的村（网格员）、乡镇或区县代码。", "The village (grid), town or district code the device may see and change."))
+    var scope: String
+    @Option(help: Help.option("角色：grid（网格员）、town（乡镇）或 district（区县）。", "grid, town or district.")) var role: String
+    @Option(
+        help: Help.option(
+            "设备访问区中心的地址，如 http://10.1.2.3:8080。", "How devices reach this center, e.g. http://10.1.2.3:8080."))
+    var url = "http://127.0.0.1:8080"
 
     func run() async throws {
         try await guarded(lang: options.lang) {
@@ -134,10 +146,11 @@ struct WorkerAdd: AsyncParsableCommand {
 }
 
 struct WorkerList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List enrolled devices.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: Help.text("列出已登记的设备。", "List enrolled devices."))
 
     @OptionGroup var options: CenterOptions
-    @Flag var json = false
+    @Flag(help: Help.json) var json = false
 
     func run() async throws {
         try await guarded(lang: options.lang) {
@@ -197,10 +210,13 @@ struct DeviceJSON: Encodable {
 
 struct WorkerRevoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "revoke", abstract: "Revoke a device: it can no longer sync; what it delivered stays.")
+        commandName: "revoke",
+        abstract: Help.text(
+            "停用一台设备：它不能再同步，已交上来的数据保留。", "Revoke a device: it can no longer sync; what it delivered stays."))
 
     @OptionGroup var options: CenterOptions
-    @Argument var id: String
+    @Argument(help: Help.option("设备 id（见 center worker list）。", "The device's id (see center worker list).")) var id:
+        String
 
     func run() async throws {
         try await guarded(lang: options.lang) {

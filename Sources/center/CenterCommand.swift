@@ -10,11 +10,18 @@ import Storage
 struct CenterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "center",
-        abstract: "The district center: enrolls devices, merges their changes, and reports.",
-        discussion: """
+        abstract: Help.text(
+            "区中心：登记设备，合并各设备的修改，生成报表。",
+            "The district center: enrolls devices, merges their changes, and reports."),
+        discussion: Help.text(
+            """
+            退出码：0 成功，64 用法有误，65 数据有误（已拒绝，什么都没改），66 找不到，\
+            73 要写的文件已存在（backup、migrate），74 存储出错。
+            """,
+            """
             Exit codes: 0 success, 64 usage error, 65 bad data (refused, nothing changed), 66 not found, \
             73 the file to write exists (backup, migrate), 74 storage trouble.
-            """,
+            """),
         subcommands: [
             ServeCommand.self, AreaGroup.self, WorkerGroup.self, CaseGroup.self, CenterRiskGroup.self,
             DuplicateGroup.self, ReportCommand.self, MigrateCommand.self, BackupCommand.self,
@@ -24,6 +31,11 @@ struct CenterCommand: AsyncParsableCommand {
     /// As the library's `main`, but a command line it refuses is said in the language of `--lang`
     /// (else `LANG`).
     static func main() async {
+        let language = Language.forErrors(
+            option: CommandLineText.value(of: "--lang", in: Array(CommandLine.arguments.dropFirst())),
+            configured: nil, environment: ProcessInfo.processInfo.environment)
+        // The library reads the help texts as it parses.
+        Help.language = language
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {
@@ -32,11 +44,7 @@ struct CenterCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            exit(
-                withError: error,
-                in: Language.forErrors(
-                    option: CommandLineText.value(of: "--lang", in: Array(CommandLine.arguments.dropFirst())),
-                    configured: nil, environment: ProcessInfo.processInfo.environment))
+            exit(withError: error, in: language)
         }
     }
 }
@@ -45,26 +53,39 @@ struct CenterCommand: AsyncParsableCommand {
 struct CenterOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: """
+        help: Help.option(
+            """
+            区中心的数据库：一个 SQLite 文件，或由多个区中心进程共用的 postgres://USER@HOST:PORT/DATABASE\
+            （默认：$CENTER_DB，否则当前目录下的 center.sqlite）。
+            """,
+            """
             The center's database: an SQLite file, or postgres://USER@HOST:PORT/DATABASE shared by several \
             center processes (default: $CENTER_DB, else center.sqlite here).
-            """)
+            """))
     var db: String?
 
-    @Option(name: .long, help: "Language of labels and messages: zh (default) or en.")
+    @Option(
+        name: .long,
+        help: Help.option("标签和提示的语言：zh（默认）或 en。", "Language of labels and messages: zh (default) or en."))
     var lang: String?
 
     @Option(
         name: .long,
-        help: """
+        help: Help.option(
+            """
+            使用 PostgreSQL 的区中心在两次运行之间存放合并状态本地副本的地方\
+            （默认：$XDG_CACHE_HOME/fieldsync，否则 ~/.cache/fieldsync）。
+            """,
+            """
             Where a center on PostgreSQL keeps its local copy of the merged state between runs (default: \
             $XDG_CACHE_HOME/fieldsync, else ~/.cache/fieldsync).
-            """)
+            """))
     var cache: String?
 
     @Option(
         name: .customLong("max-connections"),
-        help: "The most connections this process opens to a PostgreSQL database (default 8).")
+        help: Help.option(
+            "本进程最多向 PostgreSQL 数据库开几个连接。", "The most connections this process opens to a PostgreSQL database."))
     var maximumConnections = 8
 
     /// The folder for views of a shared database: nil without a home (a fresh view each run).
@@ -183,17 +204,25 @@ func say(_ text: String) {
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
-        abstract: "Copy the center's SQLite database into a new file while it serves.",
-        discussion: """
+        abstract: Help.text(
+            "在区中心运行时，把它的 SQLite 数据库复制到一个新文件。", "Copy the center's SQLite database into a new file while it serves."),
+        discussion: Help.text(
+            """
+            副本是某一时刻的数据库，经过检查，要么完整，要么没有。恢复方法：停下区中心，用副本替换数据库\
+            （删掉它的 -wal 和 -shm 文件），再启动。备份之后同步过的设备会在下次同步时发现这一点，\
+            并把它们手里的数据送回来。使用 PostgreSQL 的区中心用 PostgreSQL 自己的工具（pg_dump）备份，\
+            或停下区中心后运行 `center migrate --from postgres://… --to 文件`。
+            """,
+            """
             The copy is the database as of one moment, checked, and complete or absent. To restore: stop the \
             center, put the copy in place of the database (remove its -wal and -shm files), start it. Devices \
             that synced after the backup find that out at their next sync and send back what they hold. A \
             center on PostgreSQL is backed up with PostgreSQL's own tools (pg_dump), or with the center \
             stopped by `center migrate --from postgres://… --to FILE`.
-            """)
+            """))
 
     @OptionGroup var options: CenterOptions
-    @Option(help: "The new file to write.") var to: String
+    @Option(help: Help.option("要写入的新文件。", "The new file to write.")) var to: String
 
     func run() async throws {
         try await guarded(lang: options.lang) {
@@ -216,16 +245,30 @@ struct BackupCommand: AsyncParsableCommand {
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Move the center between an SQLite file and a PostgreSQL database, in either direction.",
-        discussion: """
+        abstract: Help.text(
+            "在 SQLite 文件和 PostgreSQL 数据库之间迁移区中心，两个方向都可以。",
+            "Move the center between an SQLite file and a PostgreSQL database, in either direction."),
+        discussion: Help.text(
+            """
+            复制区划、已登记的设备、带序号和到达时间的变更记录，以及复核队列：设备不用重新登记，\
+            也不会重复发送任何数据，照常同步。请先停下区中心。目标必须是新的：一个空的 PostgreSQL 数据库，\
+            或一个还不存在的文件。
+            """,
+            """
             Copies the areas, the enrolled devices, the log with its sequence numbers and arrival times, and \
             the review queue: devices go on syncing without enrolling again or sending anything twice. Stop \
             the center first. The target must be new: an empty PostgreSQL database, or a file that does not \
             exist.
-            """)
+            """))
 
-    @Option(help: "The center's database now: a file, or postgres://USER@HOST:PORT/DATABASE.") var from: String
-    @Option(help: "Where it moves: postgres://… for a file, a new file for a PostgreSQL database.") var to: String
+    @Option(
+        help: Help.option(
+            "区中心现在的数据库：一个文件，或 postgres://USER@HOST:PORT/DATABASE。",
+            "The center's database now: a file, or postgres://USER@HOST:PORT/DATABASE.")) var from: String
+    @Option(
+        help: Help.option(
+            "迁到哪里：文件迁往 postgres://…，PostgreSQL 数据库迁往一个新文件。",
+            "Where it moves: postgres://… for a file, a new file for a PostgreSQL database.")) var to: String
 
     func run() async throws {
         try await guarded(lang: nil) {

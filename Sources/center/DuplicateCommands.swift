@@ -6,21 +6,30 @@ import Storage
 struct DuplicateGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "duplicates",
-        abstract: "Cases recorded twice: the review queue, and merging, dismissing and splitting by hand.",
-        discussion: """
+        abstract: Help.text(
+            "重复登记的纠纷：复核队列，以及人工合并、排除和拆分。",
+            "Cases recorded twice: the review queue, and merging, dismissing and splitting by hand."),
+        discussion: Help.text(
+            """
+            区中心把每条新到的纠纷与已有的纠纷比对。有把握的一对立即合并；没把握的在这里等人复核。
+            """,
+            """
             The center compares every arriving case with the cases it holds. Pairs it is sure of are merged at \
             once; pairs it is unsure of wait here for a person.
-            """,
+            """),
         subcommands: [DuplicateList.self, DuplicateMerge.self, DuplicateDismiss.self, DuplicateSplit.self])
 }
 
 struct DuplicateList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "Show the pairs waiting for review side by side, most likely first.")
+        commandName: "list",
+        abstract: Help.text(
+            "并排显示等待复核的疑似重复，最可能重复的在前。", "Show the pairs waiting for review side by side, most likely first."))
 
     @OptionGroup var options: CenterOptions
-    @Flag var json = false
-    @Option(help: "Show at most this many pairs, the most likely first.") var limit = 20
+    @Flag(help: Help.json) var json = false
+    @Option(help: Help.option("最多显示几对，最可能重复的在前。", "Show at most this many pairs, the most likely first.")) var limit =
+        20
 
     func run() async throws {
         try await guarded(lang: options.lang) {
@@ -47,11 +56,13 @@ struct DuplicateList: AsyncParsableCommand {
 
 struct DuplicateMerge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "merge", abstract: "Merge the second case into the first: one dispute recorded twice.")
+        commandName: "merge",
+        abstract: Help.text(
+            "把第二条纠纷合并到第一条：同一件纠纷登记了两次。", "Merge the second case into the first: one dispute recorded twice."))
 
     @OptionGroup var options: CenterOptions
-    @Argument(help: "The case that stays.") var keep: String
-    @Argument(help: "The case merged into it.") var other: String
+    @Argument(help: Help.option("保留的那条纠纷。", "The case that stays.")) var keep: String
+    @Argument(help: Help.option("并入它的那条纠纷。", "The case merged into it.")) var other: String
 
     func run() async throws {
         try await guarded(lang: options.lang) {
@@ -69,11 +80,13 @@ struct DuplicateMerge: AsyncParsableCommand {
 
 struct DuplicateDismiss: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "dismiss", abstract: "Mark two cases as different disputes: never propose the pair again.")
+        commandName: "dismiss",
+        abstract: Help.text(
+            "标记两条纠纷不是同一件：以后不再提示这一对。", "Mark two cases as different disputes: never propose the pair again."))
 
     @OptionGroup var options: CenterOptions
-    @Argument var first: String
-    @Argument var second: String
+    @Argument(help: Help.option("一条纠纷的 id。", "One case's id.")) var first: String
+    @Argument(help: Help.option("另一条纠纷的 id。", "The other case's id.")) var second: String
 
     func run() async throws {
         try await guarded(lang: options.lang) {
@@ -90,11 +103,17 @@ struct DuplicateDismiss: AsyncParsableCommand {
 struct DuplicateSplit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "split",
-        abstract: "Undo a merge: the case stands on its own again, with every edit made meanwhile kept.")
+        abstract: Help.text(
+            "撤销合并：这条纠纷重新独立，期间的所有修改都保留。",
+            "Undo a merge: the case stands on its own again, with every edit made meanwhile kept."))
 
     @OptionGroup var options: CenterOptions
-    @Argument(help: "The merged case, or the case it was merged into if only one was.") var id: String
-    @Option(help: "Why the merge was wrong (kept in the case's history).") var reason = "合并有误，区中心拆分"
+    @Argument(
+        help: Help.option(
+            "被合并的纠纷；只合并过一条时，也可以给它并入的那条。", "The merged case, or the case it was merged into if only one was.")) var id:
+        String
+    @Option(help: Help.option("合并错在哪里（记入纠纷的历史）。", "Why the merge was wrong (kept in the case's history).")) var reason =
+        "合并有误，区中心拆分"
 
     func run() async throws {
         try await guarded(lang: options.lang) {

@@ -5,12 +5,13 @@ import Storage
 
 struct CaseGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "case", abstract: "The district's merged dispute cases.",
+        commandName: "case", abstract: Help.text("全区合并后的矛盾纠纷。", "The district's merged dispute cases."),
         subcommands: [CaseList.self, CaseShow.self])
 }
 
 struct CaseList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List cases, newest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: Help.text("列出纠纷，最新的在前。", "List cases, newest first."))
 
     @OptionGroup var options: CenterOptions
     @OptionGroup var list: DisputeListOptions
@@ -26,11 +27,12 @@ struct CaseList: AsyncParsableCommand {
 }
 
 struct CaseShow: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a case with its history.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: Help.text("显示一条纠纷，连同修改历史。", "Show a case with its history."))
 
     @OptionGroup var options: CenterOptions
-    @Argument var id: String
-    @Flag var json = false
+    @Argument(help: Help.disputeID) var id: String
+    @Flag(help: Help.json) var json = false
 
     func run() async throws {
         try await guarded(lang: options.lang) {
@@ -41,12 +43,13 @@ struct CaseShow: AsyncParsableCommand {
 
 struct CenterRiskGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "risk", abstract: "The district's merged risk ledger.",
+        commandName: "risk", abstract: Help.text("全区合并后的风险隐患台账。", "The district's merged risk ledger."),
         subcommands: [CenterRiskList.self, CenterRiskShow.self])
 }
 
 struct CenterRiskList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List risk items by deadline.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: Help.text("列出风险隐患，按整改期限排序。", "List risk items by deadline."))
 
     @OptionGroup var options: CenterOptions
     @OptionGroup var list: RiskListOptions
@@ -62,11 +65,12 @@ struct CenterRiskList: AsyncParsableCommand {
 }
 
 struct CenterRiskShow: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a risk item with its history.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: Help.text("显示一项风险隐患，连同修改历史。", "Show a risk item with its history."))
 
     @OptionGroup var options: CenterOptions
-    @Argument var id: String
-    @Flag var json = false
+    @Argument(help: Help.riskID) var id: String
+    @Flag(help: Help.json) var json = false
 
     func run() async throws {
         try await guarded(lang: options.lang) {
@@ -78,8 +82,12 @@ struct CenterRiskShow: AsyncParsableCommand {
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "The district's report from the merged, deduplicated state: cases, risk items, completeness.",
-        discussion: "Every report names the center's sequence number it was computed from; --as-of reproduces it.")
+        abstract: Help.text(
+            "用合并、去重后的全区数据生成报表：纠纷、风险隐患、上报完整情况。",
+            "The district's report from the merged, deduplicated state: cases, risk items, completeness."),
+        discussion: Help.text(
+            "每份报表都写明它依据的区中心序号；用 --as-of 可以重现。",
+            "Every report names the center's sequence number it was computed from; --as-of reproduces it."))
 
     @OptionGroup var options: CenterOptions
     @OptionGroup var report: ReportOptions

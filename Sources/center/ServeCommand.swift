@@ -6,17 +6,22 @@ import Storage
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Serve the sync API until SIGINT or SIGTERM, finishing requests in flight.")
+        commandName: "serve",
+        abstract: Help.text(
+            "提供同步接口，直到收到 SIGINT 或 SIGTERM，并处理完正在进行的请求。",
+            "Serve the sync API until SIGINT or SIGTERM, finishing requests in flight."))
 
     @OptionGroup var options: CenterOptions
 
-    @Option(name: .long, help: "The address to listen on.")
+    @Option(name: .long, help: Help.option("监听的地址。", "The address to listen on."))
     var host = "127.0.0.1"
 
-    @Option(name: .long, help: "The port to listen on; 0 picks a free one.")
+    @Option(name: .long, help: Help.option("监听的端口；0 表示任选一个空闲端口。", "The port to listen on; 0 picks a free one."))
     var port = 8080
 
-    @Option(name: .customLong("max-drift"), help: "Minutes a device clock may be ahead of the center's.")
+    @Option(
+        name: .customLong("max-drift"),
+        help: Help.option("设备时钟最多可以比区中心快几分钟。", "Minutes a device clock may be ahead of the center's."))
     var maximumDriftMinutes = 10
 
     func run() async throws {

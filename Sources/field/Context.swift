@@ -7,10 +7,16 @@ import Storage
 
 /// Options every `field` command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "The replica's folder (default: $FIELD_HOME, else ~/.local/share/fieldsync).")
+    @Option(
+        name: .long,
+        help: Help.option(
+            "本机副本所在的文件夹（默认：$FIELD_HOME，否则 ~/.local/share/fieldsync）。",
+            "The replica's folder (default: $FIELD_HOME, else ~/.local/share/fieldsync)."))
     var home: String?
 
-    @Option(name: .long, help: "Language of labels and messages: zh (default) or en.")
+    @Option(
+        name: .long,
+        help: Help.option("标签和提示的语言：zh（默认）或 en。", "Language of labels and messages: zh (default) or en."))
     var lang: String?
 }
 
@@ -78,4 +84,22 @@ func required<T>(_ value: T?, flag: String, ask: () throws -> T) throws -> T {
     if let value { return value }
     guard Prompter.isInteractive else { throw UsageError("missing \(flag)", chinese: "缺少 \(flag)") }
     return try ask()
+}
+
+/// Help texts several commands share, in the language of the command line (`Help`).
+enum SharedHelp {
+    static var foundBy: ArgumentHelp {
+        Help.option(
+            "发现方式：\(Help.choices(Discovery.self))（默认 screening）。",
+            "\(Help.choices(Discovery.self)) (default screening).")
+    }
+    static var level: ArgumentHelp {
+        Help.option(
+            "等级：\(Help.choices(RiskLevel.self))（默认 normal）。", "\(Help.choices(RiskLevel.self)) (default normal).")
+    }
+    static var arose: ArgumentHelp {
+        Help.option("纠纷发生的日期，年-月-日（YYYY-MM-DD）。", "The day the dispute arose, YYYY-MM-DD.")
+    }
+    /// The date of what a command records, today if not given.
+    static var day: ArgumentHelp { Help.option("日期，年-月-日（默认今天）。", "YYYY-MM-DD (default today).") }
 }

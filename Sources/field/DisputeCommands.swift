@@ -6,7 +6,7 @@ import Storage
 
 struct DisputeGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "dispute", abstract: "Record and follow dispute cases (矛盾纠纷).",
+        commandName: "dispute", abstract: Help.text("登记和跟进矛盾纠纷。", "Record and follow dispute cases (矛盾纠纷)."),
         subcommands: [
             DisputeAdd.self, DisputeEdit.self, DisputeMediate.self, DisputeResolve.self, DisputeFail.self,
             DisputeEscalate.self, DisputeVisit.self, DisputeNote.self, DisputeReopen.self, DisputeVoid.self,
@@ -33,19 +33,27 @@ func performOnDispute(
 
 struct DisputeAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "add", abstract: "Record a new case; prints its id. In a terminal, asks for what is missing.")
+        commandName: "add",
+        abstract: Help.text(
+            "登记一条新纠纷，显示它的 id。在终端里运行时，缺什么会逐项询问。",
+            "Record a new case; prints its id. In a terminal, asks for what is missing."))
 
     @OptionGroup var options: GlobalOptions
-    @Option(help: "Category code or Chinese label, e.g. neighbor or 邻里纠纷.") var category: String?
-    @Option(help: "Names of the parties, separated by commas: \"王建国,李秀英\".") var parties: String?
-    @Option(help: "A short account of the dispute.") var summary: String?
-    @Option(help: "Village code (default: this replica's village).") var village: String?
-    @Option(name: .customLong("found-by"), help: "screening, visit or referral (default screening).") var foundBy:
+    @Option(
+        help: Help.option("类别：代码或中文名称，如 neighbor 或 邻里纠纷。", "Category code or Chinese label, e.g. neighbor or 邻里纠纷."))
+    var category: String?
+    @Option(help: Help.option("当事人姓名，用逗号隔开：\"王建国,李秀英\"。", "Names of the parties, separated by commas: \"王建国,李秀英\"."))
+    var parties: String?
+    @Option(help: Help.option("纠纷的简要情况。", "A short account of the dispute.")) var summary: String?
+    @Option(help: Help.option("村（社区）代码（默认：本机副本的村）。", "Village code (default: this replica's village).")) var village:
         String?
-    @Option(help: "normal, serious or critical (default normal).") var level: String?
-    @Option(help: "The day the dispute arose, YYYY-MM-DD.") var date: String?
-    @Flag(help: "Record it even if this replica holds a case with the same parties.") var force = false
-    @Flag(help: "Print the new case as JSON.") var json = false
+    @Option(name: .customLong("found-by"), help: SharedHelp.foundBy) var foundBy: String?
+    @Option(help: SharedHelp.level) var level: String?
+    @Option(help: SharedHelp.arose) var date: String?
+    @Flag(
+        help: Help.option("本机已有当事人相同的纠纷时，照样登记。", "Record it even if this replica holds a case with the same parties."))
+    var force = false
+    @Flag(help: Help.option("以 JSON 显示新登记的纠纷。", "Print the new case as JSON.")) var json = false
 
     func run() throws {
         try Context.run(options) {
@@ -121,16 +129,17 @@ func confirmNoDuplicate(of draft: DisputeDraft, in store: FieldStore, language: 
 }
 
 struct DisputeEdit: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "edit", abstract: "Change a case's details.")
+    static let configuration = CommandConfiguration(
+        commandName: "edit", abstract: Help.text("修改纠纷的内容。", "Change a case's details."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "The case's id or a unique prefix of it.") var id: String
-    @Option var summary: String?
-    @Option var parties: String?
-    @Option var category: String?
-    @Option var level: String?
-    @Option(name: .customLong("found-by")) var foundBy: String?
-    @Option(help: "The day the dispute arose, YYYY-MM-DD.") var date: String?
+    @Argument(help: Help.disputeID) var id: String
+    @Option(help: Help.option("新的简要情况。", "The new summary.")) var summary: String?
+    @Option(help: Help.option("新的当事人名单，用逗号隔开。", "The new list of parties, separated by commas.")) var parties: String?
+    @Option(help: Help.option("新的类别：代码或中文名称。", "The new category: code or Chinese label.")) var category: String?
+    @Option(help: SharedHelp.level) var level: String?
+    @Option(name: .customLong("found-by"), help: SharedHelp.foundBy) var foundBy: String?
+    @Option(help: SharedHelp.arose) var date: String?
 
     func run() throws {
         guard [summary, parties, category, level, foundBy, date].contains(where: { $0 != nil }) else {
@@ -155,12 +164,16 @@ struct DisputeEdit: ParsableCommand {
 
 struct DisputeMediate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "mediate", abstract: "Start mediating a case, or change its method.")
+        commandName: "mediate", abstract: Help.text("开始调解，或更换调解方式。", "Start mediating a case, or change its method."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Option(help: "chat, fact-finding, aid, staged, choice, revisit, other, or the Chinese label.") var method: String
-    @Option var mediator: String?
+    @Argument(help: Help.disputeID) var id: String
+    @Option(
+        help: Help.option(
+            "调解方式：\(Help.choices(MediationMethod.self))，代码或中文名称均可。",
+            "\(Help.choices(MediationMethod.self)), or the Chinese label."))
+    var method: String
+    @Option(help: Help.option("调解员姓名。", "The mediator's name.")) var mediator: String?
 
     func run() throws {
         try performOnDispute(options, id, done: { $0.pick("调解", "Mediating") }) { _, _ in
@@ -171,12 +184,14 @@ struct DisputeMediate: ParsableCommand {
 
 struct DisputeResolve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "resolve", abstract: "Record the agreement that settles a case (调解成功).")
+        commandName: "resolve",
+        abstract: Help.text("登记化解纠纷的调解协议（调解成功）。", "Record the agreement that settles a case (调解成功)."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Option var agreement: String
-    @Option(help: "The day of the agreement, YYYY-MM-DD (default today).") var date: String?
+    @Argument(help: Help.disputeID) var id: String
+    @Option(help: Help.option("调解协议的内容。", "What the parties agreed.")) var agreement: String
+    @Option(help: Help.option("达成协议的日期，年-月-日（默认今天）。", "The day of the agreement, YYYY-MM-DD (default today)."))
+    var date: String?
 
     func run() throws {
         try performOnDispute(options, id, done: { $0.pick("调解成功", "Resolved") }) { context, _ in
@@ -189,11 +204,11 @@ struct DisputeResolve: ParsableCommand {
 
 struct DisputeFail: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "fail", abstract: "Record that mediation failed (调解不成).")
+        commandName: "fail", abstract: Help.text("登记调解不成。", "Record that mediation failed (调解不成)."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Option var reason: String
+    @Argument(help: Help.disputeID) var id: String
+    @Option(help: Help.option("调解不成的原因。", "Why mediation failed.")) var reason: String
 
     func run() throws {
         try performOnDispute(options, id, done: { $0.pick("调解不成", "Not resolved") }) { _, _ in .fail(reason: reason) }
@@ -201,12 +216,16 @@ struct DisputeFail: ParsableCommand {
 }
 
 struct DisputeEscalate: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "escalate", abstract: "Hand a case on (移交).")
+    static let configuration = CommandConfiguration(
+        commandName: "escalate", abstract: Help.text("移交纠纷。", "Hand a case on (移交)."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Option(help: "court, petition, committee or town.") var to: String
-    @Option var note: String
+    @Argument(help: Help.disputeID) var id: String
+    @Option(
+        help: Help.option(
+            "移交去向：\(Help.choices(EscalationTarget.self))。", "\(Help.choices(EscalationTarget.self))."))
+    var to: String
+    @Option(help: Help.option("移交说明。", "What the receiving body should know.")) var note: String
 
     func run() throws {
         try performOnDispute(options, id, done: { $0.pick("已移交", "Escalated") }) { _, _ in
@@ -216,13 +235,14 @@ struct DisputeEscalate: ParsableCommand {
 }
 
 struct DisputeVisit: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "visit", abstract: "Record a follow-up visit (回访).")
+    static let configuration = CommandConfiguration(
+        commandName: "visit", abstract: Help.text("登记一次回访。", "Record a follow-up visit (回访)."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Option var note: String
-    @Option(help: "Whether the agreement is kept: yes or no.") var kept: String
-    @Option(help: "YYYY-MM-DD (default today).") var date: String?
+    @Argument(help: Help.disputeID) var id: String
+    @Option(help: Help.option("回访情况。", "What the visit found.")) var note: String
+    @Option(help: Help.option("协议是否在履行：yes（是）或 no（否）。", "Whether the agreement is kept: yes or no.")) var kept: String
+    @Option(help: SharedHelp.day) var date: String?
 
     func run() throws {
         try performOnDispute(options, id, done: { $0.pick("已回访", "Visited") }) { context, _ in
@@ -237,11 +257,12 @@ struct DisputeVisit: ParsableCommand {
 }
 
 struct DisputeNote: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a note to a case.")
+    static let configuration = CommandConfiguration(
+        commandName: "note", abstract: Help.text("给纠纷加一条备注。", "Add a note to a case."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Argument var text: String
+    @Argument(help: Help.disputeID) var id: String
+    @Argument(help: Help.option("备注内容。", "The note.")) var text: String
 
     func run() throws {
         try performOnDispute(options, id, done: { $0.pick("已记录", "Noted") }) { _, _ in .note(text) }
@@ -250,11 +271,11 @@ struct DisputeNote: ParsableCommand {
 
 struct DisputeReopen: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reopen", abstract: "Reopen a closed case: back to mediation.")
+        commandName: "reopen", abstract: Help.text("重新打开已结束的纠纷：回到调解中。", "Reopen a closed case: back to mediation."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Option var reason: String
+    @Argument(help: Help.disputeID) var id: String
+    @Option(help: Help.option("重新打开的原因。", "Why the case is reopened.")) var reason: String
 
     func run() throws {
         try performOnDispute(options, id, done: { $0.pick("已重新调解", "Reopened") }) { _, _ in .reopen(reason: reason) }
@@ -263,11 +284,11 @@ struct DisputeReopen: ParsableCommand {
 
 struct DisputeVoid: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "void", abstract: "Void a case: kept, no longer counted (作废).")
+        commandName: "void", abstract: Help.text("作废一条纠纷：记录保留，不再计入统计。", "Void a case: kept, no longer counted (作废)."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Option var reason: String
+    @Argument(help: Help.disputeID) var id: String
+    @Option(help: Help.option("作废的原因，如 重复录入。", "Why the case is voided, e.g. recorded twice.")) var reason: String
 
     func run() throws {
         try performOnDispute(options, id, done: { $0.pick("已作废", "Voided") }) { _, _ in .void(reason: reason) }
@@ -275,11 +296,12 @@ struct DisputeVoid: ParsableCommand {
 }
 
 struct DisputeUnvoid: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "unvoid", abstract: "Restore a voided case.")
+    static let configuration = CommandConfiguration(
+        commandName: "unvoid", abstract: Help.text("恢复已作废的纠纷。", "Restore a voided case."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Option var reason: String
+    @Argument(help: Help.disputeID) var id: String
+    @Option(help: Help.option("恢复的原因。", "Why the case is restored.")) var reason: String
 
     func run() throws {
         try performOnDispute(options, id, done: { $0.pick("已恢复", "Restored") }) { _, _ in .unvoid(reason: reason) }
@@ -287,7 +309,8 @@ struct DisputeUnvoid: ParsableCommand {
 }
 
 struct DisputeList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List cases, newest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: Help.text("列出纠纷，最新的在前。", "List cases, newest first."))
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var list: DisputeListOptions
@@ -303,11 +326,11 @@ struct DisputeList: ParsableCommand {
 
 struct DisputeShow: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Show a case with its visits and history.")
+        commandName: "show", abstract: Help.text("显示一条纠纷，连同回访和修改历史。", "Show a case with its visits and history."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Flag var json = false
+    @Argument(help: Help.disputeID) var id: String
+    @Flag(help: Help.json) var json = false
 
     func run() throws {
         try Context.run(options) {

@@ -6,19 +6,26 @@ import Storage
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "init", abstract: "Create this laptop's replica for a worker of a village. Works offline.")
+        commandName: "init",
+        abstract: Help.text(
+            "为一个村的工作人员建立本机副本。无需联网。", "Create this laptop's replica for a worker of a village. Works offline."))
 
     @OptionGroup var options: GlobalOptions
 
-    @Option(name: .long, help: "The village's 12-digit division code, e.g. 620502101201.")
+    @Option(
+        name: .long,
+        help: Help.option(
+            "村（社区）的 12 位区划代码，如 620502101201。", "The village's 12-digit division code, e.g. 620502101201."))
     var village: String?
 
-    @Option(name: .long, help: "The worker's name.")
+    @Option(name: .long, help: Help.option("工作人员姓名。", "The worker's name."))
     var worker: String?
 
     @Option(
         name: .long,
-        help: "Create the replica from a center's enrollment string instead (town and district offices too).")
+        help: Help.option(
+            "改用区中心给的登记串建立副本（乡镇和区里的办公室也用这个）。",
+            "Create the replica from a center's enrollment string instead (town and district offices too)."))
     var enroll: String?
 
     func run() throws {
@@ -61,11 +68,13 @@ struct InitCommand: ParsableCommand {
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Counts by status, open and overdue risk items, changes waiting to sync.")
+        commandName: "status",
+        abstract: Help.text(
+            "各状态的纠纷数、未销号和逾期的风险隐患、等待同步的修改。", "Counts by status, open and overdue risk items, changes waiting to sync."))
 
     @OptionGroup var options: GlobalOptions
 
-    @Flag(name: .long, help: "Print JSON.")
+    @Flag(name: .long, help: Help.json)
     var json = false
 
     func run() throws {

@@ -8,12 +8,18 @@ import Storage
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Load a dispute or risk ledger saved from a spreadsheet as CSV (UTF-8, Chinese or English headings).",
-        discussion: "All or nothing: if any row is bad, nothing is imported and every bad row is listed.")
+        abstract: Help.text(
+            "导入从电子表格另存为 CSV 的纠纷或风险隐患台账（UTF-8，中文或英文表头）。",
+            "Load a dispute or risk ledger saved from a spreadsheet as CSV (UTF-8, Chinese or English headings)."),
+        discussion: Help.text(
+            "要么全部导入，要么都不导入：只要有一行有问题，就什么都不导入，并列出每一个有问题的行。",
+            "All or nothing: if any row is bad, nothing is imported and every bad row is listed."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "The CSV file.") var file: String
-    @Flag(name: .customLong("skip-invalid"), help: "Import the good rows and list the bad ones.") var skipInvalid =
+    @Argument(help: Help.option("CSV 文件。", "The CSV file.")) var file: String
+    @Flag(
+        name: .customLong("skip-invalid"),
+        help: Help.option("导入没问题的行，列出有问题的行。", "Import the good rows and list the bad ones.")) var skipInvalid =
         false
 
     func run() throws {
@@ -54,12 +60,15 @@ struct ImportCommand: ParsableCommand {
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the ledgers as CSV (with a UTF-8 byte order mark, for spreadsheets) or JSON.")
+        abstract: Help.text(
+            "把台账导出为 CSV（带 UTF-8 字节序标记，电子表格可直接打开）或 JSON。",
+            "Write the ledgers as CSV (with a UTF-8 byte order mark, for spreadsheets) or JSON."))
 
     @OptionGroup var options: GlobalOptions
-    @Option(help: "csv or json.") var format = "csv"
-    @Option(help: "For CSV: disputes or risks.") var ledger = "disputes"
-    @Option(help: "Write to this file instead of standard output.") var out: String?
+    @Option(help: Help.option("csv 或 json。", "csv or json.")) var format = "csv"
+    @Option(help: Help.option("CSV 导出哪本台账：disputes（纠纷）或 risks（风险隐患）。", "For CSV: disputes or risks.")) var ledger =
+        "disputes"
+    @Option(help: Help.option("写入这个文件，而不是标准输出。", "Write to this file instead of standard output.")) var out: String?
 
     func run() throws {
         try Context.run(options) {
@@ -127,7 +136,9 @@ struct ExportJSON: Encodable {
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "The district's report over this replica's own data, offline: cases, risk items, completeness.")
+        abstract: Help.text(
+            "用本机副本的数据离线生成区里的报表：纠纷、风险隐患、上报完整情况。",
+            "The district's report over this replica's own data, offline: cases, risk items, completeness."))
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var report: ReportOptions

@@ -6,7 +6,8 @@ import Storage
 
 struct RiskGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "risk", abstract: "Keep the risk ledger (风险隐患): list, strike off (销号), reopen.",
+        commandName: "risk",
+        abstract: Help.text("管理风险隐患台账：挂牌、销号、重新挂牌。", "Keep the risk ledger (风险隐患): list, strike off (销号), reopen."),
         subcommands: [
             RiskAdd.self, RiskEdit.self, RiskStrike.self, RiskReopen.self, RiskNote.self, RiskVoid.self,
             RiskUnvoid.self,
@@ -29,18 +30,20 @@ func performOnRiskItem(
 
 struct RiskAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "add", abstract: "Hang a new risk item on the board (挂牌); prints its id.")
+        commandName: "add",
+        abstract: Help.text("挂牌一项新的风险隐患，显示它的 id。", "Hang a new risk item on the board (挂牌); prints its id."))
 
     @OptionGroup var options: GlobalOptions
-    @Option(help: "The area of concern (领域), e.g. 征地拆迁.") var area: String?
-    @Option var title: String?
-    @Option(help: "The contingency plan (预案).") var plan: String?
-    @Option(help: "The responsible person (责任人).") var owner: String?
-    @Option(help: "The responsible unit (责任单位).") var unit: String?
-    @Option(help: "YYYY-MM-DD.") var deadline: String?
-    @Option(help: "normal, serious or critical (default normal).") var level: String?
-    @Option(help: "Division code of the ledger (default: this replica's village).") var scope: String?
-    @Flag var json = false
+    @Option(help: Help.option("风险所属领域，如 征地拆迁。", "The area of concern (领域), e.g. 征地拆迁.")) var area: String?
+    @Option(help: Help.option("风险隐患的名称。", "What the hazard is, in a few words.")) var title: String?
+    @Option(help: Help.option("应对预案。", "The contingency plan (预案).")) var plan: String?
+    @Option(help: Help.option("责任人。", "The responsible person (责任人).")) var owner: String?
+    @Option(help: Help.option("责任单位。", "The responsible unit (责任单位).")) var unit: String?
+    @Option(help: Help.option("整改期限，年-月-日（YYYY-MM-DD）。", "The deadline, YYYY-MM-DD.")) var deadline: String?
+    @Option(help: SharedHelp.level) var level: String?
+    @Option(help: Help.option("台账所属区划代码（默认：本机副本的村）。", "Division code of the ledger (default: this replica's village)."))
+    var scope: String?
+    @Flag(help: Help.option("以 JSON 显示新挂牌的风险隐患。", "Print the new risk item as JSON.")) var json = false
 
     func run() throws {
         try Context.run(options) {
@@ -90,17 +93,18 @@ struct RiskAdd: ParsableCommand {
 }
 
 struct RiskEdit: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "edit", abstract: "Change a risk item's details.")
+    static let configuration = CommandConfiguration(
+        commandName: "edit", abstract: Help.text("修改风险隐患的内容。", "Change a risk item's details."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Option var area: String?
-    @Option var title: String?
-    @Option var plan: String?
-    @Option var owner: String?
-    @Option var unit: String?
-    @Option var deadline: String?
-    @Option var level: String?
+    @Argument(help: Help.riskID) var id: String
+    @Option(help: Help.option("新的领域。", "The new area of concern.")) var area: String?
+    @Option(help: Help.option("新的名称。", "The new title.")) var title: String?
+    @Option(help: Help.option("新的预案。", "The new contingency plan.")) var plan: String?
+    @Option(help: Help.option("新的责任人。", "The new responsible person.")) var owner: String?
+    @Option(help: Help.option("新的责任单位。", "The new responsible unit.")) var unit: String?
+    @Option(help: Help.option("新的整改期限，年-月-日。", "The new deadline, YYYY-MM-DD.")) var deadline: String?
+    @Option(help: SharedHelp.level) var level: String?
 
     func run() throws {
         guard [area, title, plan, owner, unit, deadline, level].contains(where: { $0 != nil }) else {
@@ -133,12 +137,13 @@ struct RiskEdit: ParsableCommand {
 
 struct RiskStrike: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "strike", abstract: "Strike a risk item off the ledger (销号), with evidence.")
+        commandName: "strike",
+        abstract: Help.text("风险隐患销号，附整改佐证。", "Strike a risk item off the ledger (销号), with evidence."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Option var evidence: String
-    @Option(help: "YYYY-MM-DD (default today).") var date: String?
+    @Argument(help: Help.riskID) var id: String
+    @Option(help: Help.option("整改佐证：做了什么、谁核实的。", "What was done, and who checked it.")) var evidence: String
+    @Option(help: Help.option("销号日期，年-月-日（默认今天）。", "YYYY-MM-DD (default today).")) var date: String?
 
     func run() throws {
         try performOnRiskItem(options, id, done: { $0.pick("已销号", "Struck off") }) { context in
@@ -151,11 +156,11 @@ struct RiskStrike: ParsableCommand {
 
 struct RiskReopen: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reopen", abstract: "Put a struck-off item back on the board.")
+        commandName: "reopen", abstract: Help.text("把已销号的风险隐患重新挂牌。", "Put a struck-off item back on the board."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Option var reason: String
+    @Argument(help: Help.riskID) var id: String
+    @Option(help: Help.option("重新挂牌的原因。", "Why the item is back on the board.")) var reason: String
 
     func run() throws {
         try performOnRiskItem(options, id, done: { $0.pick("已重新挂牌", "Reopened") }) { _ in .reopen(reason: reason) }
@@ -163,11 +168,12 @@ struct RiskReopen: ParsableCommand {
 }
 
 struct RiskNote: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a note to a risk item.")
+    static let configuration = CommandConfiguration(
+        commandName: "note", abstract: Help.text("给风险隐患加一条备注。", "Add a note to a risk item."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Argument var text: String
+    @Argument(help: Help.riskID) var id: String
+    @Argument(help: Help.option("备注内容。", "The note.")) var text: String
 
     func run() throws {
         try performOnRiskItem(options, id, done: { $0.pick("已记录", "Noted") }) { _ in .note(text) }
@@ -175,11 +181,12 @@ struct RiskNote: ParsableCommand {
 }
 
 struct RiskVoid: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "void", abstract: "Void a risk item (作废).")
+    static let configuration = CommandConfiguration(
+        commandName: "void", abstract: Help.text("作废一项风险隐患。", "Void a risk item (作废)."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Option var reason: String
+    @Argument(help: Help.riskID) var id: String
+    @Option(help: Help.option("作废的原因。", "Why the item is voided.")) var reason: String
 
     func run() throws {
         try performOnRiskItem(options, id, done: { $0.pick("已作废", "Voided") }) { _ in .void(reason: reason) }
@@ -187,11 +194,12 @@ struct RiskVoid: ParsableCommand {
 }
 
 struct RiskUnvoid: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "unvoid", abstract: "Restore a voided risk item.")
+    static let configuration = CommandConfiguration(
+        commandName: "unvoid", abstract: Help.text("恢复已作废的风险隐患。", "Restore a voided risk item."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Option var reason: String
+    @Argument(help: Help.riskID) var id: String
+    @Option(help: Help.option("恢复的原因。", "Why the item is restored.")) var reason: String
 
     func run() throws {
         try performOnRiskItem(options, id, done: { $0.pick("已恢复", "Restored") }) { _ in .unvoid(reason: reason) }
@@ -199,7 +207,8 @@ struct RiskUnvoid: ParsableCommand {
 }
 
 struct RiskList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List risk items by deadline.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: Help.text("列出风险隐患，按整改期限排序。", "List risk items by deadline."))
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var list: RiskListOptions
@@ -215,11 +224,12 @@ struct RiskList: ParsableCommand {
 }
 
 struct RiskShow: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a risk item with its history.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: Help.text("显示一项风险隐患，连同修改历史。", "Show a risk item with its history."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument var id: String
-    @Flag var json = false
+    @Argument(help: Help.riskID) var id: String
+    @Flag(help: Help.json) var json = false
 
     func run() throws {
         try Context.run(options) {

@@ -8,10 +8,15 @@ import Storage
 struct EnrollCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enroll",
-        abstract: "Attach this replica to a district center, with the string from `center worker add`. Works offline.")
+        abstract: Help.text(
+            "用 `center worker add` 给的登记串，把本机副本接到区中心。无需联网。",
+            "Attach this replica to a district center, with the string from `center worker add`. Works offline."))
 
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "The enrollment string (FS1-...); spaces and line breaks are ignored.") var enrollment: [String]
+    @Argument(
+        help: Help.option(
+            "登记串（FS1-...）；空格和换行会被忽略。", "The enrollment string (FS1-...); spaces and line breaks are ignored."))
+    var enrollment: [String]
 
     func run() throws {
         try Context.run(options) {
@@ -30,20 +35,34 @@ struct EnrollCommand: ParsableCommand {
 struct SyncCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
-        abstract: "Send what the center does not hold yet, then bring back what changed in this replica's scope.",
-        discussion: """
+        abstract: Help.text(
+            "把区中心还没有的修改发上去，再取回本机范围内别处的修改。",
+            "Send what the center does not hold yet, then bring back what changed in this replica's scope."),
+        discussion: Help.text(
+            """
+            退出码：69 连不上区中心（稍后再运行，数据不会丢失），77 本机在区中心没有登记或已被停用，\
+            65 区中心拒收这些数据，76 读不懂区中心的答复，78 本机还没有登记。
+            """,
+            """
             Exit codes: 69 the center could not be reached (run again later; nothing is lost), 77 this laptop \
             is not (or no longer) enrolled, 65 the center refused the data, 76 the center's answer was unreadable, \
             78 not enrolled.
-            """)
+            """))
 
     @OptionGroup var options: GlobalOptions
-    @Flag(help: "Print the summary as JSON.") var json = false
-    @Option(help: "A certificate authority file to trust for the center (a district's own CA).") var cacert: String?
-    @Option(help: "Attempts per request before giving up.") var attempts = 5
-    @Option(name: .customLong("retry-delay"), help: "Milliseconds before the first retry (doubled each time).")
+    @Flag(help: Help.option("以 JSON 输出同步小结。", "Print the summary as JSON.")) var json = false
+    @Option(
+        help: Help.option(
+            "信任这个证书颁发机构文件来校验区中心（区里自己的 CA）。",
+            "A certificate authority file to trust for the center (a district's own CA).")) var cacert: String?
+    @Option(help: Help.option("每个请求最多尝试几次。", "Attempts per request before giving up.")) var attempts = 5
+    @Option(
+        name: .customLong("retry-delay"),
+        help: Help.option("第一次重试前等待的毫秒数（之后每次加倍）。", "Milliseconds before the first retry (doubled each time)."))
     var retryDelay = 500
-    @Option(name: .customLong("timeout"), help: "Seconds a stalled transfer may wait before it is retried.")
+    @Option(
+        name: .customLong("timeout"),
+        help: Help.option("传输停滞多少秒后重试。", "Seconds a stalled transfer may wait before it is retried."))
     var timeout = 30
 
     func run() throws {

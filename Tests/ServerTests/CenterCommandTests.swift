@@ -1,3 +1,4 @@
+import Console
 import Foundation
 import ProgramTesting
 import Shared
@@ -115,6 +116,17 @@ import Testing
         #expect(english.status == 64)
         #expect(english.stderr.hasPrefix("Error: Unknown option '--nme'. Did you mean '--name'?"), "\(english.stderr)")
         #expect(!FileManager.default.fileExists(atPath: database.path))
+    }
+
+    /// The help pages are in the administrator's language, lined up on an 80-column terminal.
+    @Test(arguments: [["--help"], ["worker", "add", "--help"], ["backup", "--help"], ["duplicates", "--help"]])
+    func aHelpPageIsInChineseAndFitsTheTerminal(arguments: [String]) throws {
+        let page = try run(arguments)
+        #expect(page.status == 0 && page.stdout.hasPrefix("简介："), "\(page.stdout)")
+        #expect(!page.stdout.contains("OVERVIEW") && !page.stdout.contains("USAGE"))
+        #expect(page.stdout.split(separator: "\n").allSatisfy { DisplayWidth.of($0) <= 80 }, "\(page.stdout)")
+        let english = try run(arguments + ["--lang", "en"])
+        #expect(english.status == 0 && english.stdout.hasPrefix("OVERVIEW: "), "\(english.stdout)")
     }
 
     /// `center migrate` in both directions, as an administrator runs it, and what it refuses.
