@@ -301,8 +301,11 @@ extension ReplicaStore {
         // No scope: everything the replica holds, named after its own jurisdiction.
         let scope = try request.scope ?? identity(db).scope
 
-        let labelled = { (dimension: ReportRequest.Dimension, rows: [Report.Cases]) in
-            rows.map { row -> Report.Cases in
+        // Rows named, in the order a reader looks for them: places by code (the district's own order),
+        // categories and methods as the district's forms list them, workers by pinyin; the rows without
+        // a value (no method yet, no recorder) last.
+        let labelled = { (dimension: ReportRequest.Dimension, rows: [Report.Cases]) -> [Report.Cases] in
+            let named = rows.map { row -> Report.Cases in
                 var row = row
                 switch dimension {
                 case .town, .village: row.label = name(row.key) ?? shortCode(row.key)
@@ -311,6 +314,16 @@ extension ReplicaStore {
                 case .worker: row.label = row.key.isEmpty ? "—" : row.key
                 }
                 return row
+            }
+            switch dimension {
+            case .town, .village: return named
+            case .category: return named.sorted { DisputeCategory.rank(of: $0.key) < DisputeCategory.rank(of: $1.key) }
+            case .method: return named.sorted { MediationMethod.rank(of: $0.key) < MediationMethod.rank(of: $1.key) }
+            case .worker:
+                return named.sorted { first, second in
+                    if first.key.isEmpty || second.key.isEmpty { return !first.key.isEmpty && second.key.isEmpty }
+                    return ChineseOrder.precedes(first.key, second.key)
+                }
             }
         }
         let expression = { (dimension: ReportRequest.Dimension) in
@@ -454,7 +467,7 @@ extension ReplicaStore {
                     id: row["id"], scope: shortCode(row["scope"]), area: area, title: row["title"],
                     ownerPerson: row["ownerPerson"], ownerUnit: row["ownerUnit"], deadline: row["deadline"]))
         }
-        risks.areas = areas.values.sorted { $0.area < $1.area }
+        risks.areas = areas.values.sorted { ChineseOrder.precedes($0.area, $1.area) }
         risks.towns = towns.sorted { $0.key < $1.key }.map(\.value)
         return risks
     }

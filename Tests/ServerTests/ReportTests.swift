@@ -151,6 +151,44 @@ extension ReportPeriod {
         return s
     }
 
+    /// A breakdown's rows in the order a reader looks for them: categories and methods as the district's
+    /// forms list them (not by their English codes), workers and risk areas by pinyin (not by code point,
+    /// which puts 张 before 白), the rows without a value last.
+    @Test func rowsComeInTheOrderAReaderLooksFor() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("order-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try ReplicaStore.create(
+            database: folder.appendingPathComponent("field.sqlite"), scope: CenterFixture.villageA, worker: "张网格")
+        let recorded: [(DisputeCategory, String, MediationMethod?)] = [
+            (.debt, "张网格", .staged), (.land, "白玉", nil), (.marriageFamily, "赵六", .chat), (.neighbor, "安然", .revisit),
+            (.other, "陈七", .factFinding),
+        ]
+        for (category, recorder, method) in recorded {
+            let id = try store.record(
+                DisputeDraft(
+                    village: CenterFixture.villageA, category: category, parties: [try Party(name: "当事人")],
+                    summary: "纠纷", recorder: recorder))
+            if let method { try store.perform(.mediate(method: method, mediator: nil), onDispute: id) }
+        }
+        for area in ["征地拆迁", "水利", "安全生产"] {
+            try store.record(
+                RiskDraft(
+                    scope: CenterFixture.villageA, area: area, title: "隐患", plan: "预案", owner: Owner(person: "赵六"),
+                    deadline: try CalendarDate(parsing: "2099-12-31"), recorder: "张网格"))
+        }
+        let today = LocalTime.today()
+        let year = try ReportPeriod(year: String(today.description.prefix(4)))
+        func rows(_ dimension: ReportRequest.Dimension) throws -> [String] {
+            try store.report(ReportRequest(period: year, dimension: dimension, today: today)).breakdown.map(\.label)
+        }
+        #expect(try rows(.category) == ["婚姻家庭", "邻里纠纷", "土地纠纷", "债务纠纷", "其他"])
+        #expect(try rows(.method) == ["拉家常式", "摸底式", "分段式", "望闻问切访", "未调解"])
+        #expect(try rows(.worker) == ["安然", "白玉", "陈七", "张网格", "赵六"])
+        let risks = try store.report(ReportRequest(period: year, today: today)).risks.areas.map(\.area)
+        #expect(risks == ["安全生产", "水利", "征地拆迁"])
+    }
+
     @Test func marchCountsEachCaseOnceWhereverItWasRecordedAndWhateverArrivedLate() throws {
         let s = try Self.spring()
         let march = try s.report(ReportPeriod(month: "2022-03"), by: .town)
@@ -199,7 +237,8 @@ extension ReportPeriod {
         #expect(year.breakdown.map(\.label) == ["婚姻家庭"])
         #expect(year.months.count == 12 && year.months.map(\.screened).reduce(0, +) == 4)
         #expect(year.risks.listed == 2 && year.risks.struckOff == 1 && year.risks.overdue == 1)
-        #expect(year.risks.areas.map { "\($0.area) \($0.overdue)" } == ["土地纠纷 1", "婚恋家庭 0"])
+        // By pinyin: 婚 (hūn) before 土 (tǔ).
+        #expect(year.risks.areas.map { "\($0.area) \($0.overdue)" } == ["婚恋家庭 0", "土地纠纷 1"])
 
         let week = try s.report(ReportPeriod(week: "2022-W10"))
         #expect(week.first == "2022-03-07" && week.last == "2022-03-13")
