@@ -73,6 +73,39 @@ import Testing
         }
     }
 
+    /// The last page of a pull carries the fingerprint of the names `GET /v1/areas` gives the device, so
+    /// that a device holding them asks no more; a page with more to come carries none.
+    @Test(arguments: StoreKind.available)
+    func theLastPageOfAPullFingerprintsTheDevicesAreaNames(kind: StoreKind) async throws {
+        let center = try await CenterFixture.make(kind)
+        var device = DeviceReplica(1, village: CenterFixture.villageA)
+        let changes = try device.recordCases(3)
+        try await center.withClient { client in
+            _ = try await client.push(changes, as: center.gridA)
+            func page(_ credential: DeviceCredential, limit: Int) async throws -> (more: Bool, areas: String?) {
+                let answer = try await client.execute(
+                    uri: "/v1/changes?after=0&limit=\(limit)", method: .get,
+                    headers: [.authorization: "Bearer \(credential.token)"])
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: answer.body)) as? [String: Any]
+                return (json?["more"] as? Bool ?? false, answer.headers[.fieldSyncAreas])
+            }
+            let everything = try await center.center.areas()
+            let devices = [
+                (center.gridA, CenterFixture.villageA), (center.town, CenterFixture.townA),
+                (center.district, CenterFixture.district),
+            ]
+            for (credential, scope) in devices {
+                let last = try await page(credential, limit: 1000)
+                #expect(!last.more && last.areas == Area.fingerprint(of: Area.related(everything, to: scope)))
+            }
+            // A grid device's names are not the district's.
+            #expect(
+                try await page(center.gridA, limit: 1000).areas != (try await page(center.district, limit: 1000).areas))
+            let first = try await page(center.district, limit: 1)
+            #expect(first.more && first.areas == nil)
+        }
+    }
+
     @Test(arguments: StoreKind.available) func aReplayedBatchIsAcknowledgedAndChangesNothing(
         kind: StoreKind
     ) async throws {

@@ -52,6 +52,9 @@ public struct Synchronizer: Sendable {
         /// The center's log was not the one this replica had synced with (restored from a backup, or
         /// replaced): everything was sent and pulled again.
         public var startedOver = false
+        /// The center's fingerprint of the area names this device may hold, from the pull's last page
+        /// (`Area.fingerprintHeader`); nil from a center that does not send it.
+        public var areasFingerprint: String?
 
         public init() {}
     }
@@ -91,7 +94,7 @@ public struct Synchronizer: Sendable {
         }
         // The changes are in: names that do not arrive now (the link dropped again) come with the next sync.
         do {
-            try pullAreas(into: &summary)
+            if try !holdsAreas(summary.areasFingerprint) { try pullAreas(into: &summary) }
         } catch is SyncError {}
         if let offset = summary.clockOffset {
             try store.observe(centerTime: wallClock.milliseconds() + offset, finishedSync: true)
@@ -143,14 +146,16 @@ public struct Synchronizer: Sendable {
         let prefetcher = try CurlClient(options: options.curl)
         var next = try fetchPage(after: try store.syncState().pullCursor, client: client)
         while true {
-            let (page, wireBytes, centerTime, checkpoint) = next
+            let fetched = next
+            let page = fetched.page
             let following = page.more ? Background { try self.fetchPage(after: page.cursor, client: prefetcher) } : nil
-            try note(centerTime, in: &summary)
-            summary.bytesReceived += wireBytes
+            try note(fetched.centerTime, in: &summary)
+            summary.bytesReceived += fetched.wireBytes
+            summary.areasFingerprint = fetched.areasFingerprint
             // A laptop whose clock runs behind sees the center's changes as ahead of it by that much.
             let behind = max(0, summary.clockOffset ?? 0)
             let new = try store.receive(
-                page, checkpoint: checkpoint, maximumDrift: ReplicaStore.fieldMaximumDrift + behind)
+                page, checkpoint: fetched.checkpoint, maximumDrift: ReplicaStore.fieldMaximumDrift + behind)
             summary.received += new
             summary.alreadyHeld += page.changes.count - new
             progress(
@@ -160,6 +165,12 @@ public struct Synchronizer: Sendable {
             guard let following else { break }
             next = try following.value()
         }
+    }
+
+    /// Whether this replica holds the area names the center's `fingerprint` stands for (false without one).
+    func holdsAreas(_ fingerprint: String?) throws -> Bool {
+        guard let fingerprint else { return false }
+        return Area.fingerprint(of: Area.related(try store.areas(), to: enrollment.scope)) == fingerprint
     }
 
     /// Brings the names of the areas in the enrollment's scope and of those enclosing it, for lists and
@@ -194,10 +205,17 @@ public struct Synchronizer: Sendable {
         }
     }
 
+    /// A page of the feed as fetched: decoded, with what its answer said besides.
+    private struct FetchedPage: Sendable {
+        var page: ChangePage
+        var wireBytes: Int
+        var centerTime: Int64?
+        var checkpoint: Checkpoint?
+        var areasFingerprint: String?
+    }
+
     /// One page of the feed, decoded; a page that does not decode was cut short and is asked again.
-    private func fetchPage(
-        after cursor: Int64, client: CurlClient
-    ) throws -> (ChangePage, Int, Int64?, Checkpoint?) {
+    private func fetchPage(after cursor: Int64, client: CurlClient) throws -> FetchedPage {
         var page: ChangePage?
         let (response, centerTime) = try exchange(
             method: "GET", path: "/v1/changes?after=\(cursor)&limit=\(options.pageChanges)", body: nil,
@@ -207,7 +225,9 @@ public struct Synchronizer: Sendable {
             return page != nil
         }
         guard let page else { throw SyncError.protocolViolation("the center sent a page this field cannot read") }
-        return (page, response.wireBytes, centerTime, response.checkpoint)
+        return FetchedPage(
+            page: page, wireBytes: response.wireBytes, centerTime: centerTime, checkpoint: response.checkpoint,
+            areasFingerprint: response.headers[Area.fingerprintHeader.lowercased()])
     }
 
     /// Takes the center's clock into account after an exchange.

@@ -26,4 +26,5 @@ extension HTTPField.Name {
     /// The device's clock, in milliseconds since 1970, on every request from `field`.
     public static let fieldSyncDeviceTime = Self("FieldSync-Device-Time")!
     public static let fieldSyncCheckpoint = Self(Shared.Checkpoint.headerName)!
+    public static let fieldSyncAreas = Self(Shared.Area.fingerprintHeader)!
 }

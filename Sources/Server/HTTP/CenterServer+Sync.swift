@@ -100,6 +100,11 @@ extension CenterServer {
             page.json, contentType: "application/json", for: request, threshold: configuration.compressionThreshold)
         result.headers[.deviceLog] = device.id
         try await addCheckpoint(at: page.cursor, to: &result)
+        // With the last page, what the device's area names should be: it asks for them only if its own
+        // differ. Areas that cannot be read now leave the header out (the device asks, as before).
+        if !page.more, let areas = try? await store.areas() {
+            result.headers[.fieldSyncAreas] = Area.fingerprint(of: Area.related(areas, to: device.scope))
+        }
         return result
     }
 
@@ -107,7 +112,7 @@ extension CenterServer {
     /// those enclosing it (a village's town and district). Not personal data; nothing else is sent.
     func areas(_ request: Request, context: CenterRequestContext) async throws -> Response {
         let device = try context.authenticated()
-        let areas = try await store.areas().filter { device.scope.covers($0.code) || $0.code.covers(device.scope) }
+        let areas = Area.related(try await store.areas(), to: device.scope)
         let body: JSONValue = .object([
             "areas": .array(areas.map { .object(["code": .string($0.code.description), "name": .string($0.name)]) })
         ])
