@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import Shared
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// swift-argument-parser's refusals of a command line (an unknown option, a missing argument, a value
 /// that is not a number), said in the worker's language: the library speaks English only, and a grid
 /// worker who mistypes a flag should not meet the one English sentence of the program.
@@ -130,8 +134,14 @@ extension ParsableCommand {
         }
     }
 
-    /// The terminal's width in columns: `COLUMNS`, else 80 (a help page read in a pipe or a file too).
+    /// The terminal's width in columns: `COLUMNS`, else the terminal's own, else 80 (a help page read in
+    /// a pipe or a file); at least 40.
     static var terminalWidth: Int {
-        ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init).map { max(40, $0) } ?? 80
+        if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) { return max(40, columns) }
+        #if canImport(Glibc)
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return max(40, Int(size.ws_col)) }
+        #endif
+        return 80
     }
 }
