@@ -50,3 +50,13 @@ public enum BuiltProgram {
             stderr: String(decoding: err, as: UTF8.self))
     }
 }
+
+/// Runs `work`, which blocks (a sync over curl, a process waited for), on a thread of its own. On the
+/// cooperative pool, two threads on a 2-core machine, two such waits side by side would hold every
+/// thread, and the in-process servers of other tests, whose handlers need the pool, would stall until
+/// their clients time out.
+public func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+    }
+}

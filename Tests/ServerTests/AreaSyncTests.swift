@@ -47,14 +47,6 @@ import Testing
         return try result.get()
     }
 
-    /// Runs `work`, which blocks (curl), on a thread of its own: on the cooperative pool (two threads
-    /// here) it would starve the server it talks to, whose handlers need the pool.
-    func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-        }
-    }
-
     @Test func aSyncWhoseAreasDoNotArriveHasStillDeliveredItsChangesAndTheNamesComeNextTime() async throws {
         let fixture = try await CenterFixture.make()
         let center = try await fixture.merged()

@@ -153,9 +153,11 @@ import Glibc
     @discardableResult
     static func sync(
         _ store: ReplicaStore, options: Synchronizer.Options = quick(), startsOver: Bool = false
-    ) throws -> Synchronizer.Summary {
+    ) async throws -> Synchronizer.Summary {
         guard let enrollment = try store.syncState().enrollment else { throw SyncError.notEnrolled }
-        let summary = try Synchronizer(store: store, enrollment: enrollment, options: options).run()
+        let summary = try await blocking {
+            try Synchronizer(store: store, enrollment: enrollment, options: options).run()
+        }
         let scope = try store.identity().scope.map(String.init(describing:)) ?? ""
         #expect(summary.startedOver == startsOver, "\(scope)")
         return summary
@@ -200,13 +202,13 @@ import Glibc
                 }
             }
             for (store, _) in replicas.shuffled(using: &generator) where Bool.random(using: &generator) {
-                try sync(store)
+                try await sync(store)
             }
             try await decideDuplicates(admin, generator: &generator)
         }
         for _ in 0..<2 {
             for (store, _) in replicas {
-                try sync(store)
+                try await sync(store)
             }
         }
         return seed
@@ -303,9 +305,9 @@ import Glibc
         }
         let first = try record(gridA, ["王建国", "李秀英"], CenterFixture.villageA, "2022-03-15")
         let second = try record(gridB, ["李 秀英", "王·建国"], CenterFixture.villageB, "2022-03-17")
-        try Self.sync(gridA)
-        try Self.sync(gridB)
-        try Self.sync(district)
+        try await Self.sync(gridA)
+        try await Self.sync(gridB)
+        try await Self.sync(district)
 
         let cases = try district.disputes()
         #expect(cases.map(\.id) == [first] && cases.first?.merged == 1)
@@ -317,15 +319,15 @@ import Glibc
         try gridB.perform(
             .visit(Visit(date: try CalendarDate(parsing: "2022-05-01"), note: "再次回访", isAgreementKept: true)),
             onDispute: second)
-        try Self.sync(gridB)
-        try Self.sync(district)
+        try await Self.sync(gridB)
+        try await Self.sync(district)
         #expect(try district.caseView(first)?.dispute.visits.count == 3)
 
         let split = try CenterCommandTests().center(
             ["duplicates", "split", String(second.description.prefix(8))], location: world.location)
         #expect(split.status == 0, "\(split.stderr)")
-        try Self.sync(district)
-        try Self.sync(gridB)
+        try await Self.sync(district)
+        try await Self.sync(gridB)
         #expect(Set(try district.disputes().map(\.id)) == [first, second])
         #expect(try district.caseView(second)?.dispute.visits.count == 2)
         #expect(try district.caseView(first)?.dispute.visits.count == 1)
@@ -350,7 +352,9 @@ import Glibc
         options.batchChanges = 60
         options.attempts = 2
         let enrollment = try #require(try store.syncState().enrollment)
-        let syncing = Task.detached { try Synchronizer(store: store, enrollment: enrollment, options: options).run() }
+        let syncing = Task { [options] in
+            try await blocking { try Synchronizer(store: store, enrollment: enrollment, options: options).run() }
+        }
         // Wait (bounded) for the first acknowledged batch, then kill the center mid-stream.
         let deadline = Date().addingTimeInterval(30)
         while try store.syncState().acknowledgedSeq == 0, Date() < deadline {
@@ -366,7 +370,7 @@ import Glibc
             Enrollment(
                 url: world.url, credential: enrollment.credential, scope: enrollment.scope, role: .grid, worker: "gridA"
             ))
-        try Self.sync(store)
+        try await Self.sync(store)
         let center = try await world.merged()
         let held = try center.allChanges()
         #expect(held.count == Set(held).count)
@@ -389,7 +393,7 @@ import Glibc
                     village: CenterFixture.villageA, category: .debt, parties: [try Party(name: "孙\(index)")],
                     summary: "借款\(index)", recorder: "网格员"))
         }
-        let summary = try Self.sync(store)
+        let summary = try await Self.sync(store)
         #expect(proxy.cuts == 1)
         #expect(summary.sent == 120)
         let center = try await world.merged()
@@ -417,8 +421,8 @@ import Glibc
         options.curl.lowSpeedTime = 1
         options.curl.connectTimeout = 1_000
         let started = Date()
-        #expect {
-            try Self.sync(store, options: options)
+        await #expect {
+            try await Self.sync(store, options: options)
         } throws: { error in
             guard case .unreachable(_, let attempts, let problem) = error as? SyncError else { return false }
             return attempts == 2 && problem.contains("curl error 28")
@@ -430,7 +434,7 @@ import Glibc
             Enrollment(
                 url: world.url, credential: enrollment.credential, scope: enrollment.scope, role: .grid, worker: "gridA"
             ))
-        #expect(try Self.sync(store).sent == 6)
+        #expect(try await Self.sync(store).sent == 6)
         #expect(try store.syncState().pendingChanges == 0)
     }
 
@@ -444,7 +448,7 @@ import Glibc
             DisputeDraft(
                 village: CenterFixture.villageA, category: .land, parties: [try Party(name: "郑")], summary: "界桩",
                 recorder: "网格员"))
-        try Self.sync(writer)
+        try await Self.sync(writer)
         let behind = OffsetWallClock(base: SystemWallClock(), offset: -10 * 86_400_000)
         let credential = try await world.admin.enroll(name: "town", scope: CenterFixture.townA, role: .town).1
         let late = try FieldStore.create(
@@ -453,8 +457,9 @@ import Glibc
                 url: world.url, credential: credential, scope: CenterFixture.townA, role: .town, worker: "镇"),
             wallClock: behind)
         let enrollment = try #require(try late.syncState().enrollment)
-        let summary = try Synchronizer(store: late, enrollment: enrollment, options: Self.quick(), wallClock: behind)
-            .run()
+        let summary = try await blocking {
+            try Synchronizer(store: late, enrollment: enrollment, options: Self.quick(), wallClock: behind).run()
+        }
         #expect(summary.received == 6)
         #expect((summary.clockOffset ?? 0) > 9 * 86_400_000)
         let pulled = try #require(try late.disputes().first)
@@ -476,8 +481,8 @@ import Glibc
                 recorder: "网格员"))
         let device = try #require(try store.syncState().enrollment).credential.device
         _ = try await world.admin.revoke(device: device)
-        #expect {
-            try Self.sync(store)
+        await #expect {
+            try await Self.sync(store)
         } throws: { error in
             guard let error = error as? SyncError, case .refused(401, let problem) = error else { return false }
             return problem.code == "revoked" && error.exitCode == 77
@@ -512,7 +517,7 @@ import Glibc
         }
         try record(gridA, CenterFixture.villageA, 0..<5)
         try record(gridB, CenterFixture.villageB, 5..<8)
-        for store in [gridA, gridB, district] { try Self.sync(store) }
+        for store in [gridA, gridB, district] { try await Self.sync(store) }
 
         try await world.backUp()
         try world.repoint([gridA, gridB, gridA2, district, gone])
@@ -522,7 +527,7 @@ import Glibc
         try record(gone, CenterFixture.villageA, 14..<17)
         try gridA.perform(.mediate(method: .chat, mediator: "刘调解"), onDispute: try gridA.disputes()[0].id)
         // The laptop `gone` syncs once, then is lost; the district pulls its cases.
-        for store in [gridA, gridB, gone, district] { try Self.sync(store) }
+        for store in [gridA, gridB, gone, district] { try await Self.sync(store) }
         let before = try await world.merged().digest()
 
         // The restore; then another device's cases take the numbers again.
@@ -530,17 +535,17 @@ import Glibc
         try world.repoint([gridA, gridB, gridA2, district, gone])
         #expect(try await world.merged().digest() != before)
         try record(gridA2, CenterFixture.villageA2, 20..<60)
-        try Self.sync(gridA2)
+        try await Self.sync(gridA2)
         #expect(try await world.merged().cursor() > district.syncState().pullCursor)
 
         for store in [gridA, gridB, district] {
-            let summary = try Self.sync(store, startsOver: true)
+            let summary = try await Self.sync(store, startsOver: true)
             #expect(summary.received + summary.alreadyHeld > 0)
         }
         #expect(try district.syncState().pendingChanges == 0)
         // The district sent back what it held, others' changes included: the center holds `gone`'s cases.
         #expect(try await world.merged().disputes().count == 17 + 40)
-        for store in [gridA, gridB, gridA2, district] { try Self.sync(store) }
+        for store in [gridA, gridB, gridA2, district] { try await Self.sync(store) }
         let center = try await world.merged()
         let held = try center.allChanges()
         #expect(held.count == Set(held).count)
