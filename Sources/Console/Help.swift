@@ -58,7 +58,7 @@ public enum Help {
             ("SUBCOMMANDS:", "子命令："),
         ]
         for (english, chinese) in headings where line.hasPrefix(english) {
-            return chinese + line.dropFirst(english.count)
+            return chinese + line.dropFirst(english.count).replacingOccurrences(of: "<subcommand>", with: "<子命令>")
         }
         var line = line.replacingOccurrences(of: "Show help information.", with: "显示这份帮助。")
         if line.hasPrefix("  See '"), line.hasSuffix("' for detailed help.") {

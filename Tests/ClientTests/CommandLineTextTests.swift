@@ -73,7 +73,7 @@ import Testing
 @Suite struct HelpPageTests {
     @Test func theLibrarysHeadingsAreSaidInChinese() {
         #expect(Help.heading("OVERVIEW: 登记纠纷。") == "简介：登记纠纷。")
-        #expect(Help.heading("USAGE: field <subcommand>") == "用法：field <subcommand>")
+        #expect(Help.heading("USAGE: field <subcommand>") == "用法：field <子命令>")
         #expect(Help.heading("  -h, --help              Show help information.") == "  -h, --help              显示这份帮助。")
         #expect(
             Help.heading("  See 'field help <subcommand>' for detailed help.") == "  各子命令的详细帮助：field help <子命令>")
