@@ -13,6 +13,12 @@ extension CodedValue {
     /// The stable code, e.g. `marriage-family`.
     public var code: String { rawValue }
 
+    /// The set's own order (the district's forms list categories and methods so), for sorting by code;
+    /// a code not in the set comes last.
+    public static func rank(of code: String) -> Int {
+        allCases.firstIndex { $0.code == code }.map { allCases.distance(from: allCases.startIndex, to: $0) } ?? .max
+    }
+
     /// Accepts a code or a Chinese label, ignoring surrounding spaces and the case of codes.
     /// - Throws: `ChoiceError` listing the allowed values.
     public init(parsing text: String) throws(ChoiceError) {

@@ -21,11 +21,3 @@ public enum ChineseOrder {
         names.sorted(by: precedes)
     }
 }
-
-extension CodedValue {
-    /// The set's own order (the district's forms list categories and methods so), for sorting by code;
-    /// a code not in the set comes last.
-    public static func rank(of code: String) -> Int {
-        allCases.firstIndex { $0.code == code }.map { allCases.distance(from: allCases.startIndex, to: $0) } ?? .max
-    }
-}
