@@ -252,13 +252,15 @@ struct MigrateCommand: AsyncParsableCommand {
             """
             复制区划、已登记的设备、带序号和到达时间的变更记录，以及复核队列：设备不用重新登记，\
             也不会重复发送任何数据，照常同步。请先停下区中心。目标必须是新的：一个空的 PostgreSQL 数据库，\
-            或一个还不存在的文件。
+            或一个还不存在的文件。迁往 PostgreSQL 时中途停下（断线、进程被停），数据库会标记为未完成，\
+            不会被使用；再运行一次同样的命令，会接着停下的地方完成。
             """,
             """
             Copies the areas, the enrolled devices, the log with its sequence numbers and arrival times, and \
             the review queue: devices go on syncing without enrolling again or sending anything twice. Stop \
             the center first. The target must be new: an empty PostgreSQL database, or a file that does not \
-            exist.
+            exist. A migration into PostgreSQL that stops midway leaves the database marked unfinished and \
+            unserved; the same command run again completes it where it stopped.
             """))
 
     @Option(
@@ -295,10 +297,11 @@ struct MigrateCommand: AsyncParsableCommand {
             let (source, target) = (CenterLocation.shown(from), CenterLocation.shown(to))
             say(
                 language.pick(
-                    "已把 \(summary.areas) 个区划、\(summary.devices) 台设备、\(summary.changes) 条变更和 "
-                        + "\(summary.pairs) 对疑似重复从 \(source) 迁到 \(target)",
+                    (summary.resumed ? "接着上次停下的地方，" : "") + "已把 \(summary.areas) 个区划、\(summary.devices) 台设备、"
+                        + "\(summary.changes) 条变更和 \(summary.pairs) 对疑似重复从 \(source) 迁到 \(target)",
                     "moved \(summary.areas) areas, \(summary.devices) devices, \(summary.changes) changes and "
-                        + "\(summary.pairs) duplicate pairs from \(source) to \(target)"))
+                        + "\(summary.pairs) duplicate pairs from \(source) to \(target)"
+                        + (summary.resumed ? ", taking up where the last run stopped" : "")))
         }
     }
 

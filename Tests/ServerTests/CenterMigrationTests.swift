@@ -84,4 +84,45 @@ struct CenterMigrationTests {
         await #expect(throws: StoreError.self) { _ = try await CenterMigration.copy(from: log, to: file) }
         await database.drop()
     }
+
+    /// A migration into PostgreSQL that stops midway (a lost connection, a stopped process) leaves a
+    /// database that is neither served nor copied from, and that another center's migration is refused
+    /// into; the same migration run again takes up where it stopped and gives the whole center.
+    @Test func aMigrationStoppedMidwayIsNotServedAndRunningItAgainCompletesIt() async throws {
+        let s = try ReportTests.spring()
+        let source = s.store
+        let head = try source.cursor()
+        let database = try await TestDatabase.create()
+        let log = try database.log()
+        struct Stopped: Error {}
+        await #expect(throws: Stopped.self) {
+            _ = try await CenterMigration.copy(from: source, to: log, pageSize: 5) { _ in throw Stopped() }
+        }
+        let partway = try await log.cursor()
+        #expect(partway > 0 && partway < head, "one page of \(head) changes")
+
+        await #expect(throws: StoreError.self) {
+            _ = try await PostgresCenterStore.open(log: log, logger: PostgresCenterTests.logger)
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        await #expect(throws: StoreError.self) {
+            _ = try await CenterMigration.copy(from: log, to: folder.appendingPathComponent("copy.sqlite"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+        let other = try ReplicaStore.create(
+            database: folder.appendingPathComponent("other.sqlite"), scope: nil, worker: "center", durability: .power)
+        await #expect(throws: InputError.self) { _ = try await CenterMigration.copy(from: other, to: log) }
+        #expect(try await log.cursor() == partway)
+
+        let again = try await CenterMigration.copy(from: source, to: log)
+        #expect(again.resumed && again.changes == head && again.devices == 2)
+        let moved = try await PostgresCenterStore.open(log: log, logger: PostgresCenterTests.logger)
+        #expect(try await moved.merged().digest() == source.digest())
+        #expect(try await moved.cursor() == head)
+        #expect(try await moved.merged().pairRecords() == source.pairRecords())
+        #expect(try await moved.authenticate(s.devices["A"]!.credential)?.name == "网格员A")
+        await database.drop()
+    }
 }

@@ -14,36 +14,57 @@ public enum CenterMigration {
         public var devices: Int
         public var changes: Int64
         public var pairs: Int
+        /// A migration that had stopped midway was taken up where it stopped.
+        public var resumed = false
     }
 
     /// How many changes one step copies.
     static let page = 20_000
 
-    /// Copies an SQLite center into an empty PostgreSQL database (its schema created first).
-    /// - Throws: `InputError` if the database already holds a center.
+    /// Copies an SQLite center into an empty PostgreSQL database (its schema created first). The copy
+    /// is written in steps; until the last one the database says which center it is being filled from,
+    /// is not served (`checkNoUnfinishedMigration`), and the same migration run again continues where the
+    /// last run stopped (a lost connection, a stopped process) instead of leaving part of a center.
+    /// - Throws: `InputError` if the database holds a center, or part of another center's migration;
+    ///   `StoreError` `.corrupt` if the part copied earlier is not this center's log.
     public static func copy(from source: ReplicaStore, to target: PostgresCenter) async throws -> Summary {
+        try await copy(from: source, to: target, pageSize: page) { _ in }
+    }
+
+    /// `copy(from:to:)` in pages of `pageSize` changes, calling `afterPage` with the head copied after
+    /// each (tests stop a migration there).
+    static func copy(
+        from source: ReplicaStore, to target: PostgresCenter, pageSize: Int,
+        afterPage: (Int64) async throws -> Void
+    ) async throws -> Summary {
         try await target.migrate()
-        guard try await target.isEmpty() else {
-            throw InputError(
-                "the PostgreSQL database at \(target.server) already holds a center; migrate into an empty database "
-                    + "(a migration that stopped midway leaves part of one: drop the database, create it again, and rerun)",
-                chinese: "\(target.server) 上的 PostgreSQL 数据库里已经有区中心；请迁入一个空数据库"
-                    + "（中途停下的迁移会留下一部分：删掉数据库、重新创建，再运行一次）")
-        }
+        let resumed = try await target.beginMigration(from: try source.identity().replica.description)
+        // Areas and devices are written again as they are (a rerun finds them there already).
         let areas = try source.areas()
         if !areas.isEmpty { _ = try await target.importAreas(areas) }
         let devices = try source.deviceRecords()
         try await target.importDevices(devices)
-        var head: Int64 = 0
+        var head = try await target.cursor()
+        if head > 0, try await target.stamp(at: head) != (try source.stamp(at: head)) {
+            throw StoreError(
+                code: .corrupt,
+                message: "the log an earlier migration copied into \(target.server) is not this center's at change "
+                    + "\(head); drop the database, create it again, and rerun",
+                chinese: "\(target.server) 里早先迁移过来的变更记录在第 \(head) 条与这个区中心的不同；"
+                    + "请删掉数据库、重新创建，再运行一次")
+        }
         while true {
-            let segments = try source.segments(after: head, limit: page)
+            let segments = try source.segments(after: head, limit: pageSize)
             guard let last = segments.last else { break }
             try await target.append(segments)
             head = last.through
+            try await afterPage(head)
         }
         let pairs = try source.pairRecords()
         try await target.replacePairs(pairs)
-        return Summary(areas: areas.count, devices: devices.count, changes: head, pairs: pairs.count)
+        try await target.finishMigration()
+        return Summary(
+            areas: areas.count, devices: devices.count, changes: head, pairs: pairs.count, resumed: resumed)
     }
 
     /// Copies the center in a PostgreSQL database into a new SQLite file. The file appears only once the
@@ -56,6 +77,7 @@ public enum CenterMigration {
                 chinese: "\(file.path) 已存在；请迁入一个新文件")
         }
         try await source.migrate()
+        try await source.checkNoUnfinishedMigration()
         let partial = file.deletingLastPathComponent().appendingPathComponent(
             ".\(file.lastPathComponent).migrating-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)

@@ -190,11 +190,37 @@ extension PostgresCenter {
 
     // MARK: Moving a center
 
-    /// Whether the database holds no center yet: no area, no device, no change.
-    public func isEmpty() async throws -> Bool {
-        try await answered { [client, logger] in
+    /// The center a migration into this database is copying, while it is unfinished.
+    public func migrationSource() async throws -> String? {
+        try await value("SELECT source FROM migration_source WHERE id = 1", as: String.self)
+    }
+
+    /// Starts, or takes up again, a migration from the center `source`: a database that is empty, or
+    /// that holds an unfinished migration from the same center.
+    /// - Returns: whether an unfinished migration is taken up again.
+    /// - Throws: `InputError` if the database holds a center, or part of another center's migration.
+    func beginMigration(from source: String) async throws -> Bool {
+        let logger = self.logger
+        let server = self.server
+        return try await transaction { connection in
+            try await connection.query("LOCK TABLE migration_source IN EXCLUSIVE MODE", logger: logger)
+            var started: String?
+            for try await value in try await connection.query(
+                "SELECT source FROM migration_source WHERE id = 1", logger: logger
+            ).decode(String.self) {
+                started = value
+            }
+            if let started {
+                guard started == source else {
+                    throw InputError(
+                        "the PostgreSQL database at \(server) holds part of a migration from another center; "
+                            + "drop the database, create it again, and rerun",
+                        chinese: "\(server) 上的 PostgreSQL 数据库里是另一个区中心迁移到一半的数据；请删掉数据库、重新创建，再运行一次")
+                }
+                return true
+            }
             var empty = false
-            for try await value in try await client.query(
+            for try await value in try await connection.query(
                 """
                 SELECT NOT EXISTS (SELECT 1 FROM area) AND NOT EXISTS (SELECT 1 FROM device)
                     AND NOT EXISTS (SELECT 1 FROM change)
@@ -202,8 +228,34 @@ extension PostgresCenter {
             ).decode(Bool.self) {
                 empty = value
             }
-            return empty
+            guard empty else {
+                throw InputError(
+                    "the PostgreSQL database at \(server) already holds a center; migrate into an empty database",
+                    chinese: "\(server) 上的 PostgreSQL 数据库里已经有区中心；请迁入一个空数据库")
+            }
+            try await connection.query(
+                "INSERT INTO migration_source (id, source) VALUES (1, \(source))", logger: logger)
+            return false
         }
+    }
+
+    /// Marks the migration into this database whole: it may be served from now on.
+    func finishMigration() async throws {
+        let logger = self.logger
+        try await transaction { connection in
+            _ = try await connection.query("DELETE FROM migration_source", logger: logger)
+        }
+    }
+
+    /// Refuses to serve or copy a database a migration has not finished filling.
+    /// - Throws: `StoreError` `.storage` saying to run the migration again.
+    public func checkNoUnfinishedMigration() async throws {
+        guard try await migrationSource() != nil else { return }
+        throw StoreError(
+            code: .storage,
+            message: "the PostgreSQL database at \(server) holds a migration that stopped before it finished; "
+                + "run the same center migrate again to complete it",
+            chinese: "\(server) 上的 PostgreSQL 数据库里有一次没有完成的迁移；请再运行一次同样的 center migrate 把它完成")
     }
 
     /// Appends segments of another center's log with their own sequence numbers and arrival times; the
@@ -266,6 +318,7 @@ extension PostgresCenter {
                     VALUES (\(device.id), \(device.name), \(device.scope.description), \(device.role.code),
                         \(ByteBuffer(bytes: hash)), \(device.createdAt), \(device.revokedAt), \(device.lastSeenAt),
                         \(device.clockOffset), \(Int64(device.pushedChanges)))
+                    ON CONFLICT (id) DO NOTHING
                     """, logger: logger)
             }
         }

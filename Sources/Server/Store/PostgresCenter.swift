@@ -282,6 +282,11 @@ public final class PostgresCenter: Sendable {
             "ALTER TABLE change ALTER COLUMN area SET NOT NULL",
             "CREATE INDEX change_area_seq ON change (area, seq)",
         ],
+        [
+            // A database `center migrate` is filling, and from which center: until the copy is whole it is
+            // not served, and a rerun of the same migration resumes it (`CenterMigration`).
+            "CREATE TABLE migration_source (id integer PRIMARY KEY CHECK (id = 1), source text NOT NULL)"
+        ],
     ]
 
     /// Creates or upgrades the schema, under an advisory lock: processes starting at once take turns,

@@ -82,6 +82,7 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     public static func open(log: PostgresCenter, logger: Logger, cache: URL? = nil) async throws -> PostgresCenterStore
     {
         try await log.migrate()
+        try await log.checkNoUnfinishedMigration()
         var view = try ViewFile.claim(in: cache, database: cache == nil ? "" : try await log.identity())
         let head: (seq: Int64, timestamp: HybridTimestamp)?
         do {
