@@ -154,7 +154,12 @@ struct WorkerList: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded(lang: options.lang) {
-            let (devices, areas) = try await options.withCenter { (try await $0.devices(), try await $0.areas()) }
+            let (enrolled, areas) = try await options.withCenter { (try await $0.devices(), try await $0.areas()) }
+            // As an administrator looks for a device: by its area (district, towns, villages, in the
+            // district's code order), then its worker's name by pinyin.
+            let devices = enrolled.sorted {
+                $0.scope != $1.scope ? $0.scope < $1.scope : ChineseOrder.precedes($0.name, $1.name)
+            }
             let names = RecordText.places(areas)
             if json {
                 say(RecordJSON.encode(devices.map(DeviceJSON.init)))

@@ -118,6 +118,33 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: database.path))
     }
 
+    /// Devices are listed as an administrator looks for one: by area in the district's code order (the
+    /// town's office before its villages), then by the worker's name in pinyin; in the table and in JSON.
+    @Test func devicesAreListedByAreaThenByNameInPinyin() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("center-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("center.sqlite")
+        let areas = folder.appendingPathComponent("areas.csv")
+        try Data("620502,秦州区,\n620502101,大城街道,620502\n620502101201,东关社区,620502101\n".utf8).write(to: areas)
+        #expect(try center(["area", "import", areas.path], database: database).status == 0)
+        for (name, scope, role) in [
+            ("张网格", "620502101201", "grid"), ("大城街道综治中心", "620502101", "town"), ("白网格", "620502101201", "grid"),
+        ] {
+            let added = try center(
+                ["worker", "add", "--name", name, "--scope", scope, "--role", role], database: database)
+            #expect(added.status == 0, "\(added.stderr)")
+        }
+        let table = try center(["worker", "list"], database: database).stdout
+        let rows = ["大城街道综治中心", "白网格", "张网格"].map { table.range(of: $0)?.lowerBound }
+        #expect(rows.allSatisfy { $0 != nil } && rows == rows.sorted { $0! < $1! }, "\(table)")
+        let json = try center(["worker", "list", "--json"], database: database).stdout
+        let names = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])?.compactMap {
+            $0["name"] as? String
+        }
+        #expect(names == ["大城街道综治中心", "白网格", "张网格"])
+    }
+
     /// The help pages are in the administrator's language, lined up on an 80-column terminal.
     @Test(arguments: [["--help"], ["worker", "add", "--help"], ["backup", "--help"], ["duplicates", "--help"]])
     func aHelpPageIsInChineseAndFitsTheTerminal(arguments: [String]) throws {
