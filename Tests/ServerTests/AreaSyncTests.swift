@@ -31,7 +31,11 @@ import Testing
             port.yield(number)
         }
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        let running = Task { try await group.run() }
+        // A server that fails to start ends the stream: the wait for its port ends with it.
+        let running = Task {
+            defer { port.finish() }
+            try await group.run()
+        }
         let result: Result<T, any Error>
         if let number = await ports.first(where: { _ in true }) {
             do {
