@@ -30,6 +30,17 @@ public struct ReportOptions: ParsableArguments {
 
     public init() {}
 
+    /// A breakdown by its code or by the Chinese word the refusal names it with (类别 for `category`),
+    /// as every choice takes either.
+    static func dimension(_ text: String) -> ReportRequest.Dimension? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let chinese: [String: ReportRequest.Dimension] = [
+            "镇": .town, "乡镇": .town, "街道": .town, "村": .village, "社区": .village, "类别": .category,
+            "调解方式": .method, "工作人员": .worker, "登记人": .worker,
+        ]
+        return ReportRequest.Dimension(rawValue: trimmed.lowercased()) ?? chinese[trimmed]
+    }
+
     /// The request these options ask for; the current year when no period is given.
     public func request(today: CalendarDate) throws -> ReportRequest {
         let periods = [year, month, week, from ?? to].compactMap { $0 }.count
@@ -59,7 +70,7 @@ public struct ReportOptions: ParsableArguments {
             throw InputError(error.description, chinese: Language.zh.message(for: error))
         }
         let dimension = try by.map { text in
-            guard let dimension = ReportRequest.Dimension(rawValue: text) else {
+            guard let dimension = Self.dimension(text) else {
                 throw InputError(
                     "--by '\(text)': expected town, village, category, method or worker",
                     chinese: "--by “\(text)”：应为 town（镇）、village（村）、category（类别）、method（调解方式）或 worker（工作人员）")

@@ -66,6 +66,15 @@ extension FieldPrograms {
                 #expect(try field.json("report", "--year", "2022", "--format", "json") is [String: Any])
                 let badMonth = try field.run("report", "--month", "2022-13")
                 #expect(badMonth.status == 65 && badMonth.stderr.contains("“2022-13”不是报表期间：应为 --month"))
+                // A breakdown by its Chinese name, as every choice: the same rows as by its code (the line
+                // with the moment it was computed aside).
+                func figures(_ by: String) throws -> [Substring] {
+                    try field.ok("report", "--by", by).split(separator: "\n").filter { !$0.contains("计算") }
+                }
+                #expect(try figures("类别") == (try figures("category")))
+                #expect(try figures("类别").contains("按类别"))
+                let badBy = try field.run("report", "--by", "颜色")
+                #expect(badBy.status == 65 && badBy.stderr.contains("--by “颜色”：应为 town（镇）"), "\(badBy.stderr)")
                 let badFormat = try field.run("report", "--format", "xml")
                 #expect(badFormat.status == 64 && badFormat.stderr.contains("应为 table、csv、json 或 html"))
                 let twoPeriods = try field.run("report", "--year", "2022", "--month", "2022-03")
