@@ -19,6 +19,16 @@ import Testing
         try run(["migrate", "--from", from, "--to", to])
     }
 
+    /// A new temporary folder (the caller removes it) holding `areas.csv`: the district, a town, a village.
+    func folderWithAreas() throws -> (folder: URL, areas: URL) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("center-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let areas = folder.appendingPathComponent("areas.csv")
+        try Data("code,name,parent\n620502,秦州区,\n620502101,大城街道,620502\n620502101201,东关社区,620502101\n".utf8)
+            .write(to: areas)
+        return (folder, areas)
+    }
+
     /// Runs `center` with `arguments`, in Chinese.
     func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let result = try BuiltProgram.run(
@@ -28,8 +38,7 @@ import Testing
 
     @Test(arguments: StoreKind.available)
     func areasWorkersAndEnrollmentFromTheCommandLine(kind: StoreKind) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("center-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let (folder, areas) = try folderWithAreas()
         defer { try? FileManager.default.removeItem(at: folder) }
         let postgres = kind == .postgres ? try await TestDatabase.create() : nil
         let file = folder.appendingPathComponent("center.sqlite")
@@ -41,9 +50,6 @@ import Testing
             #expect(english.status == 66 && english.stderr.contains("no center database"))
             #expect(!FileManager.default.fileExists(atPath: file.path))
         }
-        let areas = folder.appendingPathComponent("areas.csv")
-        try Data("code,name,parent\n620502,秦州区,\n620502101,大城街道,620502\n620502101201,东关社区,620502101\n".utf8)
-            .write(to: areas)
         #expect(try center(["area", "import", areas.path], location: database).stdout.contains("已导入 3 个区划"))
         let listed = try center(["area", "list", "--json"], location: database)
         let json = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: String]]
@@ -121,12 +127,9 @@ import Testing
     /// Devices are listed as an administrator looks for one: by area in the district's code order (the
     /// town's office before its villages), then by the worker's name in pinyin; in the table and in JSON.
     @Test func devicesAreListedByAreaThenByNameInPinyin() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("center-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let (folder, areas) = try folderWithAreas()
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("center.sqlite")
-        let areas = folder.appendingPathComponent("areas.csv")
-        try Data("620502,秦州区,\n620502101,大城街道,620502\n620502101201,东关社区,620502101\n".utf8).write(to: areas)
         #expect(try center(["area", "import", areas.path], database: database).status == 0)
         for (name, scope, role) in [
             ("张网格", "620502101201", "grid"), ("大城街道综治中心", "620502101", "town"), ("白网格", "620502101201", "grid"),
@@ -159,12 +162,9 @@ import Testing
     /// `center migrate` in both directions, as an administrator runs it, and what it refuses.
     @Test(.enabled(if: testPostgres != nil, "needs FIELDSYNC_TEST_POSTGRES: run scripts/test"))
     func migrateMovesTheCenterBothWaysFromTheCommandLine() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("center-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let (folder, areas) = try folderWithAreas()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("center.sqlite")
-        let areas = folder.appendingPathComponent("areas.csv")
-        try Data("620502,秦州区,\n620502101,大城街道,620502\n620502101201,东关社区,620502101\n".utf8).write(to: areas)
         #expect(try center(["area", "import", areas.path], location: file.path).status == 0)
         let added = try center(
             ["worker", "add", "--name", "张网格", "--scope", "620502101201", "--role", "grid"], location: file.path)
