@@ -101,7 +101,7 @@ extension ReplicaStore {
     public func takeAreas(_ areas: [Area]) throws {
         try write { db in
             let scope = try Self.identity(db).scope
-            for area in areas where scope.map({ $0.covers(area.code) || area.code.covers($0) }) ?? true {
+            for area in scope.map({ Area.related(areas, to: $0) }) ?? areas {
                 try Self.save(area, in: db)
             }
         }

@@ -4,25 +4,14 @@ import Foundation
 extension Change {
     /// The value as compact JSON, with sorted keys.
     public var valueJSON: String {
-        let string: String
-        switch value {
-        case .text(let text): string = text
-        case .date(let date): string = date.description
-        case .category(let category): string = category.code
-        case .method(let method): string = method.code
-        case .discovery(let discovery): string = discovery.code
-        case .level(let level): string = level.code
-        case .parties, .owner, .visit, .step: return value.json.text
-        }
-        // A string value needs no tree: the same text `JSONValue.string(…).text` writes.
-        var output = ""
-        output.reserveCapacity(string.utf8.count + 2)
-        JSONValue.write(string, to: &output)
-        return output
+        var bytes: [UInt8] = []
+        appendValueJSON(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Appends the value's JSON (the bytes of `valueJSON`) to `bytes`: a store writes one per change,
-    /// and a string value, nearly every change's, needs neither a tree nor a `String` then.
+    /// and a string value, nearly every change's, needs neither a tree nor a `String` then (the same
+    /// text `JSONValue.string(…).text` writes).
     public func appendValueJSON(to bytes: inout [UInt8]) {
         switch value {
         case .text(let text): JSONValue.append(text, to: &bytes)
