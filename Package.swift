@@ -104,6 +104,7 @@ let package = Package(
             dependencies: [
                 "Shared", "Storage", "Client", "Console", "Samples", "Server",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks/benchmark",
             swiftSettings: strict

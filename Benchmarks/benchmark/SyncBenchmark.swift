@@ -1,5 +1,6 @@
 import Client
 import Foundation
+import GRDB
 import Logging
 import Samples
 import Server
@@ -173,12 +174,14 @@ enum SyncBenchmark {
         let feedStart = ContinuousClock.now
         let client = try CurlClient()
         var (cursor, more, fed) = (Int64(0), true, 0)
+        var bodies: [[UInt8]] = []
         while more {
             guard let credential = try districtReplica.syncState().enrollment?.credential else { break }
             let response = try client.perform(
                 method: "GET", url: "\(centers[0].url)/v1/changes?after=\(cursor)&limit=10000",
                 headers: ["Authorization: Bearer \(credential.token)"], body: nil)
             let page = try ChangePage(json: Data(response.body))
+            bodies.append(response.body)
             (cursor, more, fed) = (page.cursor, page.more, fed + page.changes.count)
         }
         print(
@@ -189,6 +192,14 @@ enum SyncBenchmark {
         print(
             String(
                 format: "feed only, CPU time:           %8.2f s center, %.2f s device", feedCPU.center, feedCPU.device))
+        // zlib's own part of the feed: the pages' JSON compressed as the center does and inflated again.
+        let compressed = try bodies.map { try Gzip.compress($0) }
+        let deflate = cpuSpent().device
+        for body in compressed { _ = try Gzip.decompress(body) }
+        print(
+            String(
+                format: "feed, zlib alone:              %8.2f s deflate, %.2f s inflate  (%.0f bytes of JSON per case)",
+                deflate, cpuSpent().device, Double(bodies.reduce(0) { $0 + $1.count }) / Double(cases)))
 
         var full = Synchronizer.Summary()
         _ = cpuSpent()
@@ -204,6 +215,14 @@ enum SyncBenchmark {
             String(
                 format: "full pull, CPU time:           %8.2f s center, %.2f s device (of %.2f s on 2 cores)",
                 pullCPU.center, pullCPU.device, 2 * pullSeconds))
+
+        // SQLite's own part: the rows the pull wrote, copied natively into an empty replica. No store can write
+        // them in less; with the center's and the decoder's CPU it bounds the pull on these two cores.
+        let native = try nativeCopySeconds(of: districtReplica, scope: district, in: folder)
+        print(
+            String(
+                format: "full pull, SQLite alone:       %8.0f cases/s  (the same rows copied natively: %.2f s CPU)",
+                Double(cases) / native, native))
 
         // A tenth of the cases change status.
         let changed = try concurrentlyEdit(devices, fraction: 0.1)
@@ -245,6 +264,39 @@ enum SyncBenchmark {
                     format: "a new process's view:          %8.2f s  (%d changes, %.0f changes/s)", seconds, changes,
                     Double(changes) / seconds))
         }
+    }
+
+    /// The CPU seconds SQLite alone takes to write what `replica` holds: every table a pull writes, copied with
+    /// `INSERT … SELECT` into an empty replica of the same schema, page size and durability, in one transaction.
+    static func nativeCopySeconds(of replica: ReplicaStore, scope: AreaCode, in folder: URL) throws -> Double {
+        let copy = folder.appendingPathComponent("native.sqlite")
+        _ = try ReplicaStore.create(database: copy, scope: scope, worker: "native")
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA cache_size = -32000")
+        }
+        let queue = try DatabaseQueue(path: copy.path, configuration: configuration)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS pulled", arguments: [replica.database.path])
+        }
+        let tables = ["record", "change", "dispute", "visit", "risk", "arrived", "arrival", "received"]
+        let before = cpuSeconds(of: nil)
+        try queue.inTransaction { db in
+            for table in tables {
+                try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM pulled.\(table)")
+            }
+            return .commit
+        }
+        let seconds = cpuSeconds(of: nil) - before
+        let counts = try queue.read { db in
+            try tables.map {
+                try Int.fetchOne(
+                    db, sql: "SELECT (SELECT count(*) FROM main.\($0)) = (SELECT count(*) FROM pulled.\($0))")
+            }
+        }
+        guard counts.allSatisfy({ $0 == 1 }) else { throw BenchmarkError(message: "the native copy lost rows") }
+        return seconds
     }
 
     /// CPU seconds (user and system) a process has used: `pid`, or this one.
