@@ -48,18 +48,24 @@ public enum Parse {
         }
     }
 
-    /// Names separated by commas (half- or full-width), 、 or semicolons.
+    /// Parties separated by commas (half- or full-width), 、 or semicolons; each a name, then its ID number
+    /// and phone where known, separated by spaces (`Party.init(written:)`).
     public static func parties(_ text: String, flag: String) throws -> [Party] {
-        let names = text.split(whereSeparator: { ",，、;；".contains($0) }).map(String.init)
+        let written = text.split(whereSeparator: { ",，、;；".contains($0) }).map(String.init)
             .map(\.trimmingSpaces).filter { !$0.isEmpty }
-        guard !names.isEmpty else {
+        guard !written.isEmpty else {
             throw InputError(
                 "\(flag): name at least one party, e.g. \"王建国,李秀英\"", chinese: "\(flag)：至少写一位当事人，例如“王建国,李秀英”")
         }
-        do {
-            return try names.map { try Party(name: $0) }
-        } catch {
-            throw naming(flag, error)
+        return try written.enumerated().map { index, party in
+            do {
+                return try Party(written: party)
+            } catch {
+                // Which party, by its place in the list.
+                throw InputError(
+                    "\(flag): party \(index + 1): \(error)",
+                    chinese: "\(flag)：第 \(index + 1) 位当事人：\(Language.zh.message(for: error))")
+            }
         }
     }
 

@@ -5,8 +5,10 @@ import Storage
 /// and headings that `LedgerImport` reads back. Beside each code, the area's name where `places` knows
 /// it (an import passes over that column).
 public enum RecordCSV {
+    /// `written`: the parties with their numbers (`ReplicaStore.writtenParties`) of the cases that have any.
     public static func disputes(
-        _ rows: [DisputeSummary], language: Language, places: [AreaCode: String] = [:]
+        _ rows: [DisputeSummary], language: Language, places: [AreaCode: String] = [:],
+        written: [RecordID: [String]] = [:]
     ) -> String {
         let headings =
             language == .zh
@@ -24,7 +26,8 @@ public enum RecordCSV {
                 row.id.description, row.village.description, places[row.village] ?? "",
                 row.category.map(language.label) ?? "",
                 language.label(row.status),
-                row.parties.joined(separator: "、"), row.summary, row.foundBy.map(language.label) ?? "",
+                (written[row.id] ?? row.parties).joined(separator: "、"), row.summary,
+                row.foundBy.map(language.label) ?? "",
                 row.level.map(language.label) ?? "", row.incidentDate?.description ?? "",
                 row.method.map(language.label) ?? "",
                 row.mediator ?? "", row.agreement ?? "", row.recorder ?? "",

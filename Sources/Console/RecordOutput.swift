@@ -40,7 +40,9 @@ public struct RecordOutput {
                 rows.map { RecordJSON.DisputeRow($0, shortId: String($0.id.description.prefix(length))) })
                 + "\n"
         case .csv:
-            return RecordCSV.disputes(rows, language: language, places: try RecordText.places(of: store))
+            return RecordCSV.disputes(
+                rows, language: language, places: try RecordText.places(of: store),
+                written: try store.writtenParties(of: rows))
         case .table:
             return try text().disputeTable(rows, idLength: length) + "\n"
         }

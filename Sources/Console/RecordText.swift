@@ -97,7 +97,7 @@ public struct RecordText: Sendable {
             (pick("村/社区", "Village"), placeAndCode(dispute.village)),
             (pick("类别", "Category"), label(dispute.category)),
             (pick("状态", "Status"), label(dispute.status)),
-            (pick("当事人", "Parties"), dispute.parties.map(\.name).joined(separator: "、")),
+            (pick("当事人", "Parties"), partyList(dispute.parties)),
             (pick("简要情况", "Summary"), dispute.summary),
             (pick("来源", "Found by"), label(dispute.foundBy)),
             (pick("等级", "Level"), label(dispute.level)),
@@ -267,6 +267,21 @@ public struct RecordText: Sendable {
         }
     }
 
+    /// The parties with the numbers recorded for them: `王建国（身份证号 …，电话 …）、李秀英`. Only a record's sheet
+    /// and history show them, the jurisdiction's own views; lists and reports name the parties at most.
+    func partyList(_ parties: [Party]) -> String {
+        parties.map { party in
+            let numbers = [
+                party.idNumber.map { pick("身份证号 ", "ID ") + $0 }, party.phone.map { pick("电话 ", "phone ") + $0 },
+            ]
+            .compactMap { $0 }
+            guard !numbers.isEmpty else { return party.name }
+            return party.name
+                + pick("（\(numbers.joined(separator: "，"))）", " (\(numbers.joined(separator: ", ")))")
+        }
+        .joined(separator: "、")
+    }
+
     /// A value as one line of text. Parties are named only in the jurisdiction's own views.
     func describe(_ value: Value) -> String {
         switch value {
@@ -276,7 +291,7 @@ public struct RecordText: Sendable {
         case .method(let method): language.label(method)
         case .discovery(let discovery): language.label(discovery)
         case .level(let level): language.label(level)
-        case .parties(let parties): parties.map(\.name).joined(separator: "、")
+        case .parties(let parties): partyList(parties)
         case .owner(let owner): [owner.person, owner.unit].compactMap { $0 }.joined(separator: " / ")
         case .visit(let visit):
             "\(visit.date) \(visit.isAgreementKept ? pick("协议履行", "kept") : pick("未履行", "not kept")) \(visit.note)"

@@ -120,6 +120,21 @@ extension ReplicaStore {
         }
     }
 
+    /// The parties of `rows` as a ledger writes them (`Party.written`: a name, then its ID and phone numbers),
+    /// for the cases that hold numbers; of the others the names are all there is.
+    public func writtenParties(of rows: [DisputeSummary]) throws -> [RecordID: [String]] {
+        let withNumbers = try read { db in
+            Set(try String.fetchAll(db, sql: "SELECT id FROM dispute WHERE numbers != ''"))
+        }
+        var written: [RecordID: [String]] = [:]
+        for row in rows where withNumbers.contains(row.id.description) {
+            guard let dispute = try dispute(row.id) else { continue }
+            // A merged case's row names its duplicates' parties too: each keeps its name.
+            written[row.id] = row.parties.map { name in dispute.parties.first { $0.name == name }?.written ?? name }
+        }
+        return written
+    }
+
     /// Risk items matching `filter`, by deadline.
     public func riskItems(_ filter: RiskFilter = RiskFilter()) throws -> [RiskSummary] {
         var request = Self.common(

@@ -42,7 +42,11 @@ struct DisputeAdd: ParsableCommand {
     @Option(
         help: Help.option("类别：代码或中文名称，如 neighbor 或 邻里纠纷。", "Category code or Chinese label, e.g. neighbor or 邻里纠纷."))
     var category: String?
-    @Option(help: Help.option("当事人姓名，用逗号隔开：\"王建国,李秀英\"。", "Names of the parties, separated by commas: \"王建国,李秀英\"."))
+    @Option(
+        help: Help.option(
+            "当事人，用逗号隔开，如 \"王建国,李秀英\"；姓名后可以空格隔开写上身份证号和电话。",
+            "The parties, separated by commas, e.g. \"王建国,李秀英\"; after a name, its ID number and phone if known, separated by spaces."
+        ))
     var parties: String?
     @Option(help: Help.option("纠纷的简要情况。", "A short account of the dispute.")) var summary: String?
     @Option(help: Help.option("村（社区）代码（默认：本机副本的村）。", "Village code (default: this replica's village).")) var village:
@@ -69,7 +73,11 @@ struct DisputeAdd: ParsableCommand {
                 try prompter.choose(language.pick("纠纷类别", "Category"))
             }
             let parties = try required(parties.map { try Parse.parties($0, flag: "--parties") }, flag: "--parties") {
-                try prompter.ask(language.pick("当事人（逗号分隔）", "Parties (comma-separated)")) {
+                try prompter.ask(
+                    language.pick(
+                        "当事人（逗号分隔；姓名后可空格写身份证号、电话）",
+                        "Parties (comma-separated; a name may be followed by its ID number and phone)")
+                ) {
                     try Parse.parties($0, flag: "--parties")
                 }
             }
@@ -135,7 +143,12 @@ struct DisputeEdit: ParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Argument(help: Help.disputeID) var id: String
     @Option(help: Help.option("新的简要情况。", "The new summary.")) var summary: String?
-    @Option(help: Help.option("新的当事人名单，用逗号隔开。", "The new list of parties, separated by commas.")) var parties: String?
+    @Option(
+        help: Help.option(
+            "新的当事人名单，写法同 dispute add；只写了姓名的当事人，保留原来记下的身份证号和电话。",
+            "The new list of parties, written as for dispute add; a party named without numbers keeps those recorded."
+        ))
+    var parties: String?
     @Option(help: Help.option("新的类别：代码或中文名称。", "The new category: code or Chinese label.")) var category: String?
     @Option(help: SharedHelp.level) var level: String?
     @Option(name: .customLong("found-by"), help: SharedHelp.foundBy) var foundBy: String?
@@ -150,11 +163,13 @@ struct DisputeEdit: ParsableCommand {
             }
             return
         }
-        try performOnDispute(options, id, done: { $0.pick("已修改", "Edited") }) { context, _ in
+        try performOnDispute(options, id, done: { $0.pick("已修改", "Edited") }) { context, current in
             .edit(
                 Shared.DisputeEdit(
                     category: try category.map { try Parse.coded($0, flag: "--category") },
-                    parties: try parties.map { try Parse.parties($0, flag: "--parties") }, summary: summary,
+                    parties: try parties.map {
+                        Party.keepingNumbers(try Parse.parties($0, flag: "--parties"), from: current.parties)
+                    }, summary: summary,
                     foundBy: try foundBy.map { try Parse.coded($0, flag: "--found-by") },
                     level: try level.map { try Parse.coded($0, flag: "--level") },
                     incidentDate: try date.map { try Parse.pastDate($0, flag: "--date", today: context.today) }))

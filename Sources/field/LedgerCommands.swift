@@ -79,9 +79,10 @@ struct ExportCommand: ParsableCommand {
             case "csv":
                 switch ledger {
                 case "disputes":
+                    let rows = try store.disputes(DisputeFilter(includeVoided: false))
                     output = RecordCSV.disputes(
-                        try store.disputes(DisputeFilter(includeVoided: false)), language: context.language,
-                        places: try RecordText.places(of: store))
+                        rows, language: context.language, places: try RecordText.places(of: store),
+                        written: try store.writtenParties(of: rows))
                 case "risks":
                     output = RecordCSV.risks(
                         try store.riskItems(RiskFilter()), language: context.language,

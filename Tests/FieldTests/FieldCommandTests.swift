@@ -172,6 +172,50 @@ extension FieldPrograms {
             }
         }
 
+        @Test func aPartysNumbersAreRecordedShownKeptAndExported() throws {
+            try withReplica { field in
+                let id = try field.ok(
+                    "dispute", "add", "--category", "land", "--summary", "界桩被移",
+                    "--parties", "王建国 11010519491231002x 138-0013-8000，李秀英 １３９００１３９０００")
+                let sheet = try field.ok("dispute", "show", id)
+                #expect(sheet.contains("王建国（身份证号 11010519491231002X，电话 13800138000）、李秀英（电话 13900139000）"))
+                #expect(
+                    try field.inEnglish.ok("dispute", "show", id).contains(
+                        "王建国 (ID 11010519491231002X, phone 13800138000)"))
+                // Lists name the parties only.
+                #expect(!(try field.ok("dispute", "list")).contains("13800138000"))
+                // Correcting the list of names keeps the numbers recorded with them.
+                _ = try field.ok("dispute", "edit", id, "--parties", "王建国,李秀英,赵六")
+                let parties = try #require(
+                    (try field.json("dispute", "show", id, "--json") as? [String: Any])?["parties"] as? [[String: Any]])
+                #expect(parties.map { $0["name"] as? String } == ["王建国", "李秀英", "赵六"])
+                #expect(parties.map { $0["idNumber"] as? String } == ["11010519491231002X", nil, nil])
+                #expect(parties.map { $0["phone"] as? String } == ["13800138000", "13900139000", nil])
+                // The ledger carries them as written, and another replica imports them back.
+                let out = field.home.appendingPathComponent("out.csv")
+                _ = try field.ok("export", "--out", out.path)
+                let exported = String(decoding: try Data(contentsOf: out), as: UTF8.self)
+                #expect(exported.contains("王建国 11010519491231002X 13800138000、李秀英 13900139000、赵六"))
+                try withReplica { other in
+                    _ = try other.ok("import", out.path)
+                    let imported = try #require(
+                        (try other.json("dispute", "list", "--json") as? [[String: Any]])?.first)
+                    let importedID = try #require(imported["id"] as? String)
+                    let shown = try #require(try other.json("dispute", "show", importedID, "--json") as? [String: Any])
+                    let parties = try #require(shown["parties"] as? [[String: Any]])
+                    #expect(parties.map { $0["idNumber"] as? String } == ["11010519491231002X", nil, nil])
+                    #expect(parties.map { $0["phone"] as? String } == ["13800138000", "13900139000", nil])
+                }
+                // A number of neither kind: refused, naming the party and the number; nothing changed.
+                let before = try field.snapshot()
+                let refused = try field.run(
+                    "dispute", "add", "--category", "land", "--summary", "另一纠纷", "--parties", "张三,李四 13800138000123456")
+                #expect(refused.status == 65)
+                #expect(refused.stderr.contains("--parties：第 2 位当事人：“13800138000123456”既不是身份证号"), "\(refused.stderr)")
+                #expect(try field.snapshot() == before)
+            }
+        }
+
         @Test func importAndExportRoundTripThroughFiles() throws {
             try withReplica { field in
                 let ledger = field.home.appendingPathComponent("ledger.csv")

@@ -23,6 +23,50 @@ import Testing
         #expect(throws: PartyError.malformedPhone) { try Party(name: "李秀英", phone: "call me") }
     }
 
+    @Test func aPartyIsWrittenAsANameThenItsNumbers() throws {
+        let party = try Party(written: "王建国 11010519491231002x 138-0013-8000")
+        #expect(party == (try Party(name: "王建国", idNumber: "11010519491231002X", phone: "13800138000")))
+        #expect(party.written == "王建国 11010519491231002X 13800138000")
+        #expect(try Party(written: party.written) == party)
+        // Any order; full-width digits, as a Chinese input method types them; a name of several words kept.
+        #expect(try Party(written: "１３８００１３８０００　王建国") == (try Party(name: "王建国", phone: "13800138000")))
+        #expect(try Party(written: "Mary Ann +8613800138000").name == "Mary Ann")
+        #expect(try Party(written: "Mary Ann +8613800138000").phone == "+8613800138000")
+        #expect(try Party(written: " 李秀英 ") == (try Party(name: "李秀英")))
+        #expect(try Party(written: "李秀英").written == "李秀英")
+    }
+
+    @Test func aWrittenNumberOfNeitherKindIsRefusedNamingIt() {
+        #expect(throws: PartyError.unrecognizedNumber("1101051949123100")) {
+            try Party(written: "王建国 1101051949123100")
+        }
+        #expect(throws: PartyError.unrecognizedNumber("1380")) { try Party(written: "王建国 1380") }
+        #expect(throws: PartyError.wrongIDCheckDigit) { try Party(written: "王建国 110105194912310021") }
+        #expect(throws: PartyError.unrecognizedNumber("1101051949123100x")) {
+            try Party(written: "王建国 1101051949123100x")
+        }
+        #expect(throws: PartyError.twoPhones) { try Party(written: "王建国 13800138000 13900139000") }
+        #expect(throws: PartyError.twoIDNumbers) {
+            try Party(written: "王建国 11010519491231002X 620502198001011230")
+        }
+        #expect(throws: PartyError.emptyName) { try Party(written: "11010519491231002X") }
+        #expect(
+            PartyError.unrecognizedNumber("1380").message(in: .zh) == "“1380”既不是身份证号（18 位）也不是电话号码（5 到 15 位数字）")
+    }
+
+    @Test func partiesNamedAgainWithoutNumbersKeepTheirs() throws {
+        let earlier = [
+            try Party(name: "王建国", idNumber: "11010519491231002X", phone: "13800138000"),
+            try Party(name: "李秀英", phone: "13900139000"),
+        ]
+        let named = [try Party(name: "王 建国"), try Party(name: "李秀英", phone: "13700137000"), try Party(name: "赵六")]
+        let kept = Party.keepingNumbers(named, from: earlier)
+        #expect(kept.map(\.name) == ["王 建国", "李秀英", "赵六"])
+        #expect(kept.map(\.idNumber) == ["11010519491231002X", nil, nil])
+        // A number written anew replaces what was recorded; a new party has none.
+        #expect(kept.map(\.phone) == ["13800138000", "13700137000", nil])
+    }
+
     @Test func interpolationMasksPersonalData() throws {
         let party = try Party(name: "王建国", idNumber: "11010519491231002X", phone: "13800138000")
         let logged = "party \(party), all: \([party])"

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A party to a dispute: a person or a family, usually named by its head.
 ///
 /// Names, ID-card numbers and phone numbers are personal data. They stay within the jurisdiction
@@ -59,6 +61,59 @@ extension Party: CustomStringConvertible {
     public var description: String { maskedName }
 }
 
+extension Party {
+    /// A party as a worker writes one: the name, then the ID number and the phone where known, separated by
+    /// spaces (`王建国 620502198001011234 13912345678`). The numbers are told from the name by their shape and
+    /// may come in any order; full-width digits (as a Chinese input method types them) and the hyphens of a
+    /// phone are accepted. `written` is the inverse.
+    /// - Throws: `PartyError` for a number that is neither kind, two of one kind, or a bad name or number.
+    public init(written text: String) throws(PartyError) {
+        var name: [Substring] = []
+        var (idNumber, phone): (String?, String?) = (nil, nil)
+        for token in text.split(whereSeparator: \.isWhitespace) {
+            // Full-width forms folded (１３９ → 139, ＋ → +); a name is kept as typed.
+            let folded = String(token).precomposedStringWithCompatibilityMapping.filter { $0 != "-" }
+            let plus = folded.first == "+"
+            var digits = Substring(folded).dropFirst(plus ? 1 : 0)
+            let checkX = digits.last == "X" || digits.last == "x"
+            if checkX { digits = digits.dropLast() }
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                name.append(token)
+                continue
+            }
+            if !plus, digits.count + (checkX ? 1 : 0) == 18 {
+                guard idNumber == nil else { throw .twoIDNumbers }
+                idNumber = try Self.normalizedIDNumber(folded)
+            } else if !checkX, (5...15).contains(digits.count) {
+                guard phone == nil else { throw .twoPhones }
+                phone = try Self.normalizedPhone(folded)
+            } else {
+                throw .unrecognizedNumber(String(token))
+            }
+        }
+        try self.init(name: name.joined(separator: " "), idNumber: idNumber, phone: phone)
+    }
+
+    /// The party as `init(written:)` reads it: the name, then the ID number and the phone if known.
+    public var written: String {
+        ([name] + [idNumber, phone].compactMap { $0 }).joined(separator: " ")
+    }
+
+    /// `parties` with the numbers of `earlier`'s party of the same name (`PartyName.normalize`) kept
+    /// where a party is named again without any: correcting a list of names does not drop the numbers
+    /// recorded with them.
+    public static func keepingNumbers(_ parties: [Party], from earlier: [Party]) -> [Party] {
+        parties.map { party in
+            guard party.idNumber == nil, party.phone == nil,
+                let known = earlier.first(where: { PartyName.normalize($0.name) == PartyName.normalize(party.name) })
+            else { return party }
+            var kept = party
+            (kept.idNumber, kept.phone) = (known.idNumber, known.phone)
+            return kept
+        }
+    }
+}
+
 /// What is wrong with a party's details.
 public enum PartyError: Error, Hashable, Sendable {
     case emptyName
@@ -66,6 +121,10 @@ public enum PartyError: Error, Hashable, Sendable {
     case malformedIDNumber
     case wrongIDCheckDigit
     case malformedPhone
+    /// A number written beside a name that is neither an ID number nor a phone number: the text written.
+    case unrecognizedNumber(String)
+    case twoIDNumbers
+    case twoPhones
 }
 
 extension PartyError: CustomStringConvertible, LocalizedMessage {
@@ -84,6 +143,14 @@ extension PartyError: CustomStringConvertible, LocalizedMessage {
                 "身份证号的校验位不对：请检查是否输错了数字", "the ID number's check digit is wrong; check for a mistyped digit")
         case .malformedPhone:
             language.pick("电话号码是 5 到 15 位数字，前面可以有 +", "a phone number has 5 to 15 digits, optionally after a +")
+        case .unrecognizedNumber(let text):
+            language.pick(
+                "“\(text)”既不是身份证号（18 位）也不是电话号码（5 到 15 位数字）",
+                "'\(text)' is neither an ID number (18 characters) nor a phone number (5 to 15 digits)")
+        case .twoIDNumbers:
+            language.pick("一位当事人只能写一个身份证号", "a party has one ID number; two were written")
+        case .twoPhones:
+            language.pick("一位当事人只能写一个电话号码", "a party has one phone number; two were written")
         }
     }
 }
