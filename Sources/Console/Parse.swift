@@ -48,10 +48,16 @@ public enum Parse {
         }
     }
 
+    /// What separates the items of a list a person writes in one field or cell: commas (half- or
+    /// full-width), 、, semicolons, or line breaks (a spreadsheet cell's).
+    public static func isListSeparator(_ character: Character) -> Bool {
+        ",，、;；\n\r\r\n".contains(character)
+    }
+
     /// Parties separated by commas (half- or full-width), 、 or semicolons; each a name, then its ID number
     /// and phone where known, separated by spaces (`Party.init(written:)`).
     public static func parties(_ text: String, flag: String) throws -> [Party] {
-        let written = text.split(whereSeparator: { ",，、;；".contains($0) }).map(String.init)
+        let written = text.split(whereSeparator: isListSeparator).map(String.init)
             .map(\.trimmingSpaces).filter { !$0.isEmpty }
         guard !written.isEmpty else {
             throw InputError(

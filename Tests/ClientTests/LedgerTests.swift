@@ -86,6 +86,44 @@ import Testing
         }
     }
 
+    /// Ledgers often keep ID numbers and phones in columns of their own: the n-th number is the n-th party's.
+    @Test func numbersInColumnsOfTheirOwnGoToThePartiesInOrder() throws {
+        let ledger = """
+            类别,当事人姓名,身份证号码,联系电话,简要情况
+            婚姻家庭,王建国、李秀英,11010519491231002x,"、139 0013 9000",彩礼返还
+            邻里纠纷,张三 13800138000,,13800138000,噪音
+            土地纠纷,赵大山,,,界桩被移
+
+            """
+        try withTemporaryStore { store in
+            #expect(try importer.run(ledger, into: store, skipInvalid: false).imported == 3)
+            var parties: [String: [Party]] = [:]
+            for row in try store.disputes() {
+                parties[row.summary] = try #require(try store.dispute(row.id)).parties
+            }
+            #expect(
+                parties["彩礼返还"] == [
+                    try Party(name: "王建国", idNumber: "11010519491231002X"),
+                    try Party(name: "李秀英", phone: "13900139000"),
+                ])
+            #expect(parties["噪音"] == [try Party(name: "张三", phone: "13800138000")])
+            #expect(parties["界桩被移"] == [try Party(name: "赵大山")])
+        }
+        let bad = """
+            类别,当事人,身份证号,电话,简要情况
+            邻里纠纷,张三、李四,,"13800138000,13900139000,13700137000",噪音
+            邻里纠纷,张三,110105194912310021,,噪音
+            邻里纠纷,张三 13800138000,,13900139000,噪音
+            """
+        try withTemporaryStore { store in
+            let error = try refusal(importing: bad, into: store)
+            #expect(error.rows.map(\.line) == [2, 3, 4])
+            #expect(error.rows[0].chinese == "“联系电话”一列有 3 个号码，当事人只有 2 位；第几个号码就是第几位当事人的")
+            #expect(error.rows[1].chinese.contains("第 1 位当事人：身份证号的校验位不对"))
+            #expect(error.rows[2].chinese.contains("和“当事人”一列写的不一样"))
+        }
+    }
+
     /// A day that has not come (past the importing laptop's today, give or take its clock), or an
     /// agreement before the dispute, is a bad row.
     @Test func aRowDatedInTheFutureOrOutOfOrderIsBad() throws {

@@ -105,6 +105,47 @@ public struct LedgerImport: Sendable {
         return Outcome(ledger: ledger, imported: disputes.count + risks.count, skipped: errors)
     }
 
+    /// `parties` with the numbers of the ID-number and phone columns, where a ledger keeps them apart from the
+    /// names: the n-th number of a cell is the n-th party's, and an empty place in the list passes a party over
+    /// (`、13900139000`: the second party's phone).
+    private func withNumbers(_ parties: [Party], _ row: LedgerRow) throws -> [Party] {
+        var parties = parties
+        for column in [LedgerColumn.idNumber, .phone] {
+            guard let cell = row[column] else { continue }
+            let flag = "\(column.headings[0]) (\(column.headings.last!))"
+            let numbers = cell.split(omittingEmptySubsequences: false, whereSeparator: Parse.isListSeparator)
+                .map { String($0).trimmingSpaces }
+            guard numbers.count <= parties.count else {
+                throw InputError(
+                    "\(flag): \(numbers.count) numbers for \(parties.count) parties; the n-th number is the n-th party's",
+                    chinese: "“\(column.headings[0])”一列有 \(numbers.count) 个号码，当事人只有 \(parties.count) 位；第几个号码就是第几位当事人的")
+            }
+            for (index, number) in numbers.enumerated() where !number.isEmpty {
+                let party = parties[index]
+                let numbered: Party
+                do {
+                    numbered =
+                        column == .idNumber
+                        ? try Party(name: party.name, idNumber: number, phone: party.phone)
+                        : try Party(name: party.name, idNumber: party.idNumber, phone: number)
+                } catch {
+                    throw InputError(
+                        "\(flag): party \(index + 1): \(error)",
+                        chinese: "“\(column.headings[0])”一列，第 \(index + 1) 位当事人：\(Language.zh.message(for: error))")
+                }
+                let (before, after) =
+                    column == .idNumber ? (party.idNumber, numbered.idNumber) : (party.phone, numbered.phone)
+                if let before, before != after {
+                    throw InputError(
+                        "\(flag): party \(index + 1) has another number in 当事人 (parties); which is right?",
+                        chinese: "“\(column.headings[0])”一列，第 \(index + 1) 位当事人的号码和“当事人”一列写的不一样，请核对")
+                }
+                parties[index] = numbered
+            }
+        }
+        return parties
+    }
+
     private func disputeCommands(_ row: LedgerRow) throws -> [DisputeCommand] {
         let village = try row[.village].map { try Parse.area($0, flag: "村/社区代码 (village)") } ?? self.village
         guard village.level == .village else {
@@ -113,7 +154,7 @@ public struct LedgerImport: Sendable {
                 chinese: "村/社区代码：\(village) 不是村社区代码；案件要属于某个村社区")
         }
         let category: DisputeCategory = try Parse.coded(try row.required(.category), flag: "类别 (category)")
-        let parties = try Parse.parties(try row.required(.parties), flag: "当事人 (parties)")
+        let parties = try withNumbers(try Parse.parties(try row.required(.parties), flag: "当事人 (parties)"), row)
         let foundBy: Discovery = try row[.foundBy].map { try Parse.coded($0, flag: "来源 (found_by)") } ?? .screening
         let level: RiskLevel = try row[.level].map { try Parse.coded($0, flag: "等级 (level)") } ?? .normal
         let date = try row[.date].map { try Parse.pastDate($0, flag: "发生日期 (date)", today: today) }
@@ -215,14 +256,17 @@ public struct ImportError: DataError, Sendable, CustomStringConvertible, Localiz
 
 /// The columns a ledger may have, and the headings that name them.
 enum LedgerColumn: CaseIterable {
-    case village, category, parties, summary, foundBy, level, date, status, method, mediator, agreement, closedOn
+    case village, category, parties, idNumber, phone, summary, foundBy, level, date, status, method, mediator, agreement
+    case closedOn
     case escalatedTo, reason, recorder, area, title, plan, owner, unit, deadline, evidence
 
     var headings: [String] {
         switch self {
         case .village: ["村/社区代码", "村社区代码", "区划代码", "村代码", "village", "scope"]
         case .category: ["类别", "纠纷类别", "纠纷类型", "类型", "category"]
-        case .parties: ["当事人", "双方当事人", "parties"]
+        case .parties: ["当事人", "双方当事人", "当事人姓名", "parties"]
+        case .idNumber: ["身份证号", "身份证号码", "公民身份号码", "身份证", "idnumber", "id_number"]
+        case .phone: ["联系电话", "电话", "电话号码", "手机号码", "手机", "联系方式", "phone"]
         case .summary: ["简要情况", "纠纷简要情况", "基本情况", "摘要", "summary"]
         case .foundBy: ["来源", "发现方式", "found_by", "foundby"]
         case .level: ["等级", "风险等级", "level"]
