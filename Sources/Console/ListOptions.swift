@@ -16,7 +16,9 @@ public struct DisputeListOptions: ParsableArguments {
     @Option(help: Help.option("登记日期在这一天（年-月-日）或之后。", "Recorded on or after YYYY-MM-DD."))
     var since: String?
     @Option(
-        help: Help.option("在简要情况、当事人、调解员、协议或 id 中查找的文字。", "Text in the summary, parties, mediator, agreement or id."))
+        help: Help.option(
+            "在简要情况、当事人（姓名、身份证号、电话）、调解员、协议或 id 中查找的文字。",
+            "Text in the summary, parties (names, ID and phone numbers), mediator, agreement or id."))
     var search: String?
     @Flag(name: .customLong("include-voided"), help: Help.option("也列出已作废的纠纷。", "Also list voided cases."))
     var includeVoided = false

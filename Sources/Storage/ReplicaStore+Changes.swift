@@ -568,7 +568,7 @@ extension ReplicaStore {
 
     /// Writes a case's row: `dispute` as it is read (combined with `members` merged into it), whether it
     /// counts as a case of its own, and search text covering the members too, so that either id or
-    /// either spelling finds it.
+    /// either spelling finds it, and a party's ID or phone number (a caller is found by their number).
     static func save(_ dispute: Dispute, counted: Bool = true, members: [Dispute] = [], in db: Database) throws {
         let parties = dispute.parties.map(\.name).joined(separator: "、")
         let search = SearchText.normalize(
@@ -577,6 +577,7 @@ extension ReplicaStore {
                     member.id.description, member.summary, member.parties.map(\.name).joined(separator: "、"),
                     member.mediator ?? "", member.agreement?.text ?? "", member.category?.label ?? "",
                     member.village.description,
+                    member.parties.flatMap { [$0.idNumber, $0.phone] }.compactMap { $0 }.joined(separator: " "),
                 ].joined(separator: "\u{1F}")
             }.joined(separator: "\u{1E}"))
         try db.cachedStatement(

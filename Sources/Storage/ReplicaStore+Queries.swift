@@ -220,7 +220,7 @@ public struct DisputeFilter: Sendable {
     public var scope: AreaCode?
     /// Recorded on or after this day.
     public var since: CalendarDate?
-    /// Text in the summary, the parties' names, the mediator, the agreement, or the id.
+    /// Text in the summary, the parties' names, ID and phone numbers, the mediator, the agreement, or the id.
     public var search: String?
     public var includeVoided = false
     /// Also list the cases merged into others (by default only the case they count under shows, combined).

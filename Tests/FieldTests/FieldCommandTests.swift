@@ -182,8 +182,12 @@ extension FieldPrograms {
                 #expect(
                     try field.inEnglish.ok("dispute", "show", id).contains(
                         "王建国 (ID 11010519491231002X, phone 13800138000)"))
-                // Lists name the parties only.
+                // Lists name the parties only; a party's number finds the case.
                 #expect(!(try field.ok("dispute", "list")).contains("13800138000"))
+                #expect((try field.json("dispute", "list", "--search", "13900139000", "--json") as? [Any])?.count == 1)
+                #expect(
+                    (try field.json("dispute", "list", "--search", "11010519491231002x", "--json") as? [Any])?.count
+                        == 1)
                 // Correcting the list of names keeps the numbers recorded with them.
                 _ = try field.ok("dispute", "edit", id, "--parties", "王建国,李秀英,赵六")
                 let parties = try #require(
