@@ -115,9 +115,11 @@ extension ReplicaStore {
             if let scope = identity.scope, !enrollment.scope.covers(scope) {
                 throw InputError(
                     "this enrollment is for \(enrollment.scope), but this replica keeps \(scope)'s records; "
-                        + "ask the center for an enrollment of \(scope)",
+                        + "ask the center for an enrollment of \(scope). A worker who moved: field sync, then "
+                        + "field retire, then field init --enroll with the new enrollment",
                     chinese: "这个登记串是 \(enrollment.scope) 的，但本机副本保存的是 \(scope) 的记录；"
-                        + "请向区中心要一个 \(scope) 的登记串")
+                        + "请向区中心要一个 \(scope) 的登记串。工作人员换了村的：先 field sync，再 field retire，"
+                        + "然后用新的登记串 field init --enroll")
             }
             try db.execute(
                 sql: """

@@ -32,6 +32,11 @@ public struct ReplicaStore: Sendable {
         self.wallClock = wallClock
     }
 
+    /// Closes the database: its files may then be removed. The store must not be used after.
+    public func close() throws {
+        try pool.close()
+    }
+
     /// How much a commit survives.
     public enum Durability: Sendable {
         /// A commit survives the process being killed (WAL, `synchronous = NORMAL`): a laptop's edits.

@@ -19,7 +19,7 @@ struct FieldCommand: ParsableCommand {
             """),
         subcommands: [
             InitCommand.self, DisputeGroup.self, RiskGroup.self, ImportCommand.self, ExportCommand.self,
-            StatusCommand.self, EnrollCommand.self, SyncCommand.self, ReportCommand.self,
+            StatusCommand.self, EnrollCommand.self, SyncCommand.self, ReportCommand.self, RetireCommand.self,
         ]
     )
 

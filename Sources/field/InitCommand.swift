@@ -66,6 +66,56 @@ struct InitCommand: ParsableCommand {
     }
 }
 
+struct RetireCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retire",
+        abstract: Help.text(
+            "删除本机副本和它保存的全部记录（工作人员换了村、电脑交回时）。",
+            "Remove this replica with every record it holds (a worker who moved, a laptop handed back)."),
+        discussion: Help.text(
+            """
+            还有修改没有送到区中心时不删除：先运行 field sync。删除后，请区中心停用这台设备（center worker revoke）；\
+            到了新的村，用新的登记串 field init --enroll。
+            """,
+            """
+            Refused while changes have not reached the center: run field sync first. Afterwards the center should \
+            revoke the device (center worker revoke); in the new village, field init --enroll with a new enrollment.
+            """))
+
+    @OptionGroup var options: GlobalOptions
+    @Flag(
+        name: .customLong("discard-unsent"),
+        help: Help.option("连同没有送到区中心的修改一起删除。", "Remove it even with changes the center never received."))
+    var discardUnsent = false
+
+    func run() throws {
+        try Context.run(options) {
+            let context = try Context(options)
+            let retired = try FieldStore.retire(home: context.home, discardingUnsent: discardUnsent)
+            let language = context.language
+            let place = [retired.scope?.description, retired.worker].compactMap { $0 }.joined(separator: "，")
+            var lines = [
+                language.pick(
+                    "已删除本机副本 \(retired.replica)（\(place)）和它保存的全部记录。",
+                    "Removed replica \(retired.replica) (\(place)) with every record it held.")
+            ]
+            if retired.discarded > 0 {
+                lines.append(
+                    language.pick(
+                        "丢弃了 \(retired.discarded) 条没有送到区中心的修改。",
+                        "\(retired.discarded) changes the center never received were thrown away."))
+            }
+            if let device = retired.device {
+                lines.append(
+                    language.pick(
+                        "请区中心停用这台设备：center worker revoke \(device)",
+                        "Ask the center to revoke this device: center worker revoke \(device)"))
+            }
+            say(lines.joined(separator: "\n"))
+        }
+    }
+}
+
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",

@@ -187,5 +187,52 @@ extension FieldPrograms {
             #expect(english.stderr.contains("after 1 attempt (") && english.stderr.contains("Nothing is lost"))
             #expect(try pending(grid) == waiting)
         }
+
+        /// A worker who moves to another village leaves the old village's records behind: once the center
+        /// holds every change, `field retire` removes the replica, and the new village starts afresh.
+        @Test func aWorkerWhoMovesRetiresTheReplicaOnceTheCenterHoldsItsChanges() throws {
+            let district = try District()
+            let areas = district.folder.appendingPathComponent("more.csv")
+            try Data("code,name,parent\n620502101202,西关社区,620502101\n".utf8).write(to: areas)
+            #expect(try district.administer(["area", "import", areas.path]).status == 0)
+            let grid = district.laptop("grid")
+            let (device, enrollment) = try district.enroll("张网格", scope: "620502101201", role: "grid")
+            _ = try grid.ok("init", "--enroll", enrollment)
+            _ = try grid.ok("dispute", "add", "--category", "neighbor", "--parties", "王建国,李秀英", "--summary", "宅基地边界")
+
+            // The new village's enrollment does not fit this replica: the refusal says how to move.
+            let moved = try district.enroll("张网格（西关）", scope: "620502101202", role: "grid").enrollment
+            let misfit = try grid.run("enroll", moved)
+            #expect(misfit.status == 65 && misfit.stderr.contains("field retire"), "\(misfit.stderr)")
+
+            // Not while the center lacks a change: nothing removed.
+            let before = try grid.snapshot()
+            let early = try grid.run("retire")
+            #expect(early.status == 65)
+            #expect(early.stderr.contains("没有送到区中心：先运行 field sync"), "\(early.stderr)")
+            #expect(try grid.snapshot() == before)
+
+            _ = try grid.ok("sync")
+            let retired = try grid.ok("retire")
+            #expect(retired.contains("已删除本机副本") && retired.contains("center worker revoke \(device)"), "\(retired)")
+            #expect(!FileManager.default.fileExists(atPath: grid.home.appendingPathComponent("field.sqlite").path))
+            #expect(try grid.run("status").status == 66)
+            // The center kept the case; the laptop starts again in the new village without the old one's.
+            let held = try district.administer(["case", "list", "--json"])
+            #expect((try JSONSerialization.jsonObject(with: Data(held.stdout.utf8)) as? [Any])?.count == 1)
+            _ = try grid.ok("init", "--enroll", moved)
+            #expect((try grid.json("dispute", "list", "--json") as? [Any])?.count == 0)
+            #expect(try grid.ok("status").contains("620502101202"))
+
+            // A replica that was never enrolled holds its changes alone: kept unless they are given up.
+            let alone = district.laptop("alone")
+            _ = try alone.ok("init", "--village", "620502101201", "--worker", "李网格")
+            _ = try alone.ok("dispute", "add", "--category", "land", "--parties", "赵六", "--summary", "界桩")
+            let refused = try alone.run("retire")
+            #expect(refused.status == 65 && refused.stderr.contains("只在这台电脑上"), "\(refused.stderr)")
+            let discarded = try alone.ok("retire", "--discard-unsent")
+            #expect(discarded.contains("丢弃了") && !discarded.contains("revoke"), "\(discarded)")
+            #expect(!FileManager.default.fileExists(atPath: alone.home.path))
+        }
     }
 }
