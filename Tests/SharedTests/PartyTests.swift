@@ -33,6 +33,12 @@ import Testing
         #expect(try Party(written: "Mary Ann +8613800138000").name == "Mary Ann")
         #expect(try Party(written: "Mary Ann +8613800138000").phone == "+8613800138000")
         #expect(try Party(written: " 李秀英 ") == (try Party(name: "李秀英")))
+        // A phone in groups of digits is one number; a whole number beside it is another.
+        #expect(
+            try Party(written: "王建国 +86 138 0013 8000 11010519491231002X")
+                == (try Party(name: "王建国", idNumber: "11010519491231002X", phone: "+8613800138000")))
+        #expect(try Party(written: "王建国 0931 8123456").phone == "09318123456")
+        #expect(throws: PartyError.unrecognizedNumber("0931")) { try Party(written: "王建国 13800138000 0931") }
         #expect(try Party(written: "李秀英").written == "李秀英")
     }
 

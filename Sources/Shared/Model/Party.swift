@@ -63,35 +63,58 @@ extension Party: CustomStringConvertible {
 
 extension Party {
     /// A party as a worker writes one: the name, then the ID number and the phone where known, separated by
-    /// spaces (`王建国 620502198001011234 13912345678`). The numbers are told from the name by their shape and
-    /// may come in any order; full-width digits (as a Chinese input method types them) and the hyphens of a
-    /// phone are accepted. `written` is the inverse.
+    /// spaces (`王建国 11010519491231002X 13800138000`). The numbers are told from the name by their shape and
+    /// may come in any order; full-width digits (as a Chinese input method types them) and a phone written in
+    /// groups (`138 0013 8000`, `0931-8123456`, `+86 138…`) are accepted. `written` is the inverse.
     /// - Throws: `PartyError` for a number that is neither kind, two of one kind, or a bad name or number.
     public init(written text: String) throws(PartyError) {
         var name: [Substring] = []
-        var (idNumber, phone): (String?, String?) = (nil, nil)
-        for token in text.split(whereSeparator: \.isWhitespace) {
-            // Full-width forms folded (１３９ → 139, ＋ → +); a name is kept as typed.
-            let folded = String(token).precomposedStringWithCompatibilityMapping.filter { $0 != "-" }
-            let plus = folded.first == "+"
-            var digits = Substring(folded).dropFirst(plus ? 1 : 0)
-            let checkX = digits.last == "X" || digits.last == "x"
-            if checkX { digits = digits.dropLast() }
-            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                name.append(token)
+        // Each number as written and folded: full-width forms to ASCII (１３９ → 139, ＋ → +), hyphens dropped.
+        // Short numeric words (at most 4 characters) in a row are one phone's groups of digits, and a
+        // single one may lead a longer word (an area or country code: `0931 8123456`, `+86 13800138000`).
+        // A name is kept as typed.
+        var numbers: [(written: String, folded: String, words: Int)] = []
+        var joining = false
+        for word in text.split(whereSeparator: \.isWhitespace) {
+            let folded = String(word).precomposedStringWithCompatibilityMapping.filter { $0 != "-" }
+            guard Self.isNumeric(folded) else {
+                name.append(word)
+                joining = false
                 continue
             }
-            if !plus, digits.count + (checkX ? 1 : 0) == 18 {
+            let isShort = folded.count <= 4
+            if joining, isShort || numbers[numbers.count - 1].words == 1 {
+                numbers[numbers.count - 1].written += " " + word
+                numbers[numbers.count - 1].folded += folded
+                numbers[numbers.count - 1].words += 1
+            } else {
+                numbers.append((String(word), folded, 1))
+            }
+            joining = isShort
+        }
+        var (idNumber, phone): (String?, String?) = (nil, nil)
+        for (written, folded, _) in numbers {
+            let isPlus = folded.first == "+"
+            let hasCheckX = folded.last == "X" || folded.last == "x"
+            if !isPlus, folded.count == 18 {
                 guard idNumber == nil else { throw .twoIDNumbers }
                 idNumber = try Self.normalizedIDNumber(folded)
-            } else if !checkX, (5...15).contains(digits.count) {
+            } else if !hasCheckX, (5...15).contains(folded.count - (isPlus ? 1 : 0)) {
                 guard phone == nil else { throw .twoPhones }
                 phone = try Self.normalizedPhone(folded)
             } else {
-                throw .unrecognizedNumber(String(token))
+                throw .unrecognizedNumber(written)
             }
         }
         try self.init(name: name.joined(separator: " "), idNumber: idNumber, phone: phone)
+    }
+
+    /// Digits, with a `+` before them or an ID number's check letter after them.
+    private static func isNumeric(_ folded: String) -> Bool {
+        var digits = Substring(folded)
+        if digits.first == "+" { digits = digits.dropFirst() }
+        if digits.last == "X" || digits.last == "x" { digits = digits.dropLast() }
+        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
     }
 
     /// The party as `init(written:)` reads it: the name, then the ID number and the phone if known.
