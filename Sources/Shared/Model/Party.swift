@@ -76,8 +76,13 @@ extension Party {
         var numbers: [(written: String, folded: String, words: Int)] = []
         var joining = false
         for word in text.split(whereSeparator: \.isWhitespace) {
-            let folded = String(word).precomposedStringWithCompatibilityMapping.filter { $0 != "-" }
-            guard Self.isNumeric(folded) else {
+            // A word of a name (most start with an ideograph) is passed over without folding it.
+            let first = word.unicodeScalars.first?.value ?? 0
+            let mayBeNumber =
+                (0x30...0x39).contains(first) || (0xFF10...0xFF19).contains(first) || first == 0x2B
+                || first == 0xFF0B
+            let folded = mayBeNumber ? String(word).precomposedStringWithCompatibilityMapping.filter { $0 != "-" } : ""
+            guard mayBeNumber, Self.isNumeric(folded) else {
                 name.append(word)
                 joining = false
                 continue
