@@ -105,6 +105,9 @@ public struct LedgerImport: Sendable {
         return Outcome(ledger: ledger, imported: disputes.count + risks.count, skipped: errors)
     }
 
+    /// What ledgers write in a number's place when there is none.
+    static let blanks: Set<String> = ["无", "暂无", "不详", "未知", "/", "-", "—", "——", "--"]
+
     /// `parties` with the numbers of the ID-number and phone columns, where a ledger keeps them apart from the
     /// names: the n-th number of a cell is the n-th party's, and an empty place in the list passes a party over
     /// (`、13900139000`: the second party's phone).
@@ -120,7 +123,8 @@ public struct LedgerImport: Sendable {
                     "\(flag): \(numbers.count) numbers for \(parties.count) parties; the n-th number is the n-th party's",
                     chinese: "“\(column.headings[0])”一列有 \(numbers.count) 个号码，当事人只有 \(parties.count) 位；第几个号码就是第几位当事人的")
             }
-            for (index, number) in numbers.enumerated() where !number.isEmpty {
+            // A spreadsheet's way of leaving a cell blank: "无", "/", "—".
+            for (index, number) in numbers.enumerated() where !number.isEmpty && !Self.blanks.contains(number) {
                 let party = parties[index]
                 let numbered: Party
                 do {
