@@ -64,6 +64,24 @@ import Testing
         }
     }
 
+    /// Ledgers kept by hand fill an empty cell with 无, / or —: such a cell says nothing.
+    @Test func aCellFilledAsBlankSaysNothing() throws {
+        let ledger = """
+            类别,当事人,简要情况,发生日期,状态,调解方式,调解员
+            邻里纠纷,张三,噪音,/,无,—,无
+            土地纠纷,李四,界桩,2022-03-21,调解中,拉家常式,/
+
+            """
+        try withTemporaryStore { store in
+            #expect(try importer.run(ledger, into: store, skipInvalid: false).imported == 2)
+            let rows = try store.disputes()
+            let noise = try #require(rows.first { $0.summary == "噪音" })
+            #expect(noise.incidentDate == nil && noise.status == .screened && noise.mediator == nil)
+            let land = try #require(rows.first { $0.summary == "界桩" })
+            #expect(land.status == .mediating && land.method == .chat && land.mediator == nil)
+        }
+    }
+
     @Test func aBadRowImportsNothingAndEveryBadRowIsListed() throws {
         let ledger = """
             category,parties,summary,date

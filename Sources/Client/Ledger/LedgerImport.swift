@@ -105,7 +105,7 @@ public struct LedgerImport: Sendable {
         return Outcome(ledger: ledger, imported: disputes.count + risks.count, skipped: errors)
     }
 
-    /// What ledgers write in a number's place when there is none.
+    /// What ledgers kept by hand write in a cell that has nothing to say.
     static let blanks: Set<String> = ["无", "暂无", "不详", "未知", "/", "-", "—", "——", "--"]
 
     /// `parties` with the numbers of the ID-number and phone columns, where a ledger keeps them apart from the
@@ -123,7 +123,7 @@ public struct LedgerImport: Sendable {
                     "\(flag): \(numbers.count) numbers for \(parties.count) parties; the n-th number is the n-th party's",
                     chinese: "“\(column.headings[0])”一列有 \(numbers.count) 个号码，当事人只有 \(parties.count) 位；第几个号码就是第几位当事人的")
             }
-            // A spreadsheet's way of leaving a cell blank: "无", "/", "—".
+            // A place in the list filled as blank, as a whole cell may be.
             for (index, number) in numbers.enumerated() where !number.isEmpty && !Self.blanks.contains(number) {
                 let party = parties[index]
                 let numbered: Party
@@ -328,11 +328,11 @@ struct LedgerRow {
     let columns: LedgerColumns
     let fields: [String]
 
-    /// The trimmed cell, or nil if the column is absent or the cell empty.
+    /// The trimmed cell, or nil if the column is absent or the cell empty or filled as blank ("无", "/", "—").
     subscript(column: LedgerColumn) -> String? {
         guard let index = columns.position(column), index < fields.count else { return nil }
         let value = fields[index].trimmingSpaces
-        return value.isEmpty ? nil : value
+        return value.isEmpty || LedgerImport.blanks.contains(value) ? nil : value
     }
 
     func required(_ column: LedgerColumn) throws -> String {
