@@ -132,13 +132,15 @@ import Testing
             邻里纠纷,张三、李四,,"13800138000,13900139000,13700137000",噪音
             邻里纠纷,张三,110105194912310021,,噪音
             邻里纠纷,张三 13800138000,,13900139000,噪音
+            邻里纠纷,张三,1.10105E+17,,噪音
             """
         try withTemporaryStore { store in
             let error = try refusal(importing: bad, into: store)
-            #expect(error.rows.map(\.line) == [2, 3, 4])
+            #expect(error.rows.map(\.line) == [2, 3, 4, 5])
             #expect(error.rows[0].chinese == "“联系电话”一列有 3 个号码，当事人只有 2 位；第几个号码就是第几位当事人的")
             #expect(error.rows[1].chinese.contains("第 1 位当事人：身份证号的校验位不对"))
             #expect(error.rows[2].chinese.contains("和“当事人”一列写的不一样"))
+            #expect(error.rows[3].chinese.contains("“1.10105E+17”是电子表格当成数字存下的号码"), "\(error.rows[3].chinese)")
         }
     }
 

@@ -42,7 +42,7 @@ import Testing
         #expect(try Party(written: "李秀英").written == "李秀英")
     }
 
-    @Test func aWrittenNumberOfNeitherKindIsRefusedNamingIt() {
+    @Test func aWrittenNumberOfNeitherKindIsRefusedNamingIt() throws {
         #expect(throws: PartyError.unrecognizedNumber("1101051949123100")) {
             try Party(written: "王建国 1101051949123100")
         }
@@ -56,6 +56,11 @@ import Testing
             try Party(written: "王建国 11010519491231002X 620502198001011230")
         }
         #expect(throws: PartyError.emptyName) { try Party(written: "11010519491231002X") }
+        // A number a spreadsheet kept as a number has lost digits: said so, not taken for a name.
+        #expect(throws: PartyError.storedAsNumber("1.10105E+17")) { try Party(written: "王建国 1.10105E+17") }
+        #expect(throws: PartyError.storedAsNumber("1.38001E+10")) { try Party(name: "王建国", phone: "1.38001E+10") }
+        #expect(throws: PartyError.storedAsNumber("1.10105E+17")) { try Party(name: "王建国", idNumber: "1.10105e+17") }
+        #expect(try Party(written: "3号楼住户").name == "3号楼住户")
         #expect(
             PartyError.unrecognizedNumber("1380").message(in: .zh) == "“1380”既不是身份证号（18 位）也不是电话号码（5 到 15 位数字）")
     }

@@ -27,6 +27,7 @@ public struct Party: Hashable, Sendable {
     static func normalizedIDNumber(_ text: String) throws(PartyError) -> String? {
         let id = text.trimmingSpaces.uppercased()
         guard !id.isEmpty else { return nil }
+        if Self.isScientific(id) { throw .storedAsNumber(id) }
         let bytes = Array(id.utf8)
         let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
         guard bytes.count == 18, bytes[0..<17].allSatisfy(isDigit), isDigit(bytes[17]) || bytes[17] == UInt8(ascii: "X")
@@ -42,6 +43,7 @@ public struct Party: Hashable, Sendable {
     static func normalizedPhone(_ text: String) throws(PartyError) -> String? {
         var bytes = Array(text.utf8).filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "-") }
         guard !bytes.isEmpty else { return nil }
+        if Self.isScientific(String(decoding: bytes, as: UTF8.self)) { throw .storedAsNumber(text.trimmingSpaces) }
         let plus = bytes.first == UInt8(ascii: "+")
         if plus { bytes.removeFirst() }
         guard (5...15).contains(bytes.count), bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
@@ -82,6 +84,7 @@ extension Party {
                 (0x30...0x39).contains(first) || (0xFF10...0xFF19).contains(first) || first == 0x2B
                 || first == 0xFF0B
             let folded = mayBeNumber ? String(word).precomposedStringWithCompatibilityMapping.filter { $0 != "-" } : ""
+            if mayBeNumber, Self.isScientific(folded) { throw .storedAsNumber(String(word)) }
             guard mayBeNumber, Self.isNumeric(folded) else {
                 name.append(word)
                 joining = false
@@ -112,6 +115,17 @@ extension Party {
             }
         }
         try self.init(name: name.joined(separator: " "), idNumber: idNumber, phone: phone)
+    }
+
+    /// A number as a spreadsheet shows one it stored as a number (`1.10105E+17`): its last digits are gone.
+    static func isScientific(_ text: String) -> Bool {
+        let parts = text.uppercased().split(separator: "E", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return false }
+        let exponent = parts[1].first == "+" ? parts[1].dropFirst() : parts[1]
+        let mantissa = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        return !exponent.isEmpty && exponent.allSatisfy { $0.isASCII && $0.isNumber }
+            && (1...2).contains(mantissa.count)
+            && mantissa.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
     }
 
     /// Digits, with a `+` before them or an ID number's check letter after them.
@@ -153,6 +167,8 @@ public enum PartyError: Error, Hashable, Sendable {
     case unrecognizedNumber(String)
     case twoIDNumbers
     case twoPhones
+    /// A number a spreadsheet stored as a number and shows in scientific notation (`1.10105E+17`): the text.
+    case storedAsNumber(String)
 }
 
 extension PartyError: CustomStringConvertible, LocalizedMessage {
@@ -179,6 +195,11 @@ extension PartyError: CustomStringConvertible, LocalizedMessage {
             language.pick("一位当事人只能写一个身份证号", "a party has one ID number; two were written")
         case .twoPhones:
             language.pick("一位当事人只能写一个电话号码", "a party has one phone number; two were written")
+        case .storedAsNumber(let text):
+            language.pick(
+                "“\(text)”是电子表格当成数字存下的号码，后面几位已经丢了：请在电子表格里把这一列设为“文本”，重新填上号码再导出",
+                "'\(text)' is a number a spreadsheet stored as a number, and its last digits are lost: format the "
+                    + "column as text in the spreadsheet, enter the numbers again and save it again")
         }
     }
 }
