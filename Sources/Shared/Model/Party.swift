@@ -74,7 +74,7 @@ extension Party {
         // Each number as written and folded: full-width forms to ASCII (１３９ → 139, ＋ → +), hyphens dropped.
         // Short numeric words (at most 4 characters) in a row are one phone's groups of digits, and a
         // single one may lead a longer word (an area or country code: `0931 8123456`, `+86 13800138000`).
-        // A name is kept as typed.
+        // A name keeps its words as typed, one space between them.
         var numbers: [(written: String, folded: String, words: Int)] = []
         var joining = false
         for word in text.split(whereSeparator: \.isWhitespace) {
