@@ -36,7 +36,8 @@ extension RecordText {
             (language.pick("村/社区", "Village"), { dispute, _ in dispute.village.description }),
             (language.pick("类别", "Category"), { dispute, text in text.label(dispute.category) }),
             (language.pick("状态", "Status"), { dispute, text in text.label(dispute.status) }),
-            (language.pick("当事人", "Parties"), { dispute, _ in dispute.parties.map(\.name).joined(separator: "、") }),
+            // With their numbers: two people of one name are told apart by them.
+            (language.pick("当事人", "Parties"), { dispute, text in text.partyList(dispute.parties) }),
             (language.pick("发生日期", "Incident date"), { dispute, _ in dispute.incidentDate?.description ?? "—" }),
             (language.pick("简要情况", "Summary"), { dispute, _ in dispute.summary }),
             (language.pick("登记人", "Recorded by"), { dispute, _ in dispute.recorder ?? "—" }),

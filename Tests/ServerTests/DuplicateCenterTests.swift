@@ -34,12 +34,13 @@ import Testing
 
         /// Records a case on a device's replica and pushes it; returns its id.
         @discardableResult
+        /// Records a case of `parties`, each as a worker writes one (a name, then its numbers if any).
         func record(
-            _ names: [String], village: AreaCode, category: DisputeCategory = .marriageFamily, date: String,
+            _ parties: [String], village: AreaCode, category: DisputeCategory = .marriageFamily, date: String,
             as credential: DeviceCredential, replica: inout Replica, id: RecordID = RecordID.random()
         ) async throws -> RecordID {
             let draft = DisputeDraft(
-                village: village, category: category, parties: try names.map { try Party(name: $0) },
+                village: village, category: category, parties: try parties.map { try Party(written: $0) },
                 summary: "彩礼返还纠纷", incidentDate: try CalendarDate(parsing: date), recorder: "网格员")
             try await push(try replica.perform(.record(draft), onDispute: id), as: credential)
             return id
@@ -52,8 +53,8 @@ import Testing
             var a = DuplicateCenterTests.replica(1)
             var b = DuplicateCenterTests.replica(2)
             let first = try await record(
-                ["王建国", "李秀英"], village: CenterFixture.villageA, category: .marriageFamily, date: "2022-03-15",
-                as: fixture.gridA, replica: &a)
+                ["王建国 13800138000", "李秀英"], village: CenterFixture.villageA, category: .marriageFamily,
+                date: "2022-03-15", as: fixture.gridA, replica: &a)
             let second = try await record(
                 ["王建国", "李秀英"], village: CenterFixture.villageA2, category: sure ? .marriageFamily : .inheritance,
                 date: sure ? "2022-03-15" : "2022-04-05", as: fixture.gridA2, replica: &b)
@@ -276,6 +277,8 @@ import Testing
         #expect(listed.stdout.contains(first.description) && listed.stdout.contains(second.description))
         #expect(listed.stdout.contains("类别相近") && listed.stdout.contains("当事人2人中2人一致"))
         #expect(listed.stdout.contains("婚姻家庭") && listed.stdout.contains("继承"))
+        // The parties with their numbers, so two people of one name are told apart.
+        #expect(listed.stdout.contains("王建国（电话 13800138000）、李秀英"), "\(listed.stdout)")
         let json = try run(["duplicates", "list", "--json"])
         let pairs = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
         #expect(pairs?.count == 1 && (pairs?.first?["reasons"] as? [String])?.contains("related-category") == true)
