@@ -53,7 +53,9 @@ extension ReplicaStore {
         }
         try store.close()
         let files = FileManager.default
-        for suffix in ["", "-wal", "-shm"] {
+        // The log files first (closing checkpointed them into the database): a stopped removal never leaves a
+        // write-ahead log beside no database, for a new replica created there to replay.
+        for suffix in ["-wal", "-shm", ""] {
             let path = home.database.path + suffix
             if files.fileExists(atPath: path) { try files.removeItem(atPath: path) }
         }
