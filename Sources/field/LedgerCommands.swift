@@ -9,8 +9,9 @@ struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: Help.text(
-            "导入从电子表格另存为 CSV 的纠纷或风险隐患台账（UTF-8，中文或英文表头）。",
-            "Load a dispute or risk ledger saved from a spreadsheet as CSV (UTF-8, Chinese or English headings)."),
+            "导入从电子表格另存为 CSV 的纠纷或风险隐患台账（UTF-8 或 GBK，中文或英文表头）。",
+            "Load a dispute or risk ledger saved from a spreadsheet as CSV (UTF-8 or GBK, Chinese or English headings)."
+        ),
         discussion: Help.text(
             "要么全部导入，要么都不导入：只要有一行有问题，就什么都不导入，并列出每一个有问题的行。",
             "All or nothing: if any row is bad, nothing is imported and every bad row is listed."))
@@ -35,10 +36,10 @@ struct ImportCommand: ParsableCommand {
                     "cannot read \(file): \(error.localizedDescription)",
                     chinese: "无法读取 \(file)：\(error.localizedDescription)")
             }
-            guard let text = String(data: data, encoding: .utf8) else {
+            guard let (text, encoding) = SpreadsheetText.decode(Array(data)) else {
                 throw InputError(
-                    "\(file) is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\"",
-                    chinese: "\(file) 不是 UTF-8 文本：请在表格软件里另存为“CSV UTF-8”")
+                    "\(file) is neither UTF-8 nor GBK text: save it from the spreadsheet as \"CSV UTF-8\"",
+                    chinese: "\(file) 既不是 UTF-8 也不是 GBK 文本：请在表格软件里另存为“CSV UTF-8”")
             }
             let outcome = try LedgerImport(
                 village: try identity.jurisdiction(), recorder: identity.worker, today: context.today
@@ -47,7 +48,9 @@ struct ImportCommand: ParsableCommand {
             let language = context.language
             let what =
                 outcome.ledger == .disputes ? language.pick("件纠纷", " cases") : language.pick("项风险隐患", " risk items")
-            say(language.pick("已导入 \(outcome.imported)\(what)", "Imported \(outcome.imported)\(what)"))
+            // Said, so that a file that only looked like GBK is noticed.
+            let read = encoding == .gb18030 ? language.pick("（按 GBK 编码读取）", " (read as GBK)") : ""
+            say(language.pick("已导入 \(outcome.imported)\(what)", "Imported \(outcome.imported)\(what)") + read)
             if !outcome.skipped.isEmpty {
                 FileHandleOutput.standardError.write(
                     language.pick("跳过 \(outcome.skipped.count) 行：\n", "Skipped \(outcome.skipped.count) rows:\n")

@@ -30,6 +30,23 @@ import Testing
     }
 }
 
+/// A spreadsheet's "CSV" on a Chinese Windows is GBK; its "CSV UTF-8" is UTF-8: both read.
+@Suite struct SpreadsheetTextTests {
+    @Test func readsUTF8AndGBKAndRefusesWhatIsNeither() {
+        #expect(SpreadsheetText.decode(Array("\u{FEFF}类别,当事人".utf8))?.text == "\u{FEFF}类别,当事人")
+        #expect(SpreadsheetText.decode(Array("category,parties".utf8))?.encoding == .utf8)
+        // 类别,当事人 as GBK.
+        let gbk: [UInt8] = [192, 224, 177, 240, 44, 181, 177, 202, 194, 200, 203]
+        #expect(SpreadsheetText.decode(gbk)?.text == "类别,当事人")
+        #expect(SpreadsheetText.decode(gbk)?.encoding == .gb18030)
+        // A character outside GBK, in GB18030's four bytes (U+20000), and the euro sign.
+        #expect(SpreadsheetText.decode([0x95, 0x32, 0x82, 0x36, 0xA2, 0xE3])?.text == "\u{20000}€")
+        // A lead byte with nothing after it, and bytes no encoding of the two allows.
+        #expect(SpreadsheetText.decode(gbk + [0xC0]) == nil)
+        #expect(SpreadsheetText.decode([0x41, 0xFF, 0xFF]) == nil)
+    }
+}
+
 @Suite struct LedgerImportTests {
     let importer = LedgerImport(village: Sample.village, recorder: "张网格", today: Sample.today)
 

@@ -172,6 +172,28 @@ extension FieldPrograms {
             }
         }
 
+        /// Plain "CSV" from a spreadsheet on a Chinese Windows is GBK: read, and said so.
+        @Test func aLedgerSavedAsGBKImports() throws {
+            try withReplica { field in
+                let ledger = field.home.appendingPathComponent("gbk.csv")
+                // 类别,当事人,简要情况 / 邻里纠纷,张三,噪音 in GBK.
+                let bytes: [UInt8] = [
+                    192, 224, 177, 240, 44, 181, 177, 202, 194, 200, 203, 44, 188, 242, 210, 170, 199, 233, 191, 246,
+                    10,
+                    193, 218, 192, 239, 190, 192, 183, 215, 44, 213, 197, 200, 253, 44, 212, 235, 210, 244, 10,
+                ]
+                try Data(bytes).write(to: ledger)
+                #expect(try field.ok("import", ledger.path) == "已导入 1件纠纷（按 GBK 编码读取）")
+                let rows = try #require(try field.json("dispute", "list", "--json") as? [[String: Any]])
+                #expect(rows.first?["summary"] as? String == "噪音" && rows.first?["category"] as? String == "neighbor")
+                #expect(rows.first?["parties"] as? [String] == ["张三"])
+                let binary = field.home.appendingPathComponent("binary.csv")
+                try Data([0x41, 0xFF, 0xFF, 0x0A]).write(to: binary)
+                let refused = try field.run("import", binary.path)
+                #expect(refused.status == 65 && refused.stderr.contains("既不是 UTF-8 也不是 GBK 文本"), "\(refused.stderr)")
+            }
+        }
+
         @Test func aPartysNumbersAreRecordedShownKeptAndExported() throws {
             try withReplica { field in
                 let id = try field.ok(

@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The text of a file a spreadsheet program saved. "CSV UTF-8" gives UTF-8; plain "CSV" on a Chinese
+/// Windows (Excel, WPS) gives the system's code page, GBK, which GB18030 covers: both are read, so a
+/// worker need not know which one they chose.
+public enum SpreadsheetText {
+    public enum Encoding: Sendable, Equatable {
+        case utf8, gb18030
+    }
+
+    /// The text and the encoding it was read in; nil if the bytes are neither UTF-8 nor GB18030.
+    public static func decode(_ bytes: [UInt8]) -> (text: String, encoding: Encoding)? {
+        if let text = String(validating: bytes, as: UTF8.self) { return (text, .utf8) }
+        return gb18030(bytes).map { ($0, .gb18030) }
+    }
+
+    /// GB18030 converted by the C library's iconv; nil if the bytes are not GB18030 throughout.
+    static func gb18030(_ bytes: [UInt8]) -> String? {
+        guard let converter = iconv_open("UTF-8", "GB18030"), converter != iconv_t(bitPattern: -1) else { return nil }
+        defer { iconv_close(converter) }
+        var input = bytes
+        // A character takes at most 4 bytes in either; a two-byte GBK character 3 in UTF-8.
+        var output = [UInt8](repeating: 0, count: bytes.count * 2 + 4)
+        let written: Int? = input.withUnsafeMutableBytes { source in
+            output.withUnsafeMutableBytes { target in
+                var from = source.baseAddress?.assumingMemoryBound(to: CChar.self)
+                var to = target.baseAddress?.assumingMemoryBound(to: CChar.self)
+                var (fromLeft, toLeft) = (source.count, target.count)
+                // -1: a byte sequence that is not GB18030, or one cut off at the end.
+                guard iconv(converter, &from, &fromLeft, &to, &toLeft) != -1, fromLeft == 0 else { return nil }
+                return target.count - toLeft
+            }
+        }
+        return written.map { String(decoding: output[..<$0], as: UTF8.self) }
+    }
+}
