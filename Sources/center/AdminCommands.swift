@@ -22,9 +22,14 @@ struct AreaImport: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded(lang: options.lang) {
-            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
-            else {
-                throw InputError("cannot read \(file) as UTF-8 text", chinese: "无法把 \(file) 读成 UTF-8 文本")
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw InputError("cannot read \(file)", chinese: "无法读取 \(file)")
+            }
+            // A spreadsheet's plain CSV on a Chinese Windows is GBK.
+            guard let (text, encoding) = SpreadsheetText.decode(Array(data)) else {
+                throw InputError(
+                    "\(file) is neither UTF-8 nor GBK text: save it from the spreadsheet as \"CSV UTF-8\"",
+                    chinese: "\(file) 既不是 UTF-8 也不是 GBK 文本：请在表格软件里另存为“CSV UTF-8”")
             }
             var areas: [Area] = []
             var problems: [(Int, any Error)] = []
@@ -59,7 +64,9 @@ struct AreaImport: AsyncParsableCommand {
                     "nothing was imported; fix these lines:" + lines(.en), chinese: "什么都没有导入；请改正这些行：" + lines(.zh))
             }
             let count = try await options.withCenter(create: true) { try await $0.importAreas(areas) }
-            say(try options.language.pick("已导入 \(count) 个区划", "imported \(count) areas"))
+            let language = try options.language
+            let read = encoding == .gb18030 ? language.pick("（按 GBK 编码读取）", " (read as GBK)") : ""
+            say(language.pick("已导入 \(count) 个区划", "imported \(count) areas") + read)
         }
     }
 }

@@ -89,6 +89,15 @@ import Testing
         try Data("620503101,别区的镇,620503\n".utf8).write(to: badArea)
         let outside = try center(["area", "import", badArea.path], location: database)
         #expect(outside.status == 65 && outside.stderr.contains("不在区县 620502 内"), "\(outside.stderr)")
+        // A spreadsheet's plain CSV on a Chinese Windows: GBK, read and said so.
+        let gbk = folder.appendingPathComponent("gbk.csv")
+        // 620502101202,西关社区,620502101 in GBK.
+        try Data(
+            Array("620502101202,".utf8) + [206, 247, 185, 216, 201, 231, 199, 248] + Array(",620502101\n".utf8)
+        ).write(to: gbk)
+        let read = try center(["area", "import", gbk.path], location: database)
+        #expect(read.stdout.contains("已导入 1 个区划（按 GBK 编码读取）"), "\(read.stdout)\(read.stderr)")
+        #expect(try center(["area", "list"], location: database).stdout.contains("西关社区"))
 
         let revoked = try center(["worker", "revoke", enrollment.credential.device], location: database)
         #expect(revoked.status == 0)
