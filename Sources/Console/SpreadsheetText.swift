@@ -1,3 +1,7 @@
+import Foundation
+import Shared
+import Storage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -10,6 +14,37 @@ import Darwin
 public enum SpreadsheetText {
     public enum Encoding: Sendable, Equatable {
         case utf8, gb18030
+
+        /// What to add to a report of the import: that the file was read as GBK, so that one that only
+        /// looked like it is noticed.
+        public func note(in language: Language) -> String {
+            self == .gb18030 ? language.pick("（按 GBK 编码读取）", " (read as GBK)") : ""
+        }
+    }
+
+    /// The text of the CSV file at `path`.
+    /// - Throws: `InputError` naming the file: unreadable, a workbook rather than CSV, or neither encoding.
+    public static func read(_ path: String) throws -> (text: String, encoding: Encoding) {
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw InputError(
+                "cannot read \(path): \(error.localizedDescription)",
+                chinese: "无法读取 \(path)：\(error.localizedDescription)")
+        }
+        // A workbook given as it is: .xlsx is a ZIP archive, .xls an OLE compound file.
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) {
+            throw InputError(
+                "\(path) is a spreadsheet workbook, not CSV: save it from the spreadsheet as \"CSV UTF-8\"",
+                chinese: "\(path) 是电子表格工作簿，不是 CSV：请在表格软件里另存为“CSV UTF-8”")
+        }
+        guard let decoded = decode(bytes) else {
+            throw InputError(
+                "\(path) is neither UTF-8 nor GBK text: save it from the spreadsheet as \"CSV UTF-8\"",
+                chinese: "\(path) 既不是 UTF-8 也不是 GBK 文本：请在表格软件里另存为“CSV UTF-8”")
+        }
+        return decoded
     }
 
     /// The text and the encoding it was read in; nil if the bytes are neither UTF-8 nor GB18030.

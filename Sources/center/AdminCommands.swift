@@ -22,15 +22,7 @@ struct AreaImport: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded(lang: options.lang) {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw InputError("cannot read \(file)", chinese: "无法读取 \(file)")
-            }
-            // A spreadsheet's plain CSV on a Chinese Windows is GBK.
-            guard let (text, encoding) = SpreadsheetText.decode(Array(data)) else {
-                throw InputError(
-                    "\(file) is neither UTF-8 nor GBK text: save it from the spreadsheet as \"CSV UTF-8\"",
-                    chinese: "\(file) 既不是 UTF-8 也不是 GBK 文本：请在表格软件里另存为“CSV UTF-8”")
-            }
+            let (text, encoding) = try SpreadsheetText.read(file)
             var areas: [Area] = []
             var problems: [(Int, any Error)] = []
             for record in try CSV.parse(text) {
@@ -65,8 +57,7 @@ struct AreaImport: AsyncParsableCommand {
             }
             let count = try await options.withCenter(create: true) { try await $0.importAreas(areas) }
             let language = try options.language
-            let read = encoding == .gb18030 ? language.pick("（按 GBK 编码读取）", " (read as GBK)") : ""
-            say(language.pick("已导入 \(count) 个区划", "imported \(count) areas") + read)
+            say(language.pick("已导入 \(count) 个区划", "imported \(count) areas") + encoding.note(in: language))
         }
     }
 }

@@ -28,19 +28,7 @@ struct ImportCommand: ParsableCommand {
             let context = try Context(options)
             let store = try context.open()
             let identity = try store.identity()
-            let data: Data
-            do {
-                data = try Data(contentsOf: URL(fileURLWithPath: file))
-            } catch {
-                throw InputError(
-                    "cannot read \(file): \(error.localizedDescription)",
-                    chinese: "无法读取 \(file)：\(error.localizedDescription)")
-            }
-            guard let (text, encoding) = SpreadsheetText.decode(Array(data)) else {
-                throw InputError(
-                    "\(file) is neither UTF-8 nor GBK text: save it from the spreadsheet as \"CSV UTF-8\"",
-                    chinese: "\(file) 既不是 UTF-8 也不是 GBK 文本：请在表格软件里另存为“CSV UTF-8”")
-            }
+            let (text, encoding) = try SpreadsheetText.read(file)
             let outcome = try LedgerImport(
                 village: try identity.jurisdiction(), recorder: identity.worker, today: context.today
             )
@@ -48,9 +36,9 @@ struct ImportCommand: ParsableCommand {
             let language = context.language
             let what =
                 outcome.ledger == .disputes ? language.pick("件纠纷", " cases") : language.pick("项风险隐患", " risk items")
-            // Said, so that a file that only looked like GBK is noticed.
-            let read = encoding == .gb18030 ? language.pick("（按 GBK 编码读取）", " (read as GBK)") : ""
-            say(language.pick("已导入 \(outcome.imported)\(what)", "Imported \(outcome.imported)\(what)") + read)
+            say(
+                language.pick("已导入 \(outcome.imported)\(what)", "Imported \(outcome.imported)\(what)")
+                    + encoding.note(in: language))
             if !outcome.skipped.isEmpty {
                 FileHandleOutput.standardError.write(
                     language.pick("跳过 \(outcome.skipped.count) 行：\n", "Skipped \(outcome.skipped.count) rows:\n")

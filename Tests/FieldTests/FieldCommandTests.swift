@@ -191,6 +191,11 @@ extension FieldPrograms {
                 try Data([0x41, 0xFF, 0xFF, 0x0A]).write(to: binary)
                 let refused = try field.run("import", binary.path)
                 #expect(refused.status == 65 && refused.stderr.contains("既不是 UTF-8 也不是 GBK 文本"), "\(refused.stderr)")
+                // The workbook itself, not saved as CSV: said so.
+                let workbook = field.home.appendingPathComponent("ledger.xlsx")
+                try Data([0x50, 0x4B, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]).write(to: workbook)
+                let xlsx = try field.run("import", workbook.path)
+                #expect(xlsx.status == 65 && xlsx.stderr.contains("是电子表格工作簿，不是 CSV"), "\(xlsx.stderr)")
             }
         }
 
