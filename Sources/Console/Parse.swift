@@ -11,9 +11,10 @@ public enum Parse {
         }
     }
 
+    /// A day as people write one (`CalendarDate(written:)`: `2022-03-15`, `2022/3/15`, `2022年3月15日`…).
     public static func date(_ text: String, flag: String) throws -> CalendarDate {
         do {
-            return try CalendarDate(parsing: text.trimmingSpaces)
+            return try CalendarDate(written: text)
         } catch {
             throw naming(flag, error)
         }

@@ -81,6 +81,32 @@ import Testing
         }
     }
 
+    /// A spreadsheet on a Chinese Windows saves a date cell as 2022/3/15; people write 2022年3月20日.
+    @Test func daysAreReadAsSpreadsheetsAndPeopleWriteThem() throws {
+        let ledger = """
+            类别,当事人,简要情况,发生日期,状态,调解方式,调解协议,调结日期
+            邻里纠纷,张三,噪音,2022/3/15,调解成功,拉家常式,赔礼道歉,2022/3/20 0:00
+            土地纠纷,李四,界桩,2022年3月21日,,,,
+
+            """
+        try withTemporaryStore { store in
+            #expect(try importer.run(ledger, into: store, skipInvalid: false).imported == 2)
+            let rows = try store.disputes()
+            let noise = try #require(rows.first { $0.summary == "噪音" })
+            #expect(noise.incidentDate == (try CalendarDate(parsing: "2022-03-15")))
+            #expect(try store.dispute(noise.id)?.agreement?.date == (try CalendarDate(parsing: "2022-03-20")))
+            #expect(rows.first { $0.summary == "界桩" }?.incidentDate == (try CalendarDate(parsing: "2022-03-21")))
+        }
+        let serial = """
+            类别,当事人,简要情况,发生日期
+            邻里纠纷,张三,噪音,44635
+            """
+        try withTemporaryStore { store in
+            let error = try refusal(importing: serial, into: store)
+            #expect(error.rows.first?.chinese.contains("“44635”像是电子表格里日期的序号") == true, "\(error.rows)")
+        }
+    }
+
     /// Ledgers kept by hand fill an empty cell with 无, / or —: such a cell says nothing.
     @Test func aCellFilledAsBlankSaysNothing() throws {
         let ledger = """

@@ -20,9 +20,10 @@ extension FieldPrograms {
                 "--method：没有“shouting”这种调解方式；可选：chat 拉家常式"
             ),
             (
-                ["dispute", "add", "--category", "land", "--parties", "张三", "--summary", "x", "--date", "2022/03/15"],
+                // Day first is no Chinese way of writing a day (2022/3/15 and 2022年3月15日 are taken).
+                ["dispute", "add", "--category", "land", "--parties", "张三", "--summary", "x", "--date", "15/03/2022"],
                 65,
-                "expected YYYY-MM-DD", "“2022/03/15”不是日期：应为 年-月-日（YYYY-MM-DD）"
+                "expected YYYY-MM-DD", "“15/03/2022”不是日期：应为 年-月-日（YYYY-MM-DD）"
             ),
             (
                 ["dispute", "add", "--category", "land", "--parties", "张三", "--summary", "x", "--date", "2023-02-29"],

@@ -50,6 +50,43 @@ public struct CalendarDate: Hashable, Comparable, Sendable {
         self.day = day
     }
 
+    /// A day as people write one: `2022-03-15`, `2022/3/15` (a spreadsheet's short date on a Chinese
+    /// Windows, as its CSV holds it), `2022.3.15`, `2022年3月15日`, in full-width digits too, with a time
+    /// of day after it passed over (`2022/3/15 0:00`). `description` is always `YYYY-MM-DD`; the wire and
+    /// the database take only that (`init(parsing:)`).
+    /// - Throws: `DateError` naming the text as written.
+    public init(written text: String) throws(DateError) {
+        let text = text.trimmingSpaces
+        // Full-width forms (２０２２／３／１５) to ASCII, as a Chinese input method may type them.
+        var folded = String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map {
+                    (0xFF01...0xFF5E).contains($0.value) ? Unicode.Scalar($0.value - 0xFEE0)! : $0
+                }
+            ))
+        if let space = folded.firstIndex(of: " "),
+            folded[folded.index(after: space)...].allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ":") })
+        {
+            folded = String(folded[..<space])
+        }
+        if folded.hasSuffix("日") || folded.hasSuffix("号") { folded.removeLast() }
+        let parts = folded.split(omittingEmptySubsequences: false, whereSeparator: { "-/.年月".contains($0) })
+        guard parts.count == 3, parts[0].count == 4, parts.dropFirst().allSatisfy({ (1...2).contains($0.count) }),
+            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } })
+        else {
+            // A date cell a spreadsheet saved as its number of days since 1900 (44635 is 2022-03-15).
+            if folded.count == 5, let serial = Int(folded), (20_000...80_000).contains(serial) {
+                throw DateError(text: text, problem: .spreadsheetNumber)
+            }
+            throw DateError(text: text, problem: .format)
+        }
+        do {
+            try self.init(year: Int(parts[0])!, month: Int(parts[1])!, day: Int(parts[2])!)
+        } catch {
+            throw DateError(text: text, problem: error.problem)
+        }
+    }
+
     /// Days since 1970-01-01, for arithmetic and compact storage.
     public var daysSinceEpoch: Int {
         // Howard Hinnant's days_from_civil.
@@ -102,6 +139,8 @@ public struct DateError: Error, Hashable, Sendable {
         case month
         /// The day is past the month's end; carries how many days the month has.
         case day(Int)
+        /// A spreadsheet's number for a day (days since 1900) rather than the day.
+        case spreadsheetNumber
     }
 
     public var text: String
@@ -124,6 +163,11 @@ extension DateError: CustomStringConvertible, LocalizedMessage {
             language.pick("“\(text)”不是日期：月份应为 01 到 12", "'\(text)' is not a date: the month must be 01 to 12")
         case .day(let days):
             language.pick("“\(text)”不是日期：那个月只有 \(days) 天", "'\(text)' is not a date: that month has \(days) days")
+        case .spreadsheetNumber:
+            language.pick(
+                "“\(text)”像是电子表格里日期的序号：请把这一列设为日期格式（年-月-日），再另存为 CSV",
+                "'\(text)' looks like a spreadsheet's number for a day: format the column as a date (YYYY-MM-DD) "
+                    + "and save the CSV again")
         }
     }
 }
