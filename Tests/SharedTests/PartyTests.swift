@@ -97,6 +97,30 @@ import Testing
         #expect(try MediationMethod(parsing: "staged") == .staged)
     }
 
+    /// Ledgers kept by hand name a choice in more than one way.
+    @Test func otherNamesOfAChoiceAreAccepted() throws {
+        #expect(try DisputeCategory(parsing: "婚姻家庭纠纷") == .marriageFamily)
+        #expect(try DisputeCategory(parsing: "劳资纠纷") == .labor)
+        #expect(try DisputeCategory(parsing: "征地拆迁纠纷") == .housing)
+        #expect(try DisputeCategory(parsing: "民间借贷纠纷") == .debt)
+        #expect(try MediationMethod(parsing: "分段") == .staged)
+        // Every name belongs to one choice only, and none is another choice's label or code.
+        for values in [
+            DisputeCategory.allCases.map { ($0.code, $0.label, $0.otherLabels) },
+            MediationMethod.allCases.map { ($0.code, $0.label, $0.otherLabels) },
+        ] {
+            let names = values.flatMap { [$0.0, $0.1] + $0.2 }
+            #expect(Set(names).count == names.count, "\(names)")
+        }
+        // The refusal lists the labels the forms use, not the other names.
+        #expect {
+            try DisputeCategory(parsing: "口角纠纷")
+        } throws: { error in
+            let message = (error as? ChoiceError)?.message(in: .zh) ?? ""
+            return message.contains("labor 劳动争议") && !message.contains("劳资纠纷")
+        }
+    }
+
     @Test func unknownChoiceListsTheAllowedOnes() {
         #expect {
             try DisputeCategory(parsing: "口角")

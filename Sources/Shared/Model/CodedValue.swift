@@ -3,6 +3,9 @@
 public protocol CodedValue: RawRepresentable, CaseIterable, Hashable, Sendable where RawValue == String {
     /// The Chinese label, as the district's forms print it.
     var label: String { get }
+    /// Other names the same choice goes by in ledgers kept by hand (婚姻家庭纠纷 for 婚姻家庭, 劳资纠纷 for
+    /// 劳动争议): accepted as input, never shown.
+    var otherLabels: [String] { get }
     /// What the set is called in messages ("category", "mediation method").
     static var noun: String { get }
     /// And in Chinese messages (类别, 调解方式).
@@ -13,18 +16,25 @@ extension CodedValue {
     /// The stable code, e.g. `marriage-family`.
     public var code: String { rawValue }
 
+    public var otherLabels: [String] { [] }
+
     /// The set's own order (the district's forms list categories and methods so), for sorting by code;
     /// a code not in the set comes last.
     public static func rank(of code: String) -> Int {
         allCases.firstIndex { $0.code == code }.map { allCases.distance(from: allCases.startIndex, to: $0) } ?? .max
     }
 
-    /// Accepts a code or a Chinese label, ignoring surrounding spaces and the case of codes.
+    /// Accepts a code or a Chinese label (or another name of it), ignoring surrounding spaces and the case of
+    /// codes.
     /// - Throws: `ChoiceError` listing the allowed values.
     public init(parsing text: String) throws(ChoiceError) {
         let trimmed = text.trimmingSpaces
         let lowered = trimmed.lowercased()
-        guard let match = Self.allCases.first(where: { $0.rawValue == lowered || $0.label == trimmed }) else {
+        guard
+            let match = Self.allCases.first(where: {
+                $0.rawValue == lowered || $0.label == trimmed || $0.otherLabels.contains(trimmed)
+            })
+        else {
             throw ChoiceError(
                 noun: Self.noun, chineseNoun: Self.chineseNoun, given: text,
                 allowed: Self.allCases.map { "\($0.code) \($0.label)" })

@@ -28,4 +28,16 @@ public enum MediationMethod: String, CodedValue {
         case .other: "其他"
         }
     }
+
+    public var otherLabels: [String] {
+        switch self {
+        case .chat: ["拉家常", "拉家常式调解"]
+        case .factFinding: ["摸底", "摸底式调解"]
+        case .aid: ["扶贫救困", "扶贫救困式调解"]
+        case .staged: ["分段", "分段式调解"]
+        case .choice: ["选择", "选择式调解"]
+        case .revisit: ["望闻问切", "望闻问切访式", "望闻问切访调解法"]
+        case .other: ["其它"]
+        }
+    }
 }
