@@ -81,6 +81,31 @@ import Testing
         }
     }
 
+    /// A ledger as a town keeps it: its own headings, categories, methods and results.
+    @Test func aLedgerInTheTownsOwnWordsImports() throws {
+        let ledger = """
+            序号,矛盾纠纷类型,当事人姓名,身份证号码,联系电话,简要案情,排查时间,化解方式,调处结果,调解协议内容,化解日期,移交去向
+            1,婚姻家庭纠纷,王建国、李秀英,,,彩礼返还,2022/3/15,分段,化解成功,分三期退还彩礼,2022/4/2,
+            2,劳资纠纷,张三,,13800138000,欠薪三个月,2022/3/20,拉家常,化解中,,,
+            3,征地拆迁纠纷,赵大山,/,/,补偿分配不均,2022/3/21,/,已移交,/,/,法院
+
+            """
+        try withTemporaryStore { store in
+            #expect(try importer.run(ledger, into: store, skipInvalid: false).imported == 3)
+            let rows = try store.disputes()
+            let bridePrice = try #require(rows.first { $0.summary == "彩礼返还" })
+            #expect(
+                bridePrice.category == .marriageFamily && bridePrice.status == .resolved && bridePrice.method == .staged
+            )
+            #expect(try store.dispute(bridePrice.id)?.agreement?.date == (try CalendarDate(parsing: "2022-04-02")))
+            let wages = try #require(rows.first { $0.summary == "欠薪三个月" })
+            #expect(wages.category == .labor && wages.status == .mediating && wages.method == .chat)
+            #expect(try store.dispute(wages.id)?.parties.first?.phone == "13800138000")
+            let land = try #require(rows.first { $0.summary == "补偿分配不均" })
+            #expect(land.category == .housing && land.status == .escalated)
+        }
+    }
+
     /// A spreadsheet on a Chinese Windows saves a date cell as 2022/3/15; people write 2022年3月20日.
     @Test func daysAreReadAsSpreadsheetsAndPeopleWriteThem() throws {
         let ledger = """

@@ -230,9 +230,11 @@ public struct LedgerImport: Sendable {
         let synonyms: [String: DisputeStatus] = [
             "排查": .screened, "待调解": .screened, "已登记": .screened,
             "正在调解": .mediating, "调解": .mediating,
+            "化解中": .mediating, "正在化解": .mediating,
             "已化解": .resolved, "化解": .resolved, "成功": .resolved, "调解成功": .resolved, "已调结": .resolved,
-            "未化解": .unresolved, "调解不成功": .unresolved, "失败": .unresolved,
-            "移交": .escalated, "已上报": .escalated,
+            "化解成功": .resolved,
+            "未化解": .unresolved, "调解不成功": .unresolved, "失败": .unresolved, "化解不成功": .unresolved,
+            "移交": .escalated, "已移交": .escalated, "移送": .escalated, "上报": .escalated, "已上报": .escalated,
         ]
         if let status = synonyms[text.trimmingSpaces] { return status }
         return try Parse.coded(text, flag: "状态 (status)")
@@ -267,19 +269,19 @@ enum LedgerColumn: CaseIterable {
     var headings: [String] {
         switch self {
         case .village: ["村/社区代码", "村社区代码", "区划代码", "村代码", "village", "scope"]
-        case .category: ["类别", "纠纷类别", "纠纷类型", "类型", "category"]
+        case .category: ["类别", "纠纷类别", "纠纷类型", "矛盾纠纷类型", "纠纷种类", "类型", "category"]
         case .parties: ["当事人", "双方当事人", "当事人姓名", "parties"]
         case .idNumber: ["身份证号", "身份证号码", "公民身份号码", "身份证", "idnumber", "id_number"]
         case .phone: ["联系电话", "电话", "电话号码", "手机号码", "手机", "联系方式", "phone"]
-        case .summary: ["简要情况", "纠纷简要情况", "基本情况", "摘要", "summary"]
+        case .summary: ["简要情况", "纠纷简要情况", "基本情况", "简要案情", "纠纷概况", "主要情况", "摘要", "summary"]
         case .foundBy: ["来源", "发现方式", "found_by", "foundby"]
         case .level: ["等级", "风险等级", "level"]
-        case .date: ["发生日期", "日期", "排查日期", "date", "incident_date", "incidentdate"]
-        case .status: ["状态", "调处状态", "status"]
-        case .method: ["调解方式", "调解方法", "method"]
+        case .date: ["发生日期", "日期", "排查日期", "发生时间", "排查时间", "date", "incident_date", "incidentdate"]
+        case .status: ["状态", "调处状态", "调处结果", "化解情况", "化解结果", "调解结果", "status"]
+        case .method: ["调解方式", "调解方法", "化解方式", "调处方式", "method"]
         case .mediator: ["调解员", "调解人", "mediator"]
-        case .agreement: ["调解协议", "协议内容", "agreement"]
-        case .closedOn: ["调结日期", "销号日期", "closed_on", "closedon"]
+        case .agreement: ["调解协议", "协议内容", "调解协议内容", "agreement"]
+        case .closedOn: ["调结日期", "销号日期", "化解日期", "办结日期", "调结时间", "closed_on", "closedon"]
         case .escalatedTo: ["移交去向", "移交", "escalated_to", "escalatedto"]
         case .reason: ["原因", "备注", "reason", "note"]
         case .recorder: ["登记人", "录入人", "recorder"]
