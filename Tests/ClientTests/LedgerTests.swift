@@ -251,6 +251,24 @@ import Testing
         }
     }
 
+    /// A risk ledger in a town's own headings and wordings (风险点, 整改措施, 责任领导, 整改时限, 已整改).
+    @Test func importsARiskLedgerInTheTownsOwnWords() throws {
+        let ledger = """
+            序号,风险类别,风险点,整改措施,责任领导,责任单位,整改时限,状态,销号依据,销号时间
+            1,征地拆迁,安置补偿款未到位,分期兑付,赵主任,镇综治中心,2022/6/30,已整改,补偿款已兑付,2022/4/20
+            2,信访,重点人员越级上访,五定五包,钱书记,村委会,2022年4月30日,管控中,,
+            """
+        try withTemporaryStore { store in
+            let outcome = try importer.run(ledger, into: store, skipInvalid: false)
+            #expect(outcome.ledger == .risks && outcome.imported == 2)
+            let items = try store.riskItems()
+            #expect(Set(items.map(\.status)) == [.listed, .struckOff])
+            #expect(
+                items.contains { $0.title == "重点人员越级上访" && $0.deadline == (try? CalendarDate(parsing: "2022-04-30")) })
+            #expect(items.contains { $0.owner == Owner(person: "赵主任", unit: "镇综治中心") && $0.area == "征地拆迁" })
+        }
+    }
+
     @Test func anExportedLedgerImportsBackTheSame() throws {
         try withTemporaryStore { store in
             _ = try importer.run(Self.goodLedger, into: store, skipInvalid: false)

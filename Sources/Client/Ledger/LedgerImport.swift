@@ -241,7 +241,10 @@ public struct LedgerImport: Sendable {
     }
 
     static func riskStatus(_ text: String) throws -> RiskStatus {
-        let synonyms: [String: RiskStatus] = ["销号": .struckOff, "已化解": .struckOff, "在办": .listed, "未销号": .listed]
+        let synonyms: [String: RiskStatus] = [
+            "销号": .struckOff, "已化解": .struckOff, "已整改": .struckOff, "整改完成": .struckOff,
+            "在办": .listed, "未销号": .listed, "整改中": .listed, "未整改": .listed, "管控中": .listed,
+        ]
         if let status = synonyms[text.trimmingSpaces] { return status }
         return try Parse.coded(text, flag: "状态 (status)")
     }
@@ -281,16 +284,16 @@ enum LedgerColumn: CaseIterable {
         case .method: ["调解方式", "调解方法", "化解方式", "调处方式", "method"]
         case .mediator: ["调解员", "调解人", "mediator"]
         case .agreement: ["调解协议", "协议内容", "调解协议内容", "agreement"]
-        case .closedOn: ["调结日期", "销号日期", "化解日期", "办结日期", "调结时间", "closed_on", "closedon"]
+        case .closedOn: ["调结日期", "销号日期", "化解日期", "办结日期", "调结时间", "销号时间", "closed_on", "closedon"]
         case .escalatedTo: ["移交去向", "移交", "escalated_to", "escalatedto"]
         case .reason: ["原因", "备注", "reason", "note"]
         case .recorder: ["登记人", "录入人", "recorder"]
-        case .area: ["领域", "方面", "area"]
-        case .title: ["风险隐患", "隐患", "名称", "title"]
-        case .plan: ["预案", "防范化解措施", "化解措施", "plan"]
-        case .owner: ["责任人", "owner"]
+        case .area: ["领域", "方面", "所属领域", "风险类别", "隐患类别", "area"]
+        case .title: ["风险隐患", "隐患", "名称", "风险点", "隐患名称", "风险隐患名称", "title"]
+        case .plan: ["预案", "防范化解措施", "化解措施", "整改措施", "管控措施", "稳控措施", "plan"]
+        case .owner: ["责任人", "责任领导", "包案领导", "包保责任人", "owner"]
         case .unit: ["责任单位", "unit"]
-        case .deadline: ["期限", "化解时限", "完成时限", "deadline"]
+        case .deadline: ["期限", "化解时限", "完成时限", "整改时限", "完成时间", "deadline"]
         case .evidence: ["销号依据", "evidence"]
         }
     }
