@@ -40,6 +40,8 @@ import Testing
         ("620502-101201", "character 7 is not a digit"),
         ("990502101201", "no province has the code 99"),
         ("620000", "it names a province or city, not a district"),
+        // A 12-digit code in a spreadsheet cell not formatted as text, saved as the cell shows it.
+        ("6.20502E+11", "a spreadsheet stored it as a number and its last digits are lost"),
     ])
     func refusesBadCodesSayingWhy(text: String, reason: String) {
         #expect {

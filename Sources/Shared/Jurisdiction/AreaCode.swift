@@ -47,6 +47,7 @@ public struct AreaCode: Hashable, Comparable, Sendable {
     public init(parsing text: String) throws(AreaCodeError) {
         let digits = Array(text.utf8)
         guard !digits.isEmpty else { throw AreaCodeError(text: text, problem: .empty) }
+        guard !isScientificNotation(text) else { throw AreaCodeError(text: text, problem: .storedAsNumber) }
         if let bad = digits.firstIndex(where: { $0 < UInt8(ascii: "0") || $0 > UInt8(ascii: "9") }) {
             throw AreaCodeError(text: text, problem: .notADigit(position: bad + 1))
         }
@@ -130,6 +131,8 @@ public struct AreaCodeError: Error, Hashable, Sendable {
         case wrongLength(Int)
         case unknownProvince(String)
         case notADistrict
+        /// A spreadsheet stored the code as a number and shows it so (`6.20502E+11`).
+        case storedAsNumber
     }
 
     public var text: String
@@ -150,6 +153,11 @@ extension AreaCodeError: CustomStringConvertible, LocalizedMessage {
                 language.pick("没有代码为 \(prefix) 的省份", "no province has the code \(prefix)")
             case .notADistrict:
                 language.pick("它是省或市的代码，不是区县的", "it names a province or city, not a district")
+            case .storedAsNumber:
+                language.pick(
+                    "电子表格把它当成数字存下了，后面几位已经丢了（请在电子表格里把这一列设为“文本”，重新填上代码再导出）",
+                    "a spreadsheet stored it as a number and its last digits are lost (format the column as text in "
+                        + "the spreadsheet, enter the codes again and save it again)")
             }
         return language.pick(
             "“\(text)”不是区划代码：\(reason)；应为 6 位（区县）、9 位（乡镇街道）或 12 位（村社区），例如 620502101201",

@@ -27,7 +27,7 @@ public struct Party: Hashable, Sendable {
     static func normalizedIDNumber(_ text: String) throws(PartyError) -> String? {
         let id = text.trimmingSpaces.uppercased()
         guard !id.isEmpty else { return nil }
-        if Self.isScientific(id) { throw .storedAsNumber(id) }
+        if isScientificNotation(id) { throw .storedAsNumber(id) }
         let bytes = Array(id.utf8)
         let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
         guard bytes.count == 18, bytes[0..<17].allSatisfy(isDigit), isDigit(bytes[17]) || bytes[17] == UInt8(ascii: "X")
@@ -43,7 +43,7 @@ public struct Party: Hashable, Sendable {
     static func normalizedPhone(_ text: String) throws(PartyError) -> String? {
         var bytes = Array(text.utf8).filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "-") }
         guard !bytes.isEmpty else { return nil }
-        if Self.isScientific(String(decoding: bytes, as: UTF8.self)) { throw .storedAsNumber(text.trimmingSpaces) }
+        if isScientificNotation(String(decoding: bytes, as: UTF8.self)) { throw .storedAsNumber(text.trimmingSpaces) }
         let plus = bytes.first == UInt8(ascii: "+")
         if plus { bytes.removeFirst() }
         guard (5...15).contains(bytes.count), bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
@@ -84,7 +84,7 @@ extension Party {
                 (0x30...0x39).contains(first) || (0xFF10...0xFF19).contains(first) || first == 0x2B
                 || first == 0xFF0B
             let folded = mayBeNumber ? String(word).precomposedStringWithCompatibilityMapping.filter { $0 != "-" } : ""
-            if mayBeNumber, Self.isScientific(folded) { throw .storedAsNumber(String(word)) }
+            if mayBeNumber, isScientificNotation(folded) { throw .storedAsNumber(String(word)) }
             guard mayBeNumber, Self.isNumeric(folded) else {
                 name.append(word)
                 joining = false
@@ -115,17 +115,6 @@ extension Party {
             }
         }
         try self.init(name: name.joined(separator: " "), idNumber: idNumber, phone: phone)
-    }
-
-    /// A number as a spreadsheet shows one it stored as a number (`1.10105E+17`): its last digits are gone.
-    static func isScientific(_ text: String) -> Bool {
-        let parts = text.uppercased().split(separator: "E", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return false }
-        let exponent = parts[1].first == "+" ? parts[1].dropFirst() : parts[1]
-        let mantissa = parts[0].split(separator: ".", omittingEmptySubsequences: false)
-        return !exponent.isEmpty && exponent.allSatisfy { $0.isASCII && $0.isNumber }
-            && (1...2).contains(mantissa.count)
-            && mantissa.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
     }
 
     /// Digits, with a `+` before them or an ID number's check letter after them.
