@@ -108,6 +108,8 @@ import Testing
         for values in [
             DisputeCategory.allCases.map { ($0.code, $0.label, $0.otherLabels) },
             MediationMethod.allCases.map { ($0.code, $0.label, $0.otherLabels) },
+            DisputeStatus.allCases.map { ($0.code, $0.label, $0.otherLabels) },
+            RiskStatus.allCases.map { ($0.code, $0.label, $0.otherLabels) },
         ] {
             let names = values.flatMap { [$0.0, $0.1] + $0.2 }
             #expect(Set(names).count == names.count, "\(names)")

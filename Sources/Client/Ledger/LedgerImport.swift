@@ -128,18 +128,17 @@ public struct LedgerImport: Sendable {
                 let party = parties[index]
                 let numbered: Party
                 do {
-                    numbered =
-                        column == .idNumber
-                        ? try Party(name: party.name, idNumber: number, phone: party.phone)
-                        : try Party(name: party.name, idNumber: party.idNumber, phone: number)
+                    // Through `Party.init`, which checks and normalises the number.
+                    numbered = try Party(
+                        name: party.name, idNumber: column == .idNumber ? number : party.idNumber,
+                        phone: column == .phone ? number : party.phone)
                 } catch {
                     throw InputError(
                         "\(flag): party \(index + 1): \(error)",
                         chinese: "“\(column.headings[0])”一列，第 \(index + 1) 位当事人：\(Language.zh.message(for: error))")
                 }
-                let (before, after) =
-                    column == .idNumber ? (party.idNumber, numbered.idNumber) : (party.phone, numbered.phone)
-                if let before, before != after {
+                let key: KeyPath<Party, String?> = column == .idNumber ? \.idNumber : \.phone
+                if let before = party[keyPath: key], before != numbered[keyPath: key] {
                     throw InputError(
                         "\(flag): party \(index + 1) has another number in 当事人 (parties); which is right?",
                         chinese: "“\(column.headings[0])”一列，第 \(index + 1) 位当事人的号码和“当事人”一列写的不一样，请核对")
@@ -166,7 +165,7 @@ public struct LedgerImport: Sendable {
             village: village, category: category, parties: parties, summary: try row.required(.summary),
             foundBy: foundBy, level: level, incidentDate: date, recorder: row[.recorder] ?? recorder)
         var commands: [DisputeCommand] = [.record(draft)]
-        let status = try row[.status].map(Self.status) ?? .screened
+        let status: DisputeStatus = try row[.status].map { try Parse.coded($0, flag: "状态 (status)") } ?? .screened
         let method: MediationMethod = try row[.method].map { try Parse.coded($0, flag: "调解方式 (method)") } ?? .other
         if status == .mediating || status == .resolved || status == .unresolved {
             commands.append(.mediate(method: method, mediator: row[.mediator]))
@@ -211,7 +210,7 @@ public struct LedgerImport: Sendable {
             deadline: deadline, recorder: row[.recorder] ?? recorder)
         var commands: [RiskCommand] = [.record(draft)]
         if let status = row[.status] {
-            let parsed: RiskStatus = try Self.riskStatus(status)
+            let parsed: RiskStatus = try Parse.coded(status, flag: "状态 (status)")
             if parsed == .struckOff {
                 guard let evidence = row[.evidence] else {
                     throw InputError(
@@ -223,30 +222,6 @@ public struct LedgerImport: Sendable {
             }
         }
         return commands
-    }
-
-    /// Statuses as ledgers write them, beyond the codes and labels.
-    static func status(_ text: String) throws -> DisputeStatus {
-        let synonyms: [String: DisputeStatus] = [
-            "排查": .screened, "待调解": .screened, "已登记": .screened,
-            "正在调解": .mediating, "调解": .mediating,
-            "化解中": .mediating, "正在化解": .mediating,
-            "已化解": .resolved, "化解": .resolved, "成功": .resolved, "调解成功": .resolved, "已调结": .resolved,
-            "化解成功": .resolved,
-            "未化解": .unresolved, "调解不成功": .unresolved, "失败": .unresolved, "化解不成功": .unresolved,
-            "移交": .escalated, "已移交": .escalated, "移送": .escalated, "上报": .escalated, "已上报": .escalated,
-        ]
-        if let status = synonyms[text.trimmingSpaces] { return status }
-        return try Parse.coded(text, flag: "状态 (status)")
-    }
-
-    static func riskStatus(_ text: String) throws -> RiskStatus {
-        let synonyms: [String: RiskStatus] = [
-            "销号": .struckOff, "已化解": .struckOff, "已整改": .struckOff, "整改完成": .struckOff,
-            "在办": .listed, "未销号": .listed, "整改中": .listed, "未整改": .listed, "管控中": .listed,
-        ]
-        if let status = synonyms[text.trimmingSpaces] { return status }
-        return try Parse.coded(text, flag: "状态 (status)")
     }
 }
 

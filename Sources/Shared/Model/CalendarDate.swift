@@ -57,13 +57,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable {
     /// - Throws: `DateError` naming the text as written.
     public init(written text: String) throws(DateError) {
         let text = text.trimmingSpaces
-        // Full-width forms (２０２２／３／１５) to ASCII, as a Chinese input method may type them.
-        var folded = String(
-            String.UnicodeScalarView(
-                text.unicodeScalars.map {
-                    (0xFF01...0xFF5E).contains($0.value) ? Unicode.Scalar($0.value - 0xFEE0)! : $0
-                }
-            ))
+        var folded = text.halfWidth
         if let space = folded.firstIndex(of: " "),
             folded[folded.index(after: space)...].allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ":") })
         {

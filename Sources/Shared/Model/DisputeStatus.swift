@@ -28,6 +28,17 @@ public enum DisputeStatus: String, CodedValue, Comparable {
         }
     }
 
+    /// How ledgers kept by hand word a case's result.
+    public var otherLabels: [String] {
+        switch self {
+        case .screened: ["排查", "待调解", "已登记"]
+        case .mediating: ["正在调解", "调解", "化解中", "正在化解"]
+        case .resolved: ["已化解", "化解", "成功", "已调结", "化解成功"]
+        case .unresolved: ["未化解", "调解不成功", "失败", "化解不成功"]
+        case .escalated: ["移交", "移送", "上报", "已上报"]
+        }
+    }
+
     /// Order of precedence when concurrent steps disagree: the state that asks more of the district
     /// wins (see docs/ARCHITECTURE.md).
     public static func < (lhs: DisputeStatus, rhs: DisputeStatus) -> Bool {
@@ -59,6 +70,14 @@ public enum RiskStatus: String, CodedValue, Comparable {
         switch self {
         case .listed: "挂牌"
         case .struckOff: "已销号"
+        }
+    }
+
+    /// How ledgers kept by hand word where an item stands.
+    public var otherLabels: [String] {
+        switch self {
+        case .listed: ["在办", "未销号", "整改中", "未整改", "管控中"]
+        case .struckOff: ["销号", "已化解", "已整改", "整改完成"]
         }
     }
 

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A party to a dispute: a person or a family, usually named by its head.
 ///
 /// Names, ID-card numbers and phone numbers are personal data. They stay within the jurisdiction
@@ -78,14 +76,9 @@ extension Party {
         var numbers: [(written: String, folded: String, words: Int)] = []
         var joining = false
         for word in text.split(whereSeparator: \.isWhitespace) {
-            // A word of a name (most start with an ideograph) is passed over without folding it.
-            let first = word.unicodeScalars.first?.value ?? 0
-            let mayBeNumber =
-                (0x30...0x39).contains(first) || (0xFF10...0xFF19).contains(first) || first == 0x2B
-                || first == 0xFF0B
-            let folded = mayBeNumber ? String(word).precomposedStringWithCompatibilityMapping.filter { $0 != "-" } : ""
-            if mayBeNumber, isScientificNotation(folded) { throw .storedAsNumber(String(word)) }
-            guard mayBeNumber, Self.isNumeric(folded) else {
+            let folded = word.halfWidth.filter { $0 != "-" }
+            if isScientificNotation(folded) { throw .storedAsNumber(String(word)) }
+            guard Self.isNumeric(folded) else {
                 name.append(word)
                 joining = false
                 continue
