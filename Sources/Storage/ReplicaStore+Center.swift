@@ -7,29 +7,81 @@ import Shared
 extension ReplicaStore {
     // MARK: Areas
 
-    /// Adds or renames areas. All must lie in one district, the center's.
-    /// - Throws: `InputError` naming the first area outside the district or whose parent is unknown.
+    /// Adds or renames areas, and merges those given a successor (`Successions`): their records are
+    /// placed in the successor's rows from now on. All must lie in one district, the center's. An area
+    /// imported again without a successor stays merged.
+    /// - Throws: `InputError` naming the first area outside the district, whose parent is unknown, or
+    ///   that cannot be merged as asked (`checkSuccessions`).
     public func importAreas(_ areas: [Area]) throws -> Int {
         try write { db in
             let identity = try Self.identity(db)
-            let known = Set(try String.fetchAll(db, sql: "SELECT code FROM area"))
-            let district = try Self.checkAreas(areas, district: identity.scope, known: known)
+            let district = try Self.checkAreas(areas, district: identity.scope, known: try Self.areas(db))
             for area in areas {
                 try Self.save(area, in: db)
             }
             if identity.scope == nil, let district {
                 try db.execute(sql: "UPDATE replica SET scope = ? WHERE id = 1", arguments: [district.description])
             }
+            if areas.contains(where: { $0.successor != nil }) { try Self.placeMergedRecords(in: db) }
             return areas.count
         }
     }
 
+    /// Every known area, by code.
+    static func areas(_ db: Database) throws -> [Area] {
+        try Row.fetchAll(db, sql: "SELECT code, name, successor FROM area ORDER BY code").map {
+            Area(
+                code: try Self.area($0["code"]), name: $0["name"],
+                successor: try ($0["successor"] as String?).map(Self.area))
+        }
+    }
+
+    /// Where the records of merged areas are counted now. (A database older than merges has none.)
+    static func successions(_ db: Database) throws -> Successions {
+        guard try db.columns(in: "area").contains(where: { $0.name == "successor" }) else {
+            return Successions(successors: [:])
+        }
+        var successors: [AreaCode: AreaCode] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT code, successor FROM area WHERE successor IS NOT NULL") {
+            successors[try Self.area(row["code"])] = try Self.area(row["successor"])
+        }
+        return Successions(successors: successors)
+    }
+
+    /// Moves what is derived of the records of merged areas (case and visit rows, risk rows, when their
+    /// data last arrived, late changes) to the area each counts as now. Rows never hold a merged area
+    /// after it, so a merge moves what its area holds, and running it again changes nothing.
+    static func placeMergedRecords(in db: Database) throws {
+        let successions = try successions(db)
+        for old in successions.successors.keys {
+            let arguments: StatementArguments = [successions.current(old).fullCode, old.fullCode]
+            try db.execute(sql: "UPDATE dispute SET village = ? WHERE village = ?", arguments: arguments)
+            try db.execute(sql: "UPDATE visit SET village = ? WHERE village = ?", arguments: arguments)
+            try db.execute(sql: "UPDATE risk SET scope = ? WHERE scope = ?", arguments: arguments)
+            try db.execute(
+                sql: """
+                    INSERT INTO received (scope, seq) SELECT ?1, seq FROM received WHERE scope = ?2
+                    ON CONFLICT (scope) DO UPDATE SET seq = max(seq, excluded.seq)
+                    """, arguments: arguments)
+            try db.execute(
+                sql: """
+                    INSERT INTO arrived (field, day, scope, arrivedOn, changes)
+                    SELECT field, day, ?1, arrivedOn, changes FROM arrived WHERE scope = ?2
+                    ON CONFLICT (field, day, scope, arrivedOn) DO UPDATE SET changes = changes + excluded.changes
+                    """, arguments: arguments)
+            try db.execute(sql: "DELETE FROM received WHERE scope = ?", arguments: [old.fullCode])
+            try db.execute(sql: "DELETE FROM arrived WHERE scope = ?", arguments: [old.fullCode])
+        }
+    }
+
     /// Checks areas to import into a center of `district` (nil: the first area's) that knows areas
-    /// `known`: all in the district, each parent in the import, known, or the district itself.
+    /// `known`: all in the district, each parent in the import, known, or the district itself; and the
+    /// merges they ask for (`checkSuccessions`).
     /// - Returns: the district.
     /// - Throws: `InputError` naming the first area that does not fit.
-    public static func checkAreas(_ areas: [Area], district: AreaCode?, known: Set<String>) throws -> AreaCode? {
+    public static func checkAreas(_ areas: [Area], district: AreaCode?, known: [Area]) throws -> AreaCode? {
         let incoming = Set(areas.map(\.code.description))
+        let known = Dictionary(known.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
         let district = district ?? areas.first?.code.district
         for area in areas {
             guard let district, district.covers(area.code) else {
@@ -38,7 +90,7 @@ extension ReplicaStore {
                     "\(area.code) \(area.name) is not in district \(named); a center serves one district",
                     chinese: "\(area.code) \(area.name) 不在区县 \(named) 内；一个区中心只管一个区县")
             }
-            if let parent = area.parent, !known.contains(parent.description), !incoming.contains(parent.description),
+            if let parent = area.parent, known[parent] == nil, !incoming.contains(parent.description),
                 parent != district
             {
                 throw InputError(
@@ -46,22 +98,90 @@ extension ReplicaStore {
                     chinese: "\(area.code) \(area.name)：它的上级 \(parent) 既不在文件里，也不是已有的区划")
             }
         }
+        try checkSuccessions(areas, known: known)
         return district
     }
 
-    /// Adds an area, or renames it.
+    /// Checks the merges `areas` ask for, given the areas `known`: an area is merged into another of
+    /// its level that stands (not merged itself, so merges never make a cycle), once (an area merged
+    /// stays merged), and only when nothing within it stands, so that a code not merged still holds
+    /// every record under its prefix (a town's villages are each merged first).
+    /// - Throws: `InputError` naming the area and what to do.
+    public static func checkSuccessions(_ areas: [Area], known: [AreaCode: Area]) throws {
+        var after = known
+        for area in areas {
+            after[area.code] = Area(
+                code: area.code, name: area.name, successor: area.successor ?? known[area.code]?.successor)
+        }
+        for area in areas {
+            guard let successor = area.successor else { continue }
+            let named = "\(area.code) \(area.name)"
+            if let earlier = known[area.code]?.successor {
+                guard earlier == successor else {
+                    throw InputError(
+                        "\(named) was already merged into \(earlier); an area is merged once",
+                        chinese: "\(named) 已经并入 \(earlier)，一个区划只能并入一次")
+                }
+                continue
+            }
+            guard area.code.level != .district else {
+                throw InputError(
+                    "\(named) is the district; only its towns and villages can be merged",
+                    chinese: "\(named) 是区县本身，只有乡镇街道和村社区可以并入别处")
+            }
+            guard successor != area.code, let target = after[successor] else {
+                throw InputError(
+                    "\(named) cannot be merged into \(successor): that is not one of the district's areas; "
+                        + "import it first with center area import",
+                    chinese: "\(named) 不能并入 \(successor)：它不是本区县的区划；请先用 center area import 导入")
+            }
+            guard successor.level == area.code.level else {
+                throw InputError(
+                    "\(named) is a \(area.code.level) and \(successor) a \(successor.level): an area is merged "
+                        + "into one of its level",
+                    chinese: "\(named) 是\(area.code.level.chineseName)，\(successor) 是\(successor.level.chineseName)："
+                        + "区划只能并入同级的区划")
+            }
+            if let further = target.successor {
+                throw InputError(
+                    "\(named) cannot be merged into \(successor) \(target.name), which was itself merged into "
+                        + "\(further); merge it into \(further)",
+                    chinese: "\(named) 不能并入 \(successor) \(target.name)，它自己已并入 \(further)；请并入 \(further)")
+            }
+            let standing = after.values.filter {
+                $0.code != area.code && area.code.covers($0.code) && $0.successor == nil
+            }.map(\.code).sorted()
+            if let first = standing.first {
+                throw InputError(
+                    "\(named) still has \(standing.count) area(s) within it, first \(first); merge each into its "
+                        + "new area first",
+                    chinese: "\(named) 下面还有 \(standing.count) 个区划（第一个是 \(first)），请先把它们逐个并入新的区划")
+            }
+        }
+    }
+
+    /// Adds an area, or renames it; a successor given merges it (one not given leaves a merge as it is).
     static func save(_ area: Area, in db: Database) throws {
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO area (code, name, parent, level) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [area.code.description, area.name, area.parent?.description, "\(area.code.level)"])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO area (code, name, parent, level, successor) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent, level = excluded.level,
+                    successor = coalesce(excluded.successor, successor)
+                """
+        ).execute(arguments: [
+            area.code.description, area.name, area.parent?.description, "\(area.code.level)",
+            area.successor?.description,
+        ])
     }
 
     /// Every known area, by code.
     public func areas() throws -> [Area] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT code, name FROM area ORDER BY code").map {
-                Area(code: try Self.area($0["code"]), name: $0["name"])
-            }
-        }
+        try read { db in try Self.areas(db) }
+    }
+
+    /// Where the records of merged areas are counted now.
+    public func successions() throws -> Successions {
+        try read { db in try Self.successions(db) }
     }
 
     // MARK: Devices
@@ -111,9 +231,11 @@ extension ReplicaStore {
         let name = try Self.checkEnrollment(name: name, scope: scope, role: role)
         let credential = DeviceCredential.generate()
         let device = try write { db in
-            let known = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM area WHERE code = ?)", arguments: [scope.description])
-            guard known == true else { throw Self.unknownScope(scope) }
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT successor FROM area WHERE code = ?", arguments: [scope.description])
+            else { throw Self.unknownScope(scope) }
+            if let successor: String = row["successor"] { throw Self.mergedScope(scope, into: successor) }
             try db.execute(
                 sql: "INSERT INTO device (id, name, scope, role, secretHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [
@@ -141,6 +263,13 @@ extension ReplicaStore {
                     "--scope \(scope) 是\(scope.level.chineseName)代码，\(role.label)设备要用\(role.scopeLevel.chineseName)代码")
         }
         return name
+    }
+
+    /// The message for an enrollment of an area merged into another.
+    public static func mergedScope(_ scope: AreaCode, into successor: String) -> InputError {
+        InputError(
+            "--scope \(scope) was merged into \(successor); enroll the device for \(successor)",
+            chinese: "--scope \(scope) 已并入 \(successor)；请登记为 \(successor) 的设备")
     }
 
     /// The message for an enrollment whose scope is not one of the district's areas.
@@ -277,10 +406,10 @@ extension ReplicaStore {
         }
     }
 
-    /// A page of the feed: changes after `cursor` whose record lies within `scope` (all when nil), in
+    /// A page of the feed: changes after `cursor` whose record lies within `reach` (all when nil), in
     /// the center's order, at most `limit`.
     public func changes(
-        after cursor: Int64, within scope: AreaCode?, limit: Int
+        after cursor: Int64, within scope: Reach?, limit: Int
     ) throws -> (
         changes: [(seq: Int64, change: Change)], more: Bool
     ) {
@@ -300,14 +429,17 @@ extension ReplicaStore {
         }
     }
 
-    /// The condition and arguments of a feed page: after `cursor`, within `scope`, one row more than
-    /// `limit` to tell whether more remain.
-    static func feed(after cursor: Int64, within scope: AreaCode?, limit: Int) -> (String, StatementArguments) {
+    /// The condition and arguments of a feed page: after `cursor`, within `reach` (its scope's prefix,
+    /// and the areas merged into it), one row more than `limit` to tell whether more remain.
+    static func feed(after cursor: Int64, within reach: Reach?, limit: Int) -> (String, StatementArguments) {
         var condition = " WHERE seq > ?"
         var arguments: [any DatabaseValueConvertible] = [cursor]
-        if let scope {
-            condition += " AND record.scope >= ? AND record.scope < ?"
-            arguments += [scope.description, scope.description + "~"]
+        if let reach {
+            let merged = reach.predecessors.map(\.description)
+            condition +=
+                " AND (record.scope >= ? AND record.scope < ?"
+                + (merged.isEmpty ? ")" : " OR record.scope IN (\(merged.map { _ in "?" }.joined(separator: ", "))))")
+            arguments += [reach.scope.description, reach.scope.description + "~"] + merged
         }
         arguments.append(limit + 1)
         return (condition + " ORDER BY seq LIMIT ?", StatementArguments(arguments))
@@ -316,7 +448,7 @@ extension ReplicaStore {
     /// A page of the feed already written as `ChangePage` JSON: stored values are copied as they are,
     /// without parsing them again (they were validated when they arrived).
     public func pageJSON(
-        after cursor: Int64, within scope: AreaCode?, limit: Int
+        after cursor: Int64, within scope: Reach?, limit: Int
     ) throws -> (
         json: [UInt8], cursor: Int64, more: Bool, count: Int
     ) {

@@ -156,6 +156,8 @@ extension ReplicaStore {
         /// When set, the time `finish()` notes this transaction's changes as arrived (a copy of a log
         /// keeps the original's arrival times).
         var arrivedAt: Int64?
+        /// Where the records of merged areas are counted now, read when first needed.
+        var successions: Successions?
 
         init(db: Database, wallClock: any WallClock) throws {
             self.db = db
@@ -357,6 +359,15 @@ struct ArrivedKey: Hashable {
 }
 
 extension ReplicaStore.Session {
+    /// The area whose records those made in `code` count as now: `code`, unless it was merged into
+    /// another (`Successions`). Rows, arrivals and reports place records by it.
+    mutating func place(of code: AreaCode) throws -> AreaCode {
+        if let successions { return successions.current(code) }
+        let loaded = try ReplicaStore.successions(db)
+        successions = loaded
+        return loaded.current(code)
+    }
+
     /// The first millisecond of the local day at `milliseconds`.
     mutating func day(of milliseconds: Int64) -> Int64 {
         if let lastDay, lastDay.start <= milliseconds, milliseconds < lastDay.end { return lastDay.start }
@@ -368,14 +379,14 @@ extension ReplicaStore.Session {
 
     /// Notes when this transaction's changes arrived, and that the scopes of the records they touched
     /// last received data now.
-    func noteArrival(at time: Int64) throws {
+    mutating func noteArrival(at time: Int64) throws {
         guard !touched.isEmpty else { return }
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO arrival (seq, at) SELECT max(seq), ? FROM change")
             .execute(arguments: [time])
         let sequence = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM change")) ?? 0
         let receive = try db.cachedStatement(sql: "INSERT OR REPLACE INTO received (scope, seq) VALUES (?, ?)")
         for scope in Set(touched.compactMap { state[$0]?.scope }) {
-            try receive.run([.text(scope.fullCode), .integer(sequence)], in: db)
+            try receive.run([.text(try place(of: scope).fullCode), .integer(sequence)], in: db)
         }
         let arrivedOn = LocalTime.date(at: time).description
         let count = try db.cachedStatement(
@@ -386,7 +397,7 @@ extension ReplicaStore.Session {
         for (key, changes) in arrivedChanges {
             try count.run(
                 [
-                    .text(LocalTime.date(at: key.day).description), .text(key.scope.fullCode),
+                    .text(LocalTime.date(at: key.day).description), .text(try place(of: key.scope).fullCode),
                     .text(key.field.rawValue), .text(arrivedOn),
                     .integer(Int64(changes)),
                 ],
@@ -566,10 +577,12 @@ extension ReplicaStore {
         }
     }
 
-    /// Writes a case's row: `dispute` as it is read (combined with `members` merged into it), whether it
+    /// Writes a case's row (placed in `place`, the area its village's records count as now): `dispute` as it is read (combined with `members` merged into it), whether it
     /// counts as a case of its own, and search text covering the members too, so that either id or
     /// either spelling finds it, and a party's ID or phone number (a caller is found by their number).
-    static func save(_ dispute: Dispute, counted: Bool = true, members: [Dispute] = [], in db: Database) throws {
+    static func save(
+        _ dispute: Dispute, place: AreaCode, counted: Bool = true, members: [Dispute] = [], in db: Database
+    ) throws {
         let parties = dispute.parties.map(\.name).joined(separator: "、")
         let search = SearchText.normalize(
             ([dispute] + members).map { member in
@@ -597,7 +610,7 @@ extension ReplicaStore {
                 """
         ).run(
             [
-                .text(dispute.id.description), .text(dispute.village.fullCode), .optional(dispute.category?.code),
+                .text(dispute.id.description), .text(place.fullCode), .optional(dispute.category?.code),
                 .text(dispute.status.code), .optional(dispute.level?.code), .optional(dispute.foundBy?.code),
                 .optional(dispute.incidentDate?.description), .text(dispute.summary), .text(parties),
                 .optional(dispute.method?.code), .optional(dispute.mediator), .optional(dispute.agreement?.text),
@@ -610,7 +623,7 @@ extension ReplicaStore {
             ], in: db)
     }
 
-    static func save(_ item: RiskItem, in db: Database) throws {
+    static func save(_ item: RiskItem, place: AreaCode, in db: Database) throws {
         let search = SearchText.normalize(
             [item.id.description, item.area, item.title, item.plan, item.owner?.person ?? "", item.owner?.unit ?? ""]
                 .joined(separator: "\u{1F}"))
@@ -627,7 +640,7 @@ extension ReplicaStore {
                 """
         ).run(
             [
-                .text(item.id.description), .text(item.scope.fullCode), .text(item.area), .text(item.title),
+                .text(item.id.description), .text(place.fullCode), .text(item.area), .text(item.title),
                 .optional(item.level?.code), .text(item.plan), .optional(item.owner?.person),
                 .optional(item.owner?.unit),
                 .optional(item.deadline?.description), .text(item.status.code),

@@ -27,7 +27,7 @@ extension ReplicaStore.Session {
             guard let entity = state[key] else { continue }
             switch key.kind {
             case .risk:
-                try ReplicaStore.save(RiskItem(entity), in: db)
+                try ReplicaStore.save(RiskItem(entity), place: try place(of: entity.scope), in: db)
             case .dispute:
                 let dispute = Dispute(entity)
                 // A record this transaction created has no row yet.
@@ -38,8 +38,9 @@ extension ReplicaStore.Session {
                         db.cachedStatement(sql: "SELECT duplicateOf FROM dispute WHERE id = ?"),
                         arguments: [key.id.description])
                 let root = try survivor(of: dispute.id)
-                try ReplicaStore.save(dispute, counted: root == dispute.id, in: db)
-                try ReplicaStore.saveVisits(of: dispute, replacing: !created.contains(key), in: db)
+                let place = try place(of: entity.scope)
+                try ReplicaStore.save(dispute, place: place, counted: root == dispute.id, in: db)
+                try ReplicaStore.saveVisits(of: dispute, place: place, replacing: !created.contains(key), in: db)
                 survivors.insert(root)
                 if let before, let previous = RecordID(before), previous != dispute.duplicateOf {
                     survivors.insert(try survivor(of: previous))
@@ -105,7 +106,8 @@ extension ReplicaStore.Session {
                         """), arguments: [root.description]) ?? false
         guard grouped, let survivor = try dispute(root) else { return }
         let members = try self.members(of: root)
-        try ReplicaStore.save(survivor.absorbing(members), members: members, in: db)
+        try ReplicaStore.save(
+            survivor.absorbing(members), place: try place(of: survivor.village), members: members, in: db)
         for member in members {
             try db.cachedStatement(sql: "UPDATE dispute SET counted = 0 WHERE id = ?").execute(arguments: [
                 member.id.description
@@ -214,7 +216,7 @@ extension ReplicaStore.Session {
 extension ReplicaStore {
     /// Writes a case's own follow-up visits (not those of cases merged into it), for reports, `replacing`
     /// those stored before (a case this transaction added has none).
-    static func saveVisits(of dispute: Dispute, replacing: Bool, in db: Database) throws {
+    static func saveVisits(of dispute: Dispute, place: AreaCode, replacing: Bool, in db: Database) throws {
         let id = dispute.id.description
         if replacing {
             try db.cachedStatement(sql: "DELETE FROM visit WHERE dispute = ?").execute(arguments: [id])
@@ -223,7 +225,7 @@ extension ReplicaStore {
             sql: "INSERT INTO visit (dispute, date, kept, village, voided) VALUES (?, ?, ?, ?, ?)")
         for visit in dispute.visits {
             try insert.execute(arguments: [
-                id, visit.element.date.description, visit.element.isAgreementKept, dispute.village.fullCode,
+                id, visit.element.date.description, visit.element.isAgreementKept, place.fullCode,
                 dispute.isVoided,
             ])
         }

@@ -339,7 +339,7 @@ extension ReplicaStore {
         let scopeLow = request.scope?.description ?? ""
         let scopeHigh = scopeLow + "~"
         var townCodes = try String.fetchAll(
-            db, sql: "SELECT code FROM area WHERE level = 'town' ORDER BY code")
+            db, sql: "SELECT code FROM area WHERE level = 'town' AND successor IS NULL ORDER BY code")
         if townCodes.isEmpty {
             townCodes = try String.fetchAll(
                 db, sql: "SELECT DISTINCT substr(village, 1, 9) FROM dispute INDEXED BY dispute_place ORDER BY 1")
@@ -479,7 +479,11 @@ extension ReplicaStore {
         let prefix = request.scope?.description ?? ""
         // The villages: the center's areas in scope, else this replica's own village.
         var villages = try String.fetchAll(
-            db, sql: "SELECT code FROM area WHERE level = 'village' AND code >= ? AND code < ? ORDER BY code",
+            db,
+            sql: """
+                SELECT code FROM area WHERE level = 'village' AND successor IS NULL AND code >= ? AND code < ?
+                ORDER BY code
+                """,
             arguments: [prefix, prefix + "~"])
         if villages.isEmpty, let own = try identity(db).scope, own.level == .village {
             villages = [own.description]

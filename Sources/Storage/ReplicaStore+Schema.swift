@@ -344,6 +344,13 @@ extension ReplicaStore {
             // After starting over, changes of other replicas up to this local number are sent too.
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN resendThrough INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v10: areas merged") { db in
+            // The area a reorganisation merged this one into (`Successions`): its records count there now.
+            try db.execute(sql: "ALTER TABLE area ADD COLUMN successor TEXT")
+            // The merged areas the center last said this replica's scope reaches (`Reach.fingerprint`;
+            // empty for none): when they change, the pull starts again from the beginning.
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN reach TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 

@@ -101,25 +101,40 @@ extension ReplicaStore {
     public func takeAreas(_ areas: [Area]) throws {
         try write { db in
             let scope = try Self.identity(db).scope
-            for area in scope.map({ Area.related(areas, to: $0) }) ?? areas {
+            let related = scope.map { Area.related(areas, to: $0) } ?? areas
+            for area in related {
                 try Self.save(area, in: db)
             }
+            // A reorganisation the center made: the records of merged areas are placed where they count now.
+            if related.contains(where: { $0.successor != nil }) { try Self.placeMergedRecords(in: db) }
         }
     }
 
-    /// Attaches the replica to a center. Works offline; the token is checked at the first sync.
+    /// Attaches the replica to a center. Works offline; the token is checked at the first sync. A
+    /// replica whose area the center merged into another (`Successions`, known from the last sync) takes
+    /// an enrollment of that area and keeps its records there: its new records are made in the new area.
+    /// An enrollment of another scope than the last one pulls again from the beginning (the new scope's
+    /// records before the old cursor were never pulled).
     /// - Throws: `InputError` if the enrollment's scope does not cover this replica's.
     public func enroll(_ enrollment: Enrollment) throws {
         try write { db in
             let identity = try Self.identity(db)
             if let scope = identity.scope, !enrollment.scope.covers(scope) {
-                throw InputError(
-                    "this enrollment is for \(enrollment.scope), but this replica keeps \(scope)'s records; "
-                        + "ask the center for an enrollment of \(scope). A worker who moved: field sync, then "
-                        + "field retire, then field init --enroll with the new enrollment",
-                    chinese: "这个登记串是 \(enrollment.scope) 的，但本机副本保存的是 \(scope) 的记录；"
-                        + "请向区中心要一个 \(scope) 的登记串。工作人员换了村的：先 field sync，再 field retire，"
-                        + "然后用新的登记串 field init --enroll")
+                let now = try Self.successions(db).current(scope)
+                guard now != scope, enrollment.scope.covers(now) else {
+                    throw InputError(
+                        "this enrollment is for \(enrollment.scope), but this replica keeps \(scope)'s records; "
+                            + "ask the center for an enrollment of \(scope). A worker who moved: field sync, then "
+                            + "field retire, then field init --enroll with the new enrollment. A village merged into "
+                            + "another: field sync first, so that this replica learns of it",
+                        chinese: "这个登记串是 \(enrollment.scope) 的，但本机副本保存的是 \(scope) 的记录；"
+                            + "请向区中心要一个 \(scope) 的登记串。工作人员换了村的：先 field sync，再 field retire，"
+                            + "然后用新的登记串 field init --enroll。村已并入别的村的：先 field sync，让本机知道这次区划调整")
+                }
+                try db.execute(sql: "UPDATE replica SET scope = ? WHERE id = 1", arguments: [now.description])
+            }
+            if let previous = try Self.enrollment(db), previous.scope != enrollment.scope {
+                try db.execute(sql: "UPDATE replica SET pullCursor = 0, reach = '' WHERE id = 1")
             }
             try db.execute(
                 sql: """
@@ -244,6 +259,25 @@ extension ReplicaStore {
             try db.execute(
                 sql: "UPDATE replica SET pullCursor = max(pullCursor, ?) WHERE id = 1", arguments: [page.cursor])
             return new
+        }
+    }
+
+    /// Notes the merged areas the center says this replica's scope reaches (`Reach.fingerprint`, nil for
+    /// none). When they differ from those it last said, the replica may lack the history of records it
+    /// gained (made in an area merged into its scope before its cursor): the pull goes back to the
+    /// beginning, in the same transaction, and changes already held count as such.
+    /// - Returns: whether the pull starts again from the beginning.
+    public func noteReach(_ fingerprint: String?) throws -> Bool {
+        try write { db in
+            let row = try Row.fetchOne(db, sql: "SELECT reach, pullCursor FROM replica WHERE id = 1")!
+            let known: String = row["reach"]
+            let cursor: Int64 = row["pullCursor"]
+            guard known != (fingerprint ?? "") else { return false }
+            let again = fingerprint != nil && cursor > 0
+            try db.execute(
+                sql: "UPDATE replica SET reach = ?, pullCursor = CASE WHEN ? THEN 0 ELSE pullCursor END WHERE id = 1",
+                arguments: [fingerprint ?? "", again])
+            return again
         }
     }
 

@@ -7,15 +7,16 @@ import Storage
 struct AreaGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "area", abstract: Help.text("本区县的乡镇街道和村（社区）。", "The district's towns and villages."),
-        subcommands: [AreaImport.self, AreaList.self])
+        subcommands: [AreaImport.self, AreaList.self, AreaMerge.self])
 }
 
 struct AreaImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: Help.text(
-            "从 CSV 导入区划：代码、名称、上级代码（表头行会跳过）。", "Load areas from CSV: code, name, parent code (a heading row is skipped)."
-        ))
+            "从 CSV 导入区划：代码、名称、上级代码、并入的区划代码（区划调整时填；表头行会跳过）。",
+            "Load areas from CSV: code, name, parent code, and the code of the area it was merged into (after a "
+                + "reorganisation; a heading row is skipped)."))
 
     @OptionGroup var options: CenterOptions
     @Argument(help: Help.option("CSV 文件。", "The CSV file.")) var file: String
@@ -40,7 +41,10 @@ struct AreaImport: AsyncParsableCommand {
                                 chinese: "上级 \(parent) 不包含 \(code)；按代码它的上级是 \(implied ?? "无")")
                         }
                     }
-                    areas.append(Area(code: code, name: name))
+                    let successor =
+                        record.fields.count > 3 && !record.fields[3].trimmingSpaces.isEmpty
+                        ? try Parse.area(record.fields[3].trimmingSpaces, flag: "merged into") : nil
+                    areas.append(Area(code: code, name: name, successor: successor))
                 } catch {
                     problems.append((record.line, error))
                 }
@@ -76,20 +80,88 @@ struct AreaList: AsyncParsableCommand {
                 say(
                     RecordJSON.encode(
                         areas.map {
-                            ["code": $0.code.description, "name": $0.name, "parent": $0.parent?.description ?? ""]
+                            [
+                                "code": $0.code.description, "name": $0.name, "parent": $0.parent?.description ?? "",
+                                "mergedInto": $0.successor?.description ?? "",
+                            ]
                         }))
             } else {
                 let language = try options.language
+                let merged = areas.contains { $0.successor != nil }
                 var table = TextTable(
-                    headers: language == .zh ? ["代码", "名称", "级别"] : ["code", "name", "level"])
+                    headers: (language == .zh ? ["代码", "名称", "级别"] : ["code", "name", "level"])
+                        + (merged ? [language.pick("并入", "merged into")] : []))
                 for area in areas {
-                    table.append([
-                        area.code.description,
-                        String(repeating: "  ", count: area.code.level.rawValue / 3 - 2) + area.name,
-                        language.pick(area.code.level.chineseName, "\(area.code.level)"),
-                    ])
+                    table.append(
+                        [
+                            area.code.description,
+                            String(repeating: "  ", count: area.code.level.rawValue / 3 - 2) + area.name,
+                            language.pick(area.code.level.chineseName, "\(area.code.level)"),
+                        ] + (merged ? [area.successor?.description ?? ""] : []))
                 }
                 say(table.render())
+            }
+        }
+    }
+}
+
+struct AreaMerge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: Help.text(
+            "区划调整：把一个村（或乡镇）并入另一个，它的记录今后算在那里，那里的设备可以同步它们。",
+            "After a reorganisation: merge a village (or town) into another; its records count there from now "
+                + "on, and that area's devices sync them."),
+        discussion: Help.text(
+            """
+            记录保留原来的区划代码；报表和列表把它们算在并入的区划下，覆盖那个区划的设备下次同步时收到它们的全部历史。\
+            只能并入同级、没有被并入别处的区划；乡镇要先把下面的村逐个并入新的区划。并入后不能撤销。
+            """,
+            """
+            Records keep the code they were made in; reports and lists count them under the area merged into, and \
+            devices covering that area get their whole history at their next sync. An area is merged into one of \
+            its level that was not merged itself; a town's villages are merged first, each into its new area. A \
+            merge cannot be undone.
+            """))
+
+    @OptionGroup var options: CenterOptions
+    @Argument(help: Help.option("被撤并的区划代码。", "The code of the area done away with.")) var code: String
+    @Option(name: .customLong("into"), help: Help.option("并入的区划代码。", "The code of the area it is merged into."))
+    var successor: String
+
+    func run() async throws {
+        try await guarded(lang: options.lang) {
+            let code = try Parse.area(code, flag: "code")
+            let successor = try Parse.area(successor, flag: "--into")
+            let language = try options.language
+            let (areas, devices) = try await options.withCenter { center in
+                let known = try await center.areas()
+                guard let area = known.first(where: { $0.code == code }) else {
+                    throw InputError(
+                        "\(code) is not one of the district's areas (center area list shows them)",
+                        chinese: "\(code) 不是本区县的区划（center area list 可以列出）")
+                }
+                _ = try await center.importAreas([Area(code: code, name: area.name, successor: successor)])
+                return (known, try await center.devices())
+            }
+            let names = Dictionary(areas.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let old = "\(code) \(names[code] ?? "")"
+            let new = "\(successor) \(names[successor] ?? "")"
+            say(
+                language.pick(
+                    "已把 \(old) 并入 \(new)：它的记录今后算在 \(names[successor] ?? successor.description)，覆盖那里的设备下次同步时会收到",
+                    "merged \(old) into \(new): its records count there from now on; devices covering it get them at "
+                        + "their next sync"))
+            let stranded = devices.filter { $0.revokedAt == nil && $0.scope == code }
+            if !stranded.isEmpty {
+                say(
+                    language.pick(
+                        "登记在 \(old) 的 \(stranded.count) 台设备仍可同步它原有的记录；请给这些工作人员发 \(successor) 的登记串（center worker add），"
+                            + "他们先 field sync，再 field enroll 新登记串，本机记录会留着：",
+                        "\(stranded.count) device(s) enrolled for \(old) still sync its records; give their workers "
+                            + "enrollments of \(successor) (center worker add): field sync, then field enroll the new "
+                            + "one, and their records stay on the laptop:")
+                        + stranded.map { "\n  \($0.id)  \($0.name)" }.joined())
             }
         }
     }

@@ -262,7 +262,7 @@ extension ForwardingStore {
         await store.push(together: pushes)
     }
     func pageJSON(
-        after cursor: Int64, within scope: AreaCode?, limit: Int
+        after cursor: Int64, within scope: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
         try await store.pageJSON(after: cursor, within: scope, limit: limit)
     }

@@ -55,6 +55,9 @@ public struct Synchronizer: Sendable {
         /// The center's fingerprint of the area names this device may hold, from the pull's last page
         /// (`Area.fingerprintHeader`); nil from a center that does not send it.
         public var areasFingerprint: String?
+        /// The center merged areas into this replica's scope since its last sync: it pulled again from the
+        /// start, for the whole history of the records it gained.
+        public var reachGrew = false
 
         public init() {}
     }
@@ -145,6 +148,11 @@ public struct Synchronizer: Sendable {
         // While one page is stored, the next is fetched and decoded on a second connection.
         let prefetcher = try CurlClient(options: options.curl)
         var next = try fetchPage(after: try store.syncState().pullCursor, client: client)
+        // Areas merged into the scope since the last pull: their records' history lies before the cursor.
+        if try store.noteReach(next.reach) {
+            summary.reachGrew = true
+            next = try fetchPage(after: 0, client: client)
+        }
         while true {
             let fetched = next
             let page = fetched.page
@@ -201,7 +209,8 @@ public struct Synchronizer: Sendable {
             guard let text = item["code"] as? String, let code = try? AreaCode(parsing: text),
                 let name = (item["name"] as? String)?.trimmingSpaces, !name.isEmpty
             else { return nil }
-            return Area(code: code, name: name)
+            let successor = (item["successor"] as? String).flatMap { try? AreaCode(parsing: $0) }
+            return Area(code: code, name: name, successor: successor)
         }
     }
 
@@ -212,6 +221,7 @@ public struct Synchronizer: Sendable {
         var centerTime: Int64?
         var checkpoint: Checkpoint?
         var areasFingerprint: String?
+        var reach: String?
     }
 
     /// One page of the feed, decoded; a page that does not decode was cut short and is asked again.
@@ -227,7 +237,8 @@ public struct Synchronizer: Sendable {
         guard let page else { throw SyncError.protocolViolation("the center sent a page this field cannot read") }
         return FetchedPage(
             page: page, wireBytes: response.wireBytes, centerTime: centerTime, checkpoint: response.checkpoint,
-            areasFingerprint: response.headers[Area.fingerprintHeader.lowercased()])
+            areasFingerprint: response.headers[Area.fingerprintHeader.lowercased()],
+            reach: response.headers[Reach.header.lowercased()])
     }
 
     /// Takes the center's clock into account after an exchange.

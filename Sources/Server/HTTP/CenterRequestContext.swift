@@ -27,4 +27,5 @@ extension HTTPField.Name {
     public static let fieldSyncDeviceTime = Self("FieldSync-Device-Time")!
     public static let fieldSyncCheckpoint = Self(Shared.Checkpoint.headerName)!
     public static let fieldSyncAreas = Self(Shared.Area.fingerprintHeader)!
+    public static let fieldSyncReach = Self(Shared.Reach.header)!
 }

@@ -15,7 +15,7 @@ extension CenterServer {
         let batch: ChangeBatch
         do {
             batch = try ChangeBatch(json: Data(buffer: body))
-            try check(batch, from: device)
+            try await check(batch, from: device)
         } catch let error as WireError {
             metrics.refused()
             throw APIError.wire(error)
@@ -47,15 +47,22 @@ extension CenterServer {
         return result
     }
 
-    /// Refuses a batch that is too large, reaches outside the device's scope, or is stamped too far ahead.
-    func check(_ batch: ChangeBatch, from device: ReplicaStore.Device) throws {
+    /// Refuses a batch that is too large, reaches outside the device's reach (its scope and the areas
+    /// merged into it), or is stamped too far ahead.
+    func check(_ batch: ChangeBatch, from device: ReplicaStore.Device) async throws {
         guard batch.changes.count <= configuration.maximumBatchChanges else {
             throw APIError.tooLarge(
                 "the batch has \(batch.changes.count) changes", limit: configuration.maximumBatchChanges)
         }
         let now = wallClock.milliseconds()
+        // Areas merged into the device's scope are within its reach too; read only for a change that
+        // lies outside the scope itself.
+        var reach: Reach?
         for (index, change) in batch.changes.enumerated() {
-            guard device.scope.covers(change.scope) else {
+            if !device.scope.covers(change.scope), reach == nil {
+                reach = Reach(scope: device.scope, areas: try await store.areas())
+            }
+            guard reach?.covers(change.scope) ?? true else {
                 throw APIError(
                     .forbidden, code: "out-of-scope",
                     message: "change \(index) (\(change.entity.kind.rawValue) \(change.entity.id)) belongs to "
@@ -94,15 +101,20 @@ extension CenterServer {
             range: 1...Int64(configuration.maximumPageChanges))
         // Merges found in what was pushed before this pull are in the feed first.
         try await store.settled()
-        let page = try await store.pageJSON(after: after, within: device.scope, limit: Int(limit))
+        // The device's reach: its scope, and the areas merged into it. Every page names the merged areas,
+        // so that a device whose reach grew pulls again from the start.
+        let areas = try await store.areas()
+        let reach = Reach(scope: device.scope, areas: areas)
+        let page = try await store.pageJSON(after: after, within: reach, limit: Int(limit))
         try await store.noteContact(of: device.id, clockOffset: context.clockOffset)
         var result = try response(
             page.json, contentType: "application/json", for: request, threshold: configuration.compressionThreshold)
         result.headers[.deviceLog] = device.id
         try await addCheckpoint(at: page.cursor, to: &result)
+        result.headers[.fieldSyncReach] = reach.fingerprint
         // With the last page, what the device's area names should be: it asks for them only if its own
-        // differ. Areas that cannot be read now leave the header out (the device asks, as before).
-        if !page.more, let areas = try? await store.areas() {
+        // differ.
+        if !page.more {
             result.headers[.fieldSyncAreas] = Area.fingerprint(of: Area.related(areas, to: device.scope))
         }
         return result
@@ -114,7 +126,14 @@ extension CenterServer {
         let device = try context.authenticated()
         let areas = Area.related(try await store.areas(), to: device.scope)
         let body: JSONValue = .object([
-            "areas": .array(areas.map { .object(["code": .string($0.code.description), "name": .string($0.name)]) })
+            "areas": .array(
+                areas.map { area in
+                    var entry: [String: JSONValue] = [
+                        "code": .string(area.code.description), "name": .string(area.name),
+                    ]
+                    if let successor = area.successor { entry["successor"] = .string(successor.description) }
+                    return .object(entry)
+                })
         ])
         var answer = try response(
             Array(body.text.utf8), contentType: "application/json", for: request,

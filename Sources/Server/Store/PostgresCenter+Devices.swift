@@ -21,11 +21,11 @@ extension PostgresCenter {
             {
                 district = try AreaCode(parsing: code)
             }
-            var known: Set<String> = []
-            for try await code in try await connection.query("SELECT code FROM area", logger: logger).decode(
-                String.self)
-            {
-                known.insert(code)
+            var known: [Area] = []
+            for try await (code, name, successor) in try await connection.query(
+                "SELECT code, name, successor FROM area", logger: logger
+            ).decode((String, String, String?).self) {
+                known.append(try Self.area(code: code, name: name, successor: successor))
             }
             let checked = try ReplicaStore.checkAreas(areas, district: district, known: known)
             if district == nil, let checked {
@@ -35,10 +35,11 @@ extension PostgresCenter {
             for area in areas {
                 try await connection.query(
                     """
-                    INSERT INTO area (code, name, parent, level)
-                    VALUES (\(area.code.description), \(area.name), \(area.parent?.description), \("\(area.code.level)"))
+                    INSERT INTO area (code, name, parent, level, successor)
+                    VALUES (\(area.code.description), \(area.name), \(area.parent?.description), \("\(area.code.level)"),
+                        \(area.successor?.description))
                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent, level = excluded.level,
-                        revision = nextval('revision')
+                        successor = coalesce(excluded.successor, area.successor), revision = nextval('revision')
                     """, logger: logger)
             }
         }
@@ -49,13 +50,18 @@ extension PostgresCenter {
     public func areas() async throws -> [Area] {
         try await answered { [self] in
             var areas: [Area] = []
-            for try await (code, name) in try await client.query(
-                "SELECT code, name FROM area ORDER BY code", logger: logger
-            ).decode((String, String).self) {
-                areas.append(Area(code: try AreaCode(parsing: code), name: name))
+            for try await (code, name, successor) in try await client.query(
+                "SELECT code, name, successor FROM area ORDER BY code", logger: logger
+            ).decode((String, String, String?).self) {
+                areas.append(try Self.area(code: code, name: name, successor: successor))
             }
             return areas
         }
+    }
+
+    /// An area as the table holds it.
+    static func area(code: String, name: String, successor: String?) throws -> Area {
+        Area(code: try AreaCode(parsing: code), name: name, successor: try successor.map { try AreaCode(parsing: $0) })
     }
 
     // MARK: Devices
@@ -104,7 +110,7 @@ extension PostgresCenter {
                     INSERT INTO device (id, name, scope, role, secret_hash, created_at)
                     SELECT \(credential.device), \(name), code, \(role.code), \(ByteBuffer(bytes: credential.secretHash)),
                         \(wallClock.milliseconds())
-                    FROM area WHERE code = \(scope.description)
+                    FROM area WHERE code = \(scope.description) AND successor IS NULL
                     RETURNING 1
                 )
                 SELECT count(*) FROM inserted
@@ -112,7 +118,16 @@ extension PostgresCenter {
             ).decode(Int64.self) {
                 inserted = Int(count)
             }
-            guard inserted == 1 else { throw ReplicaStore.unknownScope(scope) }
+            guard inserted == 1 else {
+                var merged: String?
+                for try await successor in try await client.query(
+                    "SELECT successor FROM area WHERE code = \(scope.description) AND successor IS NOT NULL",
+                    logger: logger
+                ).decode(String.self) {
+                    merged = successor
+                }
+                throw merged.map { ReplicaStore.mergedScope(scope, into: $0) } ?? ReplicaStore.unknownScope(scope)
+            }
             let device = try await devices("\(unescaped: Self.deviceColumns) WHERE id = \(credential.device)")
             return (device[0].0, credential)
         }

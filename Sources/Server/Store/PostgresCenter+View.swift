@@ -59,10 +59,11 @@ extension PostgresCenter {
     public func areas(after revision: Int64) async throws -> (areas: [Area], revision: Int64) {
         try await answered { [client, logger] in
             var result: (areas: [Area], revision: Int64) = ([], revision)
-            for try await (code, name, changed) in try await client.query(
-                "SELECT code, name, revision FROM area WHERE revision > \(revision) ORDER BY code", logger: logger
-            ).decode((String, String, Int64).self) {
-                result.areas.append(Area(code: try AreaCode(parsing: code), name: name))
+            for try await (code, name, successor, changed) in try await client.query(
+                "SELECT code, name, successor, revision FROM area WHERE revision > \(revision) ORDER BY code",
+                logger: logger
+            ).decode((String, String, String?, Int64).self) {
+                result.areas.append(try Self.area(code: code, name: name, successor: successor))
                 result.revision = max(result.revision, changed)
             }
             return result

@@ -287,6 +287,10 @@ public final class PostgresCenter: Sendable {
             // not served, and a rerun of the same migration resumes it (`CenterMigration`).
             "CREATE TABLE migration_source (id integer PRIMARY KEY CHECK (id = 1), source text NOT NULL)"
         ],
+        [
+            // The area a reorganisation merged this one into (`Successions`): its records count there now.
+            "ALTER TABLE area ADD COLUMN successor text COLLATE \"C\""
+        ],
     ]
 
     /// Creates or upgrades the schema, under an advisory lock: processes starting at once take turns,
@@ -559,20 +563,29 @@ public final class PostgresCenter: Sendable {
     /// A page of the feed, written as `ChangePage` JSON: changes after `cursor` whose record lies within
     /// `scope` (all when nil), in sequence order, at most `limit`.
     public func pageJSON(
-        after cursor: Int64, within scope: AreaCode?, limit: Int
+        after cursor: Int64, within scope: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
         try await answered { [client, logger] in
             // A town's code is a prefix of its villages': its changes are one range of areas, read through
             // the (area, seq) index; the district's are all of them, in sequence order.
-            let low = try scope.map { try Self.area($0.description, filling: "0") } ?? 0
-            let high = try scope.map { try Self.area($0.description, filling: "9") } ?? Int64.max
+            let low = try scope.map { try Self.area($0.scope.description, filling: "0") } ?? 0
+            let high = try scope.map { try Self.area($0.scope.description, filling: "9") } ?? Int64.max
+            // Areas merged into the scope: their own codes (nothing stands within a merged area).
+            let merged = try (scope?.predecessors ?? []).map { try Self.area($0.description, filling: "0") }
             let rows = try await client.query(
-                """
-                SELECT \(unescaped: FeedRow.columns)
-                FROM change c JOIN record r ON r.id = c.record
-                WHERE c.seq > \(cursor) AND c.area >= \(low) AND c.area <= \(high)
-                ORDER BY c.seq LIMIT \(limit + 1)
-                """, logger: logger)
+                merged.isEmpty
+                    ? """
+                    SELECT \(unescaped: FeedRow.columns)
+                    FROM change c JOIN record r ON r.id = c.record
+                    WHERE c.seq > \(cursor) AND c.area >= \(low) AND c.area <= \(high)
+                    ORDER BY c.seq LIMIT \(limit + 1)
+                    """
+                    : """
+                    SELECT \(unescaped: FeedRow.columns)
+                    FROM change c JOIN record r ON r.id = c.record
+                    WHERE c.seq > \(cursor) AND (c.area >= \(low) AND c.area <= \(high) OR c.area = ANY(\(merged)))
+                    ORDER BY c.seq LIMIT \(limit + 1)
+                    """, logger: logger)
             var writer = ChangeWriter(capacity: limit)
             var last = cursor
             var more = false

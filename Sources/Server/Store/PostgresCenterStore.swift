@@ -123,7 +123,7 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     }
 
     public func pageJSON(
-        after cursor: Int64, within scope: AreaCode?, limit: Int
+        after cursor: Int64, within scope: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
         try await log.pageJSON(after: cursor, within: scope, limit: limit)
     }
