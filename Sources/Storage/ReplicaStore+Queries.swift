@@ -68,6 +68,13 @@ extension ReplicaStore {
         return state.digest(within: scope)
     }
 
+    /// The digest of the records a device of `reach` holds (see `ReplicaState.digest(within:)`).
+    public func digest(within reach: Reach) throws -> StateDigest {
+        var state = ReplicaState()
+        state.apply(try allChanges())
+        return state.digest(within: reach)
+    }
+
     /// A record's changes, oldest first: what changed, when, on which replica.
     public func history(of key: EntityKey) throws -> [Change] {
         try read { db in try Self.changes(of: key, in: db) }.sorted { $0.timestamp < $1.timestamp }

@@ -273,4 +273,5 @@ extension ForwardingStore {
     }
     func report(_ request: ReportRequest) async throws -> Report { try await store.report(request) }
     func areas() async throws -> [Area] { try await store.areas() }
+    func successions() async throws -> Successions { try await store.successions() }
 }

@@ -68,7 +68,7 @@ struct PostgresCenterTests {
         var cursor = cursor
         var changes: [Change] = []
         while true {
-            let page = try await log.pageJSON(after: cursor, within: scope, limit: limit)
+            let page = try await log.pageJSON(after: cursor, within: scope.map { Reach(scope: $0) }, limit: limit)
             let decoded = try ChangePage(json: Data(page.json))
             #expect(decoded.cursor == page.cursor && decoded.changes.count == page.count)
             #expect(page.cursor >= cursor)

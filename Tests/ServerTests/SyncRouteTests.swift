@@ -400,12 +400,14 @@ struct FailingStore: CenterStore {
     }
 
     func pageJSON(
-        after cursor: Int64, within scope: AreaCode?, limit: Int
+        after cursor: Int64, within scope: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
         throw failure
     }
 
     func cursor() async throws -> Int64 { 0 }
+
+    func successions() async throws -> Successions { throw failure }
 
     func stamp(at seq: Int64) async throws -> HybridTimestamp? { throw failure }
 
@@ -473,13 +475,14 @@ struct FailingStore: CenterStore {
         try await center.push(changes, as: center.gridA)
         let store = try await center.merged()
         for (after, limit) in [(Int64(0), 1000), (0, 10), (10, 10), (42, 5), (1000, 10)] {
-            let written = try await center.center.pageJSON(after: after, within: CenterFixture.townA, limit: limit)
+            let written = try await center.center.pageJSON(
+                after: after, within: Reach(scope: CenterFixture.townA), limit: limit)
             let page = try ChangePage(json: Data(written.json))
-            let expected = try store.changes(after: after, within: CenterFixture.townA, limit: limit)
+            let expected = try store.changes(after: after, within: Reach(scope: CenterFixture.townA), limit: limit)
             #expect(page.changes == expected.changes.map(\.change), "after \(after), limit \(limit)")
             #expect(page.more == expected.more && page.cursor == (expected.changes.last?.seq ?? after))
         }
-        let outside = try await center.center.pageJSON(after: 0, within: CenterFixture.townB, limit: 10)
+        let outside = try await center.center.pageJSON(after: 0, within: Reach(scope: CenterFixture.townB), limit: 10)
         #expect(try ChangePage(json: Data(outside.json)).changes.isEmpty)
         await center.remove()
     }

@@ -60,7 +60,7 @@ extension CenterServer {
         var reach: Reach?
         for (index, change) in batch.changes.enumerated() {
             if !device.scope.covers(change.scope), reach == nil {
-                reach = Reach(scope: device.scope, areas: try await store.areas())
+                reach = Reach(scope: device.scope, successions: try await store.successions())
             }
             guard reach?.covers(change.scope) ?? true else {
                 throw APIError(
@@ -102,9 +102,9 @@ extension CenterServer {
         // Merges found in what was pushed before this pull are in the feed first.
         try await store.settled()
         // The device's reach: its scope, and the areas merged into it. Every page names the merged areas,
-        // so that a device whose reach grew pulls again from the start.
-        let areas = try await store.areas()
-        let reach = Reach(scope: device.scope, areas: areas)
+        // so that a device whose reach grew pulls again from the start. (Without it no page is served: one
+        // served by the scope alone would move the device's cursor past changes in its reach.)
+        let reach = Reach(scope: device.scope, successions: try await store.successions())
         let page = try await store.pageJSON(after: after, within: reach, limit: Int(limit))
         try await store.noteContact(of: device.id, clockOffset: context.clockOffset)
         var result = try response(
@@ -113,8 +113,8 @@ extension CenterServer {
         try await addCheckpoint(at: page.cursor, to: &result)
         result.headers[.fieldSyncReach] = reach.fingerprint
         // With the last page, what the device's area names should be: it asks for them only if its own
-        // differ.
-        if !page.more {
+        // differ. Areas that cannot be read now leave the header out (the device asks, as before).
+        if !page.more, let areas = try? await store.areas() {
             result.headers[.fieldSyncAreas] = Area.fingerprint(of: Area.related(areas, to: device.scope))
         }
         return result

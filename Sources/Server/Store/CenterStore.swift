@@ -39,6 +39,9 @@ public protocol CenterStore: Sendable {
     /// The district's towns and villages: their names go to devices with `GET /v1/areas`.
     func areas() async throws -> [Area]
 
+    /// Where the records of merged areas count now: every pull and push reads a device's reach by it.
+    func successions() async throws -> Successions
+
     /// Returns once every change the log held when it was called has been checked for duplicates and
     /// the merges that caused are in the feed: a pull that follows brings the merges a device's push
     /// caused, as with the embedded store, which finds duplicates inside the push's transaction.
@@ -114,6 +117,10 @@ public struct SQLiteCenterStore: CenterStore, CenterAdministration {
 
     public func areas() async throws -> [Area] {
         try await blocking { try store.areas() }
+    }
+
+    public func successions() async throws -> Successions {
+        try await blocking { try store.successions() }
     }
 
     public func enroll(

@@ -59,6 +59,19 @@ extension PostgresCenter {
         }
     }
 
+    /// Where the records of merged areas count now.
+    public func successions() async throws -> Successions {
+        try await answered { [self] in
+            var successors: [AreaCode: AreaCode] = [:]
+            for try await (code, successor) in try await client.query(
+                "SELECT code, successor FROM area WHERE successor IS NOT NULL", logger: logger
+            ).decode((String, String).self) {
+                successors[try AreaCode(parsing: code)] = try AreaCode(parsing: successor)
+            }
+            return Successions(successors: successors)
+        }
+    }
+
     /// An area as the table holds it.
     static func area(code: String, name: String, successor: String?) throws -> Area {
         Area(code: try AreaCode(parsing: code), name: name, successor: try successor.map { try AreaCode(parsing: $0) })

@@ -174,6 +174,10 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
         try await log.areas()
     }
 
+    public func successions() async throws -> Successions {
+        try await log.successions()
+    }
+
     public func enroll(
         name: String, scope: AreaCode, role: DeviceRole
     ) async throws -> (

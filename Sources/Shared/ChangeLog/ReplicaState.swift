@@ -34,11 +34,22 @@ public struct ReplicaState: Sendable {
     /// A SHA-256 hash over the canonical form of every record whose scope lies within `scope`
     /// (all records when nil). Two replicas with equal digests hold equal states.
     public func digest(within scope: AreaCode? = nil) -> StateDigest {
+        digest { scope?.covers($0) ?? true }
+    }
+
+    /// The digest of the records a device of `reach` holds: those within its scope, and those of areas
+    /// merged into it.
+    public func digest(within reach: Reach) -> StateDigest {
+        digest(including: reach.covers)
+    }
+
+    /// The digest over the records made in the areas `including` accepts.
+    func digest(including: (AreaCode) -> Bool) -> StateDigest {
         var hasher = SHA256()
         var count = 0
         for key in entities.keys.sorted() {
             let entity = entities[key]!
-            if let scope, !scope.covers(entity.scope) { continue }
+            if !including(entity.scope) { continue }
             var bytes = CanonicalBytes()
             entity.encode(into: &bytes)
             hasher.update(data: bytes.bytes)

@@ -1,0 +1,129 @@
+import Client
+import Foundation
+import ProgramTesting
+import Server
+import Shared
+import Storage
+import Testing
+
+/// Towns get reorganised: a village merged into one of another town keeps its records' codes, and they
+/// count, list and sync where the village is now.
+@Suite(.serialized) struct ReorganisationTests {
+    /// 西关社区 (town A) is merged into a new village of town B.
+    static let newVillage = try! AreaCode(parsing: "620502102205")
+
+    @Test(arguments: StoreKind.available) func aMergedVillagesCasesFollowItToItsNewTownAndItsLaptopFollowsToo(
+        kind: StoreKind
+    ) async throws {
+        let world = try await SyncEndToEndTests.World(kind)
+        defer { world.stop() }
+        let cli = CenterCommandTests()
+        let gridA2 = try await world.replica("gridA2", scope: CenterFixture.villageA2, role: .grid)
+        let townA = try await world.replica("townA", scope: CenterFixture.townA, role: .town)
+        let townB = try await world.replica("townB", scope: CenterFixture.townB, role: .town)
+        let district = try await world.replica("district", scope: CenterFixture.district, role: .district)
+        var cases: [RecordID] = []
+        for index in 0..<3 {
+            cases.append(
+                try gridA2.record(
+                    DisputeDraft(
+                        village: CenterFixture.villageA2, category: .land, parties: [try Party(name: "韩\(index)")],
+                        summary: "地界\(index)", recorder: "西关网格员")))
+        }
+        _ = try gridA2.perform(.mediate(method: .chat, mediator: "刘调解"), onDispute: cases[0])
+        _ = try townB.record(
+            DisputeDraft(
+                village: CenterFixture.villageB, category: .debt, parties: [try Party(name: "郑一")],
+                summary: "借款", recorder: "镇综治办"))
+        for store in [gridA2, townA, townB, district] { try await SyncEndToEndTests.sync(store) }
+        #expect(try townB.disputes().count == 1, "town B holds none of town A's cases before the merge")
+
+        // The reorganisation, as the district's administrator makes it.
+        let imported = try cli.center(
+            ["area", "import", try areasFile(world.folder, [(Self.newVillage, "西关新村")])], location: world.location)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let refused = try cli.center(
+            ["area", "merge", CenterFixture.townA.description, "--into", CenterFixture.townB.description],
+            location: world.location)
+        #expect(refused.status == 65 && refused.stderr.contains("下面还有 2 个区划"), "\(refused.stderr)")
+        let merged = try cli.center(
+            ["area", "merge", CenterFixture.villageA2.description, "--into", Self.newVillage.description],
+            location: world.location)
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(merged.stdout.contains("已把 620502101202 西关社区 并入 620502102205 西关新村"), "\(merged.stdout)")
+        #expect(merged.stdout.contains("登记在 620502101202 西关社区 的 1 台设备"), "\(merged.stdout)")
+        let again = try cli.center(
+            ["area", "merge", CenterFixture.villageA2.description, "--into", CenterFixture.villageB.description],
+            location: world.location)
+        #expect(again.status == 65 && again.stderr.contains("已经并入 620502102205"), "\(again.stderr)")
+        await #expect(throws: InputError.self) {
+            _ = try await world.admin.enroll(name: "新网格员", scope: CenterFixture.villageA2, role: .grid)
+        }
+
+        // Town B's office gets the merged village's cases with their whole history, though its cursor
+        // was past them; it edits one, and the center takes the edit from it.
+        let gained = try await SyncEndToEndTests.sync(townB)
+        let history = try gridA2.allChanges().count
+        #expect(gained.reachGrew && gained.received == history)
+        #expect(try townB.disputes().count == 4)
+        #expect(try townB.disputes(DisputeFilter(scope: Self.newVillage)).map(\.id).sorted() == cases.sorted())
+        _ = try townB.perform(
+            .resolve(agreement: "重新确认地界", date: LocalTime.today()), onDispute: cases[0])
+        let pushed = try await SyncEndToEndTests.sync(townB)
+        #expect(pushed.sent > 0 && !pushed.reachGrew)
+        #expect(try townB.syncState().pendingChanges == 0)
+
+        // The village's own laptop still syncs its records (the edit made in town B arrives), learns where
+        // its village went, and takes the new village's enrollment, keeping its records.
+        try await SyncEndToEndTests.sync(gridA2)
+        #expect(try gridA2.dispute(cases[0])?.status == .resolved)
+        #expect(try gridA2.successions().current(CenterFixture.villageA2) == Self.newVillage)
+        let credential = try await world.admin.enroll(name: "西关网格员", scope: Self.newVillage, role: .grid).1
+        try gridA2.enroll(
+            Enrollment(url: world.url, credential: credential, scope: Self.newVillage, role: .grid, worker: "西关网格员"))
+        #expect(try gridA2.identity().scope == Self.newVillage)
+        let moved = try await SyncEndToEndTests.sync(gridA2)
+        #expect(moved.alreadyHeld > 0, "the new enrollment pulls from the start")
+        let later = try gridA2.record(
+            DisputeDraft(
+                village: try gridA2.identity().village(nil), category: .neighbor, parties: [try Party(name: "冯二")],
+                summary: "噪音", recorder: "西关网格员"))
+        try await SyncEndToEndTests.sync(gridA2)
+        // Town A's office, whose jurisdiction recorded them, keeps them (its scope still covers their
+        // code), but no longer counts them; the case made in the new village never reaches it.
+        try await SyncEndToEndTests.sync(townA)
+        #expect(try townA.disputes().map(\.id).sorted() == cases.sorted())
+        #expect(try townA.dispute(cases[0])?.status == .resolved)
+        for store in [townB, district] { try await SyncEndToEndTests.sync(store) }
+        #expect(try townB.dispute(later) != nil)
+
+        let center = try await world.merged()
+        let areas = try center.areas()
+        for (store, scope) in [(townB, CenterFixture.townB), (gridA2, Self.newVillage)] {
+            #expect(try center.digest(within: Reach(scope: scope, areas: areas)) == store.digest(), "\(scope)")
+        }
+        #expect(try center.digest() == district.digest())
+
+        // Reports place the cases in the new village and town, at the center and on the laptops alike.
+        let today = LocalTime.today()
+        let year = try ReportPeriod(year: String(today.description.prefix(4)))
+        for store in [center, district] {
+            let report = try store.report(ReportRequest(period: year, dimension: .village, today: today))
+            #expect(report.towns.first { $0.key == "620502102" }?.screened == 5)
+            #expect((report.towns.first { $0.key == "620502101" }?.screened ?? 0) == 0)
+            #expect(report.breakdown.first { $0.key == Self.newVillage.description }?.screened == 4)
+            #expect(!report.completeness.villages.map(\.code).contains(CenterFixture.villageA2.description))
+            #expect(report.completeness.villages.first { $0.code == Self.newVillage.description }?.reported == true)
+        }
+        let town = try townB.report(ReportRequest(period: year, scope: CenterFixture.townB, today: today))
+        #expect(town.total.screened == 5 && town.total.resolved == 1)
+    }
+
+    /// An areas file for `center area import`: the district, the towns and the new villages.
+    func areasFile(_ folder: URL, _ villages: [(AreaCode, String)]) throws -> String {
+        let file = folder.appendingPathComponent("areas-\(UUID().uuidString).csv")
+        let lines = ["代码,名称,上级代码"] + villages.map { "\($0.0),\($0.1),\($0.0.parent!)" }
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+}
