@@ -119,6 +119,85 @@ import Testing
         #expect(town.total.screened == 5 && town.total.resolved == 1)
     }
 
+    /// A merge is refused, changing nothing, unless the area is merged into a standing one of its level
+    /// with nothing standing within it; once made, what is derived of its records (case, visit and risk
+    /// rows, when its data last arrived) is where it is now, and importing the list again keeps it.
+    @Test func aMergeIsCheckedThenMovesWhatIsDerivedOfTheAreasRecords() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("merge-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let center = try ReplicaStore.create(
+            database: folder.appendingPathComponent("center.sqlite"), scope: nil, worker: "center")
+        let (a2, b) = (CenterFixture.villageA2, CenterFixture.villageB)
+        _ = try center.importAreas([
+            Area(code: CenterFixture.district, name: "秦州区"), Area(code: CenterFixture.townA, name: "大城街道"),
+            Area(code: CenterFixture.villageA, name: "东关社区"), Area(code: a2, name: "西关社区"),
+            Area(code: CenterFixture.townB, name: "天水郡街道"), Area(code: b, name: "十方堂社区"),
+            Area(code: Self.newVillage, name: "西关新村"),
+        ])
+        let today = LocalTime.today()
+        let id = try center.record(
+            DisputeDraft(
+                village: a2, category: .land, parties: [try Party(name: "韩一")], summary: "地界", recorder: "网格员"))
+        _ = try center.perform(.mediate(method: .chat, mediator: "刘调解"), onDispute: id)
+        _ = try center.perform(.resolve(agreement: "重新确认地界", date: today), onDispute: id)
+        _ = try center.perform(.visit(Visit(date: today, note: "回访", isAgreementKept: true)), onDispute: id)
+        _ = try center.record(
+            RiskDraft(
+                scope: a2, area: "水利", title: "沟渠堵塞", plan: "清淤", owner: Owner(person: "赵六"),
+                deadline: today.adding(days: 30), recorder: "网格员"))
+        let before = try center.areas()
+
+        func refused(_ area: Area, _ words: String) throws {
+            #expect {
+                _ = try center.importAreas([area])
+            } throws: { error in
+                (error as? InputError)?.message(in: .zh).contains(words) == true
+            }
+            #expect(try center.areas() == before, "nothing changed: \(words)")
+        }
+        try refused(Area(code: a2, name: "西关社区", successor: try AreaCode(parsing: "620502102299")), "不是本区县的区划")
+        try refused(Area(code: a2, name: "西关社区", successor: a2), "不是本区县的区划")
+        try refused(Area(code: a2, name: "西关社区", successor: CenterFixture.townB), "区划只能并入同级的区划")
+        try refused(Area(code: CenterFixture.district, name: "秦州区", successor: CenterFixture.townB), "区县本身")
+        try refused(Area(code: CenterFixture.townA, name: "大城街道", successor: CenterFixture.townB), "下面还有 2 个区划")
+
+        // 十方堂社区 is merged into the new village first; then nothing can be merged into it.
+        _ = try center.importAreas([Area(code: b, name: "十方堂社区", successor: Self.newVillage)])
+        let now = try center.areas()
+        #expect {
+            _ = try center.importAreas([Area(code: a2, name: "西关社区", successor: b)])
+        } throws: { error in
+            (error as? InputError)?.message(in: .zh).contains("它自己已并入 620502102205") == true
+        }
+        #expect(try center.areas() == now)
+
+        _ = try center.importAreas([Area(code: a2, name: "西关社区", successor: Self.newVillage)])
+        #expect(throws: InputError.self) {
+            _ = try center.importAreas([Area(code: a2, name: "西关社区", successor: CenterFixture.villageA)])
+        }
+        // The district's list imported again, a name corrected: the merge stays.
+        _ = try center.importAreas([Area(code: a2, name: "西关村")])
+        #expect(try center.successions().current(a2) == Self.newVillage)
+        #expect(try center.areas().first { $0.code == a2 } == Area(code: a2, name: "西关村", successor: Self.newVillage))
+
+        #expect(try center.disputes(DisputeFilter(scope: CenterFixture.townB)).map(\.id) == [id])
+        #expect(try center.disputes(DisputeFilter(scope: CenterFixture.townA)).isEmpty)
+        #expect(try center.riskItems(RiskFilter(scope: Self.newVillage)).count == 1)
+        let year = try ReportPeriod(year: String(today.description.prefix(4)))
+        let report = try center.report(ReportRequest(period: year, scope: CenterFixture.townB, today: today))
+        #expect(report.total.screened == 1 && report.total.resolved == 1)
+        #expect(report.risks.listed == 1)
+        let villages = report.completeness.villages
+        #expect(villages.map(\.code) == [Self.newVillage.description], "merged villages are not listed")
+        #expect(villages.first?.reported == true && villages.first?.lastReceived != nil)
+        let visits = try center.report(ReportRequest(period: year, scope: Self.newVillage, today: today)).activity
+        #expect(visits.visits == 1)
+        #expect(
+            try center.report(ReportRequest(period: year, scope: CenterFixture.townA, today: today)).total.screened == 0
+        )
+    }
+
     /// An areas file for `center area import`: the district, the towns and the new villages.
     func areasFile(_ folder: URL, _ villages: [(AreaCode, String)]) throws -> String {
         let file = folder.appendingPathComponent("areas-\(UUID().uuidString).csv")
