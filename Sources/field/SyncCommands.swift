@@ -88,6 +88,16 @@ struct SyncCommand: ParsableCommand {
             if summary.startedOver {
                 FileHandleOutput.standardError.write(SyncText.startedOver(language: context.language) + "\n")
             }
+            if summary.reachGrew {
+                FileHandleOutput.standardError.write(SyncText.reachGrew(language: context.language) + "\n")
+            }
+            if let scope = try store.identity().scope, case let now = try store.successions().current(scope),
+                now != scope
+            {
+                let name = try store.areas().first { $0.code == now }?.name
+                FileHandleOutput.standardError.write(
+                    SyncText.merged(scope, into: now, name: name, language: context.language) + "\n")
+            }
             if let offset = summary.clockOffset, abs(offset) > 5 * 60_000 {
                 FileHandleOutput.standardError.write(SyncText.clockWarning(offset, language: context.language) + "\n")
             }
@@ -105,6 +115,7 @@ struct SyncJSON: Encodable {
     var seconds: Double
     var clockOffsetMs: Int64?
     var startedOver: Bool
+    var reachGrew: Bool
 
     init(_ summary: Synchronizer.Summary) {
         sent = summary.sent
@@ -115,5 +126,6 @@ struct SyncJSON: Encodable {
         seconds = (summary.seconds * 1000).rounded() / 1000
         clockOffsetMs = summary.clockOffset
         startedOver = summary.startedOver
+        reachGrew = summary.reachGrew
     }
 }

@@ -234,5 +234,56 @@ extension FieldPrograms {
             #expect(discarded.contains("丢弃了") && !discarded.contains("revoke"), "\(discarded)")
             #expect(!FileManager.default.fileExists(atPath: alone.home.path))
         }
+
+        /// A village merged into another by the district (`center area merge`): its laptop is told where it
+        /// went and takes the new village's enrollment, keeping its cases; the new village's laptop is told
+        /// it pulled again for the cases it gained.
+        @Test func aMergedVillagesLaptopIsToldAndMovesWithItsCases() throws {
+            let district = try District()
+            let areas = district.folder.appendingPathComponent("more.csv")
+            try Data("code,name,parent\n620502101205,东关新村,620502101\n".utf8).write(to: areas)
+            #expect(try district.administer(["area", "import", areas.path]).status == 0)
+            let old = district.laptop("old")
+            _ = try old.ok(
+                "init", "--enroll", try district.enroll("张网格", scope: "620502101201", role: "grid").enrollment)
+            let added = try old.ok(
+                "dispute", "add", "--category", "neighbor", "--parties", "王建国,李秀英", "--summary", "宅基地边界")
+            let new = district.laptop("new")
+            _ = try new.ok(
+                "init", "--enroll", try district.enroll("李网格", scope: "620502101205", role: "grid").enrollment)
+            _ = try new.ok("dispute", "add", "--category", "debt", "--parties", "郑一", "--summary", "借款")
+            _ = try old.ok("sync")
+            let quiet = try new.run("sync")
+            #expect(quiet.status == 0 && !quiet.stderr.contains("注意"), "\(quiet.stderr)")
+
+            let merged = try district.administer(["area", "merge", "620502101201", "--into", "620502101205"])
+            #expect(merged.status == 0 && merged.stdout.contains("并入 620502101205 东关新村"), "\(merged.stdout)")
+            let listed = try district.administer(["area", "list"])
+            #expect(listed.stdout.contains("并入") && listed.stdout.contains("620502101205"), "\(listed.stdout)")
+            let refused = try district.administer([
+                "worker", "add", "--name", "王网格", "--scope", "620502101201", "--role", "grid",
+            ])
+            #expect(refused.status == 65 && refused.stderr.contains("已并入 620502101205"), "\(refused.stderr)")
+
+            // The new village's laptop gains the merged village's case, and says why it pulled again.
+            let gained = try new.run("sync", "--json")
+            #expect(gained.status == 0 && gained.stderr.contains("并入了本机的范围"), "\(gained.stderr)")
+            let summary = try JSONSerialization.jsonObject(with: Data(gained.stdout.utf8)) as? [String: Any]
+            #expect(summary?["reachGrew"] as? Bool == true)
+            #expect(try new.ok("dispute", "list").contains("宅基地边界"))
+
+            // The old laptop is told where its village went; the new enrollment keeps its case.
+            let told = try old.run("sync")
+            #expect(told.status == 0 && told.stderr.contains("已并入 620502101205 东关新村"), "\(told.stderr)")
+            _ = try old.ok("enroll", try district.enroll("张网格（东关新村）", scope: "620502101205", role: "grid").enrollment)
+            #expect(try old.ok("status").contains("620502101205"))
+            _ = try old.ok("dispute", "add", "--category", "land", "--parties", "赵六", "--summary", "界桩被移动")
+            let moved = try old.run("sync")
+            #expect(moved.status == 0 && !moved.stderr.contains("已并入"), "\(moved.stderr)")
+            let cases = try old.json("dispute", "list", "--json") as? [[String: Any]]
+            // The new village's own case comes too: the laptop keeps the new village's records now.
+            #expect(cases?.count == 3 && cases?.allSatisfy { $0["village"] as? String == "620502101205" } == true)
+            #expect(try old.ok("dispute", "show", String(added.prefix(8))).contains("宅基地边界"))
+        }
     }
 }

@@ -31,6 +31,29 @@ public enum SyncText {
                 + "this laptop sent all its own changes again and pulled everything again")
     }
 
+    /// Said when areas were merged into this laptop's scope since its last sync.
+    public static func reachGrew(language: Language) -> String {
+        language.pick(
+            "注意：区中心把别的村（社区）并入了本机的范围，本机已从头重新接收，取得了它们记录的全部历史",
+            "Note: the center merged other villages into this laptop's scope; it pulled again from the start, "
+                + "for the whole history of their records")
+    }
+
+    /// Said when this laptop's own village (or town) was merged into `successor`.
+    public static func merged(
+        _ scope: AreaCode, into successor: AreaCode, name: String?, language: Language
+    )
+        -> String
+    {
+        let named = name.map { "\(successor) \($0)" } ?? successor.description
+        return language.pick(
+            "注意：\(scope) 已并入 \(named)。本机仍可同步原有的记录；请向区中心要一个 \(successor) 的登记串，"
+                + "然后 field enroll 新登记串，本机记录会留着，新记录算在 \(successor)",
+            "Note: \(scope) was merged into \(named). This laptop still syncs its records; ask the center for an "
+                + "enrollment of \(successor), then field enroll it: the records stay, and new ones are made in "
+                + "\(successor)")
+    }
+
     static func bytes(_ count: Int) -> String {
         count < 1024
             ? "\(count) B"
