@@ -142,11 +142,23 @@ extension ReplicaStore {
                     chinese: "\(named) 是\(area.code.level.chineseName)，\(successor) 是\(successor.level.chineseName)："
                         + "区划只能并入同级的区划")
             }
-            if let further = target.successor {
+            // A target merged before this import is refused with where it went; within one import (a
+            // center's areas copied whole) a chain of merges is taken, a cycle is not.
+            if let further = known[successor]?.successor {
                 throw InputError(
                     "\(named) cannot be merged into \(successor) \(target.name), which was itself merged into "
                         + "\(further); merge it into \(further)",
                     chinese: "\(named) 不能并入 \(successor) \(target.name)，它自己已并入 \(further)；请并入 \(further)")
+            }
+            var next = target.successor
+            var steps = 0
+            while let code = next, steps <= after.count {
+                guard code != area.code else {
+                    throw InputError(
+                        "\(named) cannot be merged into \(successor): \(successor) is merged into \(named) itself",
+                        chinese: "\(named) 不能并入 \(successor)：\(successor) 本身最终并入了 \(named)")
+                }
+                (next, steps) = (after[code]?.successor, steps + 1)
             }
             let standing = after.values.filter {
                 $0.code != area.code && area.code.covers($0.code) && $0.successor == nil

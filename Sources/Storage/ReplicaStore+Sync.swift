@@ -203,6 +203,8 @@ extension ReplicaStore {
         let own: ReplicaID
         /// The enrollment's scope as its digits; nil (nothing relayed) if not enrolled.
         let scope: [UInt8]?
+        /// The areas merged into that scope (`Reach`), whose records are relayed too.
+        let merged: [[UInt8]]
 
         init(_ db: Database) throws {
             let row = try Row.fetchOne(db, sql: "SELECT acknowledgedSeq, resendThrough FROM replica")!
@@ -211,7 +213,14 @@ extension ReplicaStore {
             self.acknowledged = acknowledged
             self.resendThrough = resendThrough
             own = try ReplicaStore.identity(db).replica
-            scope = try ReplicaStore.enrollment(db).map { Array($0.scope.description.utf8) }
+            let enrollment = try ReplicaStore.enrollment(db)
+            scope = enrollment.map { Array($0.scope.description.utf8) }
+            merged =
+                try enrollment.map {
+                    Reach(scope: $0.scope, successions: try ReplicaStore.successions(db)).predecessors.map {
+                        Array($0.description.utf8)
+                    }
+                } ?? []
         }
 
         func arguments(limit: Int) -> StatementArguments {
@@ -224,7 +233,7 @@ extension ReplicaStore {
         func includes(_ replica: ReplicaID, _ changeScope: UnsafeBufferPointer<UInt8>) -> Bool {
             if replica == own { return true }
             guard let scope else { return false }
-            return changeScope.starts(with: scope)
+            return changeScope.starts(with: scope) || merged.contains { $0.elementsEqual(changeScope) }
         }
 
         func includes(_ change: Change) -> Bool {

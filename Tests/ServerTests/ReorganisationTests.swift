@@ -196,6 +196,60 @@ import Testing
         #expect(
             try center.report(ReportRequest(period: year, scope: CenterFixture.townA, today: today)).total.screened == 0
         )
+
+        // A center's areas copied whole (`center migrate`, a process's view) take its chain of merges
+        // (西关社区 into the new village, which later is merged further); a cycle is refused.
+        let later = try AreaCode(parsing: "620502102206")
+        _ = try center.importAreas([Area(code: later, name: "合并社区")])
+        _ = try center.importAreas([Area(code: Self.newVillage, name: "西关新村", successor: later)])
+        #expect(try center.successions().current(a2) == later)
+        #expect(try center.disputes(DisputeFilter(scope: later)).map(\.id) == [id])
+        let copy = try ReplicaStore.create(
+            database: folder.appendingPathComponent("copy.sqlite"), scope: nil, worker: "copy")
+        _ = try copy.importAreas(try center.areas())
+        #expect(try copy.areas() == center.areas())
+        let cycle = [
+            Area(code: CenterFixture.district, name: "秦州区"), Area(code: CenterFixture.townB, name: "天水郡街道"),
+            Area(code: b, name: "十方堂社区", successor: Self.newVillage),
+            Area(code: Self.newVillage, name: "西关新村", successor: b),
+        ]
+        let empty = try ReplicaStore.create(
+            database: folder.appendingPathComponent("cycle.sqlite"), scope: nil, worker: "cycle")
+        #expect {
+            _ = try empty.importAreas(cycle)
+        } throws: { error in
+            (error as? InputError)?.message(in: .zh).contains("本身最终并入了") == true
+        }
+        #expect(try empty.areas().isEmpty)
+    }
+
+    /// After the center was restored from a backup, a town's office sends back what it holds within its
+    /// reach, the records of a village merged into it included (the center may have lost them).
+    @Test func aTownRelaysTheMergedVillagesRecordsAfterStartingOver() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let village = try ReplicaStore.create(
+            database: folder.appendingPathComponent("village.sqlite"), scope: CenterFixture.villageA2, worker: "韩")
+        _ = try village.record(
+            DisputeDraft(
+                village: CenterFixture.villageA2, category: .land, parties: [try Party(name: "韩一")], summary: "地界",
+                recorder: "网格员"))
+        let town = try FieldStore.create(
+            home: FieldHome(url: folder.appendingPathComponent("town")),
+            enrollment: Enrollment(
+                url: "http://unused", credential: DeviceCredential.generate(), scope: CenterFixture.townB, role: .town,
+                worker: "镇综治办"))
+        #expect(try town.receive(village.allChanges()) > 0)
+        #expect(try town.startOver() == 0, "outside the town's scope before the merge")
+        try town.takeAreas([
+            Area(code: CenterFixture.townB, name: "天水郡街道"),
+            Area(code: CenterFixture.villageA2, name: "西关社区", successor: Self.newVillage),
+            Area(code: Self.newVillage, name: "西关新村"),
+        ])
+        let count = try village.allChanges().count
+        #expect(try town.startOver() == count)
+        #expect(try town.pendingChanges(limit: 100).changes == village.allChanges())
     }
 
     /// An areas file for `center area import`: the district, the towns and the new villages.
