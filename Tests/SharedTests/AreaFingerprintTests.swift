@@ -69,11 +69,16 @@ import Testing
     }
 
     @Test func aDeviceIsGivenTheNamesOfAreasMergedIntoItsScopeAndOfWhereItsOwnWent() {
-        let townB = Area.related(Self.areas, to: Sample.townB).map(\.name)
-        #expect(townB == ["秦州区", "天水郡街道", "十方堂社区", "西关社区", "新社区", "合并社区"])
+        let townB = Area.related(Self.areas, to: Sample.townB)
+        #expect(townB.map(\.name) == ["秦州区", "天水郡街道", "十方堂社区", "西关社区", "新社区", "合并社区"])
+        #expect(Area.related(townB, to: Sample.townB) == townB)
+        #expect(Reach(scope: Sample.townB, areas: townB) == Reach(scope: Sample.townB, areas: Self.areas))
         // The merged village's own laptop learns where its village went, and nothing of town A's others.
-        let merged = Area.related(Self.areas, to: Self.villageA2).map(\.name)
-        #expect(merged == ["秦州区", "大城街道", "天水郡街道", "西关社区", "合并社区"])
+        // (Every step of the way: it holds the names it follows the chain with.)
+        let merged = Area.related(Self.areas, to: Self.villageA2)
+        #expect(merged.map(\.name) == ["秦州区", "大城街道", "天水郡街道", "西关社区", "新社区", "合并社区"])
+        #expect(Successions(merged).current(Self.villageA2) == Self.later)
+        #expect(Area.related(merged, to: Self.villageA2) == merged, "what it holds gives the center's fingerprint")
         #expect(!Area.related(Self.areas, to: Sample.villageA).map(\.name).contains("西关社区"))
         // A merge changes the fingerprint of the names a device holds.
         var unmerged = Self.areas

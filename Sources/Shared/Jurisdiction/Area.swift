@@ -26,8 +26,13 @@ extension Area {
     public static func related(_ areas: [Area], to scope: AreaCode) -> [Area] {
         let successions = Successions(areas)
         let now = successions.current(scope)
+        // Where the scope went, step by step: a device follows the chain with the names it holds.
+        var went: Set<AreaCode> = []
+        var next = successions.successors[scope]
+        while let code = next, went.insert(code).inserted { next = successions.successors[code] }
         return areas.filter {
             scope.covers($0.code) || $0.code.covers(scope) || scope.covers(successions.current($0.code))
+                || went.contains($0.code)
                 || (now != scope && (now.covers($0.code) || $0.code.covers(now)) && $0.successor == nil)
         }
     }
