@@ -80,8 +80,20 @@ extension ReplicaStore {
         try read { db in try Self.changes(of: key, in: db) }.sorted { $0.timestamp < $1.timestamp }
     }
 
+    /// Refuses to look at a merged area (its records are placed where it went; it would show none).
+    /// - Throws: `InputError` naming where it went.
+    func refuseMerged(_ scope: AreaCode?) throws {
+        guard let scope else { return }
+        let now = try successions().current(scope)
+        guard now != scope else { return }
+        throw InputError(
+            "\(scope) was merged into \(now): its records are counted and listed there; ask for \(now)",
+            chinese: "\(scope) 已并入 \(now)：它的记录算在 \(now)，请查看 \(now)")
+    }
+
     /// Cases matching `filter`, most recently recorded first.
     public func disputes(_ filter: DisputeFilter = DisputeFilter()) throws -> [DisputeSummary] {
+        try refuseMerged(filter.scope)
         var request = Self.common(
             Table("dispute"), scopeColumn: "village", scope: filter.scope, filter.search, filter.includeVoided)
         // A search reads every row's text anyway: the `+` keeps SQLite from walking an index and looking
@@ -144,6 +156,7 @@ extension ReplicaStore {
 
     /// Risk items matching `filter`, by deadline.
     public func riskItems(_ filter: RiskFilter = RiskFilter()) throws -> [RiskSummary] {
+        try refuseMerged(filter.scope)
         var request = Self.common(
             Table("risk"), scopeColumn: "scope", scope: filter.scope, filter.search, filter.includeVoided)
         if let status = filter.status { request = request.filter(sql: "status = ?", arguments: [status.code]) }

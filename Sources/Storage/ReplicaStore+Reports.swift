@@ -199,6 +199,7 @@ extension ReplicaStore {
     /// the replica gave when it held exactly those changes.
     /// - Throws: `InputError` for a sequence number the log does not have.
     public func report(_ request: ReportRequest) throws -> Report {
+        try refuseMerged(request.scope)
         guard let asOf = request.asOf else {
             return try read { db in try Self.report(request, source: nil, in: db) }
         }

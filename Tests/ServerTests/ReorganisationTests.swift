@@ -183,6 +183,14 @@ import Testing
 
         #expect(try center.disputes(DisputeFilter(scope: CenterFixture.townB)).map(\.id) == [id])
         #expect(try center.disputes(DisputeFilter(scope: CenterFixture.townA)).isEmpty)
+        // Asking for the merged village itself is told where it went, rather than shown nothing.
+        #expect {
+            _ = try center.report(ReportRequest(period: try ReportPeriod(year: "2022"), scope: a2, today: today))
+        } throws: { error in
+            (error as? InputError)?.message(in: .zh).contains("已并入 620502102205") == true
+        }
+        #expect(throws: InputError.self) { _ = try center.disputes(DisputeFilter(scope: a2)) }
+        #expect(throws: InputError.self) { _ = try center.riskItems(RiskFilter(scope: a2)) }
         #expect(try center.riskItems(RiskFilter(scope: Self.newVillage)).count == 1)
         let year = try ReportPeriod(year: String(today.description.prefix(4)))
         let report = try center.report(ReportRequest(period: year, scope: CenterFixture.townB, today: today))
