@@ -421,12 +421,12 @@ extension ReplicaStore {
     /// A page of the feed: changes after `cursor` whose record lies within `reach` (all when nil), in
     /// the center's order, at most `limit`.
     public func changes(
-        after cursor: Int64, within scope: Reach?, limit: Int
+        after cursor: Int64, within reach: Reach?, limit: Int
     ) throws -> (
         changes: [(seq: Int64, change: Change)], more: Bool
     ) {
         try read { db in
-            let (condition, arguments) = Self.feed(after: cursor, within: scope, limit: limit)
+            let (condition, arguments) = Self.feed(after: cursor, within: reach, limit: limit)
             var page: [(seq: Int64, change: Change)] = []
             var more = false
             try Self.forEachChange(condition, arguments: arguments, after: cursor, in: db) { seq, change in
@@ -460,12 +460,12 @@ extension ReplicaStore {
     /// A page of the feed already written as `ChangePage` JSON: stored values are copied as they are,
     /// without parsing them again (they were validated when they arrived).
     public func pageJSON(
-        after cursor: Int64, within scope: Reach?, limit: Int
+        after cursor: Int64, within reach: Reach?, limit: Int
     ) throws -> (
         json: [UInt8], cursor: Int64, more: Bool, count: Int
     ) {
         try read { db in
-            let (condition, arguments) = Self.feed(after: cursor, within: scope, limit: limit)
+            let (condition, arguments) = Self.feed(after: cursor, within: reach, limit: limit)
             let written = try Self.writeChanges(
                 condition: condition, arguments: arguments, limit: limit, after: cursor, in: db)
             return (

@@ -262,9 +262,9 @@ extension ForwardingStore {
         await store.push(together: pushes)
     }
     func pageJSON(
-        after cursor: Int64, within scope: Reach?, limit: Int
+        after cursor: Int64, within reach: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
-        try await store.pageJSON(after: cursor, within: scope, limit: limit)
+        try await store.pageJSON(after: cursor, within: reach, limit: limit)
     }
     func cursor() async throws -> Int64 { try await store.cursor() }
     func stamp(at seq: Int64) async throws -> HybridTimestamp? { try await store.stamp(at: seq) }

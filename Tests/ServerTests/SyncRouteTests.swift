@@ -400,7 +400,7 @@ struct FailingStore: CenterStore {
     }
 
     func pageJSON(
-        after cursor: Int64, within scope: Reach?, limit: Int
+        after cursor: Int64, within reach: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
         throw failure
     }

@@ -17,10 +17,11 @@ public protocol CenterStore: Sendable {
     /// other failure fails them all.
     func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>]
 
-    /// Changes after `cursor` within `scope` (a device's `Reach`; all when nil), in sequence order, at most `limit`, written
-    /// as `ChangePage` JSON, with the page's cursor, whether more remain, and how many changes it holds.
+    /// Changes after `cursor` within `reach` (a device's scope and the areas merged into it; all when
+    /// nil), in sequence order, at most `limit`, written as `ChangePage` JSON, with the page's cursor,
+    /// whether more remain, and how many changes it holds.
     func pageJSON(
-        after cursor: Int64, within scope: Reach?, limit: Int
+        after cursor: Int64, within reach: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int)
 
     /// The highest sequence number.
@@ -90,9 +91,9 @@ public struct SQLiteCenterStore: CenterStore, CenterAdministration {
     }
 
     public func pageJSON(
-        after cursor: Int64, within scope: Reach?, limit: Int
+        after cursor: Int64, within reach: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
-        try await blocking { try store.pageJSON(after: cursor, within: scope, limit: limit) }
+        try await blocking { try store.pageJSON(after: cursor, within: reach, limit: limit) }
     }
 
     public func cursor() async throws -> Int64 {

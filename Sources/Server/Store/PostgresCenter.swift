@@ -561,17 +561,17 @@ public final class PostgresCenter: Sendable {
     }
 
     /// A page of the feed, written as `ChangePage` JSON: changes after `cursor` whose record lies within
-    /// `scope` (all when nil), in sequence order, at most `limit`.
+    /// `reach` (all when nil), in sequence order, at most `limit`.
     public func pageJSON(
-        after cursor: Int64, within scope: Reach?, limit: Int
+        after cursor: Int64, within reach: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
         try await answered { [client, logger] in
             // A town's code is a prefix of its villages': its changes are one range of areas, read through
             // the (area, seq) index; the district's are all of them, in sequence order.
-            let low = try scope.map { try Self.area($0.scope.description, filling: "0") } ?? 0
-            let high = try scope.map { try Self.area($0.scope.description, filling: "9") } ?? Int64.max
+            let low = try reach.map { try Self.area($0.scope.description, filling: "0") } ?? 0
+            let high = try reach.map { try Self.area($0.scope.description, filling: "9") } ?? Int64.max
             // Areas merged into the scope: their own codes (nothing stands within a merged area).
-            let merged = try (scope?.predecessors ?? []).map { try Self.area($0.description, filling: "0") }
+            let merged = try (reach?.predecessors ?? []).map { try Self.area($0.description, filling: "0") }
             let rows = try await client.query(
                 merged.isEmpty
                     ? """

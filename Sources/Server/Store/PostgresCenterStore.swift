@@ -123,9 +123,9 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     }
 
     public func pageJSON(
-        after cursor: Int64, within scope: Reach?, limit: Int
+        after cursor: Int64, within reach: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
-        try await log.pageJSON(after: cursor, within: scope, limit: limit)
+        try await log.pageJSON(after: cursor, within: reach, limit: limit)
     }
 
     public func cursor() async throws -> Int64 {
