@@ -103,9 +103,10 @@ extension ReplicaStore {
     }
 
     /// Checks the merges `areas` ask for, given the areas `known`: an area is merged into another of
-    /// its level that stands (not merged itself, so merges never make a cycle), once (an area merged
-    /// stays merged), and only when nothing within it stands, so that a code not merged still holds
-    /// every record under its prefix (a town's villages are each merged first).
+    /// its level that was not merged before (a chain arises only when the target is merged later, or
+    /// within one import of a center's areas copied whole; never a cycle), once (an area merged stays
+    /// merged), and only when nothing within it stands, so that a code not merged still holds every
+    /// record under its prefix (a town's villages are each merged first).
     /// - Throws: `InputError` naming the area and what to do.
     public static func checkSuccessions(_ areas: [Area], known: [AreaCode: Area]) throws {
         var after = known
