@@ -128,40 +128,67 @@ struct AreaMerge: AsyncParsableCommand {
     @Argument(help: Help.option("被撤并的区划代码。", "The code of the area done away with.")) var code: String
     @Option(name: .customLong("into"), help: Help.option("并入的区划代码。", "The code of the area it is merged into."))
     var successor: String
+    @Flag(
+        help: Help.option(
+            "确认合并（合并不能撤销）；不加时只显示将会怎样，什么都不改。",
+            "Confirm the merge (it cannot be undone); without it, shows what would happen and changes nothing."))
+    var yes = false
 
     func run() async throws {
         try await guarded(lang: options.lang) {
             let code = try Parse.area(code, flag: "code")
             let successor = try Parse.area(successor, flag: "--into")
             let language = try options.language
-            let (areas, devices) = try await options.withCenter { center in
+            try await options.withCenter { center in
                 let known = try await center.areas()
                 guard let area = known.first(where: { $0.code == code }) else {
                     throw InputError(
                         "\(code) is not one of the district's areas (center area list shows them)",
                         chinese: "\(code) 不是本区县的区划（center area list 可以列出）")
                 }
-                _ = try await center.importAreas([Area(code: code, name: area.name, successor: successor)])
-                return (known, try await center.devices())
-            }
-            let names = Dictionary(areas.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
-            let old = "\(code) \(names[code] ?? "")"
-            let new = "\(successor) \(names[successor] ?? "")"
-            say(
-                language.pick(
-                    "已把 \(old) 并入 \(new)：它的记录今后算在 \(names[successor] ?? successor.description)，覆盖那里的设备下次同步时会收到",
-                    "merged \(old) into \(new): its records count there from now on; devices covering it get them at "
-                        + "their next sync"))
-            let stranded = devices.filter { $0.revokedAt == nil && $0.scope == code }
-            if !stranded.isEmpty {
+                let merge = Area(code: code, name: area.name, successor: successor)
+                // Refusals first: the preview is of a merge that can be made.
+                try ReplicaStore.checkSuccessions(
+                    [merge], known: Dictionary(known.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first }))
+                let names = Dictionary(known.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+                let old = "\(code) \(area.name)"
+                let new = "\(successor) \(names[successor] ?? "")"
+                let devices = try await center.devices().filter { !$0.isRevoked }
+                let stranded = devices.filter { $0.scope == code }
+                guard yes else {
+                    let merged = try await center.merged()
+                    let cases = try merged.disputes(DisputeFilter(scope: code)).count
+                    let risks = try merged.riskItems(RiskFilter(scope: code)).count
+                    // Devices that will hold the area's records, which they did not: personal data goes there.
+                    let gaining = devices.filter { $0.scope.covers(successor) && !$0.scope.covers(code) }
+                    say(
+                        language.pick(
+                            "将把 \(old) 并入 \(new)：\(cases) 件案件、\(risks) 项风险隐患今后算在 \(new)；"
+                                + "以下 \(gaining.count) 台设备下次同步时会收到它们（含当事人信息）：",
+                            "\(old) would be merged into \(new): \(cases) case(s) and \(risks) risk item(s) would count "
+                                + "there; these \(gaining.count) device(s) would get them, parties included, at their "
+                                + "next sync:")
+                            + gaining.map { "\n  \($0.id)  \($0.name)  \($0.scope)" }.joined())
+                    throw UsageError(
+                        "nothing was changed: a merge cannot be undone; to make it, run this again with --yes",
+                        chinese: "什么都没有改：合并后不能撤销；确认无误，请加 --yes 再运行一次")
+                }
+                _ = try await center.importAreas([merge])
                 say(
                     language.pick(
-                        "登记在 \(old) 的 \(stranded.count) 台设备仍可同步它原有的记录；请给这些工作人员发 \(successor) 的登记串（center worker add），"
-                            + "他们先 field sync，再 field enroll 新登记串，本机记录会留着：",
-                        "\(stranded.count) device(s) enrolled for \(old) still sync its records; give their workers "
-                            + "enrollments of \(successor) (center worker add): field sync, then field enroll the new "
-                            + "one, and their records stay on the laptop:")
-                        + stranded.map { "\n  \($0.id)  \($0.name)" }.joined())
+                        "已把 \(old) 并入 \(new)：它的记录今后算在 \(names[successor] ?? successor.description)，覆盖那里的设备下次同步时会收到",
+                        "merged \(old) into \(new): its records count there from now on; devices covering it get them "
+                            + "at their next sync"))
+                if !stranded.isEmpty {
+                    say(
+                        language.pick(
+                            "登记在 \(old) 的 \(stranded.count) 台设备仍可同步它原有的记录；请给这些工作人员发 \(successor) 的登记串（center worker add），"
+                                + "他们先 field sync，再 field enroll 新登记串，本机记录会留着：",
+                            "\(stranded.count) device(s) enrolled for \(old) still sync its records; give their workers "
+                                + "enrollments of \(successor) (center worker add): field sync, then field enroll the "
+                                + "new one, and their records stay on the laptop:")
+                            + stranded.map { "\n  \($0.id)  \($0.name)" }.joined())
+                }
             }
         }
     }

@@ -256,7 +256,7 @@ extension FieldPrograms {
             let quiet = try new.run("sync")
             #expect(quiet.status == 0 && !quiet.stderr.contains("注意"), "\(quiet.stderr)")
 
-            let merged = try district.administer(["area", "merge", "620502101201", "--into", "620502101205"])
+            let merged = try district.administer(["area", "merge", "620502101201", "--into", "620502101205", "--yes"])
             #expect(merged.status == 0 && merged.stdout.contains("并入 620502101205 东关新村"), "\(merged.stdout)")
             let listed = try district.administer(["area", "list"])
             #expect(listed.stdout.contains("并入") && listed.stdout.contains("620502101205"), "\(listed.stdout)")

@@ -46,8 +46,16 @@ import Testing
             ["area", "merge", CenterFixture.townA.description, "--into", CenterFixture.townB.description],
             location: world.location)
         #expect(refused.status == 65 && refused.stderr.contains("下面还有 2 个区划"), "\(refused.stderr)")
-        let merged = try cli.center(
+        // First what it would do, changing nothing: the cases that move, and who would get them.
+        let preview = try cli.center(
             ["area", "merge", CenterFixture.villageA2.description, "--into", Self.newVillage.description],
+            location: world.location)
+        #expect(preview.status == 64 && preview.stderr.contains("请加 --yes"), "\(preview.stderr)")
+        #expect(preview.stdout.contains("3 件案件、0 项风险隐患今后算在 620502102205 西关新村"), "\(preview.stdout)")
+        #expect(preview.stdout.contains("以下 1 台设备") && preview.stdout.contains("townB"), "\(preview.stdout)")
+        #expect(try await world.admin.areas().allSatisfy { $0.successor == nil })
+        let merged = try cli.center(
+            ["area", "merge", CenterFixture.villageA2.description, "--into", Self.newVillage.description, "--yes"],
             location: world.location)
         #expect(merged.status == 0, "\(merged.stderr)")
         #expect(merged.stdout.contains("已把 620502101202 西关社区 并入 620502102205 西关新村"), "\(merged.stdout)")
