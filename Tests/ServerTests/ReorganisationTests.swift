@@ -125,6 +125,16 @@ import Testing
         }
         let town = try townB.report(ReportRequest(period: year, scope: CenterFixture.townB, today: today))
         #expect(town.total.screened == 5 && town.total.resolved == 1)
+
+        // A center moved off PostgreSQL keeps its merges and places the records alike.
+        if let postgres = world.postgres {
+            let file = world.folder.appendingPathComponent("moved.sqlite")
+            _ = try await CenterMigration.copy(from: try postgres.log(), to: file)
+            let moved = try ReplicaStore.open(database: file)
+            #expect(try moved.areas() == center.areas())
+            let request = ReportRequest(period: year, dimension: .village, today: today)
+            #expect(try moved.report(request).breakdown == center.report(request).breakdown)
+        }
     }
 
     /// A merge is refused, changing nothing, unless the area is merged into a standing one of its level
