@@ -16,13 +16,14 @@ extension ReplicaStore {
         try write { db in
             let identity = try Self.identity(db)
             let district = try Self.checkAreas(areas, district: identity.scope, known: try Self.areas(db))
+            let before = try Self.successions(db)
             for area in areas {
                 try Self.save(area, in: db)
             }
             if identity.scope == nil, let district {
                 try db.execute(sql: "UPDATE replica SET scope = ? WHERE id = 1", arguments: [district.description])
             }
-            if areas.contains(where: { $0.successor != nil }) { try Self.placeMergedRecords(in: db) }
+            if areas.contains(where: { $0.successor != nil }) { try Self.placeMergedRecords(in: db, since: before) }
             return areas.count
         }
     }
@@ -50,10 +51,13 @@ extension ReplicaStore {
 
     /// Moves what is derived of the records of merged areas (case and visit rows, risk rows, when their
     /// data last arrived, late changes) to the area each counts as now. Rows never hold a merged area
-    /// after it, so a merge moves what its area holds, and running it again changes nothing.
-    static func placeMergedRecords(in db: Database) throws {
+    /// after it, so a merge moves what its area holds, and running it again changes nothing. Given the
+    /// successions `before` the areas changed, only areas whose place changed are looked at (a center
+    /// merging one village does not go over every earlier merge).
+    static func placeMergedRecords(in db: Database, since before: Successions? = nil) throws {
         let successions = try successions(db)
-        for old in successions.successors.keys {
+        for old in successions.successors.keys where before.map({ $0.current(old) != successions.current(old) }) ?? true
+        {
             let arguments: StatementArguments = [successions.current(old).fullCode, old.fullCode]
             try db.execute(sql: "UPDATE dispute SET village = ? WHERE village = ?", arguments: arguments)
             try db.execute(sql: "UPDATE visit SET village = ? WHERE village = ?", arguments: arguments)
