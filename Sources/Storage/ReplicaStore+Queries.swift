@@ -127,6 +127,47 @@ extension ReplicaStore {
         return request
     }
 
+    /// Cases, voided or not, whose parties are the same people as `parties`, newest first: by their
+    /// names (order, spaces and width ignored), or where a name is spelled otherwise, by the ID number
+    /// written with it (an ID number is one person's; a phone may be a family's, and is not taken).
+    public func disputes(withParties parties: [Party]) throws -> [DisputeSummary] {
+        var found = try disputes(withParties: parties.map(\.name))
+        let numbers = parties.compactMap(\.idNumber)
+        guard !numbers.isEmpty else { return found }
+        let sharing = try read { db in
+            try numbers.flatMap { number in
+                try String.fetchAll(
+                    db, sql: "SELECT id FROM dispute WHERE instr(numbers, ?) > 0", arguments: ["id:" + number])
+            }
+        }
+        for id in Set(sharing.compactMap(RecordID.init)) where !found.contains(where: { $0.id == id }) {
+            guard let held = try dispute(id), Self.samePeople(parties, held.parties),
+                let row = try read({ db in
+                    try Row.fetchOne(db, sql: "SELECT * FROM dispute WHERE id = ?", arguments: [id.description])
+                })
+            else { continue }
+            found.append(DisputeSummary(row))
+        }
+        return found.sorted { ($0.recorded, $1.id) > ($1.recorded, $0.id) }
+    }
+
+    /// Whether two lists of parties are the same people: as many, each matched to its own by the folded
+    /// name or by the ID number.
+    static func samePeople(_ some: [Party], _ others: [Party]) -> Bool {
+        guard some.count == others.count else { return false }
+        var left = others
+        for party in some {
+            let name = PartyName.normalize(party.name)
+            guard
+                let index = left.firstIndex(where: {
+                    PartyName.normalize($0.name) == name || (party.idNumber != nil && $0.idNumber == party.idNumber)
+                })
+            else { return false }
+            left.remove(at: index)
+        }
+        return true
+    }
+
     /// Cases, voided or not, whose parties are the same people as `names` (order, spaces and width
     /// ignored), newest first.
     public func disputes(withParties names: [String]) throws -> [DisputeSummary] {

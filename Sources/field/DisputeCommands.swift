@@ -116,7 +116,7 @@ struct DisputeAdd: ParsableCommand {
 /// Whether to record a case whose parties an existing case already has: yes if there is none; in a
 /// terminal, the worker's answer; elsewhere a refusal that names the case and says what to do.
 func confirmNoDuplicate(of draft: DisputeDraft, in store: FieldStore, language: Language) throws -> Bool {
-    guard let existing = try store.disputes(withParties: draft.parties.map(\.name)).first else { return true }
+    guard let existing = try store.disputes(withParties: draft.parties).first else { return true }
     let short = try store.abbreviation(of: existing.id, kind: .dispute)
     let shown =
         "\(short)  \(language.label(existing.status))  \(existing.parties.joined(separator: "、"))  \(existing.summary)"

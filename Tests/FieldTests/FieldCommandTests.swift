@@ -199,6 +199,31 @@ extension FieldPrograms {
             }
         }
 
+        /// The same people with a name spelled otherwise are known by an ID number written with it: the
+        /// worker is warned before a second record of one dispute. A shared phone, or the same person
+        /// with someone else, is another dispute.
+        @Test func theSamePersonByIDNumberIsWarnedOfThoughTheNameIsSpelledOtherwise() throws {
+            try withReplica { field in
+                let first = try field.ok(
+                    "dispute", "add", "--category", "land", "--summary", "界桩被移",
+                    "--parties", "王建国 11010519491231002X 13800138000，李秀英")
+                let misspelled = try field.run(
+                    "dispute", "add", "--category", "land", "--summary", "界桩被移动",
+                    "--parties", "王健国 11010519491231002x，李秀英")
+                #expect(misspelled.status == 65 && misspelled.stderr.contains("本机已有当事人相同的案件"), "\(misspelled.stderr)")
+                #expect(misspelled.stderr.contains(first), "the warning names the case")
+                #expect((try field.json("dispute", "list", "--json") as? [Any])?.count == 1, "nothing recorded")
+                // The same person in another dispute, with other people; a shared phone alone.
+                _ = try field.ok(
+                    "dispute", "add", "--category", "debt", "--summary", "借款", "--parties",
+                    "王建国 11010519491231002X，赵六")
+                _ = try field.ok(
+                    "dispute", "add", "--category", "neighbor", "--summary", "噪音", "--parties",
+                    "王小明 13800138000，李秀英")
+                #expect((try field.json("dispute", "list", "--json") as? [Any])?.count == 3)
+            }
+        }
+
         @Test func aPartysNumbersAreRecordedShownKeptAndExported() throws {
             try withReplica { field in
                 let id = try field.ok(
