@@ -98,6 +98,21 @@ import Testing
         let read = try center(["area", "import", gbk.path], location: database)
         #expect(read.stdout.contains("已导入 1 个区划（按 GBK 编码读取）"), "\(read.stdout)\(read.stderr)")
         #expect(try center(["area", "list"], location: database).stdout.contains("西关社区"))
+        // A reorganisation in the list's fourth column: a bad merge refuses the whole file; a good one is
+        // listed, and re-importing the list without the column keeps it.
+        let reorganised = folder.appendingPathComponent("reorganised.csv")
+        try Data("代码,名称,上级代码,并入\n620502101203,东关新村,620502101,\n620502101202,西关社区,620502101,620502101\n".utf8)
+            .write(to: reorganised)
+        let mismatched = try center(["area", "import", reorganised.path], location: database)
+        #expect(mismatched.status == 65 && mismatched.stderr.contains("区划只能并入同级的区划"), "\(mismatched.stderr)")
+        #expect(!(try center(["area", "list"], location: database).stdout.contains("东关新村")))
+        try Data("代码,名称,上级代码,并入\n620502101203,东关新村,620502101,\n620502101202,西关社区,620502101,620502101203\n".utf8)
+            .write(to: reorganised)
+        #expect(try center(["area", "import", reorganised.path], location: database).status == 0)
+        #expect(try center(["area", "import", gbk.path], location: database).status == 0)
+        let merged = try center(["area", "list", "--json"], location: database)
+        let rows = try JSONSerialization.jsonObject(with: Data(merged.stdout.utf8)) as? [[String: String]]
+        #expect(rows?.first { $0["code"] == "620502101202" }?["mergedInto"] == "620502101203", "\(merged.stdout)")
 
         let revoked = try center(["worker", "revoke", enrollment.credential.device], location: database)
         #expect(revoked.status == 0)
