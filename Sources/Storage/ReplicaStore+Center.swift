@@ -446,9 +446,19 @@ extension ReplicaStore {
         }
     }
 
-    /// The condition and arguments of a feed page: after `cursor`, within `reach` (its scope's prefix,
-    /// and the areas merged into it), one row more than `limit` to tell whether more remain.
+    /// The condition and arguments of a feed page: after `cursor`, within `reach`, one row more than
+    /// `limit` to tell whether more remain.
     static func feed(after cursor: Int64, within reach: Reach?, limit: Int) -> (String, StatementArguments) {
+        var (condition, arguments) = feedFilter(after: cursor, within: reach)
+        arguments.append(limit + 1)
+        return (condition + " ORDER BY seq LIMIT ?", StatementArguments(arguments))
+    }
+
+    /// The rows of the feed after `cursor` within `reach` (its scope's prefix, and the areas merged into
+    /// it), over the log joined with its records.
+    static func feedFilter(
+        after cursor: Int64, within reach: Reach?
+    ) -> (condition: String, arguments: [any DatabaseValueConvertible]) {
         var condition = " WHERE seq > ?"
         var arguments: [any DatabaseValueConvertible] = [cursor]
         if let reach {
@@ -458,8 +468,19 @@ extension ReplicaStore {
                 + (merged.isEmpty ? ")" : " OR record.scope IN (\(merged.map { _ in "?" }.joined(separator: ", "))))")
             arguments += [reach.scope.description, reach.scope.description + "~"] + merged
         }
-        arguments.append(limit + 1)
-        return (condition + " ORDER BY seq LIMIT ?", StatementArguments(arguments))
+        return (condition, arguments)
+    }
+
+    /// About how many changes of the feed lie after `cursor` within `reach`: what a pull has ahead, for
+    /// its progress bar (a run the cursor cuts counts whole).
+    public func remaining(after cursor: Int64, within reach: Reach?) throws -> Int {
+        try read { db in
+            let (condition, arguments) = Self.feedFilter(after: cursor, within: reach)
+            let join = reach == nil ? "" : " JOIN record ON record.id = change.record"
+            return try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT coalesce(sum(runLength), 0) FROM change" + join + condition),
+                arguments: StatementArguments(arguments)) ?? 0
+        }
     }
 
     /// A page of the feed already written as `ChangePage` JSON: stored values are copied as they are,

@@ -58,3 +58,22 @@ import Testing
         #expect(ClockError.duration(45_000, in: .zh) == "45秒" && ClockError.duration(45_000) == "45s")
     }
 }
+
+/// The progress line `field sync` draws on a terminal: what is done of how many, the bytes, the rate,
+/// and what remains when the total is known.
+@Suite struct ProgressLineTests {
+    @Test func aPullWhoseTotalTheCenterSaidShowsWhatRemains() {
+        let pulling = Synchronizer.Progress(phase: .pulling, changes: 5_000, total: 20_000, bytes: 2048, elapsed: 2)
+        #expect(
+            ProgressBar.line(pulling, language: .zh)
+                == "↓ [######..................] 5000/20000 项，约剩 6 秒  2.0 KB  2500/s")
+        #expect(
+            ProgressBar.line(pulling, language: .en)
+                == "↓ [######..................] 5000/20000 changes, about 6 s left  2.0 KB  2500/s")
+        // From a center that does not say: a count.
+        let unknown = Synchronizer.Progress(phase: .pulling, changes: 300, total: nil, bytes: 100, elapsed: 1)
+        #expect(ProgressBar.line(unknown, language: .zh) == "↓ 300 项  100 B  300/s")
+        let done = Synchronizer.Progress(phase: .pushing, changes: 40, total: 40, bytes: 5000, elapsed: 0.5)
+        #expect(ProgressBar.line(done, language: .zh) == "↑ [########################] 40/40 项  4.9 KB  80/s")
+    }
+}

@@ -139,3 +139,66 @@ extension AreaSyncTests {
         await fixture.remove()
     }
 }
+
+/// The pull's progress bar knows what it has ahead: the first page is asked with `remaining=1`, and the
+/// center says how many changes the device's reach holds after its cursor.
+@Suite struct PullProgressTests {
+    final class Seen: @unchecked Sendable {
+        private let lock = NSLock()
+        private var progress: [Synchronizer.Progress] = []
+        func add(_ value: Synchronizer.Progress) { lock.withLock { progress.append(value) } }
+        var pulling: [Synchronizer.Progress] { lock.withLock { progress.filter { $0.phase == .pulling } } }
+    }
+
+    @Test(arguments: StoreKind.available) func aPullKnowsHowManyChangesItHasAhead(kind: StoreKind) async throws {
+        let fixture = try await CenterFixture.make(kind)
+        let village = try ReplicaStore.create(
+            database: fixture.folder.appendingPathComponent("village.sqlite"), scope: CenterFixture.villageA,
+            worker: "张网格")
+        for index in 0..<30 {
+            _ = try village.record(
+                DisputeDraft(
+                    village: CenterFixture.villageA, category: .land, parties: [try Party(name: "韩\(index)")],
+                    summary: "地界\(index)", recorder: "张网格"))
+        }
+        let other = try ReplicaStore.create(
+            database: fixture.folder.appendingPathComponent("other.sqlite"), scope: CenterFixture.villageB,
+            worker: "王网格")
+        _ = try other.record(
+            DisputeDraft(
+                village: CenterFixture.villageB, category: .debt, parties: [try Party(name: "郑一")], summary: "借款",
+                recorder: "王网格"))
+        try await fixture.push(try village.allChanges(), as: fixture.gridA)
+        try await fixture.push(try other.allChanges(), as: fixture.gridB)
+        let inScope = try village.allChanges().count
+
+        let laptop = try FieldStore.create(
+            home: FieldHome(url: fixture.folder.appendingPathComponent("laptop")),
+            enrollment: Enrollment(
+                url: "http://unused", credential: fixture.gridA, scope: CenterFixture.villageA, role: .grid,
+                worker: "张网格"))
+        let seen = Seen()
+        try await AreaSyncTests().serving(fixture.center) { url in
+            var enrollment = try #require(try laptop.syncState().enrollment)
+            enrollment.url = url
+            var options = Synchronizer.Options()
+            options.pageChanges = 50
+            _ = try await blocking { [enrollment, options] in
+                try Synchronizer(store: laptop, enrollment: enrollment, options: options) { seen.add($0) }.run()
+            }
+        }
+        let pulling = seen.pulling
+        #expect(pulling.count == (inScope + 49) / 50, "a progress line per page")
+        #expect(pulling.allSatisfy { $0.total == inScope }, "\(pulling.map(\.total))")
+        #expect(pulling.last?.changes == inScope)
+        #expect(try await laptop.digest() == fixture.merged().digest(within: CenterFixture.villageA))
+        // The center's count itself, after a cursor and for the district.
+        let store = fixture.center
+        #expect(try await store.remaining(after: 0, within: nil) == inScope + other.allChanges().count)
+        #expect(
+            try await store.remaining(after: 0, within: Reach(scope: CenterFixture.villageB))
+                == other.allChanges().count)
+        #expect(try await store.remaining(after: store.cursor(), within: nil) == 0)
+        await fixture.remove()
+    }
+}

@@ -266,6 +266,9 @@ extension ForwardingStore {
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
         try await store.pageJSON(after: cursor, within: reach, limit: limit)
     }
+    func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int {
+        try await store.remaining(after: cursor, within: reach)
+    }
     func cursor() async throws -> Int64 { try await store.cursor() }
     func stamp(at seq: Int64) async throws -> HybridTimestamp? { try await store.stamp(at: seq) }
     func noteContact(of device: String, clockOffset: Int64?) async throws {

@@ -409,6 +409,8 @@ struct FailingStore: CenterStore {
 
     func successions() async throws -> Successions { throw failure }
 
+    func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int { throw failure }
+
     func stamp(at seq: Int64) async throws -> HybridTimestamp? { throw failure }
 
     func noteContact(of device: String, clockOffset: Int64?) async throws {}

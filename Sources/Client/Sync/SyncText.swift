@@ -77,26 +77,29 @@ public final class ProgressBar: @unchecked Sendable {
 
     public func show(_ progress: Synchronizer.Progress) {
         guard enabled else { return }
+        FileHandleOutput.standardError.write("\r\u{1B}[K" + Self.line(progress, language: language))
+        drawn = true
+    }
+
+    /// The line drawn for `progress`: ↑ sending, ↓ receiving; a bar, what is done of how many and about how
+    /// long the rest takes when the total is known (a pull from a center that does not say has a count).
+    public static func line(_ progress: Synchronizer.Progress, language: Language) -> String {
         let rate = progress.elapsed > 0 ? Double(progress.changes) / progress.elapsed : 0
-        var line: String
-        switch progress.phase {
-        case .pushing:
-            let total = progress.total ?? progress.changes
+        var line = progress.phase == .pushing ? "↑ " : "↓ "
+        if let total = progress.total {
             let width = 24
             let filled = total > 0 ? min(width, width * progress.changes / total) : width
-            line = "↑ [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+            line += "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
             line += "\(progress.changes)/\(total) " + language.pick("项", "changes")
             if rate > 0, total > progress.changes {
                 line +=
                     language.pick("，约剩 ", ", about ") + String(format: "%.0f", Double(total - progress.changes) / rate)
                     + language.pick(" 秒", " s left")
             }
-        case .pulling:
-            line = "↓ \(progress.changes) " + language.pick("项", "changes")
+        } else {
+            line += "\(progress.changes) " + language.pick("项", "changes")
         }
-        line += "  " + SyncText.bytes(progress.bytes) + String(format: "  %.0f/s", rate)
-        FileHandleOutput.standardError.write("\r\u{1B}[K" + line)
-        drawn = true
+        return line + "  " + SyncText.bytes(progress.bytes) + String(format: "  %.0f/s", rate)
     }
 
     public func finish() {

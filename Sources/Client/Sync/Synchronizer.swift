@@ -33,7 +33,9 @@ public struct Synchronizer: Sendable {
 
         public var phase: Phase
         public var changes: Int
-        /// Changes known to remain (pushing), or nil when unknown (pulling).
+        /// The changes this phase has in all, as far as known: those waiting (pushing), or those the center
+        /// said the pull had ahead (about: a run of changes its cursor cuts counts whole); nil when a
+        /// center does not say.
         public var total: Int?
         public var bytes: Int
         public var elapsed: Double
@@ -147,12 +149,14 @@ public struct Synchronizer: Sendable {
         let elapsed = { Self.seconds(since: start) }
         // While one page is stored, the next is fetched and decoded on a second connection.
         let prefetcher = try CurlClient(options: options.curl)
-        var next = try fetchPage(after: try store.syncState().pullCursor, client: client)
+        var next = try fetchPage(after: try store.syncState().pullCursor, client: client, remaining: true)
         // Areas merged into the scope since the last pull: their records' history lies before the cursor.
         if try store.noteReach(next.reach) {
             summary.reachGrew = true
-            next = try fetchPage(after: 0, client: client)
+            next = try fetchPage(after: 0, client: client, remaining: true)
         }
+        let total = next.remaining
+        var pulled = 0
         while true {
             let fetched = next
             let page = fetched.page
@@ -166,10 +170,11 @@ public struct Synchronizer: Sendable {
                 page, checkpoint: fetched.checkpoint, maximumDrift: ReplicaStore.fieldMaximumDrift + behind)
             summary.received += new
             summary.alreadyHeld += page.changes.count - new
+            pulled += page.changes.count
             progress(
                 Progress(
-                    phase: .pulling, changes: summary.received, total: nil, bytes: summary.bytesReceived,
-                    elapsed: elapsed()))
+                    phase: .pulling, changes: pulled, total: total.map { max($0, pulled) },
+                    bytes: summary.bytesReceived, elapsed: elapsed()))
             guard let following else { break }
             next = try following.value()
         }
@@ -222,13 +227,17 @@ public struct Synchronizer: Sendable {
         var checkpoint: Checkpoint?
         var areasFingerprint: String?
         var reach: String?
+        /// The changes the pull has ahead, this page's included, when asked with the first page.
+        var remaining: Int?
     }
 
     /// One page of the feed, decoded; a page that does not decode was cut short and is asked again.
-    private func fetchPage(after cursor: Int64, client: CurlClient) throws -> FetchedPage {
+    private func fetchPage(after cursor: Int64, client: CurlClient, remaining: Bool = false) throws -> FetchedPage {
         var page: ChangePage?
         let (response, centerTime) = try exchange(
-            method: "GET", path: "/v1/changes?after=\(cursor)&limit=\(options.pageChanges)", body: nil,
+            method: "GET",
+            path: "/v1/changes?after=\(cursor)&limit=\(options.pageChanges)" + (remaining ? "&remaining=1" : ""),
+            body: nil,
             extraHeaders: [], client: client
         ) { response in
             page = try? ChangePage(json: Data(response.body))
@@ -238,7 +247,8 @@ public struct Synchronizer: Sendable {
         return FetchedPage(
             page: page, wireBytes: response.wireBytes, centerTime: centerTime, checkpoint: response.checkpoint,
             areasFingerprint: response.headers[Area.fingerprintHeader.lowercased()],
-            reach: response.headers[Reach.header.lowercased()])
+            reach: response.headers[Reach.header.lowercased()],
+            remaining: response.headers["fieldsync-remaining"].flatMap(Int.init))
     }
 
     /// Takes the center's clock into account after an exchange.

@@ -28,4 +28,6 @@ extension HTTPField.Name {
     public static let fieldSyncCheckpoint = Self(Shared.Checkpoint.headerName)!
     public static let fieldSyncAreas = Self(Shared.Area.fingerprintHeader)!
     public static let fieldSyncReach = Self(Shared.Reach.header)!
+    /// About how many changes a pull has ahead, when its first page asks (`remaining=1`).
+    public static let fieldSyncRemaining = Self("FieldSync-Remaining")!
 }

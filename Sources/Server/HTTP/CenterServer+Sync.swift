@@ -112,6 +112,11 @@ extension CenterServer {
         result.headers[.deviceLog] = device.id
         try await addCheckpoint(at: page.cursor, to: &result)
         result.headers[.fieldSyncReach] = reach.fingerprint
+        // Asked with the first page of a pull: about how many changes it has ahead, this page's included,
+        // for the device's progress bar.
+        if let asked = query["remaining"], asked == "1" || asked == "true" {
+            result.headers[.fieldSyncRemaining] = String(try await store.remaining(after: after, within: reach))
+        }
         // With the last page, what the device's area names should be: it asks for them only if its own
         // differ. Areas that cannot be read now leave the header out (the device asks, as before).
         if !page.more, let areas = try? await store.areas() {

@@ -24,6 +24,9 @@ public protocol CenterStore: Sendable {
         after cursor: Int64, within reach: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int)
 
+    /// About how many changes lie after `cursor` within `reach` (all when nil): what a pull has ahead.
+    func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int
+
     /// The highest sequence number.
     func cursor() async throws -> Int64
 
@@ -94,6 +97,10 @@ public struct SQLiteCenterStore: CenterStore, CenterAdministration {
         after cursor: Int64, within reach: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
         try await blocking { try store.pageJSON(after: cursor, within: reach, limit: limit) }
+    }
+
+    public func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int {
+        try await blocking { try store.remaining(after: cursor, within: reach) }
     }
 
     public func cursor() async throws -> Int64 {

@@ -560,6 +560,25 @@ public final class PostgresCenter: Sendable {
         }
     }
 
+    /// How many changes lie after `cursor` within `reach` (all when nil): what a pull has ahead.
+    public func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int {
+        try await answered { [client, logger] in
+            let low = try reach.map { try Self.area($0.scope.description, filling: "0") } ?? 0
+            let high = try reach.map { try Self.area($0.scope.description, filling: "9") } ?? Int64.max
+            let merged = try (reach?.predecessors ?? []).map { try Self.area($0.description, filling: "0") }
+            var count: Int64 = 0
+            for try await value in try await client.query(
+                """
+                SELECT count(*) FROM change
+                WHERE seq > \(cursor) AND (area >= \(low) AND area <= \(high) OR area = ANY(\(merged)))
+                """, logger: logger
+            ).decode(Int64.self) {
+                count = value
+            }
+            return Int(count)
+        }
+    }
+
     /// A page of the feed, written as `ChangePage` JSON: changes after `cursor` whose record lies within
     /// `reach` (all when nil), in sequence order, at most `limit`.
     public func pageJSON(

@@ -128,6 +128,10 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
         try await log.pageJSON(after: cursor, within: reach, limit: limit)
     }
 
+    public func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int {
+        try await log.remaining(after: cursor, within: reach)
+    }
+
     public func cursor() async throws -> Int64 {
         try await log.cursor()
     }
