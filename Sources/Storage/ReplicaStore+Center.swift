@@ -475,6 +475,8 @@ extension ReplicaStore {
     /// its progress bar (a run the cursor cuts counts whole).
     public func remaining(after cursor: Int64, within reach: Reach?) throws -> Int {
         try read { db in
+            // A reach of this store's whole scope (the district's own office) filters nothing.
+            let reach = try reach?.scope == Self.identity(db).scope ? nil : reach
             let (condition, arguments) = Self.feedFilter(after: cursor, within: reach)
             let join = reach == nil ? "" : " JOIN record ON record.id = change.record"
             return try Int.fetchOne(
