@@ -467,6 +467,11 @@ extension ReplicaStore {
                 " AND (record.scope >= ? AND record.scope < ?"
                 + (merged.isEmpty ? ")" : " OR record.scope IN (\(merged.map { _ in "?" }.joined(separator: ", "))))")
             arguments += [reach.scope.description, reach.scope.description + "~"] + merged
+            let departed = reach.departed.map(\.description)
+            if !departed.isEmpty {
+                condition += " AND record.scope NOT IN (\(departed.map { _ in "?" }.joined(separator: ", ")))"
+                arguments += departed
+            }
         }
         return (condition, arguments)
     }

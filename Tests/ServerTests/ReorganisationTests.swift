@@ -97,13 +97,18 @@ import Testing
                 village: try gridA2.identity().village(nil), category: .neighbor, parties: [try Party(name: "冯二")],
                 summary: "噪音", recorder: "西关网格员"))
         try await SyncEndToEndTests.sync(gridA2)
-        // Town A's office, whose jurisdiction recorded them, keeps them (its scope still covers their
-        // code), but no longer counts them; the case made in the new village never reaches it.
-        try await SyncEndToEndTests.sync(townA)
+        // Town A's office keeps what it holds (nothing is taken back from a laptop) but is no longer sent
+        // what happens to those cases: they are town B's jurisdiction now. What it changed there offline
+        // still arrives: nothing is lost.
+        _ = try townA.perform(.edit(DisputeEdit(summary: "地界（镇里补记）")), onDispute: cases[1])
+        let departed = try await SyncEndToEndTests.sync(townA)
+        #expect(departed.sent > 0 && departed.received == 0)
+        #expect(try townA.syncState().pendingChanges == 0)
         #expect(try townA.disputes().map(\.id).sorted() == cases.sorted())
-        #expect(try townA.dispute(cases[0])?.status == .resolved)
-        for store in [townB, district] { try await SyncEndToEndTests.sync(store) }
+        #expect(try townA.dispute(cases[0])?.status == .mediating, "the resolution made in town B is not sent")
+        for store in [townB, gridA2, district] { try await SyncEndToEndTests.sync(store) }
         #expect(try townB.dispute(later) != nil)
+        #expect(try townB.dispute(cases[1])?.summary == "地界（镇里补记）")
 
         let center = try await world.merged()
         let areas = try center.areas()

@@ -61,6 +61,13 @@ import Testing
         let reach = Reach(scope: Sample.townB, areas: Self.areas)
         #expect(reach.covers(Sample.villageB) && reach.covers(Self.villageA2) && reach.covers(Sample.townB))
         #expect(!reach.covers(Sample.villageA) && !reach.covers(Sample.townA))
+        // Town A is no longer sent the merged village's records; what it changed there is still taken.
+        let townA = Reach(scope: Sample.townA, areas: Self.areas)
+        #expect(townA.departed == [Self.villageA2] && townA.predecessors.isEmpty)
+        #expect(!townA.covers(Self.villageA2) && townA.accepts(Self.villageA2) && townA.covers(Sample.villageA))
+        #expect(!reach.covers(Sample.villageA) && !reach.accepts(Sample.villageA))
+        // The merged village's own laptop keeps its records until it moves.
+        #expect(Reach(scope: Self.villageA2, areas: Self.areas).covers(Self.villageA2))
         let unchanged = Reach(scope: Sample.townB, areas: AreaFingerprintTests.areas)
         #expect(unchanged.fingerprint == nil && !unchanged.covers(Self.villageA2))
         let fingerprint = try! #require(reach.fingerprint)

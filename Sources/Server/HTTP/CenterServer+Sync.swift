@@ -62,7 +62,7 @@ extension CenterServer {
             if !device.scope.covers(change.scope), reach == nil {
                 reach = Reach(scope: device.scope, successions: try await store.successions())
             }
-            guard reach?.covers(change.scope) ?? true else {
+            guard reach?.accepts(change.scope) ?? true else {
                 throw APIError(
                     .forbidden, code: "out-of-scope",
                     message: "change \(index) (\(change.entity.kind.rawValue) \(change.entity.id)) belongs to "

@@ -566,11 +566,13 @@ public final class PostgresCenter: Sendable {
             let low = try reach.map { try Self.area($0.scope.description, filling: "0") } ?? 0
             let high = try reach.map { try Self.area($0.scope.description, filling: "9") } ?? Int64.max
             let merged = try (reach?.predecessors ?? []).map { try Self.area($0.description, filling: "0") }
+            let departed = try (reach?.departed ?? []).map { try Self.area($0.description, filling: "0") }
             var count: Int64 = 0
             for try await value in try await client.query(
                 """
                 SELECT count(*) FROM change
                 WHERE seq > \(cursor) AND (area >= \(low) AND area <= \(high) OR area = ANY(\(merged)))
+                    AND area <> ALL(\(departed))
                 """, logger: logger
             ).decode(Int64.self) {
                 count = value
@@ -589,10 +591,12 @@ public final class PostgresCenter: Sendable {
             // the (area, seq) index; the district's are all of them, in sequence order.
             let low = try reach.map { try Self.area($0.scope.description, filling: "0") } ?? 0
             let high = try reach.map { try Self.area($0.scope.description, filling: "9") } ?? Int64.max
-            // Areas merged into the scope: their own codes (nothing stands within a merged area).
+            // Areas merged into the scope: their own codes (nothing stands within a merged area); and those
+            // within it merged into one outside.
             let merged = try (reach?.predecessors ?? []).map { try Self.area($0.description, filling: "0") }
+            let departed = try (reach?.departed ?? []).map { try Self.area($0.description, filling: "0") }
             let rows = try await client.query(
-                merged.isEmpty
+                merged.isEmpty && departed.isEmpty
                     ? """
                     SELECT \(unescaped: FeedRow.columns)
                     FROM change c JOIN record r ON r.id = c.record
@@ -603,6 +607,7 @@ public final class PostgresCenter: Sendable {
                     SELECT \(unescaped: FeedRow.columns)
                     FROM change c JOIN record r ON r.id = c.record
                     WHERE c.seq > \(cursor) AND (c.area >= \(low) AND c.area <= \(high) OR c.area = ANY(\(merged)))
+                        AND c.area <> ALL(\(departed))
                     ORDER BY c.seq LIMIT \(limit + 1)
                     """, logger: logger)
             var writer = ChangeWriter(capacity: limit)

@@ -102,26 +102,42 @@ public struct Successions: Sendable, Equatable {
     public func predecessors(within scope: AreaCode) -> [AreaCode] {
         successors.keys.filter { !scope.covers($0) && scope.covers(current($0)) }.sorted()
     }
+
+    /// The merged areas within `scope` (by their code) whose records are outside it now, by code; never
+    /// the scope itself (a merged village's own laptop keeps its records until it moves).
+    public func departed(from scope: AreaCode) -> [AreaCode] {
+        successors.keys.filter { $0 != scope && scope.covers($0) && !scope.covers(current($0)) }.sorted()
+    }
 }
 
-/// The records a device of `scope` may hold, pull and change: those within its scope, and those of
-/// areas merged into an area within it (`Successions`).
+/// The records a device of `scope` is sent and may change: those within its scope, and those of areas
+/// merged into an area within it (`Successions`); not those of areas within it merged into one outside
+/// (departed: another jurisdiction's now), whose changes it made are still taken.
 public struct Reach: Sendable, Equatable {
     public let scope: AreaCode
     /// Merged areas outside the scope whose records are within it now, by code.
     public let predecessors: [AreaCode]
+    /// Merged areas within the scope whose records are outside it now, by code.
+    public let departed: [AreaCode]
 
     public init(scope: AreaCode, successions: Successions = Successions(successors: [:])) {
         self.scope = scope
         self.predecessors = successions.predecessors(within: scope)
+        self.departed = successions.departed(from: scope)
     }
 
     public init(scope: AreaCode, areas: [Area]) {
         self.init(scope: scope, successions: Successions(areas))
     }
 
-    /// Whether a record made in `code` is within reach.
+    /// Whether a record made in `code` is within reach: its changes are sent to the device.
     public func covers(_ code: AreaCode) -> Bool {
+        (scope.covers(code) && !departed.contains(code)) || predecessors.contains(code)
+    }
+
+    /// Whether the device's changes of a record made in `code` are taken: those within reach, and those of
+    /// areas that departed from its scope (made there while it was the device's; nothing is lost).
+    public func accepts(_ code: AreaCode) -> Bool {
         scope.covers(code) || predecessors.contains(code)
     }
 
