@@ -88,6 +88,7 @@ struct AreaList: AsyncParsableCommand {
             } else {
                 let language = try options.language
                 let merged = areas.contains { $0.successor != nil }
+                let names = Dictionary(areas.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
                 var table = TextTable(
                     headers: (language == .zh ? ["代码", "名称", "级别"] : ["code", "name", "level"])
                         + (merged ? [language.pick("并入", "merged into")] : []))
@@ -97,7 +98,7 @@ struct AreaList: AsyncParsableCommand {
                             area.code.description,
                             String(repeating: "  ", count: area.code.level.rawValue / 3 - 2) + area.name,
                             language.pick(area.code.level.chineseName, "\(area.code.level)"),
-                        ] + (merged ? [area.successor?.description ?? ""] : []))
+                        ] + (merged ? [area.successor.map { "\($0) \(names[$0] ?? "")" } ?? ""] : []))
                 }
                 say(table.render())
             }

@@ -259,7 +259,7 @@ extension FieldPrograms {
             let merged = try district.administer(["area", "merge", "620502101201", "--into", "620502101205", "--yes"])
             #expect(merged.status == 0 && merged.stdout.contains("并入 620502101205 东关新村"), "\(merged.stdout)")
             let listed = try district.administer(["area", "list"])
-            #expect(listed.stdout.contains("并入") && listed.stdout.contains("620502101205"), "\(listed.stdout)")
+            #expect(listed.stdout.contains("并入") && listed.stdout.contains("620502101205 东关新村"), "\(listed.stdout)")
             let refused = try district.administer([
                 "worker", "add", "--name", "王网格", "--scope", "620502101201", "--role", "grid",
             ])
