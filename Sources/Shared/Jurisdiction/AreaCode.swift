@@ -47,8 +47,10 @@ public struct AreaCode: Hashable, Comparable, Sendable {
     public init(parsing text: String) throws(AreaCodeError) {
         let digits = Array(text.utf8)
         guard !digits.isEmpty else { throw AreaCodeError(text: text, problem: .empty) }
-        guard !isScientificNotation(text) else { throw AreaCodeError(text: text, problem: .storedAsNumber) }
+        // Every change on the wire names a code: the refusals' own checks wait for a character that is
+        // not a digit.
         if let bad = digits.firstIndex(where: { $0 < UInt8(ascii: "0") || $0 > UInt8(ascii: "9") }) {
+            guard !isScientificNotation(text) else { throw AreaCodeError(text: text, problem: .storedAsNumber) }
             throw AreaCodeError(text: text, problem: .notADigit(position: bad + 1))
         }
         var number: UInt64 = 0
