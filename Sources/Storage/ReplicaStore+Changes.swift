@@ -577,9 +577,10 @@ extension ReplicaStore {
         }
     }
 
-    /// Writes a case's row (placed in `place`, the area its village's records count as now): `dispute` as it is read (combined with `members` merged into it), whether it
-    /// counts as a case of its own, and search text covering the members too, so that either id or
-    /// either spelling finds it, and a party's ID or phone number (a caller is found by their number).
+    /// Writes a case's row: `dispute` as it is read (combined with `members` merged into it), placed in
+    /// `place` (the area its village's records count in now), whether it counts as a case of its own,
+    /// and search text covering the members too, so that either id or either spelling finds it, and a
+    /// party's ID or phone number (a caller is found by their number).
     static func save(
         _ dispute: Dispute, place: AreaCode, counted: Bool = true, members: [Dispute] = [], in db: Database
     ) throws {
