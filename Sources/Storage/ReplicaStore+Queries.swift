@@ -187,10 +187,23 @@ extension ReplicaStore {
             Set(try String.fetchAll(db, sql: "SELECT id FROM dispute WHERE numbers != ''"))
         }
         var written: [RecordID: [String]] = [:]
-        for row in rows where withNumbers.contains(row.id.description) {
+        for row in rows where row.merged > 0 || withNumbers.contains(row.id.description) {
             guard let dispute = try dispute(row.id) else { continue }
-            // A merged case's row names its duplicates' parties too: each keeps its name.
-            written[row.id] = row.parties.map { name in dispute.parties.first { $0.name == name }?.written ?? name }
+            // A case others were merged into: a number its own record lacks may be in theirs (the town wrote
+            // down the ID number the village did not), for the same name.
+            let members = try read { db in
+                try String.fetchAll(
+                    db, sql: "SELECT id FROM dispute WHERE duplicateOf = ?", arguments: [row.id.description])
+            }
+            let known =
+                try dispute.parties + members.compactMap(RecordID.init).flatMap { try self.dispute($0)?.parties ?? [] }
+            written[row.id] = row.parties.map { name in
+                let folded = PartyName.normalize(name)
+                let same = known.filter { PartyName.normalize($0.name) == folded }
+                let idNumber = same.lazy.compactMap(\.idNumber).first
+                let phone = same.lazy.compactMap(\.phone).first
+                return (try? Party(name: name, idNumber: idNumber, phone: phone))?.written ?? name
+            }
         }
         return written
     }

@@ -116,6 +116,27 @@ import Testing
         #expect(row.status == .resolved && row.visits == 1, "the survivor's row shows the combined case")
     }
 
+    /// The case recorded twice, the village without the party's numbers and the town with them: merged
+    /// into the village's, its ledger row writes the party with the numbers the town recorded.
+    @Test func aMergedCasesLedgerRowCarriesTheNumbersItsDuplicateRecorded() async throws {
+        let center = try await Center()
+        defer { center.removeLater() }
+        var a = Self.replica(1)
+        var b = Self.replica(2)
+        let first = try await center.record(
+            ["王建国", "李秀英"], village: CenterFixture.villageA, date: "2022-03-15", as: center.fixture.gridA,
+            replica: &a)
+        let second = try await center.record(
+            ["王 建国 11010519491231002X 13800138000", "李秀英"], village: CenterFixture.villageA2, date: "2022-03-15",
+            as: center.fixture.gridA2, replica: &b)
+        let store = try await center.store
+        #expect(try store.dispute(second)?.duplicateOf == first)
+        let rows = try store.disputes()
+        #expect(rows.map(\.id) == [first])
+        let written = try store.writtenParties(of: rows)[first]
+        #expect(written == ["王建国 11010519491231002X 13800138000", "李秀英"], "\(String(describing: written))")
+    }
+
     @Test(arguments: StoreKind.available) func splitBringsBothCasesBackWithTheirEditsAndTheFinderNeverMergesThemAgain(
         kind: StoreKind
     ) async throws {
