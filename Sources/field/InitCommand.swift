@@ -132,12 +132,22 @@ struct StatusCommand: ParsableCommand {
             let context = try Context(options)
             let store = try context.open()
             let status = try store.status(on: context.today)
+            // A village the center merged into another, known from the last sync: where it went.
+            let scope = status.identity.scope
+            let now = try scope.map { try store.successions().current($0) }
+            let mergedInto = now == scope ? nil : now
             if json {
-                say(RecordJSON.encode(StatusJSON(status)))
+                var encoded = StatusJSON(status)
+                encoded.mergedInto = mergedInto?.description
+                say(RecordJSON.encode(encoded))
             } else {
                 var text = context.text
                 text.places = try RecordText.places(of: store)
                 say(text.status(status))
+                if let scope, let mergedInto {
+                    let name = try store.areas().first { $0.code == mergedInto }?.name
+                    say(SyncText.merged(scope, into: mergedInto, name: name, language: context.language))
+                }
             }
         }
     }
@@ -156,6 +166,8 @@ struct StatusJSON: Encodable {
     var pendingChanges: Int
     var center: String?
     var lastSyncAt: String?
+    /// The area this replica's village was merged into, if the center merged it.
+    var mergedInto: String?
 
     init(_ status: StoreStatus) {
         center = status.center

@@ -275,6 +275,9 @@ extension FieldPrograms {
             // The old laptop is told where its village went; the new enrollment keeps its case.
             let told = try old.run("sync")
             #expect(told.status == 0 && told.stderr.contains("已并入 620502101205 东关新村"), "\(told.stderr)")
+            #expect(try old.ok("status").contains("已并入 620502101205 东关新村"))
+            let status = try old.json("status", "--json") as? [String: Any]
+            #expect(status?["mergedInto"] as? String == "620502101205")
             _ = try old.ok("enroll", try district.enroll("张网格（东关新村）", scope: "620502101205", role: "grid").enrollment)
             #expect(try old.ok("status").contains("620502101205"))
             _ = try old.ok("dispute", "add", "--category", "land", "--parties", "赵六", "--summary", "界桩被移动")
