@@ -115,6 +115,14 @@ import Testing
         for (store, scope) in [(townB, CenterFixture.townB), (gridA2, Self.newVillage)] {
             #expect(try center.digest(within: Reach(scope: scope, areas: areas)) == store.digest(), "\(scope)")
         }
+        // What a pull from the start has ahead counts the same changes as the feed serves: the merged
+        // village's for town B, none of them for town A.
+        let log = try center.allChanges()
+        for scope in [CenterFixture.townA, CenterFixture.townB, CenterFixture.villageA2] {
+            let reach = Reach(scope: scope, areas: areas)
+            let ahead = try await world.admin.remaining(after: 0, within: reach)
+            #expect(ahead == log.filter { reach.covers($0.scope) }.count, "\(scope)")
+        }
         #expect(try center.digest() == district.digest())
 
         // Reports place the cases in the new village and town, at the center and on the laptops alike.
