@@ -362,10 +362,15 @@ extension ReplicaStore.Session {
     /// The area whose records those made in `code` count as now: `code`, unless it was merged into
     /// another (`Successions`). Rows, arrivals and reports place records by it.
     mutating func place(of code: AreaCode) throws -> AreaCode {
-        if let successions { return successions.current(code) }
+        try currentSuccessions().current(code)
+    }
+
+    /// The areas' merges, read once per transaction.
+    mutating func currentSuccessions() throws -> Successions {
+        if let successions { return successions }
         let loaded = try ReplicaStore.successions(db)
         successions = loaded
-        return loaded.current(code)
+        return loaded
     }
 
     /// The first millisecond of the local day at `milliseconds`.

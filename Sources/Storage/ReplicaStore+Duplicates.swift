@@ -139,13 +139,13 @@ extension ReplicaStore.Session {
     mutating func checkDuplicates() throws {
         guard let finder, !fingerprintsToCheck.isEmpty else { return }
         var mergedNow: [RecordID: Int] = [:]
-        try finder.update(db, committed: committedSequence) { index in
+        try finder.update(db, committed: committedSequence, successions: try currentSuccessions()) { index in
             // A case to check is compared only with those checked before it: none holds a stale or early
             // fingerprint of another (an index built from rows holds every case as it stands now).
             for id in fingerprintsToCheck { index.remove(id) }
             for id in fingerprintsToCheck {
                 guard let dispute = try dispute(id), dispute.isComplete, !dispute.isVoided else { continue }
-                let fingerprint = CaseFingerprint(dispute)
+                let fingerprint = try fingerprint(of: dispute)
                 index.insert(fingerprint)
                 guard dispute.duplicateOf == nil else { continue }
                 // Best first: the first few cases they count under are all a person needs to see.
@@ -183,6 +183,15 @@ extension ReplicaStore.Session {
             // The index notes the log's head after this: the merges are in the log first.
             try flushRun()
         }
+    }
+
+    /// A case's fingerprint with its village placed where its records count now (`place(of:)`), as the
+    /// finder's index holds the cases it was built from rows: a case made in a merged village is the
+    /// same village's as the cases of the village it went to.
+    mutating func fingerprint(of dispute: Dispute) throws -> CaseFingerprint {
+        var fingerprint = CaseFingerprint(dispute)
+        fingerprint.village = try place(of: dispute.village)
+        return fingerprint
     }
 
     /// How many cases (survivors) a case is compared with at most, the most likely first.
@@ -399,7 +408,10 @@ extension ReplicaStore {
     /// Builds the center's duplicate finder from the case rows, as the first push would.
     public func prepareDuplicateFinder() throws {
         try read { db in
-            try finder.update(db, committed: try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0) { _ in }
+            try finder.update(
+                db, committed: try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0,
+                successions: try Self.successions(db)
+            ) { _ in }
         }
     }
 
@@ -524,7 +536,7 @@ extension ReplicaStore {
     /// The finder's score for a pair, for a merge a person decided.
     private static func match(_ a: RecordID, _ b: RecordID, session: inout Session) throws -> DuplicateMatch {
         guard let left = try session.dispute(a), let right = try session.dispute(b),
-            let match = DuplicateFinder.match(CaseFingerprint(left), CaseFingerprint(right))
+            let match = DuplicateFinder.match(try session.fingerprint(of: left), try session.fingerprint(of: right))
         else {
             return DuplicateMatch(candidate: b, score: 0, reasons: [])
         }
@@ -544,6 +556,8 @@ public final class FinderIndex: Sendable {
         var finder = DuplicateFinder()
         /// The log's sequence the index reflects; nil: not built.
         var sequence: Int64?
+        /// The merges its cases' villages were placed by: another merge builds it anew.
+        var successions = Successions(successors: [:])
     }
 
     private let state = Mutex(State())
@@ -551,14 +565,19 @@ public final class FinderIndex: Sendable {
     init() {}
 
     /// Runs `body` on the index inside the caller's transaction, after catching up with the log up to
-    /// `committed` (the sequence before the transaction: its own changes are the caller's to file).
-    func update(_ db: Database, committed: Int64, _ body: (inout DuplicateFinder) throws -> Void) throws {
+    /// `committed` (the sequence before the transaction: its own changes are the caller's to file) and
+    /// with the areas' merges `successions` (the cases' villages are placed by them: a merge made since,
+    /// perhaps by another process, rebuilds the index from the rows).
+    func update(
+        _ db: Database, committed: Int64, successions: Successions, _ body: (inout DuplicateFinder) throws -> Void
+    ) throws {
         try state.withLock { state in
             do {
                 if let sequence = state.sequence, sequence > committed {
                     // The log is behind the index: a transaction that updated it was rolled back.
                     state = State()
                 }
+                if state.successions != successions { state = State(successions: successions) }
                 try catchUp(&state, db, to: committed)
                 try body(&state.finder)
                 state.sequence = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0

@@ -262,6 +262,49 @@ import Testing
         #expect(try empty.areas().isEmpty)
     }
 
+    /// The duplicate finder compares villages where their records count now: a dispute recorded in the
+    /// merged village and again in the village it went to is one village's, whichever arrived first,
+    /// and cases the finder held from before the merge are placed anew.
+    @Test(arguments: StoreKind.available) func theFinderSeesAMergedVillageAsTheVillageItWentTo(
+        kind: StoreKind
+    ) async throws {
+        let fixture = try await CenterFixture.make(kind)
+        _ = try await fixture.center.importAreas([Area(code: Self.newVillage, name: "西关新村")])
+        let newGrid = try await fixture.center.enroll(name: "新村网格员", scope: Self.newVillage, role: .grid).1
+        var old = Replica(clock: HybridClock(replica: ReplicaID(rawValue: 11)))
+        var new = Replica(clock: HybridClock(replica: ReplicaID(rawValue: 12)))
+        func draft(_ village: AreaCode, _ names: [String]) throws -> DisputeDraft {
+            DisputeDraft(
+                village: village, category: .neighbor, parties: try names.map { try Party(name: $0) },
+                summary: "排水沟堵塞", incidentDate: try CalendarDate(parsing: "2022-05-10"), recorder: "网格员")
+        }
+        // Held before the merge: the finder files it under the old village.
+        let before = RecordID.random()
+        try await fixture.push(
+            try old.perform(.record(draft(CenterFixture.villageA2, ["赵大", "钱二"])), onDispute: before),
+            as: fixture.gridA2)
+        _ = try await fixture.center.importAreas([
+            Area(code: CenterFixture.villageA2, name: "西关社区", successor: Self.newVillage)
+        ])
+        let again = RecordID.random()
+        try await fixture.push(
+            try new.perform(.record(draft(Self.newVillage, ["赵大", "钱二"])), onDispute: again), as: newGrid)
+        // Arriving from the merged village after a case of the new one.
+        let first = RecordID.random()
+        try await fixture.push(
+            try new.perform(.record(draft(Self.newVillage, ["孙三", "李四"])), onDispute: first), as: newGrid)
+        let second = RecordID.random()
+        try await fixture.push(
+            try old.perform(.record(draft(CenterFixture.villageA2, ["孙三", "李四"])), onDispute: second),
+            as: fixture.gridA2)
+        let pairs = try await fixture.merged().pairRecords()
+        for (a, b) in [(before, again), (first, second)] {
+            let pair = pairs.first { Set([$0.first, $0.second]) == Set([a.description, b.description]) }
+            #expect(pair?.reasons.contains("same-village") == true, "\(String(describing: pair))")
+        }
+        await fixture.remove()
+    }
+
     /// After the center was restored from a backup, a town's office sends back what it holds within its
     /// reach, the records of a village merged into it included (the center may have lost them).
     @Test func aTownRelaysTheMergedVillagesRecordsAfterStartingOver() throws {
