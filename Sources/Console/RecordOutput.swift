@@ -28,7 +28,9 @@ public struct RecordOutput {
 
     /// Tables and sheets, with the names of the areas the store knows.
     func text() throws -> RecordText {
-        RecordText(language: language, today: today, places: try RecordText.places(of: store))
+        var text = RecordText(language: language, today: today, places: try RecordText.places(of: store))
+        text.successions = try store.successions()
+        return text
     }
 
     public func disputes(_ filter: DisputeFilter, format: Format) throws -> String {

@@ -7,6 +7,8 @@ public struct RecordText: Sendable {
     public var today: CalendarDate
     /// The names of the areas the store knows (a laptop learns them at sync): shown instead of codes.
     public var places: [AreaCode: String]
+    /// The areas' merges the store knows: a record's sheet says where its village went.
+    public var successions = Successions(successors: [:])
 
     public init(language: Language, today: CalendarDate, places: [AreaCode: String] = [:]) {
         self.language = language
@@ -22,6 +24,13 @@ public struct RecordText: Sendable {
     /// An area as a sheet shows it: its name where known, and its code.
     func placeAndCode(_ code: AreaCode) -> String {
         places[code].map { "\($0)  \(code)" } ?? code.description
+    }
+
+    /// The area a record was made in, and where it counts now if that area was merged into another.
+    func madeIn(_ code: AreaCode) -> String {
+        let now = successions.current(code)
+        guard now != code else { return placeAndCode(code) }
+        return placeAndCode(code) + pick("（已并入 \(placeAndCode(now))）", " (merged into \(placeAndCode(now)))")
     }
 
     /// The names of the areas `store` knows, for `places`.
@@ -94,7 +103,7 @@ public struct RecordText: Sendable {
         }
         lines += [
             (pick("编号", "ID"), "\(shortID)  (\(dispute.id))"),
-            (pick("村/社区", "Village"), placeAndCode(dispute.village)),
+            (pick("村/社区", "Village"), madeIn(dispute.village)),
             (pick("类别", "Category"), label(dispute.category)),
             (pick("状态", "Status"), label(dispute.status)),
             (pick("当事人", "Parties"), partyList(dispute.parties)),
@@ -150,7 +159,7 @@ public struct RecordText: Sendable {
     ) -> String {
         var lines: [(String, String)] = [
             (pick("编号", "ID"), "\(shortID)  (\(item.id))"),
-            (pick("区划", "Scope"), item.scope.description),
+            (pick("区划", "Scope"), madeIn(item.scope)),
             (pick("领域", "Area"), item.area),
             (pick("风险隐患", "Title"), item.title),
             (pick("等级", "Level"), label(item.level)),

@@ -271,6 +271,9 @@ extension FieldPrograms {
             let summary = try JSONSerialization.jsonObject(with: Data(gained.stdout.utf8)) as? [String: Any]
             #expect(summary?["reachGrew"] as? Bool == true)
             #expect(try new.ok("dispute", "list").contains("宅基地边界"))
+            // Its sheet says where it was recorded and where that village went.
+            let sheet = try new.ok("dispute", "show", String(added.prefix(8)))
+            #expect(sheet.contains("东关社区  620502101201（已并入 东关新村  620502101205）"), "\(sheet)")
 
             // The old laptop is told where its village went; the new enrollment keeps its case.
             let told = try old.run("sync")
