@@ -8,7 +8,7 @@ public struct RecordText: Sendable {
     /// The names of the areas the store knows (a laptop learns them at sync): shown instead of codes.
     public var places: [AreaCode: String]
     /// The areas' merges the store knows: a record's sheet says where its village went.
-    public var successions = Successions(successors: [:])
+    public var successions = Successions.none
 
     public init(language: Language, today: CalendarDate, places: [AreaCode: String] = [:]) {
         self.language = language

@@ -40,7 +40,7 @@ extension ReplicaStore {
     /// Where the records of merged areas are counted now. (A database older than merges has none.)
     static func successions(_ db: Database) throws -> Successions {
         guard try db.columns(in: "area").contains(where: { $0.name == "successor" }) else {
-            return Successions(successors: [:])
+            return .none
         }
         var successors: [AreaCode: AreaCode] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT code, successor FROM area WHERE successor IS NOT NULL") {

@@ -557,7 +557,7 @@ public final class FinderIndex: Sendable {
         /// The log's sequence the index reflects; nil: not built.
         var sequence: Int64?
         /// The merges its cases' villages were placed by: another merge builds it anew.
-        var successions = Successions(successors: [:])
+        var successions = Successions.none
     }
 
     private let state = Mutex(State())

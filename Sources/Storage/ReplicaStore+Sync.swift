@@ -277,7 +277,10 @@ extension ReplicaStore {
     /// beginning, in the same transaction, and changes already held count as such.
     /// - Returns: whether the pull starts again from the beginning.
     public func noteReach(_ fingerprint: String?) throws -> Bool {
-        try write { db in
+        // Nearly every pull finds it unchanged: no write transaction for that.
+        let known = try read { db in try String.fetchOne(db, sql: "SELECT reach FROM replica WHERE id = 1") }
+        guard known != (fingerprint ?? "") else { return false }
+        return try write { db in
             let row = try Row.fetchOne(db, sql: "SELECT reach, pullCursor FROM replica WHERE id = 1")!
             let known: String = row["reach"]
             let cursor: Int64 = row["pullCursor"]

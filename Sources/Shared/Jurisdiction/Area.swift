@@ -83,7 +83,8 @@ public struct Successions: Sendable, Equatable {
         self.successors = successors
     }
 
-    public var isEmpty: Bool { successors.isEmpty }
+    /// No area merged.
+    public static let none = Successions(successors: [:])
 
     /// The area that holds `code`'s records now: `code` unless it was merged. A cycle (which the
     /// center refuses to make) ends at the greatest code in it, on every replica alike.
@@ -120,7 +121,7 @@ public struct Reach: Sendable, Equatable {
     /// Merged areas within the scope whose records are outside it now, by code.
     public let departed: [AreaCode]
 
-    public init(scope: AreaCode, successions: Successions = Successions(successors: [:])) {
+    public init(scope: AreaCode, successions: Successions = .none) {
         self.scope = scope
         self.predecessors = successions.predecessors(within: scope)
         self.departed = successions.departed(from: scope)
