@@ -43,6 +43,17 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        // zstd bodies and the choice of a coding, for the center and the devices alike.
+        .target(
+            name: "ContentCoding",
+            dependencies: ["CZstd"],
+            swiftSettings: strict
+        ),
         .target(
             name: "Shared",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
@@ -65,13 +76,13 @@ let package = Package(
         ),
         .target(
             name: "Client",
-            dependencies: ["Shared", "Storage", "Console", "CCurl"],
+            dependencies: ["Shared", "Storage", "Console", "CCurl", "ContentCoding"],
             swiftSettings: strict
         ),
         .target(
             name: "Server",
             dependencies: [
-                "Shared", "Storage", "Console",
+                "Shared", "Storage", "Console", "ContentCoding",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -102,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "benchmark",
             dependencies: [
-                "Shared", "Storage", "Client", "Console", "Samples", "Server",
+                "Shared", "Storage", "Client", "Console", "Samples", "Server", "ContentCoding",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -117,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SharedTests",
-            dependencies: ["Shared", "Samples"],
+            dependencies: ["Shared", "Samples", "ContentCoding"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
@@ -133,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Storage", "Client", "Console", "Samples", "ProgramTesting",
+                "Server", "Storage", "Client", "Console", "Samples", "ProgramTesting", "ContentCoding",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

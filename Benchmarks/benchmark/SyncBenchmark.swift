@@ -1,4 +1,5 @@
 import Client
+import ContentCoding
 import Foundation
 import GRDB
 import Logging
@@ -160,7 +161,7 @@ enum SyncBenchmark {
                 cpuSeconds(of: nil) - cpuBefore.1, 2 * pushSeconds))
         print(
             String(
-                format: "push, bytes on the wire:       %8.1f bytes per new case (gzip bodies; %.1f changes per case)",
+                format: "push, bytes on the wire:       %8.1f bytes per new case (zstd bodies; %.1f changes per case)",
                 Double(pushed.bytesSent) / Double(cases), changesPerCase))
 
         // The feed alone: every page fetched and decoded, nothing stored (what the store adds is the rest).
@@ -192,14 +193,23 @@ enum SyncBenchmark {
         print(
             String(
                 format: "feed only, CPU time:           %8.2f s center, %.2f s device", feedCPU.center, feedCPU.device))
-        // zlib's own part of the feed: the pages' JSON compressed as the center does and inflated again.
-        let compressed = try bodies.map { try Gzip.compress($0) }
-        let deflate = cpuSpent().device
-        for body in compressed { _ = try Gzip.decompress(body) }
-        print(
-            String(
-                format: "feed, zlib alone:              %8.2f s deflate, %.2f s inflate  (%.0f bytes of JSON per case)",
-                deflate, cpuSpent().device, Double(bodies.reduce(0) { $0 + $1.count }) / Double(cases)))
+        // The codings' own part of the feed: the pages' JSON compressed as the center does (zstd; gzip for
+        // clients that take nothing else) and decoded again.
+        let json = Double(bodies.reduce(0) { $0 + $1.count }) / Double(cases)
+        for coding in [ContentCoding.zstd, .gzip] {
+            let compressed =
+                try bodies.map { coding == .zstd ? Zstd.compress($0) : try Gzip.compress($0) }
+            let encode = cpuSpent().device
+            for body in compressed {
+                _ = coding == .zstd ? try Zstd.decompress(body, limit: 1 << 28) : try Gzip.decompress(body)
+            }
+            print(
+                String(
+                    format:
+                        "feed, %@ alone:              %8.2f s to compress, %.3f s to decode  (%.1f bytes per case; %.0f of JSON)",
+                    coding.rawValue, encode, cpuSpent().device,
+                    Double(compressed.reduce(0) { $0 + $1.count }) / Double(cases), json))
+        }
 
         var full = Synchronizer.Summary()
         _ = cpuSpent()

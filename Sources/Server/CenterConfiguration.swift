@@ -1,3 +1,5 @@
+import ContentCoding
+
 /// The center's limits and tolerances.
 public struct CenterConfiguration: Sendable {
     /// The largest request body accepted, compressed or inflated, in bytes.
@@ -8,8 +10,11 @@ public struct CenterConfiguration: Sendable {
     public var maximumPageChanges = 20_000
     /// How far ahead of the center's clock a change's timestamp may be, in milliseconds.
     public var maximumDrift: Int64 = 10 * 60_000
-    /// Responses this large or larger are gzip-compressed when the client accepts it.
+    /// Responses this large or larger are compressed (zstd, else gzip) when the client accepts it.
     public var compressionThreshold = 1024
+    /// The codings request bodies may come in: zstd and gzip (a center of an earlier release took gzip
+    /// alone; devices that meet a refusal send gzip).
+    public var requestCodings: [ContentCoding] = [.zstd, .gzip]
 
     public init() {}
 }

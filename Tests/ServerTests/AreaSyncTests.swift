@@ -18,16 +18,19 @@ import Testing
         func areas() async throws -> [Area] { throw StoreError(code: .storage, message: "the areas are unreadable") }
     }
 
-    /// Serves `store` on a free loopback port (IPv4: the URL names 127.0.0.1) while `body` runs, then
-    /// shuts the server down gracefully: cancelling it with a keep-alive connection open trips an
-    /// assertion in NIO's debug builds.
+    /// Serves `store` (with `configuration`) on a free loopback port (IPv4: the URL names 127.0.0.1) while
+    /// `body` runs, then shuts the server down gracefully: cancelling it with a keep-alive connection open
+    /// trips an assertion in NIO's debug builds.
     func serving<T: Sendable>(
-        _ store: any CenterStore, _ body: @Sendable (String) async throws -> T
+        _ store: any CenterStore, configuration: CenterConfiguration = CenterConfiguration(),
+        _ body: @Sendable (String) async throws -> T
     ) async throws -> T {
         let (ports, port) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let app = CenterServer(store: store).application(host: "127.0.0.1", port: 0, logger: logger) { number in
+        let app = CenterServer(store: store, configuration: configuration).application(
+            host: "127.0.0.1", port: 0, logger: logger
+        ) { number in
             port.yield(number)
         }
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))

@@ -1,4 +1,5 @@
 import CompressNIO
+import ContentCoding
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -234,6 +235,31 @@ import Testing
             try await client.pushBody(
                 ByteBuffer(string: "plain"), as: center.gridA, headers: [.contentEncoding: "gzip"])
         },
+        Refusal(name: "bad zstd", status: .badRequest, code: "bad-encoding", words: "not valid zstd") {
+            client, center, changes in
+            let cut = Zstd.compress(ChangeBatch(changes: changes).json()).dropLast(8)
+            return try await client.pushBody(
+                ByteBuffer(bytes: cut), as: center.gridA, headers: [.contentEncoding: "zstd"])
+        },
+        Refusal(
+            name: "a zstd body decoding past the limit", status: .contentTooLarge, code: "too-large",
+            words: "the inflated body is too large; the limit is 65536"
+        ) {
+            client, center, changes in
+            var big = ChangeBatch(changes: changes).json()
+            big.append(contentsOf: [UInt8](repeating: 0x20, count: 70_000))
+            return try await client.pushBody(
+                ByteBuffer(bytes: Zstd.compress(big)), as: center.gridA, headers: [.contentEncoding: "zstd"])
+        },
+        Refusal(
+            name: "an unknown coding", status: .unsupportedMediaType, code: "unsupported-encoding",
+            words: "Content-Encoding 'br' is not supported; send zstd, gzip, no encoding"
+        ) {
+            client, center, changes in
+            try await client.pushBody(
+                ByteBuffer(data: ChangeBatch(changes: changes).json()), as: center.gridA,
+                headers: [.contentEncoding: "br"])
+        },
     ]
 
     /// Each store, through the router and over a socket.
@@ -305,6 +331,63 @@ import Testing
             var body = pulled.body
             let page = try ChangePage(json: Data(buffer: try body.decompress(with: .gzip())))
             #expect(Set(page.changes) == Set(changes))
+        }
+    }
+
+    /// A device sends zstd and is answered in zstd when it asks for it, in gzip when it weighs zstd out,
+    /// and plainly when it asks for neither; every answer reads back to the same page.
+    @Test(arguments: StoreKind.available) func zstdBodiesAreTakenAndGiven(kind: StoreKind) async throws {
+        let center = try await CenterFixture.make(kind)
+        var device = DeviceReplica(1, village: CenterFixture.villageA)
+        let changes = try device.recordCases(20)
+        try await center.withClient { client in
+            let compressed = Zstd.compress(ChangeBatch(changes: changes).json())
+            let pushed = try await client.pushBody(
+                ByteBuffer(bytes: compressed), as: center.gridA, headers: [.contentEncoding: "zstd"])
+            #expect(pushed.status == .ok && pushed.json["new"] as? Int == changes.count)
+            for (accepted, coding) in [
+                ("deflate, gzip, br, zstd", "zstd"), ("zstd;q=0, gzip", "gzip"), ("gzip;q=0.5, zstd", "zstd"),
+                ("br", nil),
+            ] {
+                let pulled = try await client.execute(
+                    uri: "/v1/changes", method: .get,
+                    headers: [.authorization: "Bearer \(center.district.token)", .acceptEncoding: accepted])
+                #expect(pulled.headers[.contentEncoding] == coding, "\(accepted)")
+                #expect(pulled.headers[.vary] == "Accept-Encoding")
+                var body = pulled.body
+                let bytes: [UInt8] =
+                    switch coding {
+                    case "zstd": try Zstd.decompress(Array(buffer: body), limit: 1 << 24)
+                    case "gzip": Array(buffer: try body.decompress(with: .gzip()))
+                    default: Array(buffer: body)
+                    }
+                let page = try ChangePage(json: Data(bytes))
+                #expect(Set(page.changes) == Set(changes), "\(accepted)")
+            }
+        }
+    }
+
+    /// A center that takes gzip alone (as one of an earlier release) refuses a zstd body, changing
+    /// nothing, and says in `Accept-Encoding` what it takes (RFC 7694); gzip then goes through.
+    @Test func aCenterTakingGzipAloneSaysSoWhenSentZstd() async throws {
+        var configuration = CenterConfiguration()
+        configuration.requestCodings = [.gzip]
+        let center = try await CenterFixture.make(configuration: configuration)
+        var device = DeviceReplica(1, village: CenterFixture.villageA)
+        let changes = try device.recordCases(3)
+        try await center.withClient { client in
+            let before = try await center.merged().digest()
+            let json = ChangeBatch(changes: changes).json()
+            let refused = try await client.pushBody(
+                ByteBuffer(bytes: Zstd.compress(json)), as: center.gridA, headers: [.contentEncoding: "zstd"])
+            #expect(refused.status == .unsupportedMediaType)
+            #expect(refused.json["code"] as? String == "unsupported-encoding")
+            #expect(refused.headers[.acceptEncoding] == "gzip")
+            #expect(try await center.merged().digest() == before)
+            var plain = ByteBuffer(data: json)
+            let taken = try await client.pushBody(
+                try plain.compress(with: .gzip()), as: center.gridA, headers: [.contentEncoding: "gzip"])
+            #expect(taken.status == .ok && taken.json["new"] as? Int == changes.count)
         }
     }
 

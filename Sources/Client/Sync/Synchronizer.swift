@@ -1,4 +1,5 @@
 import Console
+import ContentCoding
 import Foundation
 import Shared
 import Storage
@@ -121,18 +122,30 @@ public struct Synchronizer: Sendable {
         let total = try store.syncState().pendingChanges
         // What this push sent, for the progress bar (a sync that starts over pushes twice).
         let before = summary.sent
+        // zstd, until a center that takes gzip alone (an earlier release) refuses it.
+        var coding = ContentCoding.zstd
         while true {
             guard let (json, count, through) = try store.nextBatch(limit: options.batchChanges) else { break }
-            let body = try Gzip.compress(json)
+            let body = coding == .zstd ? Zstd.compress(json) : try Gzip.compress(json)
             // A receipt that does not account for the whole batch was cut short: the batch is sent again,
             // which the center acknowledges without storing anything twice.
-            let (response, centerTime) = try exchange(
-                method: "POST", path: "/v1/changes", body: body, extraHeaders: ["Content-Encoding: gzip"],
-                client: client
-            ) { response in
-                let receipt = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
-                return receipt?["received"] as? Int == count
+            let exchanged: (response: CurlClient.Response, centerTime: Int64?)
+            do {
+                exchanged = try exchange(
+                    method: "POST", path: "/v1/changes", body: body,
+                    extraHeaders: ["Content-Encoding: \(coding.rawValue)"], client: client
+                ) { response in
+                    let receipt = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+                    return receipt?["received"] as? Int == count
+                }
+            } catch SyncError.refused(415, let problem) where problem.code == "unsupported-encoding" && coding != .gzip
+            {
+                // Nothing was stored: the same batch goes again, in the coding every center takes.
+                coding = .gzip
+                summary.bytesSent += body.count
+                continue
             }
+            let (response, centerTime) = exchanged
             try note(centerTime, in: &summary)
             try store.acknowledge(through: through, count: count, checkpoint: response.checkpoint)
             summary.sent += count

@@ -13,12 +13,18 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var code: String
     public var message: String
     public var details: [String: JSONValue] = [:]
+    /// Header fields the answer carries besides (what a refused request may send instead).
+    public var headers: HTTPFields = [:]
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String, details: [String: JSONValue] = [:]) {
+    public init(
+        _ status: HTTPResponse.Status, code: String, message: String, details: [String: JSONValue] = [:],
+        headers: HTTPFields = [:]
+    ) {
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.headers = headers
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -28,9 +34,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = try encoder.encode(JSONValue.object(object))
-        return Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     static func wire(_ error: WireError) -> APIError {

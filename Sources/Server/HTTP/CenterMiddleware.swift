@@ -1,4 +1,5 @@
 import CompressNIO
+import ContentCoding
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -121,7 +122,9 @@ struct ClockMiddleware: RouterMiddleware {
     }
 }
 
-/// Inflates gzip request bodies, within the limit, which also bounds the inflated size.
+/// Decodes compressed request bodies (zstd or gzip, as `CenterConfiguration.requestCodings` allows),
+/// within the body limit, which bounds the decoded size too. Any other coding is refused with 415 and
+/// the codings this center takes in `Accept-Encoding` (RFC 7694), so that a device can send again.
 struct InflateMiddleware: RouterMiddleware {
     typealias Context = CenterRequestContext
     let configuration: CenterConfiguration
@@ -131,28 +134,44 @@ struct InflateMiddleware: RouterMiddleware {
     ) async throws
         -> Response
     {
-        guard let encoding = request.headers[.contentEncoding]?.lowercased() else {
+        guard let header = request.headers[.contentEncoding] else {
             return try await next(request, context)
         }
-        guard encoding == "gzip" else {
+        let taken = configuration.requestCodings.filter { $0 != .identity }
+        guard let coding = ContentCoding(header: header), coding == .identity || taken.contains(coding) else {
+            let names = taken.map(\.rawValue)
             throw APIError(
                 .unsupportedMediaType, code: "unsupported-encoding",
-                message: "Content-Encoding '\(encoding)' is not supported; send gzip or no encoding")
+                message:
+                    "Content-Encoding '\(header)' is not supported; send \((names + ["no encoding"]).joined(separator: ", "))",
+                headers: [.acceptEncoding: names.isEmpty ? "identity" : names.joined(separator: ", ")])
         }
+        guard coding != .identity else { return try await next(request, context) }
         var request = request
         var compressed = try await request.collectBody(limit: configuration.maximumBodyBytes)
-        let inflated: ByteBuffer
+        let limit = configuration.maximumBodyBytes
+        let decoded: ByteBuffer
         do {
-            inflated = try compressed.decompress(with: .gzip(), maxSize: configuration.maximumBodyBytes)
+            switch coding {
+            case .zstd:
+                decoded = ByteBuffer(
+                    bytes: try compressed.withUnsafeReadableBytes { try Zstd.decompress($0, limit: limit) })
+            default:
+                decoded = try compressed.decompress(with: .gzip(), maxSize: limit)
+            }
         } catch let error as CompressNIOError where error == .bufferOverflow {
-            throw APIError.tooLarge("the inflated body is too large", limit: configuration.maximumBodyBytes)
+            throw APIError.tooLarge("the inflated body is too large", limit: limit)
+        } catch Zstd.Failure.tooLarge {
+            throw APIError.tooLarge("the inflated body is too large", limit: limit)
+        } catch let error as Zstd.Failure {
+            throw APIError(.badRequest, code: "bad-encoding", message: "the body is \(error)")
         } catch {
             throw APIError(.badRequest, code: "bad-encoding", message: "the body is not valid gzip")
         }
         var head = request.head
         head.headerFields[.contentEncoding] = nil
-        head.headerFields[.contentLength] = String(inflated.readableBytes)
-        return try await next(Request(head: head, body: RequestBody(buffer: inflated)), context)
+        head.headerFields[.contentLength] = String(decoded.readableBytes)
+        return try await next(Request(head: head, body: RequestBody(buffer: decoded)), context)
     }
 }
 
@@ -166,22 +185,30 @@ extension Request {
         }
     }
 
-    /// Whether the client takes gzip-compressed responses.
-    var acceptsGzip: Bool {
-        headers[values: .acceptEncoding].contains { $0.lowercased().contains("gzip") }
+    /// The coding to answer in: the one of `ContentCoding.preferred` the client weighs highest in
+    /// `Accept-Encoding` (zstd before gzip on a tie), identity if it takes neither.
+    var responseCoding: ContentCoding {
+        AcceptedCodings(headers[values: .acceptEncoding]).choose()
     }
 }
 
-/// A response with `bytes`, gzip-compressed when the client accepts it and it is worth it.
+/// A response with `bytes`, compressed when the client accepts it and it is worth it: zstd, else gzip.
 func response(
     _ bytes: some Collection<UInt8>, contentType: String, for request: Request, threshold: Int,
     status: HTTPResponse.Status = .ok
 ) throws -> Response {
     var buffer = ByteBuffer(bytes: bytes)
     var headers: HTTPFields = [.contentType: contentType]
-    if request.acceptsGzip, buffer.readableBytes >= threshold {
-        buffer = try buffer.compress(with: .gzip())
-        headers[.contentEncoding] = "gzip"
+    if buffer.readableBytes >= threshold {
+        // Caches may not give one client's coding to another.
+        headers[.vary] = "Accept-Encoding"
+        let coding = request.responseCoding
+        switch coding {
+        case .zstd: buffer = ByteBuffer(bytes: buffer.withUnsafeReadableBytes { Zstd.compress($0) })
+        case .gzip: buffer = try buffer.compress(with: .gzip())
+        case .identity: break
+        }
+        headers[.contentEncoding] = coding.headerValue
     }
     return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: buffer))
 }
