@@ -120,6 +120,13 @@ let package = Package(
             path: "Benchmarks/benchmark",
             swiftSettings: strict
         ),
+        // Every reader of outside bytes fed arbitrary input; scripts/fuzz runs it under libFuzzer.
+        .executableTarget(
+            name: "fuzz",
+            dependencies: ["Shared", "ContentCoding"],
+            path: "Fuzz/fuzz",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "demo",
             dependencies: ["Shared", "Storage", "Client", "Samples"],

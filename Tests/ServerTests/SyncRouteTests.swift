@@ -235,6 +235,15 @@ import Testing
             try await client.pushBody(
                 ByteBuffer(string: "plain"), as: center.gridA, headers: [.contentEncoding: "gzip"])
         },
+        Refusal(
+            name: "a scope of more digits than a number holds", status: .badRequest, code: "invalid-change",
+            words: "it has 25 digits"
+        ) {
+            client, center, changes in
+            var json = String(decoding: ChangeBatch(changes: changes).json(), as: UTF8.self)
+            json = json.replacingOccurrences(of: CenterFixture.villageA.description, with: String(repeating: "7", count: 25))
+            return try await client.pushBody(ByteBuffer(string: json), as: center.gridA)
+        },
         Refusal(name: "bad zstd", status: .badRequest, code: "bad-encoding", words: "not valid zstd") {
             client, center, changes in
             let cut = Zstd.compress(ChangeBatch(changes: changes).json()).dropLast(8)

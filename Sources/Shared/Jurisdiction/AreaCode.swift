@@ -53,16 +53,17 @@ public struct AreaCode: Hashable, Comparable, Sendable {
             guard !isScientificNotation(text) else { throw AreaCodeError(text: text, problem: .storedAsNumber) }
             throw AreaCodeError(text: text, problem: .notADigit(position: bad + 1))
         }
-        var number: UInt64 = 0
-        for digit in digits {
-            number = number * 10 + UInt64(digit - UInt8(ascii: "0"))
-        }
         var level: Level
         switch digits.count {
         case 6: level = .district
         case 9: level = .town
         case 12: level = .village
         default: throw AreaCodeError(text: text, problem: .wrongLength(digits.count))
+        }
+        // At most 12 digits: the number fits.
+        var number: UInt64 = 0
+        for digit in digits {
+            number = number * 10 + UInt64(digit - UInt8(ascii: "0"))
         }
         while level != .district, number % 1000 == 0 {
             number /= 1000
