@@ -1,8 +1,9 @@
+import Console
 import ContentCoding
 import Foundation
 import Shared
 
-/// What a center or a device reads from outside, fed arbitrary bytes: each reader must answer with a
+/// What a center or a device reads from outside (and a ledger a worker imports), fed arbitrary bytes: each reader must answer with a
 /// value or its own error, never crash; what reads as a batch or page must read back alike once
 /// written again, and a zstd body must stay within its limit. `scripts/fuzz` runs it under libFuzzer
 /// (coverage-guided); built plainly, it replays the files it is given (a crash's input, say).
@@ -11,7 +12,7 @@ enum Fuzz {
     static func one(_ input: UnsafeBufferPointer<UInt8>) {
         guard let selector = input.first else { return }
         let bytes = Data(input.dropFirst())
-        switch selector % 5 {
+        switch selector % 6 {
         case 0:
             guard let batch = try? ChangeBatch(json: bytes) else { return }
             // Written again, it reads as the same batch.
@@ -34,6 +35,20 @@ enum Fuzz {
             _ = try? AreaCode(parsing: text)
             _ = try? CalendarDate(parsing: text)
             _ = AcceptedCodings([text]).choose()
+        case 4:
+            // A ledger a town keeps in a spreadsheet, as `field import` reads it: the file's text (UTF-8 or
+            // GBK), its rows, and each cell as the column it might stand in.
+            guard let (text, _) = SpreadsheetText.decode([UInt8](bytes)), let rows = try? CSV.parse(text) else {
+                return
+            }
+            for cell in rows.prefix(50).flatMap(\.fields).prefix(500) {
+                _ = try? Parse.parties(cell, flag: "parties")
+                _ = try? Parse.date(cell, flag: "date")
+                _ = try? CalendarDate(written: cell)
+                _ = try? Parse.area(cell, flag: "village")
+                _ = try? Parse.yesNo(cell, flag: "kept")
+                _ = try? Parse.coded(cell, flag: "category") as DisputeCategory
+            }
         default:
             // A change's value as a store keeps it, read back for a field the first byte names.
             let fields = Field.allCases

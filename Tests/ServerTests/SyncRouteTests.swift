@@ -241,7 +241,8 @@ import Testing
         ) {
             client, center, changes in
             var json = String(decoding: ChangeBatch(changes: changes).json(), as: UTF8.self)
-            json = json.replacingOccurrences(of: CenterFixture.villageA.description, with: String(repeating: "7", count: 25))
+            json = json.replacingOccurrences(
+                of: CenterFixture.villageA.description, with: String(repeating: "7", count: 25))
             return try await client.pushBody(ByteBuffer(string: json), as: center.gridA)
         },
         Refusal(name: "bad zstd", status: .badRequest, code: "bad-encoding", words: "not valid zstd") {
