@@ -31,6 +31,7 @@ enum Fuzz {
             let text = String(decoding: bytes, as: UTF8.self)
             _ = try? Enrollment(parsing: text)
             _ = Checkpoint(header: text)
+            _ = DeviceCredential(token: text)
             _ = HybridTimestamp(text)
             _ = try? AreaCode(parsing: text)
             _ = try? CalendarDate(parsing: text)

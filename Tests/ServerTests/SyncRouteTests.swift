@@ -245,6 +245,21 @@ import Testing
                 of: CenterFixture.villageA.description, with: String(repeating: "7", count: 25))
             return try await client.pushBody(ByteBuffer(string: json), as: center.gridA)
         },
+        Refusal(
+            name: "a device time past any clock", status: .badRequest, code: "bad-device-time",
+            words: "FieldSync-Device-Time must be the device's clock in milliseconds since 1970, not '-9223372036854775808'"
+        ) {
+            // The lowest 64-bit number: taking the center's time from it overflowed, and stopped the center.
+            client, center, changes in
+            try await client.push(changes, as: center.gridA, headers: [.fieldSyncDeviceTime: "\(Int64.min)"])
+        },
+        Refusal(
+            name: "a device time that is not a number", status: .badRequest, code: "bad-device-time",
+            words: "not 'yesterday'"
+        ) {
+            client, center, changes in
+            try await client.push(changes, as: center.gridA, headers: [.fieldSyncDeviceTime: "yesterday"])
+        },
         Refusal(name: "bad zstd", status: .badRequest, code: "bad-encoding", words: "not valid zstd") {
             client, center, changes in
             let cut = Zstd.compress(ChangeBatch(changes: changes).json()).dropLast(8)

@@ -87,11 +87,11 @@ struct ClockMiddleware: RouterMiddleware {
     {
         var context = context
         let now = wallClock.milliseconds()
-        if let text = request.headers[.fieldSyncDeviceTime], let deviceTime = Int64(text) {
-            context.clockOffset = deviceTime - now
-        }
         var response: Response
         do {
+            if let text = request.headers[.fieldSyncDeviceTime] {
+                context.clockOffset = try Self.offset(deviceTime: text, now: now)
+            }
             response = try await next(request, context)
         } catch let error as HTTPResponseError {
             response = try error.response(from: request, context: context)
@@ -119,6 +119,25 @@ struct ClockMiddleware: RouterMiddleware {
         }
         response.headers[.fieldSyncTime] = String(wallClock.milliseconds())
         return response
+    }
+}
+
+extension ClockMiddleware {
+    /// The farthest a device's clock is taken to be from 1970, either way: 10^15 ms is some 31,000
+    /// years, past any clock however wrong, and no difference of two such times overflows.
+    static let farthestDeviceTime: Int64 = 1_000_000_000_000_000
+
+    /// The device's clock minus the center's, from `FieldSync-Device-Time`.
+    /// - Throws: 400 `bad-device-time` for anything but a whole number of milliseconds within reach.
+    static func offset(deviceTime text: String, now: Int64) throws -> Int64 {
+        guard let deviceTime = Int64(text.trimmingCharacters(in: .whitespaces)),
+            (-farthestDeviceTime...farthestDeviceTime).contains(deviceTime)
+        else {
+            throw APIError(
+                .badRequest, code: "bad-device-time",
+                message: "FieldSync-Device-Time must be the device's clock in milliseconds since 1970, not '\(text)'")
+        }
+        return deviceTime - now
     }
 }
 
