@@ -247,7 +247,7 @@ import Testing
         },
         Refusal(
             name: "a device time past any clock", status: .badRequest, code: "bad-device-time",
-            words: "FieldSync-Device-Time must be the device's clock in milliseconds since 1970, not '-9223372036854775808'"
+            words: "must be the device's clock in milliseconds since 1970, not '-9223372036854775808'"
         ) {
             // The lowest 64-bit number: taking the center's time from it overflowed, and stopped the center.
             client, center, changes in
