@@ -32,6 +32,10 @@ enum Fuzz {
             _ = try? Enrollment(parsing: text)
             _ = Checkpoint(header: text)
             _ = DeviceCredential(token: text)
+            // A report's period as the center's report route takes it.
+            _ = try? ReportPeriod(year: text)
+            _ = try? ReportPeriod(month: text)
+            _ = try? ReportPeriod(week: text)
             _ = HybridTimestamp(text)
             _ = try? AreaCode(parsing: text)
             _ = try? CalendarDate(parsing: text)
