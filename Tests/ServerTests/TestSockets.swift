@@ -227,3 +227,35 @@ final class SwitchProxy: @unchecked Sendable {
         shutdown(destination, Int32(SHUT_WR))
     }
 }
+
+/// Answers every request with the same bytes and closes the connection: a center (or something in
+/// front of one) that says what the test needs it to say.
+final class CannedServer: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let answer: [UInt8]
+
+    init(answer: String) throws {
+        (listener, port) = try listeningSocket()
+        self.answer = Array(answer.utf8)
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    func close() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        Glibc.close(listener)
+    }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            // The request's head (and a small body) arrive before the answer goes.
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            _ = read(client, &buffer, buffer.count)
+            _ = answer.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+            shutdown(client, Int32(SHUT_RDWR))
+            Glibc.close(client)
+        }
+    }
+}

@@ -261,7 +261,15 @@ public struct Synchronizer: Sendable {
             page: page, wireBytes: response.wireBytes, centerTime: centerTime, checkpoint: response.checkpoint,
             areasFingerprint: response.headers[Area.fingerprintHeader.lowercased()],
             reach: response.headers[Reach.header.lowercased()],
-            remaining: response.headers["fieldsync-remaining"].flatMap(Int.init))
+            remaining: response.headers["fieldsync-remaining"].flatMap(Int.init).flatMap { $0 >= 0 ? $0 : nil })
+    }
+
+    /// A time in milliseconds since 1970 as a header gives it; nil for anything but a whole number within
+    /// some 31,000 years of 1970 (no arithmetic with such a time overflows).
+    static func milliseconds(_ text: String?) -> Int64? {
+        guard let text, let value = Int64(text), (-1_000_000_000_000_000...1_000_000_000_000_000).contains(value)
+        else { return nil }
+        return value
     }
 
     /// Takes the center's clock into account after an exchange.
@@ -290,7 +298,7 @@ public struct Synchronizer: Sendable {
             var retryAfter: Int?
             do {
                 let response = try client.perform(method: method, url: url, headers: headers, body: body)
-                let centerTime = response.headers["fieldsync-time"].flatMap(Int64.init)
+                let centerTime = Self.milliseconds(response.headers["fieldsync-time"])
                 switch response.status {
                 case 200..<300 where isComplete(response):
                     return (response, centerTime)
@@ -298,7 +306,10 @@ public struct Synchronizer: Sendable {
                     lastProblem = "the center's answer was cut short"
                 case 408, 429, 500..<600:
                     lastProblem = "the center answered \(response.status)"
-                    retryAfter = response.headers["retry-after"].flatMap(Int.init).map { $0 * 1000 }
+                    // Seconds, as HTTP says; more than the longest wait is waited as that.
+                    retryAfter = response.headers["retry-after"].flatMap(Int.init).map {
+                        min(max($0, 0), options.maximumDelay / 1000 + 1) * 1000
+                    }
                 default:
                     if let centerTime { try? store.observe(centerTime: centerTime, finishedSync: false) }
                     throw SyncError.refused(status: response.status, APIProblem(response.body))
