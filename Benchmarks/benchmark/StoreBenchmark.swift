@@ -66,7 +66,7 @@ enum StoreBenchmark {
             let feed = Synchronizer.seconds(since: start)
             print(
                 String(
-                    format: "feed pages written:    %8.0f changes/s  (%.0f cases/s, %.0f bytes per case before compression)",
+                    format: "feed pages written:    %8.0f changes/s  (%.0f cases/s, %.0f bytes per case uncompressed)",
                     Double(changes.count) / feed, Double(cases) / feed, Double(bytes) / Double(cases)))
         }
 
