@@ -355,6 +355,12 @@ extension ReportPeriod {
             #expect(badMonth.status == .badRequest && String(buffer: badMonth.body).contains("2022-13"))
             let unknown = try await get(client, "yaer=2022", as: fixture.district)
             #expect(unknown.status == .badRequest && String(buffer: unknown.body).contains("unknown parameter 'yaer'"))
+            // Every refusal's code is one the OpenAPI document lists.
+            for refused in [grid, outside, badMonth, unknown] {
+                let code = try JSONSerialization.jsonObject(with: Data(buffer: refused.body)) as? [String: Any]
+                let name = try #require(code?["code"] as? String)
+                #expect(SyncRouteTests.documentedErrorCodes.contains(name), "\(name) is not in openapi.yaml")
+            }
         }
     }
 }

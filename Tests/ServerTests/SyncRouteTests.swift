@@ -315,6 +315,7 @@ import Testing
             #expect(response.status == refusal.status)
             let body = response.json
             #expect(body["code"] as? String == refusal.code, "\(body)")
+            #expect(Self.documentedErrorCodes.contains(refusal.code), "\(refusal.code) is not in openapi.yaml")
             #expect((body["message"] as? String)?.contains(refusal.words) == true, "\(body)")
             #expect(response.headers[.fieldSyncTime] != nil)
             #expect(try await center.merged().digest() == before)
@@ -469,6 +470,19 @@ import Testing
             #expect(document.hasPrefix("openapi: 3"))
         }
     }
+
+    /// The error codes the OpenAPI document lists (the `code` of its `Error` schema).
+    static let documentedErrorCodes: Set<String> = {
+        let document = String(decoding: CenterServer.openAPIDocument, as: UTF8.self)
+        guard let code = document.range(of: "        code:\n"),
+            let start = document.range(of: "enum: [", range: code.upperBound..<document.endIndex),
+            let end = document.range(of: "]", range: start.upperBound..<document.endIndex)
+        else { return [] }
+        return Set(
+            document[start.upperBound..<end.lowerBound].split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            })
+    }()
 
     /// The OpenAPI document in the repository lists exactly the routes the server has.
     @Test func theOpenAPIDocumentMatchesTheRoutes() async throws {
