@@ -2,8 +2,9 @@ import CZstd
 
 /// Zstandard (RFC 8878) for HTTP bodies: the center's pages and the devices' batches.
 ///
-/// At level 6 it writes about an eighth fewer bytes than gzip at level 6 for the same CPU (a page of
-/// cases: 78.6 against 89.9 bytes per case), and a laptop reads it several times faster. Decoding is
+/// At level 6 it writes a tenth fewer bytes than gzip at level 6 with two thirds of its CPU (a
+/// district's pages of cases: 91 against 101 bytes per case, 0.09 against 0.14 s per 20,000 cases),
+/// and a laptop reads it twice as fast. Decoding is
 /// bounded twice: by the output it may make (`limit`), and by the window a frame may ask for (8 MB,
 /// as RFC 9659 has HTTP decoders allow), so a small body cannot make the reader allocate much.
 public enum Zstd {

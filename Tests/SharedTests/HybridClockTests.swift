@@ -4,6 +4,19 @@ import Testing
 @Suite struct HybridClockTests {
     let replica = ReplicaID(rawValue: 7)
 
+    /// A clock's reading in a header is taken within 31,000 years of 1970, and nothing further: the
+    /// lowest 64-bit number, taken as it came, overflowed the offset from the center's clock.
+    @Test func aClockReadingIsTakenOnlyWhereNoArithmeticOverflows() {
+        #expect(ClockReading.milliseconds("1796024387972") == 1_796_024_387_972)
+        #expect(ClockReading.milliseconds(" -86400000 ") == -86_400_000)
+        #expect(ClockReading.milliseconds("\(ClockReading.farthest)") == ClockReading.farthest)
+        for bad in ["\(ClockReading.farthest + 1)", "\(Int64.min)", "\(Int64.max)", "", "1e12", "yesterday"] {
+            #expect(ClockReading.milliseconds(bad) == nil, "\(bad)")
+        }
+        let offset = ClockReading.farthest - (-ClockReading.farthest)
+        #expect(offset > 0)
+    }
+
     @Test func followsTheWallClockWhenItMovesForward() {
         let wall = ManualWallClock(1_000)
         var clock = HybridClock(replica: replica, wallClock: wall)

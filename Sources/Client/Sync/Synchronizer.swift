@@ -264,14 +264,6 @@ public struct Synchronizer: Sendable {
             remaining: response.headers["fieldsync-remaining"].flatMap(Int.init).flatMap { $0 >= 0 ? $0 : nil })
     }
 
-    /// A time in milliseconds since 1970 as a header gives it; nil for anything but a whole number within
-    /// some 31,000 years of 1970 (no arithmetic with such a time overflows).
-    static func milliseconds(_ text: String?) -> Int64? {
-        guard let text, let value = Int64(text), (-1_000_000_000_000_000...1_000_000_000_000_000).contains(value)
-        else { return nil }
-        return value
-    }
-
     /// Takes the center's clock into account after an exchange.
     private func note(_ centerTime: Int64?, in summary: inout Summary) throws {
         guard let centerTime else { return }
@@ -298,7 +290,8 @@ public struct Synchronizer: Sendable {
             var retryAfter: Int?
             do {
                 let response = try client.perform(method: method, url: url, headers: headers, body: body)
-                let centerTime = Self.milliseconds(response.headers["fieldsync-time"])
+                // A time no clock could show (a broken proxy, a center's bug) is not computed with.
+                let centerTime = response.headers["fieldsync-time"].flatMap(ClockReading.milliseconds)
                 switch response.status {
                 case 200..<300 where isComplete(response):
                     return (response, centerTime)

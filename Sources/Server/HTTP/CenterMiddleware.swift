@@ -123,16 +123,11 @@ struct ClockMiddleware: RouterMiddleware {
 }
 
 extension ClockMiddleware {
-    /// The farthest a device's clock is taken to be from 1970, either way: 10^15 ms is some 31,000
-    /// years, past any clock however wrong, and no difference of two such times overflows.
-    static let farthestDeviceTime: Int64 = 1_000_000_000_000_000
-
     /// The device's clock minus the center's, from `FieldSync-Device-Time`.
-    /// - Throws: 400 `bad-device-time` for anything but a whole number of milliseconds within reach.
+    /// - Throws: 400 `bad-device-time` for anything but whole milliseconds within `ClockReading.farthest`
+    ///   of 1970 (the lowest 64-bit number, taken as it came, overflowed and stopped the center).
     static func offset(deviceTime text: String, now: Int64) throws -> Int64 {
-        guard let deviceTime = Int64(text.trimmingCharacters(in: .whitespaces)),
-            (-farthestDeviceTime...farthestDeviceTime).contains(deviceTime)
-        else {
+        guard let deviceTime = ClockReading.milliseconds(text) else {
             throw APIError(
                 .badRequest, code: "bad-device-time",
                 message: "FieldSync-Device-Time must be the device's clock in milliseconds since 1970, not '\(text)'")
@@ -175,8 +170,10 @@ struct InflateMiddleware: RouterMiddleware {
             case .zstd:
                 decoded = ByteBuffer(
                     bytes: try compressed.withUnsafeReadableBytes { try Zstd.decompress($0, limit: limit) })
-            default:
+            case .gzip:
                 decoded = try compressed.decompress(with: .gzip(), maxSize: limit)
+            case .identity:
+                decoded = compressed
             }
         } catch let error as CompressNIOError where error == .bufferOverflow {
             throw APIError.tooLarge("the inflated body is too large", limit: limit)
