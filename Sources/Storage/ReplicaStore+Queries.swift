@@ -91,6 +91,24 @@ extension ReplicaStore {
             chinese: "\(scope) 已并入 \(now)：它的记录算在 \(now)，请查看 \(now)")
     }
 
+    /// Refuses a new record in an area the worker named (`--village`, `--scope`) that was merged into
+    /// another: its code no longer stands, and the message names the one to use. (A replica of the merged
+    /// village itself still records there by default, offline, until it takes the new enrollment.)
+    /// - Throws: `InputError` naming where it went.
+    public func refuseNewRecord(in area: AreaCode, flag: String) throws {
+        let now = try successions().current(area)
+        guard now != area else { return }
+        throw InputError(
+            "\(flag): \(area) was merged into \(now); record it there: \(flag) \(now)",
+            chinese: "\(flag)：\(area) 已并入 \(now)；请记在 \(now) 下：\(flag) \(now)")
+    }
+
+    /// Where the records of `area` count now, if it was merged into another (nil if it stands).
+    public func mergedInto(_ area: AreaCode) throws -> AreaCode? {
+        let now = try successions().current(area)
+        return now == area ? nil : now
+    }
+
     /// Cases matching `filter`, most recently recorded first.
     public func disputes(_ filter: DisputeFilter = DisputeFilter()) throws -> [DisputeSummary] {
         try refuseMerged(filter.scope)

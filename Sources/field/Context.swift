@@ -79,6 +79,14 @@ func say(_ text: String) {
     FileHandleOutput.standardOutput.write(text + "\n")
 }
 
+/// On standard error: where `area` went, when the center merged it into another (known from the last
+/// sync), and how this laptop follows. A new record of this replica's own area is still made there.
+func noteIfMerged(_ area: AreaCode, in store: FieldStore, language: Language) throws {
+    guard let now = try store.mergedInto(area) else { return }
+    let name = try store.areas().first { $0.code == now }?.name
+    FileHandleOutput.standardError.write(SyncText.merged(area, into: now, name: name, language: language) + "\n")
+}
+
 /// The value of a required flag, asked for in a terminal, else a usage error naming the flag.
 func required<T>(_ value: T?, flag: String, ask: () throws -> T) throws -> T {
     if let value { return value }

@@ -134,8 +134,7 @@ struct StatusCommand: ParsableCommand {
             let status = try store.status(on: context.today)
             // A village the center merged into another, known from the last sync: where it went.
             let scope = status.identity.scope
-            let now = try scope.map { try store.successions().current($0) }
-            let mergedInto = now == scope ? nil : now
+            let mergedInto = try scope.flatMap { try store.mergedInto($0) }
             if json {
                 var encoded = StatusJSON(status)
                 encoded.mergedInto = mergedInto?.description

@@ -63,7 +63,9 @@ struct RiskAdd: ParsableCommand {
                     }
                 }
             }
-            let scope = try scope.map { try Parse.area($0, flag: "--scope") } ?? home
+            let named = try scope.map { try Parse.area($0, flag: "--scope") }
+            if let named { try store.refuseNewRecord(in: named, flag: "--scope") }
+            let scope = named ?? home
             guard home.covers(scope) else {
                 throw InputError(
                     "--scope: \(scope) is outside this replica's scope \(home)",
@@ -82,6 +84,7 @@ struct RiskAdd: ParsableCommand {
                 },
                 recorder: identity.worker)
             let id = try store.record(draft)
+            if named == nil { try noteIfMerged(scope, in: store, language: language) }
             let short = try store.abbreviation(of: id, kind: .risk)
             if json, let item = try store.riskItem(id) {
                 say(RecordJSON.encode(RecordJSON.RiskDetail(item, shortId: short, history: nil)))

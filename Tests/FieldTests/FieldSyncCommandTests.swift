@@ -281,6 +281,27 @@ extension FieldPrograms {
             #expect(try old.ok("status").contains("已并入 620502101205 东关新村"))
             let status = try old.json("status", "--json") as? [String: Any]
             #expect(status?["mergedInto"] as? String == "620502101205")
+            // Offline, before it moves, it still records in its village, and is told where that went.
+            let offline = try old.run("dispute", "add", "--category", "debt", "--parties", "钱七", "--summary", "欠款未还")
+            #expect(offline.status == 0 && offline.stderr.contains("已并入 620502101205 东关新村"), "\(offline.stderr)")
+            // A town office names the merged village's code for a new record: refused, naming the new one.
+            let town = district.laptop("town")
+            _ = try town.ok(
+                "init", "--enroll", try district.enroll("大城街道", scope: "620502101", role: "town").enrollment)
+            _ = try town.ok("sync")
+            let named = try town.run(
+                "dispute", "add", "--village", "620502101201", "--category", "land", "--parties", "孙八",
+                "--summary", "地界")
+            #expect(named.status == 65 && named.stderr.contains("已并入 620502101205；请记在 620502101205 下"))
+            let risk = try town.run(
+                "risk", "add", "--scope", "620502101201", "--area", "土地资源", "--title", "地界", "--plan", "调处",
+                "--owner", "孙", "--deadline", "2030-01-01")
+            #expect(
+                risk.status == 65 && risk.stderr.contains("--scope：620502101201 已并入 620502101205"), "\(risk.stderr)")
+            _ = try town.ok(
+                "dispute", "add", "--village", "620502101205", "--category", "land", "--parties", "孙八", "--summary",
+                "地界")
+            _ = try town.ok("sync")
             _ = try old.ok("enroll", try district.enroll("张网格（东关新村）", scope: "620502101205", role: "grid").enrollment)
             #expect(try old.ok("status").contains("620502101205"))
             _ = try old.ok("dispute", "add", "--category", "land", "--parties", "赵六", "--summary", "界桩被移动")
@@ -288,7 +309,7 @@ extension FieldPrograms {
             #expect(moved.status == 0 && !moved.stderr.contains("已并入"), "\(moved.stderr)")
             let cases = try old.json("dispute", "list", "--json") as? [[String: Any]]
             // The new village's own case comes too: the laptop keeps the new village's records now.
-            #expect(cases?.count == 3 && cases?.allSatisfy { $0["village"] as? String == "620502101205" } == true)
+            #expect(cases?.count == 5 && cases?.allSatisfy { $0["village"] as? String == "620502101205" } == true)
             #expect(try old.ok("dispute", "show", String(added.prefix(8))).contains("宅基地边界"))
         }
     }
