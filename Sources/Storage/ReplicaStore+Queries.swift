@@ -83,9 +83,7 @@ extension ReplicaStore {
     /// Refuses to look at a merged area (its records are placed where it went; it would show none).
     /// - Throws: `InputError` naming where it went.
     func refuseMerged(_ scope: AreaCode?) throws {
-        guard let scope else { return }
-        let now = try successions().current(scope)
-        guard now != scope else { return }
+        guard let scope, let now = try mergedInto(scope) else { return }
         throw InputError(
             "\(scope) was merged into \(now): its records are counted and listed there; ask for \(now)",
             chinese: "\(scope) 已并入 \(now)：它的记录算在 \(now)，请查看 \(now)")
@@ -93,11 +91,11 @@ extension ReplicaStore {
 
     /// Refuses a new record in an area the worker named (`--village`, `--scope`) that was merged into
     /// another: its code no longer stands, and the message names the one to use. (A replica of the merged
-    /// village itself still records there by default, offline, until it takes the new enrollment.)
+    /// village itself still records there, offline, until it takes the new enrollment: callers do not
+    /// ask this of a replica's own area.)
     /// - Throws: `InputError` naming where it went.
     public func refuseNewRecord(in area: AreaCode, flag: String) throws {
-        let now = try successions().current(area)
-        guard now != area else { return }
+        guard let now = try mergedInto(area) else { return }
         throw InputError(
             "\(flag): \(area) was merged into \(now); record it there: \(flag) \(now)",
             chinese: "\(flag)：\(area) 已并入 \(now)；请记在 \(now) 下：\(flag) \(now)")

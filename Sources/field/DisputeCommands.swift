@@ -66,8 +66,9 @@ struct DisputeAdd: ParsableCommand {
             let identity = try store.identity()
             let prompter = Prompter(language: context.language)
             let language = context.language
+            // Another area than the replica's own, merged into one more: its code no longer stands.
             let named = try village.map { try Parse.area($0, flag: "--village") }
-            if let named { try store.refuseNewRecord(in: named, flag: "--village") }
+            if let named, named != identity.scope { try store.refuseNewRecord(in: named, flag: "--village") }
             let village = try identity.village(named)
             let category: DisputeCategory = try required(
                 category.map { try Parse.coded($0, flag: "--category") }, flag: "--category"
@@ -105,7 +106,7 @@ struct DisputeAdd: ParsableCommand {
                 return
             }
             let id = try store.record(draft)
-            if named == nil { try noteIfMerged(village, in: store, language: language) }
+            if village == identity.scope { try noteIfMerged(village, in: store, language: language) }
             let short = try store.abbreviation(of: id, kind: .dispute)
             if json, let dispute = try store.dispute(id) {
                 say(RecordJSON.encode(RecordJSON.DisputeDetail(dispute, shortId: short, history: nil)))

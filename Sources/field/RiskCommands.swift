@@ -63,8 +63,9 @@ struct RiskAdd: ParsableCommand {
                     }
                 }
             }
+            // Another area than the replica's own, merged into one more: its code no longer stands.
             let named = try scope.map { try Parse.area($0, flag: "--scope") }
-            if let named { try store.refuseNewRecord(in: named, flag: "--scope") }
+            if let named, named != home { try store.refuseNewRecord(in: named, flag: "--scope") }
             let scope = named ?? home
             guard home.covers(scope) else {
                 throw InputError(
@@ -84,7 +85,7 @@ struct RiskAdd: ParsableCommand {
                 },
                 recorder: identity.worker)
             let id = try store.record(draft)
-            if named == nil { try noteIfMerged(scope, in: store, language: language) }
+            if scope == home { try noteIfMerged(scope, in: store, language: language) }
             let short = try store.abbreviation(of: id, kind: .risk)
             if json, let item = try store.riskItem(id) {
                 say(RecordJSON.encode(RecordJSON.RiskDetail(item, shortId: short, history: nil)))

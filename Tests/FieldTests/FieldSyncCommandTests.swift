@@ -284,6 +284,11 @@ extension FieldPrograms {
             // Offline, before it moves, it still records in its village, and is told where that went.
             let offline = try old.run("dispute", "add", "--category", "debt", "--parties", "钱七", "--summary", "欠款未还")
             #expect(offline.status == 0 && offline.stderr.contains("已并入 620502101205 东关新村"), "\(offline.stderr)")
+            // Naming its own village is the same as not naming it.
+            let own = try old.run(
+                "dispute", "add", "--village", "620502101201", "--category", "debt", "--parties", "周九",
+                "--summary", "欠款")
+            #expect(own.status == 0 && own.stderr.contains("已并入 620502101205 东关新村"), "\(own.stderr)")
             // A town office names the merged village's code for a new record: refused, naming the new one.
             let town = district.laptop("town")
             _ = try town.ok(
@@ -309,7 +314,7 @@ extension FieldPrograms {
             #expect(moved.status == 0 && !moved.stderr.contains("已并入"), "\(moved.stderr)")
             let cases = try old.json("dispute", "list", "--json") as? [[String: Any]]
             // The new village's own case comes too: the laptop keeps the new village's records now.
-            #expect(cases?.count == 5 && cases?.allSatisfy { $0["village"] as? String == "620502101205" } == true)
+            #expect(cases?.count == 6 && cases?.allSatisfy { $0["village"] as? String == "620502101205" } == true)
             #expect(try old.ok("dispute", "show", String(added.prefix(8))).contains("宅基地边界"))
         }
     }
