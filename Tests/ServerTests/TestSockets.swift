@@ -46,12 +46,39 @@ func connectLoopback(port: Int) -> Int32? {
     return descriptor
 }
 
+/// A listener on a free loopback port that hands each connection it accepts to `handle`, on its own
+/// thread, until closed.
+final class LoopbackListener: @unchecked Sendable {
+    let port: Int
+    private let descriptor: Int32
+
+    init() throws {
+        (descriptor, port) = try listeningSocket()
+    }
+
+    /// Starts accepting; `handle` gets each connection's descriptor and owns it.
+    func start(_ handle: @escaping @Sendable (Int32) -> Void) {
+        Thread.detachNewThread { [descriptor] in
+            while true {
+                let client = accept(descriptor, nil, nil)
+                guard client >= 0 else { return }
+                handle(client)
+            }
+        }
+    }
+
+    func close() {
+        shutdown(descriptor, Int32(SHUT_RDWR))
+        Glibc.close(descriptor)
+    }
+}
+
 /// Forwards connections to a center, and cuts the first response to a request whose first line
 /// starts with `cutRequest` after `cutAfter` bytes: a link that drops in the middle of an answer.
 final class CuttingProxy: @unchecked Sendable {
     // `cuts` is only read after the traffic that changes it has finished.
     let port: Int
-    private let listener: Int32
+    private let listener: LoopbackListener
     private let target: Int
     private let cutRequest: String
     private let cutAfter: Int
@@ -60,24 +87,16 @@ final class CuttingProxy: @unchecked Sendable {
     private(set) var cuts = 0
 
     init(to target: Int, cutRequest: String, cutAfter: Int) throws {
-        (listener, port) = try listeningSocket()
+        listener = try LoopbackListener()
+        port = listener.port
         self.target = target
         self.cutRequest = cutRequest
         self.cutAfter = cutAfter
-        Thread.detachNewThread { [self] in acceptLoop() }
+        listener.start { [self] client in Thread.detachNewThread { self.serve(client) } }
     }
 
     func close() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        Glibc.close(listener)
-    }
-
-    private func acceptLoop() {
-        while true {
-            let client = accept(listener, nil, nil)
-            guard client >= 0 else { return }
-            Thread.detachNewThread { [self] in serve(client) }
-        }
+        listener.close()
     }
 
     /// One proxied connection: requests go up as they come; the answer to the request to cut is cut.
@@ -230,32 +249,24 @@ final class SwitchProxy: @unchecked Sendable {
 
 /// Answers every request with the same bytes and closes the connection: a center (or something in
 /// front of one) that says what the test needs it to say.
-final class CannedServer: @unchecked Sendable {
-    let port: Int
-    private let listener: Int32
-    private let answer: [UInt8]
+final class CannedServer: Sendable {
+    private let listener: LoopbackListener
+    var port: Int { listener.port }
 
     init(answer: String) throws {
-        (listener, port) = try listeningSocket()
-        self.answer = Array(answer.utf8)
-        Thread.detachNewThread { [self] in acceptLoop() }
-    }
-
-    func close() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        Glibc.close(listener)
-    }
-
-    private func acceptLoop() {
-        while true {
-            let client = accept(listener, nil, nil)
-            guard client >= 0 else { return }
+        listener = try LoopbackListener()
+        let bytes = Array(answer.utf8)
+        listener.start { client in
             // The request's head (and a small body) arrive before the answer goes.
             var buffer = [UInt8](repeating: 0, count: 65_536)
             _ = read(client, &buffer, buffer.count)
-            _ = answer.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+            _ = bytes.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
             shutdown(client, Int32(SHUT_RDWR))
             Glibc.close(client)
         }
+    }
+
+    func close() {
+        listener.close()
     }
 }
