@@ -417,6 +417,30 @@ import Testing
         }
     }
 
+    /// A path the center does not serve, and a method a path does not take, are answered like every other
+    /// refusal: JSON with a documented code, the center's time, and for the method what it takes.
+    @Test(arguments: [TestingSetup.router, .live]) func aRequestNoRouteTakesIsAnsweredWithACode(
+        setup: TestingSetup
+    ) async throws {
+        let center = try await CenterFixture.make()
+        try await center.withClient(setup) { client in
+            for (method, uri, status, code, allow) in [
+                (HTTPRequest.Method.get, "/v2/changes", HTTPResponse.Status.notFound, "not-found", nil),
+                (.delete, "/v1/changes", .methodNotAllowed, "method-not-allowed", "GET, POST"),
+                (.post, "/health", .methodNotAllowed, "method-not-allowed", "GET"),
+            ] {
+                let response = try await client.execute(
+                    uri: uri, method: method, headers: [.authorization: "Bearer \(center.district.token)"])
+                #expect(response.status == status, "\(method) \(uri)")
+                #expect(response.json["code"] as? String == code, "\(method) \(uri)")
+                #expect(Self.documentedErrorCodes.contains(code))
+                #expect((response.json["message"] as? String)?.contains(uri) == true, "\(response.json)")
+                #expect(response.headers[.allow] == allow, "\(method) \(uri)")
+                #expect(response.headers[.fieldSyncTime] != nil)
+            }
+        }
+    }
+
     @Test(arguments: StoreKind.available) func badQueryParametersAreRefused(kind: StoreKind) async throws {
         let center = try await CenterFixture.make(kind)
         try await center.withClient { client in

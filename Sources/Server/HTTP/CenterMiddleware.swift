@@ -7,6 +7,7 @@ import NIOCore
 import Prometheus
 import Shared
 import Storage
+import Synchronization
 
 /// Logs one line per request: method, route, status, duration, device. Never a body, a query or a
 /// name, so no personal data reaches the log.
@@ -133,6 +134,52 @@ extension ClockMiddleware {
                 message: "FieldSync-Device-Time must be the device's clock in milliseconds since 1970, not '\(text)'")
         }
         return deviceTime - now
+    }
+}
+
+/// Answers a request no route takes as every other refusal is answered, in JSON with a code: 404
+/// `not-found` for a path the center does not serve, 405 `method-not-allowed` with `Allow` for a method
+/// a path does not take (RFC 9110 §15.5.6).
+struct UnmatchedRouteMiddleware: RouterMiddleware {
+    typealias Context = CenterRequestContext
+    let routes: RouteMethods
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && context.endpointPath == "NotFound" {
+            let path = request.uri.path
+            let allowed = routes.methods(at: path)
+            guard !allowed.isEmpty else {
+                throw APIError(
+                    .notFound, code: "not-found",
+                    message: "this center serves nothing at \(path); its API is described at /openapi.yaml")
+            }
+            throw APIError(
+                .methodNotAllowed, code: "method-not-allowed",
+                message: "\(request.method) is not allowed on \(path); it takes \(allowed.joined(separator: ", "))",
+                headers: [.allow: allowed.joined(separator: ", ")])
+        }
+    }
+}
+
+/// The methods each path of the center takes, noted once its routes are in.
+final class RouteMethods: Sendable {
+    private let table = Mutex<[String: [String]]>([:])
+
+    func note(_ routes: [Router<CenterRequestContext>.RouteDescription]) {
+        let grouped = Dictionary(grouping: routes) { $0.path.description }.mapValues {
+            $0.map(\.method.rawValue).sorted()
+        }
+        table.withLock { $0 = grouped }
+    }
+
+    func methods(at path: String) -> [String] {
+        table.withLock { $0[path] ?? [] }
     }
 }
 

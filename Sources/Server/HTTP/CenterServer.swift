@@ -36,6 +36,8 @@ public struct CenterServer: Sendable {
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ClockMiddleware(wallClock: wallClock))
+        let routes = RouteMethods()
+        router.add(middleware: UnmatchedRouteMiddleware(routes: routes))
         router.get("/health") { request, _ in
             let cursor = try await self.store.cursor()
             let body: JSONValue = .object([
@@ -72,6 +74,7 @@ public struct CenterServer: Sendable {
             answer.headers[.deviceLog] = device.id
             return answer
         }
+        routes.note(router.routes)
         return router
     }
 
