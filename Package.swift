@@ -51,7 +51,7 @@ let package = Package(
         // zstd bodies and the choice of a coding, for the center and the devices alike.
         .target(
             name: "ContentCoding",
-            dependencies: ["CZstd"],
+            dependencies: ["CZstd", "Shared"],
             swiftSettings: strict
         ),
         .target(

@@ -1,3 +1,5 @@
+import Shared
+
 /// A content coding of an HTTP body (RFC 9110 §8.4.1): how the center and the devices compress what
 /// they send each other.
 public enum ContentCoding: String, Sendable, CaseIterable {
@@ -68,16 +70,5 @@ public struct AcceptedCodings: Sendable, Equatable {
             (best, bestWeight) = (coding, weight(of: coding))
         }
         return best
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
-    var trimmingSpaces: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(self[first...last])
     }
 }
