@@ -121,6 +121,8 @@ extension ReplicaStore {
         var keys: [EntityKey: (id: Int64, scope: AreaCode)] = [:]
         /// The change insert, prepared once per transaction.
         var insertChange: Statement?
+        /// The statements run once per record, by the address of their text (`statement(_:)`).
+        var prepared: [UnsafeRawPointer: Statement] = [:]
         /// The run being gathered: new changes of one record by one replica, in order, with the scope each
         /// names when it differs from the record's; written as one row when a change of another record or
         /// replica comes, or the transaction finishes (`flushRun`).
@@ -212,21 +214,32 @@ extension ReplicaStore {
         /// Asks the log once which of the records `changes` touch it holds, and marks the others as loaded
         /// (with nothing to load): a batch or page of new cases costs one query instead of one per case.
         mutating func skipLookUps(of changes: [Change]) throws {
-            var ids: [String] = []
-            var asked: Set<EntityKey> = []
-            for change in changes where !loaded.contains(change.entity) && asked.insert(change.entity).inserted {
-                ids.append(change.entity.id.description)
+            // The ids as a JSON array (digits need no escaping), written once.
+            var ids: [UInt8] = [UInt8(ascii: "[")]
+            var asked: [EntityKey] = []
+            var seen: Set<EntityKey> = []
+            var previous: EntityKey?
+            for change in changes where change.entity != previous {
+                previous = change.entity
+                guard !loaded.contains(change.entity), seen.insert(change.entity).inserted else { continue }
+                if !asked.isEmpty { ids.append(UInt8(ascii: ",")) }
+                ids.append(UInt8(ascii: "\""))
+                change.entity.id.appendText(to: &ids)
+                ids.append(UInt8(ascii: "\""))
+                asked.append(change.entity)
             }
+            ids.append(UInt8(ascii: "]"))
             // A single record is looked up as before: nothing to gain.
-            guard ids.count > 1 else { return }
-            var held: Set<String> = []
+            guard asked.count > 1 else { return }
+            var held: Set<RecordID> = []
             // By id alone: a record held under either kind is looked up the usual way.
             try db.cachedStatement(sql: "SELECT uid FROM record WHERE uid IN (SELECT value FROM json_each(?))")
-                .forEachRawRow(arguments: [JSONValue.array(ids.map(JSONValue.string)).text], in: db) { row in
-                    held.insert(String(decoding: row.bytes(0), as: UTF8.self))
+                .forEachRawRow(arguments: [String(decoding: ids, as: UTF8.self)], in: db) { row in
+                    // Every id the log holds was written by `description`: it reads back.
+                    if let id = RecordID(utf8: row.bytes(0)) { held.insert(id) }
                     return true
                 }
-            for key in asked where !held.contains(key.id.description) {
+            for key in asked where !held.contains(key.id) {
                 loaded.insert(key)
             }
         }
@@ -244,7 +257,7 @@ extension ReplicaStore {
             if let key = keys[change.entity] { return key }
             try load(change.entity)
             if let key = keys[change.entity] { return key }
-            try db.cachedStatement(sql: "INSERT INTO record (kind, uid, scope) VALUES (?, ?, ?)").run(
+            try statement("INSERT INTO record (kind, uid, scope) VALUES (?, ?, ?)").run(
                 [
                     .text(change.entity.kind.rawValue), .text(change.entity.id.description),
                     .text(change.scope.description),
@@ -286,6 +299,17 @@ extension ReplicaStore {
                 fingerprintsToCheck.append(change.entity.id)
             }
             return true
+        }
+
+        /// The statement `sql`, prepared once per transaction and found again by its text's address: the
+        /// statements run for every record would otherwise hash their whole text (a row's upsert is a
+        /// kilobyte) to find it in the connection's cache.
+        mutating func statement(_ sql: StaticString) throws -> Statement {
+            let key = UnsafeRawPointer(sql.utf8Start)
+            if let statement = prepared[key] { return statement }
+            let statement = try db.cachedStatement(sql: sql.description)
+            prepared[key] = statement
+            return statement
         }
 
         /// The longest run one row of the log holds.
@@ -581,14 +605,14 @@ extension ReplicaStore {
             throw StoreError(code: .corrupt, message: "the log holds a bad division code: \(error)")
         }
     }
+}
 
+extension ReplicaStore.Session {
     /// Writes a case's row: `dispute` as it is read (combined with `members` merged into it), placed in
     /// `place` (the area its village's records count in now), whether it counts as a case of its own,
     /// and search text covering the members too, so that either id or either spelling finds it, and a
     /// party's ID or phone number (a caller is found by their number).
-    static func save(
-        _ dispute: Dispute, place: AreaCode, counted: Bool = true, members: [Dispute] = [], in db: Database
-    ) throws {
+    mutating func save(_ dispute: Dispute, place: AreaCode, counted: Bool = true, members: [Dispute] = []) throws {
         let parties = dispute.parties.map(\.name).joined(separator: "、")
         let search = SearchText.normalize(
             ([dispute] + members).map { member in
@@ -599,21 +623,21 @@ extension ReplicaStore {
                     member.parties.flatMap { [$0.idNumber, $0.phone] }.compactMap { $0 }.joined(separator: " "),
                 ].joined(separator: "\u{1F}")
             }.joined(separator: "\u{1E}"))
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO dispute (id, village, category, status, level, foundBy, incidentDate, summary,
-                    parties, method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search, partyKey,
-                    duplicateOf, counted, merged, numbers, agreementDate)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET village = excluded.village, category = excluded.category,
-                    status = excluded.status, level = excluded.level, foundBy = excluded.foundBy,
-                    incidentDate = excluded.incidentDate, summary = excluded.summary, parties = excluded.parties,
-                    method = excluded.method, mediator = excluded.mediator, agreement = excluded.agreement,
-                    recorder = excluded.recorder, recorded = excluded.recorded, modified = excluded.modified,
-                    visits = excluded.visits, isVoided = excluded.isVoided, search = excluded.search,
-                    partyKey = excluded.partyKey, duplicateOf = excluded.duplicateOf, counted = excluded.counted,
-                    merged = excluded.merged, numbers = excluded.numbers, agreementDate = excluded.agreementDate
-                """
+        try statement(
+            """
+            INSERT INTO dispute (id, village, category, status, level, foundBy, incidentDate, summary,
+                parties, method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search, partyKey,
+                duplicateOf, counted, merged, numbers, agreementDate)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET village = excluded.village, category = excluded.category,
+                status = excluded.status, level = excluded.level, foundBy = excluded.foundBy,
+                incidentDate = excluded.incidentDate, summary = excluded.summary, parties = excluded.parties,
+                method = excluded.method, mediator = excluded.mediator, agreement = excluded.agreement,
+                recorder = excluded.recorder, recorded = excluded.recorded, modified = excluded.modified,
+                visits = excluded.visits, isVoided = excluded.isVoided, search = excluded.search,
+                partyKey = excluded.partyKey, duplicateOf = excluded.duplicateOf, counted = excluded.counted,
+                merged = excluded.merged, numbers = excluded.numbers, agreementDate = excluded.agreementDate
+            """
         ).run(
             [
                 .text(dispute.id.description), .text(place.fullCode), .optional(dispute.category?.code),
@@ -622,28 +646,28 @@ extension ReplicaStore {
                 .optional(dispute.method?.code), .optional(dispute.mediator), .optional(dispute.agreement?.text),
                 .optional(dispute.recorder), .integer(dispute.recorded.physical), .integer(dispute.modified.physical),
                 .integer(Int64(dispute.visits.count)), .integer(dispute.isVoided ? 1 : 0), .text(search),
-                .text(partyKey(dispute.parties.map(\.name))), .optional(dispute.duplicateOf?.description),
+                .text(ReplicaStore.partyKey(dispute.parties.map(\.name))), .optional(dispute.duplicateOf?.description),
                 .integer(counted ? 1 : 0), .integer(Int64(dispute.mergedFrom.count)),
                 .text(CaseFingerprint.numbers(of: dispute.parties).joined(separator: " ")),
                 .optional(dispute.agreement?.date.description),
             ], in: db)
     }
 
-    static func save(_ item: RiskItem, place: AreaCode, in db: Database) throws {
+    mutating func save(_ item: RiskItem, place: AreaCode) throws {
         let search = SearchText.normalize(
             [item.id.description, item.area, item.title, item.plan, item.owner?.person ?? "", item.owner?.unit ?? ""]
                 .joined(separator: "\u{1F}"))
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO risk (id, scope, area, title, level, plan, ownerPerson, ownerUnit, deadline,
-                    status, struckOn, recorded, modified, isVoided, search)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET scope = excluded.scope, area = excluded.area, title = excluded.title,
-                    level = excluded.level, plan = excluded.plan, ownerPerson = excluded.ownerPerson,
-                    ownerUnit = excluded.ownerUnit, deadline = excluded.deadline, status = excluded.status,
-                    struckOn = excluded.struckOn, recorded = excluded.recorded, modified = excluded.modified,
-                    isVoided = excluded.isVoided, search = excluded.search
-                """
+        try statement(
+            """
+            INSERT INTO risk (id, scope, area, title, level, plan, ownerPerson, ownerUnit, deadline,
+                status, struckOn, recorded, modified, isVoided, search)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET scope = excluded.scope, area = excluded.area, title = excluded.title,
+                level = excluded.level, plan = excluded.plan, ownerPerson = excluded.ownerPerson,
+                ownerUnit = excluded.ownerUnit, deadline = excluded.deadline, status = excluded.status,
+                struckOn = excluded.struckOn, recorded = excluded.recorded, modified = excluded.modified,
+                isVoided = excluded.isVoided, search = excluded.search
+            """
         ).run(
             [
                 .text(item.id.description), .text(place.fullCode), .text(item.area), .text(item.title),

@@ -27,7 +27,7 @@ extension ReplicaStore.Session {
             guard let entity = state[key] else { continue }
             switch key.kind {
             case .risk:
-                try ReplicaStore.save(RiskItem(entity), place: try place(of: entity.scope), in: db)
+                try save(RiskItem(entity), place: try place(of: entity.scope))
             case .dispute:
                 let dispute = Dispute(entity)
                 // A record this transaction created has no row yet.
@@ -39,8 +39,8 @@ extension ReplicaStore.Session {
                         arguments: [key.id.description])
                 let root = try survivor(of: dispute.id)
                 let place = try place(of: entity.scope)
-                try ReplicaStore.save(dispute, place: place, counted: root == dispute.id, in: db)
-                try ReplicaStore.saveVisits(of: dispute, place: place, replacing: !created.contains(key), in: db)
+                try save(dispute, place: place, counted: root == dispute.id)
+                try saveVisits(of: dispute, place: place, replacing: !created.contains(key))
                 survivors.insert(root)
                 if let before, let previous = RecordID(before), previous != dispute.duplicateOf {
                     survivors.insert(try survivor(of: previous))
@@ -106,8 +106,7 @@ extension ReplicaStore.Session {
                         """), arguments: [root.description]) ?? false
         guard grouped, let survivor = try dispute(root) else { return }
         let members = try self.members(of: root)
-        try ReplicaStore.save(
-            survivor.absorbing(members), place: try place(of: survivor.village), members: members, in: db)
+        try save(survivor.absorbing(members), place: try place(of: survivor.village), members: members)
         for member in members {
             try db.cachedStatement(sql: "UPDATE dispute SET counted = 0 WHERE id = ?").execute(arguments: [
                 member.id.description
@@ -222,16 +221,17 @@ extension ReplicaStore.Session {
     }
 }
 
-extension ReplicaStore {
+extension ReplicaStore.Session {
     /// Writes a case's own follow-up visits (not those of cases merged into it), for reports, `replacing`
     /// those stored before (a case this transaction added has none).
-    static func saveVisits(of dispute: Dispute, place: AreaCode, replacing: Bool, in db: Database) throws {
+    mutating func saveVisits(of dispute: Dispute, place: AreaCode, replacing: Bool) throws {
+        guard replacing || !dispute.visits.isEmpty else { return }
         let id = dispute.id.description
         if replacing {
-            try db.cachedStatement(sql: "DELETE FROM visit WHERE dispute = ?").execute(arguments: [id])
+            try statement("DELETE FROM visit WHERE dispute = ?").execute(arguments: [id])
         }
-        let insert = try db.cachedStatement(
-            sql: "INSERT INTO visit (dispute, date, kept, village, voided) VALUES (?, ?, ?, ?, ?)")
+        guard !dispute.visits.isEmpty else { return }
+        let insert = try statement("INSERT INTO visit (dispute, date, kept, village, voided) VALUES (?, ?, ?, ?, ?)")
         for visit in dispute.visits {
             try insert.execute(arguments: [
                 id, visit.element.date.description, visit.element.isAgreementKept, place.fullCode,
@@ -239,7 +239,9 @@ extension ReplicaStore {
             ])
         }
     }
+}
 
+extension ReplicaStore {
     // MARK: Pairs
 
     /// A pair's state in the review queue.

@@ -231,10 +231,53 @@ import Testing
                 timestamp: change.timestamp, entity: change.entity, scope: change.scope, field: change.field,
                 valueJSON: change.valueJSON)
             #expect(restored == change)
-            // What stores write, byte for byte the same text.
+            // What stores write, byte for byte the text the wire's tree writes.
             var bytes: [UInt8] = [0x2C]
             change.appendValueJSON(to: &bytes)
-            #expect(bytes == [0x2C] + Array(change.valueJSON.utf8), "\(change.field)")
+            #expect(bytes == [0x2C] + Array(change.valueTree.text.utf8), "\(change.field)")
+        }
+    }
+
+    /// Stores write composite values directly, not through the tree: every optional member present and
+    /// absent, and text that needs escaping, gives the tree's text.
+    @Test func compositeValuesAreWrittenAsTheTreeWritesThem() throws {
+        let dispute = EntityKey(kind: .dispute, id: RecordID(high: 7, low: 9))
+        let risk = EntityKey(kind: .risk, id: RecordID(high: 7, low: 9))
+        let stamp = HybridTimestamp(physical: 1_700_000_000_000, counter: 2, replica: ReplicaID(rawValue: 5))
+        let later = HybridTimestamp(physical: 1_700_000_000_001, counter: 0, replica: ReplicaID(rawValue: 5))
+        let date = try CalendarDate(parsing: "2026-02-28")
+        let values: [(Field, Value)] = [
+            (
+                .parties,
+                .parties([
+                    try Party(name: "张\"三\"", idNumber: "620502198001011230", phone: "13800000000"),
+                    try Party(name: "李四"), try Party(name: "王五", phone: "0938-1234567"),
+                ])
+            ),
+            (.owner, .owner(Owner(person: "赵六", unit: "村委会"))),
+            (.owner, .owner(Owner(person: "赵六"))),
+            (.visit, .visit(Visit(date: date, note: "回访：\n协议已履行", isAgreementKept: true))),
+            (.visit, .visit(Visit(date: date, note: "", isAgreementKept: false))),
+            (.status, .step(LifecycleStep(action: .mediate, basis: []))),
+            (
+                .status,
+                .step(
+                    LifecycleStep(
+                        action: .escalate,
+                        basis: [stamp, HybridTimestamp(physical: 3, counter: 0, replica: stamp.replica)],
+                        date: date, text: "转\t法院", target: .court))
+            ),
+            (.duplicate, .step(LifecycleStep(action: .merge, basis: [stamp], into: RecordID(high: 1, low: 2)))),
+        ]
+        for (field, value) in values {
+            let key = field == .owner ? risk : dispute
+            let change = try Change(timestamp: later, entity: key, scope: Sample.villageA, field: field, value: value)
+            var bytes: [UInt8] = []
+            change.appendValueJSON(to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == change.valueTree.text, "\(field)")
+            let restored = try Change(
+                timestamp: later, entity: key, scope: Sample.villageA, field: field, valueJSON: change.valueJSON)
+            #expect(restored == change, "\(field)")
         }
     }
 

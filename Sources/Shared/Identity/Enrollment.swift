@@ -39,10 +39,10 @@ public struct Enrollment: Hashable, Sendable {
             count += 8
             while count >= 5 {
                 count -= 5
-                digits.append(Base32.alphabet[Int((bits >> UInt64(count)) & 31)])
+                digits.append(Base32.digit(bits >> UInt64(count)))
             }
         }
-        if count > 0 { digits.append(Base32.alphabet[Int((bits << UInt64(5 - count)) & 31)]) }
+        if count > 0 { digits.append(Base32.digit(bits << UInt64(5 - count))) }
         let groups = stride(from: 0, to: digits.count, by: 5).map {
             String(decoding: digits[$0..<min($0 + 5, digits.count)], as: UTF8.self).uppercased()
         }

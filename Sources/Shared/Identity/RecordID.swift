@@ -59,12 +59,25 @@ public struct RecordID: Hashable, Comparable, Sendable {
 }
 
 extension RecordID: CustomStringConvertible {
+    /// The 26 digits. Stores write one for every record a transaction touches: straight into the string's
+    /// own storage.
     public var description: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Self.digits)
-        Base32.encode(high >> 56, digits: 2, into: &bytes)
-        Base32.encode((high & 0x00FF_FFFF_FFFF_FFFF) << 4 | low >> 60, digits: 12, into: &bytes)
-        Base32.encode(low & 0x0FFF_FFFF_FFFF_FFFF, digits: 12, into: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        String(unsafeUninitializedCapacity: Self.digits) { write(into: $0) }
+    }
+
+    /// Appends the 26 digits `description` spells.
+    public func appendText(to bytes: inout [UInt8]) {
+        let count = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: Self.digits))
+        bytes.withUnsafeMutableBufferPointer { _ = write(into: UnsafeMutableBufferPointer(rebasing: $0[count...])) }
+    }
+
+    /// Writes the digits to the start of `buffer` (at least 26 bytes).
+    /// - Returns: how many it wrote.
+    private func write(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        precondition(buffer.count >= Self.digits)
+        var end = Base32.encode(high >> 56, digits: 2, into: buffer, at: 0)
+        end = Base32.encode((high & 0x00FF_FFFF_FFFF_FFFF) << 4 | low >> 60, digits: 12, into: buffer, at: end)
+        return Base32.encode(low & 0x0FFF_FFFF_FFFF_FFFF, digits: 12, into: buffer, at: end)
     }
 }

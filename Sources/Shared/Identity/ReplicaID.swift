@@ -40,9 +40,8 @@ public struct ReplicaID: Hashable, Comparable, Sendable {
 
 extension ReplicaID: CustomStringConvertible {
     public var description: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Self.digits)
-        Base32.encode(rawValue, digits: Self.digits, into: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        String(unsafeUninitializedCapacity: Self.digits) {
+            Base32.encode(rawValue, digits: Self.digits, into: $0, at: 0)
+        }
     }
 }

@@ -10,8 +10,7 @@ extension Change {
     }
 
     /// Appends the value's JSON (the bytes of `valueJSON`) to `bytes`: a store writes one per change,
-    /// and a string value, nearly every change's, needs neither a tree nor a `String` then (the same
-    /// text `JSONValue.string(…).text` writes).
+    /// without a tree or a `String` (the same text `value.json.text` writes, which tests check).
     public func appendValueJSON(to bytes: inout [UInt8]) {
         switch value {
         case .text(let text): JSONValue.append(text, to: &bytes)
@@ -20,7 +19,70 @@ extension Change {
         case .method(let method): JSONValue.append(method.code, to: &bytes)
         case .discovery(let discovery): JSONValue.append(discovery.code, to: &bytes)
         case .level(let level): JSONValue.append(level.code, to: &bytes)
-        case .parties, .owner, .visit, .step: bytes.append(contentsOf: value.json.text.utf8)
+        case .parties(let parties):
+            bytes.append(UInt8(ascii: "["))
+            for (index, party) in parties.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                var object = ObjectWriter(&bytes)
+                object.member("idNumber", party.idNumber, to: &bytes)
+                object.member("name", party.name, to: &bytes)
+                object.member("phone", party.phone, to: &bytes)
+                bytes.append(UInt8(ascii: "}"))
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .owner(let owner):
+            var object = ObjectWriter(&bytes)
+            object.member("person", owner.person, to: &bytes)
+            object.member("unit", owner.unit, to: &bytes)
+            bytes.append(UInt8(ascii: "}"))
+        case .visit(let visit):
+            var object = ObjectWriter(&bytes)
+            object.member("date", visit.date.description, to: &bytes)
+            object.key("kept", to: &bytes)
+            bytes.append(contentsOf: (visit.isAgreementKept ? "true" : "false").utf8)
+            object.member("note", visit.note, to: &bytes)
+            bytes.append(UInt8(ascii: "}"))
+        case .step(let step):
+            var object = ObjectWriter(&bytes)
+            object.member("action", step.action.rawValue, to: &bytes)
+            object.key("basis", to: &bytes)
+            bytes.append(UInt8(ascii: "["))
+            for (index, timestamp) in step.basis.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes.append(UInt8(ascii: "\""))
+                timestamp.write(into: &bytes)
+                bytes.append(UInt8(ascii: "\""))
+            }
+            bytes.append(UInt8(ascii: "]"))
+            object.member("date", step.date?.description, to: &bytes)
+            object.member("into", step.into?.description, to: &bytes)
+            object.member("target", step.target?.code, to: &bytes)
+            object.member("text", step.text, to: &bytes)
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Writes a JSON object's members as `JSONValue.text` spells them: the caller opens the object with
+    /// `init`, gives the keys in sorted order (an absent value leaves its key out) and closes it.
+    private struct ObjectWriter {
+        var first = true
+
+        init(_ bytes: inout [UInt8]) {
+            bytes.append(UInt8(ascii: "{"))
+        }
+
+        mutating func key(_ key: StaticString, to bytes: inout [UInt8]) {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        }
+
+        mutating func member(_ key: StaticString, _ value: String?, to bytes: inout [UInt8]) {
+            guard let value else { return }
+            self.key(key, to: &bytes)
+            JSONValue.append(value, to: &bytes)
         }
     }
 
