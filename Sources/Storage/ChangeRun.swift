@@ -17,13 +17,11 @@ enum ChangeRun {
         var value: UnsafeBufferPointer<UInt8>
     }
 
-    /// Appends one change to an `earlier` column's bytes; `writeValue` appends the value's JSON.
-    static func append(
-        physical: Int64, counter: UInt32, field: String, scope: String?, to bytes: inout [UInt8],
-        writeValue: (inout [UInt8]) -> Void
-    ) {
-        withUnsafeBytes(of: physical.littleEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: counter.littleEndian) { bytes.append(contentsOf: $0) }
+    /// Appends one change to an `earlier` column's bytes.
+    static func append(_ change: borrowing Change, scope: String?, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: change.timestamp.physical.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: change.timestamp.counter.littleEndian) { bytes.append(contentsOf: $0) }
+        let field = change.field.rawValue
         bytes.append(UInt8(field.utf8.count))
         bytes.append(contentsOf: field.utf8)
         let scope = scope ?? ""
@@ -32,7 +30,7 @@ enum ChangeRun {
         // The value's length is known once it is written: its four bytes are filled in after.
         let lengthAt = bytes.count
         bytes.append(contentsOf: [0, 0, 0, 0])
-        writeValue(&bytes)
+        change.appendValueJSON(to: &bytes)
         let length = UInt32(bytes.count - lengthAt - 4).littleEndian
         withUnsafeBytes(of: length) { bytes.replaceSubrange(lengthAt..<lengthAt + 4, with: $0) }
     }

@@ -130,6 +130,10 @@ extension ReplicaStore {
         /// The local key and stored scope of the run's record.
         var runRecord: Int64 = 0
         var runScope: AreaCode?
+        /// The run's record and replica while it holds any change (read for every change: kept apart so
+        /// that no change is copied out of `run` to compare).
+        var runEntity: EntityKey?
+        var runReplica: ReplicaID?
         /// The sequence number the next row's first change takes, once the log's head was read.
         var nextSequence: Int64?
         var loaded: Set<EntityKey> = []
@@ -274,19 +278,19 @@ extension ReplicaStore {
         mutating func insert(_ change: Change) throws -> Bool {
             // A change of the run's record (most of a page: a record's changes come together) needs no
             // look-up of its record, which is known and touched already.
-            let sameRecord = run.last?.change.entity == change.entity
+            let sameRecord = runEntity == change.entity
             let record = try sameRecord ? (id: runRecord, scope: runScope ?? change.scope) : localKey(change)
             // The record's changes are loaded, so `held` knows whether the log has this one.
             guard held.insert(change.timestamp).inserted else { return false }
             // Reading a change back substitutes the record's stored scope where the row has none.
             let scope = record.scope == change.scope ? nil : change.scope.description
-            if let last = run.last,
-                runRecord != record.id || last.change.timestamp.replica != change.timestamp.replica
-                    || run.count >= Self.longestRun
+            if !run.isEmpty,
+                runRecord != record.id || runReplica != change.timestamp.replica || run.count >= Self.longestRun
             {
                 try flushRun()
             }
             (runRecord, runScope) = record
+            (runEntity, runReplica) = (change.entity, change.timestamp.replica)
             run.append((change, scope))
             state.apply(change)
             if !sameRecord { touched.insert(change.entity) }
@@ -319,19 +323,24 @@ extension ReplicaStore {
         /// others in `earlier` (`ChangeRun`), numbered in order up to the row's `seq`. Anything that reads
         /// the log in this transaction calls this first.
         mutating func flushRun() throws {
-            guard let last = run.last else { return }
+            guard !run.isEmpty else { return }
+            defer {
+                run.removeAll(keepingCapacity: true)
+                (runEntity, runReplica) = (nil, nil)
+            }
             let first = try nextSequence ?? (Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0) + 1
             let seq = first + Int64(run.count) - 1
             var earlier: RawValue = .null
             if run.count > 1 {
                 var bytes: [UInt8] = []
-                for (change, scope) in run.dropLast() {
-                    ChangeRun.append(
-                        physical: change.timestamp.physical, counter: change.timestamp.counter,
-                        field: change.field.rawValue, scope: scope, to: &bytes, writeValue: change.appendValueJSON)
+                bytes.reserveCapacity(run.count * 128)
+                // By index: the changes are read in place, not copied out.
+                for index in run.indices.dropLast() {
+                    ChangeRun.append(run[index].change, scope: run[index].scope, to: &bytes)
                 }
                 earlier = .blob(bytes)
             }
+            let last = run[run.count - 1]
             if insertChange == nil {
                 insertChange = try db.cachedStatement(
                     sql: """
@@ -350,7 +359,6 @@ extension ReplicaStore {
                     .integer(Int64(run.count)), earlier,
                 ], in: db)
             nextSequence = seq + 1
-            run.removeAll(keepingCapacity: true)
         }
 
         /// Checks arriving cases for duplicates (at the center), derives the touched records' rows and saves
@@ -614,15 +622,35 @@ extension ReplicaStore.Session {
     /// party's ID or phone number (a caller is found by their number).
     mutating func save(_ dispute: Dispute, place: AreaCode, counted: Bool = true, members: [Dispute] = []) throws {
         let parties = dispute.parties.map(\.name).joined(separator: "、")
-        let search = SearchText.normalize(
-            ([dispute] + members).map { member in
-                [
-                    member.id.description, member.summary, member.parties.map(\.name).joined(separator: "、"),
-                    member.mediator ?? "", member.agreement?.text ?? "", member.category?.label ?? "",
-                    member.village.description,
-                    member.parties.flatMap { [$0.idNumber, $0.phone] }.compactMap { $0 }.joined(separator: " "),
-                ].joined(separator: "\u{1F}")
-            }.joined(separator: "\u{1E}"))
+        // Each case's pieces apart by U+001F, the cases by U+001E; appended to one string, folded once.
+        var text = ""
+        text.reserveCapacity(1024)
+        for (index, member) in ([dispute] + members).enumerated() {
+            if index > 0 { text += "\u{1E}" }
+            text += member.id.description
+            text += "\u{1F}"
+            text += member.summary
+            text += "\u{1F}"
+            for (index, party) in member.parties.enumerated() {
+                if index > 0 { text += "、" }
+                text += party.name
+            }
+            for piece in [member.mediator, member.agreement?.text, member.category?.label] {
+                text += "\u{1F}"
+                text += piece ?? ""
+            }
+            text += "\u{1F}"
+            text += member.village.description
+            text += "\u{1F}"
+            var first = true
+            for number in member.parties.flatMap({ [$0.idNumber, $0.phone] }) {
+                guard let number else { continue }
+                if !first { text += " " }
+                first = false
+                text += number
+            }
+        }
+        let search = SearchText.normalize(text)
         try statement(
             """
             INSERT INTO dispute (id, village, category, status, level, foundBy, incidentDate, summary,
@@ -694,35 +722,45 @@ public enum SearchText {
     static func fast(_ text: String) -> String? {
         var text = text
         return text.withUTF8 { bytes -> String? in
-            var output: [UInt8] = []
-            output.reserveCapacity(bytes.count)
-            var index = 0
-            while index < bytes.count {
-                let lead = bytes[index]
-                if lead < 0x80 {
-                    output.append(lead &+ (lead >= 0x41 && lead <= 0x5A ? 0x20 : 0))
-                    index += 1
-                    continue
+            // No fold here is longer than what it folds: the result is written straight into a string of
+            // the input's length, and a character this path does not know abandons it.
+            try? String(unsafeUninitializedCapacity: bytes.count) { output in
+                var (index, written) = (0, 0)
+                while index < bytes.count {
+                    let lead = bytes[index]
+                    if lead < 0x80 {
+                        output[written] = lead &+ (lead >= 0x41 && lead <= 0x5A ? 0x20 : 0)
+                        (index, written) = (index + 1, written + 1)
+                        continue
+                    }
+                    // Only three-byte sequences (U+0800...U+FFFF) are taken here.
+                    guard lead & 0xF0 == 0xE0, index + 2 < bytes.count else { throw Unknown() }
+                    let scalar =
+                        UInt32(lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6
+                        | UInt32(bytes[index + 2] & 0x3F)
+                    switch scalar {
+                    case 0x4E00...0x9FFF, 0x3001...0x3035, 0x3037, 0x303B...0x303F:
+                        output[written] = lead
+                        output[written + 1] = bytes[index + 1]
+                        output[written + 2] = bytes[index + 2]
+                        written += 3
+                    case 0x3000:
+                        output[written] = 0x20
+                        written += 1
+                    case 0xFF01...0xFF5E:
+                        let ascii = UInt8(scalar - 0xFEE0)
+                        output[written] = ascii &+ (ascii >= 0x41 && ascii <= 0x5A ? 0x20 : 0)
+                        written += 1
+                    default:
+                        throw Unknown()
+                    }
+                    index += 3
                 }
-                // Only three-byte sequences (U+0800...U+FFFF) are taken here.
-                guard lead & 0xF0 == 0xE0, index + 2 < bytes.count else { return nil }
-                let scalar =
-                    UInt32(lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6
-                    | UInt32(bytes[index + 2] & 0x3F)
-                switch scalar {
-                case 0x4E00...0x9FFF, 0x3001...0x3035, 0x3037, 0x303B...0x303F:
-                    output.append(contentsOf: bytes[index..<index + 3])
-                case 0x3000:
-                    output.append(0x20)
-                case 0xFF01...0xFF5E:
-                    let ascii = UInt8(scalar - 0xFEE0)
-                    output.append(ascii &+ (ascii >= 0x41 && ascii <= 0x5A ? 0x20 : 0))
-                default:
-                    return nil
-                }
-                index += 3
+                return written
             }
-            return String(decoding: output, as: UTF8.self)
         }
     }
+
+    /// A character `fast` leaves to the general path.
+    private struct Unknown: Error {}
 }

@@ -116,7 +116,25 @@ public struct CalendarDate: Hashable, Comparable, Sendable {
 }
 
 extension CalendarDate: CustomStringConvertible {
+    /// `YYYY-MM-DD`. Every derived row writes a few: digits straight into the string's storage.
     public var description: String {
+        if (0...9999).contains(year) {
+            return String(unsafeUninitializedCapacity: 10) { buffer in
+                func digits(_ value: Int, _ width: Int, at start: Int) {
+                    var value = value
+                    for index in stride(from: start + width - 1, through: start, by: -1) {
+                        buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                        value /= 10
+                    }
+                }
+                digits(year, 4, at: 0)
+                buffer[4] = UInt8(ascii: "-")
+                digits(month, 2, at: 5)
+                buffer[7] = UInt8(ascii: "-")
+                digits(day, 2, at: 8)
+                return 10
+            }
+        }
         let pad = { (value: Int, width: Int) in
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
