@@ -1,7 +1,20 @@
-import Shared
 import Testing
 
+@testable import Shared
+
 @Suite struct IdentityTests {
+    /// Digits are read by arithmetic, not a table: every byte reads as the alphabet says, in either case,
+    /// and nothing else reads as a digit (i, l, o and u are not Crockford digits).
+    @Test func everyByteReadsAsTheAlphabetSays() {
+        let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
+        for byte in UInt8.min...UInt8.max {
+            let lower = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
+            let expected = alphabet.firstIndex(of: lower).map(UInt8.init) ?? 0xFF
+            #expect(Base32.value(of: byte) == expected, "byte \(byte)")
+            if expected != 0xFF { #expect(Base32.digit(UInt64(expected)) == alphabet[Int(expected)]) }
+        }
+    }
+
     @Test func recordIDsRoundTripThroughTextAndKeepTheirOrder() {
         let seed = propertySeed()
         var generator = SeededGenerator(seed: seed)

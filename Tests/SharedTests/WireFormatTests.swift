@@ -222,6 +222,25 @@ import Testing
             return error?.code == .malformedBatch && error?.message == "not valid UTF-8 at byte \(bytes.count - 6)"
         }
     }
+
+    /// Strings are checked as they are read, not the whole document first: bytes that are not UTF-8 are
+    /// still named as such, with their offset, wherever they stand (a key, a string with escapes, between
+    /// tokens, after a JSON mistake earlier in the document).
+    @Test func invalidUTF8IsNamedWhereverItStands() {
+        let bad: [UInt8] = [0xE4, 0xB8]
+        let documents: [(before: String, after: String)] = [
+            (#"{"version":1,"changes":[{""#, #"":1}]}"#),
+            (#"{"version":1,"changes":[{"value":"a\\nb"#, #"c"}]}"#),
+            (#"{"version":1,"changes":[ "#, #" ]}"#),
+            (#"{"version":1,,"changes":["#, #"]}"#),
+        ]
+        for (before, after) in documents {
+            let bytes = Array(before.utf8) + bad + Array(after.utf8)
+            #expect(throws: WireError(code: .malformedBatch, message: "not valid UTF-8 at byte \(before.utf8.count)")) {
+                try ChangeBatch(json: Data(bytes))
+            }
+        }
+    }
 }
 
 @Suite struct StoredValueTests {

@@ -1,18 +1,25 @@
 /// Crockford's base32 (digits and lower-case letters without i, l, o, u): compact ids that survive being
 /// read aloud, typed, and compared by prefix. Decoding accepts upper case too.
 enum Base32 {
-    /// The value of each ASCII byte, or 0xFF where the byte is not a base32 digit.
-    static let values: [UInt8] = {
-        var table = [UInt8](repeating: 0xFF, count: 256)
-        for value in 0..<32 {
-            let byte = digit(UInt64(value))
-            table[Int(byte)] = UInt8(value)
-            if byte >= UInt8(ascii: "a") {
-                table[Int(byte - 32)] = UInt8(value)
+    /// The value of a digit (either case), or 0xFF for a byte that is not one. Worked out, not looked
+    /// up: every id a pulled page holds is read through it.
+    @inline(__always)
+    static func value(of byte: UInt8) -> UInt8 {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"):
+            // The letters without i, l, o and u, from 10 on.
+            switch byte | 0x20 {
+            case UInt8(ascii: "a")...UInt8(ascii: "h"): return (byte | 0x20) - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "j")...UInt8(ascii: "k"): return (byte | 0x20) - UInt8(ascii: "j") + 18
+            case UInt8(ascii: "m")...UInt8(ascii: "n"): return (byte | 0x20) - UInt8(ascii: "m") + 20
+            case UInt8(ascii: "p")...UInt8(ascii: "t"): return (byte | 0x20) - UInt8(ascii: "p") + 22
+            case UInt8(ascii: "v")...UInt8(ascii: "z"): return (byte | 0x20) - UInt8(ascii: "v") + 27
+            default: return 0xFF
             }
+        default: return 0xFF
         }
-        return table
-    }()
+    }
 
     /// Crockford's digits, as a constant: read without the lazy initialisation a global array costs on every
     /// access (ids are written for every change a store takes).
@@ -49,7 +56,7 @@ enum Base32 {
     static func decode<S: Collection>(_ digits: S) -> UInt64? where S.Element == UInt8 {
         var result: UInt64 = 0
         for byte in digits {
-            let value = values[Int(byte)]
+            let value = value(of: byte)
             guard value != 0xFF, result >> 59 == 0 else { return nil }
             result = result << 5 | UInt64(value)
         }
@@ -57,6 +64,6 @@ enum Base32 {
     }
 
     static func isDigit(_ byte: UInt8) -> Bool {
-        values[Int(byte)] != 0xFF
+        value(of: byte) != 0xFF
     }
 }

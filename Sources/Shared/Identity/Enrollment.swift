@@ -64,7 +64,7 @@ public struct Enrollment: Hashable, Sendable {
                 continue
             }
             guard Base32.isDigit(byte) else { throw .badCharacter(Character(Unicode.Scalar(byte))) }
-            bits = bits << 5 | UInt64(Base32.values[Int(byte)])
+            bits = bits << 5 | UInt64(Base32.value(of: byte))
             count += 5
             if count >= 8 {
                 count -= 8

@@ -30,7 +30,7 @@ public struct RecordID: Hashable, Comparable, Sendable {
 
     private static func parse(_ utf8: UnsafeBufferPointer<UInt8>) -> RecordID? {
         // 26 digits carry 130 bits: the first digit may use only its low 3 bits.
-        guard utf8.count == Self.digits, Base32.isDigit(utf8[0]), Base32.values[Int(utf8[0])] < 8,
+        guard utf8.count == Self.digits, Base32.isDigit(utf8[0]), Base32.value(of: utf8[0]) < 8,
             let top = Base32.decode(utf8[0..<2]), let middle = Base32.decode(utf8[2..<14]),
             let bottom = Base32.decode(utf8[14..<26])
         else { return nil }

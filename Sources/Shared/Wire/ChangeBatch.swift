@@ -52,9 +52,10 @@ public struct ChangeBatch: Hashable, Sendable {
             }
             var changes: [Change] = []
             changes.reserveCapacity(raws.count)
-            for (index, raw) in raws.enumerated() {
+            // By index: each raw change is read in place, not copied.
+            for index in raws.indices {
                 do {
-                    changes.append(try raw.change())
+                    changes.append(try raws[index].change())
                 } catch {
                     throw WireError(code: .invalidChange, change: index, field: error.field, message: error.message)
                 }
@@ -66,13 +67,15 @@ public struct ChangeBatch: Hashable, Sendable {
     /// Parses a document and checks the envelope every version-1 document shares: a JSON object with
     /// known keys and a supported `version`.
     static func envelope(_ json: Data, allowed: Set<String>) throws(WireError) -> Envelope {
-        if let offset = firstInvalidUTF8(in: json) {
-            throw WireError(code: .malformedBatch, message: "not valid UTF-8 at byte \(offset)")
-        }
         let document: WireDocument
         do {
+            // The parser validates each string as it makes it; a document it takes is valid UTF-8.
             document = try JSONParser.parseWireDocument(json)
         } catch {
+            // Bytes that are not UTF-8 are named as such, wherever they are, before any JSON problem.
+            if let offset = firstInvalidUTF8(in: json) {
+                throw WireError(code: .malformedBatch, message: "not valid UTF-8 at byte \(offset)")
+            }
             throw WireError(code: .malformedBatch, message: "not valid JSON: \(error.message) at byte \(error.offset)")
         }
         guard case .object(var envelope) = document.root else {

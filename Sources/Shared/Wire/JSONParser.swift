@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON parser for the wire format's documents, written for speed: every pushed batch, pulled page
 /// and stored change value goes through it, and Foundation's decoder costs several times more.
 /// Strict RFC 8259: no comments, no trailing commas, no leading zeros, UTF-8 only.
@@ -34,8 +36,8 @@ struct JSONParser {
     private static func document<T>(
         _ bytes: some Collection<UInt8>, _ body: (inout JSONParser) throws(Failure) -> T
     ) throws(Failure) -> T {
-        let copy = [UInt8](bytes)
-        let result: Result<T, Failure> = copy.withUnsafeBufferPointer { buffer in
+        // Read in place when the bytes are contiguous (a body's `Data`, a string's UTF-8), else copied.
+        func parse(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<T, Failure> {
             var parser = JSONParser(bytes: buffer)
             do throws(Failure) {
                 parser.skipSpace()
@@ -49,6 +51,7 @@ struct JSONParser {
                 return .failure(error)
             }
         }
+        let result = bytes.withContiguousStorageIfAvailable(parse) ?? [UInt8](bytes).withUnsafeBufferPointer(parse)
         return try result.get()
     }
 
@@ -112,6 +115,7 @@ struct JSONParser {
         index += 1
         // Most objects have a handful of keys: a list beats hashing them, until it grows.
         var seen: [String] = []
+        seen.reserveCapacity(8)
         var many: Set<String> = []
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
@@ -202,15 +206,17 @@ struct JSONParser {
         index += 1
         let start = index
         // Fast path: no escapes.
+        var ascii = true
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                let text = try Self.string(UnsafeBufferPointer(rebasing: bytes[start..<index]), ascii: ascii, at: start)
                 index += 1
                 return text
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw failure("a control character inside a string") }
+            ascii = ascii && byte < 0x80
             index += 1
         }
         var scalars = Array(bytes[start..<index])
@@ -218,8 +224,11 @@ struct JSONParser {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
+                let text = try scalars.withUnsafeBufferPointer { (bytes) throws(Failure) in
+                    try Self.string(bytes, ascii: false, at: start)
+                }
                 index += 1
-                return String(decoding: scalars, as: UTF8.self)
+                return text
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < bytes.count else { throw failure("unexpected end of the document") }
@@ -259,6 +268,25 @@ struct JSONParser {
             }
         }
         throw failure("an unterminated string")
+    }
+
+    /// A string's text from its UTF-8 `bytes` (found at `offset`), which must be valid. Every string is
+    /// checked as it is made, so a document the parser takes is valid UTF-8 throughout (the bytes
+    /// outside strings it takes are ASCII). The standard library's decoding validates, but mends what is
+    /// not valid: text with bytes past ASCII is compared with what it was made of.
+    private static func string(
+        _ bytes: UnsafeBufferPointer<UInt8>, ascii: Bool, at offset: Int
+    ) throws(Failure)
+        -> String
+    {
+        var text = String(decoding: bytes, as: UTF8.self)
+        guard
+            ascii
+                || text.withUTF8({
+                    $0.count == bytes.count && memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+                })
+        else { throw Failure(offset: offset, message: "a string that is not valid UTF-8") }
+        return text
     }
 
     private mutating func hex4() throws(Failure) -> UInt32 {
