@@ -21,18 +21,23 @@ enum ChangeRun {
     static func append(_ change: borrowing Change, scope: String?, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: change.timestamp.physical.littleEndian) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: change.timestamp.counter.littleEndian) { bytes.append(contentsOf: $0) }
-        let field = change.field.rawValue
-        bytes.append(UInt8(field.utf8.count))
-        bytes.append(contentsOf: field.utf8)
-        let scope = scope ?? ""
-        bytes.append(UInt8(scope.utf8.count))
-        bytes.append(contentsOf: scope.utf8)
+        func appendText(_ text: String) {
+            var text = text
+            text.withUTF8 { utf8 in
+                bytes.append(UInt8(utf8.count))
+                bytes.append(contentsOf: utf8)
+            }
+        }
+        appendText(change.field.rawValue)
+        appendText(scope ?? "")
         // The value's length is known once it is written: its four bytes are filled in after.
         let lengthAt = bytes.count
-        bytes.append(contentsOf: [0, 0, 0, 0])
+        bytes.append(contentsOf: repeatElement(0, count: 4))
         change.appendValueJSON(to: &bytes)
-        let length = UInt32(bytes.count - lengthAt - 4).littleEndian
-        withUnsafeBytes(of: length) { bytes.replaceSubrange(lengthAt..<lengthAt + 4, with: $0) }
+        let length = UInt32(bytes.count - lengthAt - 4)
+        for offset in 0..<4 {
+            bytes[lengthAt + offset] = UInt8(truncatingIfNeeded: length >> (8 * offset))
+        }
     }
 
     /// Calls `body` with each change an `earlier` column holds, in order, until it returns false.

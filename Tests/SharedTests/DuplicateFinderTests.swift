@@ -110,7 +110,9 @@ import Testing
             FinderKey.mix(&value, text.utf8)
             return FinderKey.key(value, kind: text.hasPrefix("n:") ? FinderKey.name : FinderKey.masked)
         }
-        for name in ["王建国", "欧阳娜娜", "李四", "王", "maria", "jose\u{301}maría", "阿卜杜拉·买买提"] {
+        for name in [
+            "王建国", "欧阳娜娜", "李四", "王", "maria", "jose\u{301}maría", "阿卜杜拉·买买提", "王2号", "䷀卦象", "a\u{4E00}b", "㐀明明",
+        ] {
             let normalized = PartyName.normalize(name)
             #expect(FinderKey.keys(ofName: normalized) == PartyName.keys(normalized).map(hash), "\(name)")
         }

@@ -66,3 +66,21 @@ import Testing
         #expect(HybridTimestamp(line.dropFirst(3).dropLast()) == stamp)
     }
 }
+
+/// Fields and record kinds hash by case, not by their raw text: each case must still hash as itself
+/// only, and a dictionary must find each by an equal value.
+@Suite struct CaseHashingTests {
+    @Test func everyFieldAndKindIsItsOwnKey() {
+        var fields: [Field: String] = [:]
+        for field in Field.allCases { fields[field] = field.rawValue }
+        #expect(fields.count == Field.allCases.count)
+        for field in Field.allCases {
+            #expect(fields[Field(rawValue: field.rawValue)!] == field.rawValue)
+            #expect(field.hashValue == Field(rawValue: field.rawValue)!.hashValue)
+        }
+        let keys = Set(EntityKind.allCases.map { EntityKey(kind: $0, id: RecordID(high: 1, low: 1)) })
+        #expect(keys.count == EntityKind.allCases.count)
+        #expect(keys.contains(EntityKey(kind: .risk, id: RecordID(high: 1, low: 1))))
+        #expect(!keys.contains(EntityKey(kind: .risk, id: RecordID(high: 1, low: 2))))
+    }
+}

@@ -9,6 +9,11 @@ public enum EntityKind: String, Hashable, Comparable, Sendable, CaseIterable {
         lhs.rawValue < rhs.rawValue
     }
 
+    /// By case (see `Field.hash(into:)`): every record key a store looks up hashes one.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(unsafeBitCast(self, to: UInt8.self))
+    }
+
     /// The fields a change to this kind of record may carry.
     public var fields: [Field] {
         Field.allCases.filter { $0.kinds.contains(self) }

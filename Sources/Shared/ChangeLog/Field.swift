@@ -80,3 +80,12 @@ public enum Field: String, Hashable, Sendable, CaseIterable {
 
     static let registerCount = 14
 }
+
+extension Field {
+    /// Hashes the case, not its raw value: an enum with `String` raw values otherwise hashes the text
+    /// (the standard library's default for raw-representable types), and stores hash a field for every
+    /// change they take. A case without payload is its one-byte tag, as `==` compares it.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(unsafeBitCast(self, to: UInt8.self))
+    }
+}

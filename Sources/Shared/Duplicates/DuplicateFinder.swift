@@ -20,7 +20,13 @@ public struct CaseFingerprint: Hashable, Sendable {
 
     /// The parties' ID-card and phone numbers, as the finder files them (`id:…`, `tel:…`).
     public static func numbers(of parties: [Party]) -> [String] {
-        parties.flatMap { [$0.idNumber.map { "id:" + $0 }, $0.phone.map { "tel:" + $0 }] }.compactMap { $0 }
+        // Every case's row and fingerprint asks, and most parties give no number: nothing is made for them.
+        var numbers: [String] = []
+        for party in parties {
+            if let idNumber = party.idNumber { numbers.append("id:" + idNumber) }
+            if let phone = party.phone { numbers.append("tel:" + phone) }
+        }
+        return numbers
     }
 
     public init(
