@@ -119,8 +119,20 @@ extension ReplicaStore {
         var state = ReplicaState()
         /// Local keys and stored scopes of the records loaded or created in this transaction.
         var keys: [EntityKey: (id: Int64, scope: AreaCode)] = [:]
-        /// The change insert, prepared once per transaction.
-        var insertChange: Statement?
+        /// Rows of the log, of records and of new cases gathered to be written several to a statement
+        /// (`PendingRows`); `flushRun` writes them all.
+        var pendingChanges = PendingRows(
+            insert:
+                "INSERT INTO change (seq, physical, counter, replica, record, scope, field, value, runLength, earlier) VALUES",
+            columns: 10)
+        var pendingRecords = PendingRows(insert: "INSERT INTO record (id, kind, uid, scope) VALUES", columns: 4)
+        var pendingDisputes = PendingRows(
+            insert: "INSERT INTO dispute (\(ReplicaStore.disputeColumns.joined(separator: ", "))) VALUES",
+            columns: ReplicaStore.disputeColumns.count)
+        /// The upsert of a case's row, prepared once per transaction.
+        var upsertDispute: Statement?
+        /// The local key the next record added takes, once the highest was read.
+        var nextRecord: Int64?
         /// The statements run once per record, by the address of their text (`statement(_:)`).
         var prepared: [UnsafeRawPointer: Statement] = [:]
         /// The run being gathered: new changes of one record by one replica, in order, with the scope each
@@ -218,6 +230,8 @@ extension ReplicaStore {
         /// Asks the log once which of the records `changes` touch it holds, and marks the others as loaded
         /// (with nothing to load): a batch or page of new cases costs one query instead of one per case.
         mutating func skipLookUps(of changes: [Change]) throws {
+            // Records added earlier in this transaction are in the table first.
+            try pendingRecords.write(all: true, in: db)
             // The ids as a JSON array (digits need no escaping), written once.
             var ids: [UInt8] = [UInt8(ascii: "[")]
             var asked: [EntityKey] = []
@@ -261,13 +275,14 @@ extension ReplicaStore {
             if let key = keys[change.entity] { return key }
             try load(change.entity)
             if let key = keys[change.entity] { return key }
-            try statement("INSERT INTO record (kind, uid, scope) VALUES (?, ?, ?)").run(
-                [
-                    .text(change.entity.kind.rawValue), .text(change.entity.id.description),
-                    .text(change.scope.description),
-                ],
-                in: db)
-            let key = (id: db.lastInsertedRowID, scope: change.scope)
+            // Numbered here, as SQLite would (one past the highest), and written with the next batch.
+            let id = try nextRecord ?? (Int64.fetchOne(db, sql: "SELECT max(id) FROM record") ?? 0) + 1
+            nextRecord = id + 1
+            pendingRecords.add([
+                .integer(id), .text(change.entity.kind.rawValue), .text(change.entity.id.description),
+                .text(change.scope.description),
+            ])
+            let key = (id: id, scope: change.scope)
             keys[change.entity] = key
             created.insert(change.entity)
             return key
@@ -287,7 +302,7 @@ extension ReplicaStore {
             if !run.isEmpty,
                 runRecord != record.id || runReplica != change.timestamp.replica || run.count >= Self.longestRun
             {
-                try flushRun()
+                try closeRun()
             }
             (runRecord, runScope) = record
             (runEntity, runReplica) = (change.entity, change.timestamp.replica)
@@ -319,10 +334,18 @@ extension ReplicaStore {
         /// The longest run one row of the log holds.
         static let longestRun = 64
 
-        /// Writes the run gathered so far as one row of the log: its last change in the row's columns, the
-        /// others in `earlier` (`ChangeRun`), numbered in order up to the row's `seq`. Anything that reads
-        /// the log in this transaction calls this first.
+        /// Writes everything gathered to the log and the record table: the run so far as one row, and
+        /// the rows waiting for a batch. Anything that reads the log in this transaction calls this first.
         mutating func flushRun() throws {
+            try closeRun()
+            try pendingRecords.write(all: true, in: db)
+            try pendingChanges.write(all: true, in: db)
+        }
+
+        /// Ends the run gathered so far: one row of the log, its last change in the row's columns, the
+        /// others in `earlier` (`ChangeRun`), numbered in order up to the row's `seq`. The row waits for
+        /// a full batch; the records its changes point to are written before it.
+        mutating func closeRun() throws {
             guard !run.isEmpty else { return }
             defer {
                 run.removeAll(keepingCapacity: true)
@@ -341,24 +364,20 @@ extension ReplicaStore {
                 earlier = .blob(bytes)
             }
             let last = run[run.count - 1]
-            if insertChange == nil {
-                insertChange = try db.cachedStatement(
-                    sql: """
-                        INSERT INTO change (seq, physical, counter, replica, record, scope, field, value, runLength, earlier)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
-            }
             var value: [UInt8] = []
             last.change.appendValueJSON(to: &value)
-            try insertChange!.run(
-                [
-                    .integer(seq), .integer(last.change.timestamp.physical),
-                    .integer(Int64(last.change.timestamp.counter)),
-                    .integer(Int64(last.change.timestamp.replica.rawValue)), .integer(runRecord),
-                    .optional(last.scope), .text(last.change.field.rawValue), .utf8(value),
-                    .integer(Int64(run.count)), earlier,
-                ], in: db)
+            pendingChanges.add([
+                .integer(seq), .integer(last.change.timestamp.physical),
+                .integer(Int64(last.change.timestamp.counter)),
+                .integer(Int64(last.change.timestamp.replica.rawValue)), .integer(runRecord),
+                .optional(last.scope), .text(last.change.field.rawValue), .utf8(value),
+                .integer(Int64(run.count)), earlier,
+            ])
             nextSequence = seq + 1
+            if pendingChanges.count >= PendingRows.rowsPerStatement {
+                try pendingRecords.write(all: true, in: db)
+                try pendingChanges.write(all: false, in: db)
+            }
         }
 
         /// Checks arriving cases for duplicates (at the center), derives the touched records' rows and saves
@@ -620,7 +639,9 @@ extension ReplicaStore.Session {
     /// `place` (the area its village's records count in now), whether it counts as a case of its own,
     /// and search text covering the members too, so that either id or either spelling finds it, and a
     /// party's ID or phone number (a caller is found by their number).
-    mutating func save(_ dispute: Dispute, place: AreaCode, counted: Bool = true, members: [Dispute] = []) throws {
+    mutating func save(
+        _ dispute: Dispute, place: AreaCode, counted: Bool = true, members: [Dispute] = [], batched: Bool = false
+    ) throws {
         let parties = dispute.parties.map(\.name).joined(separator: "、")
         // Each case's pieces apart by U+001F, the cases by U+001E; appended to one string, folded once.
         var text = ""
@@ -651,34 +672,32 @@ extension ReplicaStore.Session {
             }
         }
         let search = SearchText.normalize(text)
-        try statement(
-            """
-            INSERT INTO dispute (id, village, category, status, level, foundBy, incidentDate, summary,
-                parties, method, mediator, agreement, recorder, recorded, modified, visits, isVoided, search, partyKey,
-                duplicateOf, counted, merged, numbers, agreementDate)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET village = excluded.village, category = excluded.category,
-                status = excluded.status, level = excluded.level, foundBy = excluded.foundBy,
-                incidentDate = excluded.incidentDate, summary = excluded.summary, parties = excluded.parties,
-                method = excluded.method, mediator = excluded.mediator, agreement = excluded.agreement,
-                recorder = excluded.recorder, recorded = excluded.recorded, modified = excluded.modified,
-                visits = excluded.visits, isVoided = excluded.isVoided, search = excluded.search,
-                partyKey = excluded.partyKey, duplicateOf = excluded.duplicateOf, counted = excluded.counted,
-                merged = excluded.merged, numbers = excluded.numbers, agreementDate = excluded.agreementDate
-            """
-        ).run(
-            [
-                .text(dispute.id.description), .text(place.fullCode), .optional(dispute.category?.code),
-                .text(dispute.status.code), .optional(dispute.level?.code), .optional(dispute.foundBy?.code),
-                .optional(dispute.incidentDate?.description), .text(dispute.summary), .text(parties),
-                .optional(dispute.method?.code), .optional(dispute.mediator), .optional(dispute.agreement?.text),
-                .optional(dispute.recorder), .integer(dispute.recorded.physical), .integer(dispute.modified.physical),
-                .integer(Int64(dispute.visits.count)), .integer(dispute.isVoided ? 1 : 0), .text(search),
-                .text(ReplicaStore.partyKey(dispute.parties.map(\.name))), .optional(dispute.duplicateOf?.description),
-                .integer(counted ? 1 : 0), .integer(Int64(dispute.mergedFrom.count)),
-                .text(CaseFingerprint.numbers(of: dispute.parties).joined(separator: " ")),
-                .optional(dispute.agreement?.date.description),
-            ], in: db)
+        let row: [RawValue] = [
+            .text(dispute.id.description), .text(place.fullCode), .optional(dispute.category?.code),
+            .text(dispute.status.code), .optional(dispute.level?.code), .optional(dispute.foundBy?.code),
+            .optional(dispute.incidentDate?.description), .text(dispute.summary), .text(parties),
+            .optional(dispute.method?.code), .optional(dispute.mediator), .optional(dispute.agreement?.text),
+            .optional(dispute.recorder), .integer(dispute.recorded.physical), .integer(dispute.modified.physical),
+            .integer(Int64(dispute.visits.count)), .integer(dispute.isVoided ? 1 : 0), .text(search),
+            .text(ReplicaStore.partyKey(dispute.parties.map(\.name))), .optional(dispute.duplicateOf?.description),
+            .integer(counted ? 1 : 0), .integer(Int64(dispute.mergedFrom.count)),
+            .text(CaseFingerprint.numbers(of: dispute.parties).joined(separator: " ")),
+            .optional(dispute.agreement?.date.description),
+        ]
+        // A case this transaction added has no row yet: its first row waits for a batch (`deriveRows`
+        // writes it); any other is written over at once.
+        if batched {
+            pendingDisputes.add(row)
+        } else {
+            if upsertDispute == nil {
+                upsertDispute = try db.makeStatement(
+                    sql: pendingDisputes.insert + " (" + Array(repeating: "?", count: row.count).joined(separator: ", ")
+                        + ") ON CONFLICT (id) DO UPDATE SET "
+                        + ReplicaStore.disputeColumns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(
+                            separator: ", "))
+            }
+            try upsertDispute!.run(row, in: db)
+        }
     }
 
     mutating func save(_ item: RiskItem, place: AreaCode) throws {
@@ -707,6 +726,15 @@ extension ReplicaStore.Session {
                 .text(search),
             ], in: db)
     }
+}
+
+extension ReplicaStore {
+    /// The columns of a case's row, in the order `Session.save` gives their values; `id` first.
+    static let disputeColumns = [
+        "id", "village", "category", "status", "level", "foundBy", "incidentDate", "summary", "parties", "method",
+        "mediator", "agreement", "recorder", "recorded", "modified", "visits", "isVoided", "search", "partyKey",
+        "duplicateOf", "counted", "merged", "numbers", "agreementDate",
+    ]
 }
 
 /// Text folded for searching: full-width forms to half-width (NFKC), lower case.

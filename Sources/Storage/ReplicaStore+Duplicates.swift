@@ -39,7 +39,7 @@ extension ReplicaStore.Session {
                         arguments: [key.id.description])
                 let root = try survivor(of: dispute.id)
                 let place = try place(of: entity.scope)
-                try save(dispute, place: place, counted: root == dispute.id)
+                try save(dispute, place: place, counted: root == dispute.id, batched: created.contains(key))
                 try saveVisits(of: dispute, place: place, replacing: !created.contains(key))
                 survivors.insert(root)
                 if let before, let previous = RecordID(before), previous != dispute.duplicateOf {
@@ -47,6 +47,8 @@ extension ReplicaStore.Session {
                 }
             }
         }
+        // The new cases' rows, before anything reads the table.
+        try pendingDisputes.write(all: true, in: db)
         guard !survivors.isEmpty else { return }
         // Most cases have no group. One look at the (small, partial) index of merged cases says which
         // cases have members; a case saved just now has `merged` = 0, so no more is needed for it.

@@ -20,7 +20,7 @@ extension Statement {
     /// Binds `values` and runs the statement with SQLite's C API directly: the inserts every change and
     /// every derived row go through, where GRDB's boxing of each argument costs more than SQLite's work.
     /// Every return code is checked; the statement is reset for its next use whatever happens.
-    func run(_ values: [RawValue], in db: Database) throws {
+    func run(_ values: some Collection<RawValue>, in db: Database) throws {
         let handle = sqliteStatement
         defer {
             sqlite3_reset(handle)

@@ -86,6 +86,84 @@ import Testing
         }
     }
 
+    /// New cases from elsewhere (`count` of them, by replica `replicaID`), with a note to `held`, if any,
+    /// after every tenth.
+    static func newCases(
+        _ count: Int, notesTo held: RecordID?, from first: Int = 0, by replicaID: UInt64 = 9
+    ) throws -> (ids: [RecordID], changes: [Change]) {
+        var replica = Replica(
+            clock: HybridClock(replica: ReplicaID(rawValue: replicaID), wallClock: TestClock(1_647_400_000_000)))
+        var (ids, changes): ([RecordID], [Change]) = ([], [])
+        for index in first..<first + count {
+            let id = RecordID.random()
+            ids.append(id)
+            changes += try replica.perform(
+                .record(Sample.draft("第\(index)件", parties: ["王\(index)", "李\(index)"])), onDispute: id)
+            if let held, index % 10 == 9 {
+                changes.append(
+                    try Change(
+                        timestamp: replica.clock.now(), entity: EntityKey(kind: .dispute, id: held),
+                        scope: Sample.village, field: .note, value: .text("第\(index)次备注")))
+            }
+        }
+        return (ids, changes)
+    }
+
+    /// What a store's tables hold: records, case rows, log rows, changes in runs, broken references.
+    static func tally(_ store: ReplicaStore, at path: String) throws -> [Int] {
+        try DatabaseQueue(path: path).read { db in
+            try [
+                "SELECT count(*) FROM record", "SELECT count(*) FROM dispute", "SELECT count(*) FROM change",
+                "SELECT sum(runLength) FROM change", "SELECT count(*) FROM pragma_foreign_key_check",
+            ].map { try Int.fetchOne(db, sql: $0) ?? 0 }
+        }
+    }
+
+    /// A page of many new cases is written in batches of rows (records, runs and case rows, 32 to a
+    /// statement, the rest at the end), with a case already held taking notes in between: every case
+    /// reads back whole, the log numbers each change once, no row points nowhere, and the same page
+    /// again adds nothing.
+    @Test func aPageOfManyNewCasesIsWrittenInBatchesAndReadsBack() throws {
+        try withTemporaryStore { store in
+            let held = try store.record(Sample.draft("已有的案件"))
+            let (ids, changes) = try Self.newCases(70, notesTo: held)
+            #expect(try store.receive(changes) == changes.count)
+            for (index, id) in ids.enumerated() {
+                let dispute = try #require(try store.dispute(id))
+                #expect(dispute.summary == "第\(index)件" && dispute.parties.map(\.name) == ["王\(index)", "李\(index)"])
+            }
+            #expect(try store.dispute(held)?.notes.count == 7)
+            #expect(try store.disputes().count == 71)
+            // 71 records and case rows; a run per case and per note; every change counted once.
+            let logged = try store.allChanges().count
+            #expect(try Self.tally(store, at: store.home.database.path) == [71, 71, 1 + 70 + 7, logged, 0])
+            #expect(try store.receive(changes) == 0)
+            #expect(try store.allChanges().suffix(changes.count) == changes[...])
+        }
+    }
+
+    /// Pushes taken in one transaction at the center: the second adds to cases the first made (their
+    /// records still waiting for a batch) and makes more.
+    @Test func pushesTakenTogetherAddToCasesTheOthersMade() throws {
+        try withTemporaryDirectory { folder in
+            let path = folder.appendingPathComponent("center.sqlite")
+            let center = try ReplicaStore.create(database: path, scope: nil, worker: "中心")
+            let first = try Self.newCases(40, notesTo: nil)
+            let held = first.ids[3]
+            let second = try Self.newCases(25, notesTo: held, from: 40, by: 10)
+            let results = center.push(together: [
+                ReplicaStore.Push(changes: first.changes, device: "a", clockOffset: nil, maximumDrift: .max),
+                ReplicaStore.Push(changes: second.changes, device: "b", clockOffset: nil, maximumDrift: .max),
+            ])
+            #expect(try results.map { try $0.get().new } == [first.changes.count, second.changes.count])
+            #expect(try center.dispute(held)?.notes.count == 2)
+            for id in first.ids + second.ids { #expect(try center.dispute(id) != nil) }
+            let tally = try Self.tally(center, at: path.path)
+            #expect(tally[0] == 65 && tally[1] == 65 && tally[4] == 0)
+            #expect(tally[3] == first.changes.count + second.changes.count)
+        }
+    }
+
     @Test func ownChangesArePushedOnceInOrderWhereverABatchEnds() throws {
         try withTemporaryStore { store in
             let own = try Self.buildLog(store).filter { $0.timestamp.replica != ReplicaID(rawValue: 9) }

@@ -1,0 +1,60 @@
+import GRDB
+
+/// Rows of one table a transaction gathers and writes several to a statement. SQLite's work per
+/// statement (a cursor opened and closed on the table and on each of its indexes, the statement
+/// finished and reset) is then paid once per batch, not once per row: a pulled page of new cases
+/// writes three rows per case (its record, its run of changes, its case row).
+struct PendingRows {
+    /// `INSERT INTO table (columns) VALUES`, without the rows' placeholders.
+    let insert: String
+    let columns: Int
+    /// The rows' values, row after row.
+    private var values: [RawValue] = []
+    /// The statement for a full batch, prepared on first use.
+    private var full: Statement?
+
+    /// Rows per statement: 32 rows of the widest table (24 columns) stay far below SQLite's limit of
+    /// 32,766 parameters; more saves little.
+    static let rowsPerStatement = 32
+
+    init(insert: String, columns: Int) {
+        self.insert = insert
+        self.columns = columns
+    }
+
+    var isEmpty: Bool { values.isEmpty }
+
+    /// Rows gathered and not yet written.
+    var count: Int { values.count / columns }
+
+    /// Adds a row; `row` has one value per column.
+    mutating func add(_ row: [RawValue]) {
+        precondition(row.count == columns, "a row of \(row.count) values for \(columns) columns")
+        values.append(contentsOf: row)
+    }
+
+    /// Writes the full batches gathered, or every row when `all` (anything that reads the table in the
+    /// transaction asks for all first).
+    mutating func write(all: Bool, in db: Database) throws {
+        let perStatement = Self.rowsPerStatement * columns
+        var start = 0
+        while values.count - start >= perStatement {
+            if full == nil {
+                full = try db.makeStatement(sql: sql(rows: Self.rowsPerStatement))
+            }
+            try full!.run(values[start..<start + perStatement], in: db)
+            start += perStatement
+        }
+        if all, start < values.count {
+            let rows = (values.count - start) / columns
+            try db.cachedStatement(sql: sql(rows: rows)).run(values[start...], in: db)
+            start = values.count
+        }
+        values.removeSubrange(0..<start)
+    }
+
+    private func sql(rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return insert + " " + Array(repeating: row, count: rows).joined(separator: ", ")
+    }
+}
