@@ -123,11 +123,11 @@ extension ReplicaStore {
         /// (`PendingRows`); `flushRun` writes them all.
         var pendingChanges = PendingRows(
             insert:
-                "INSERT INTO change (seq, physical, counter, replica, record, scope, field, value, runLength, earlier) VALUES",
+                "INSERT OR FAIL INTO change (seq, physical, counter, replica, record, scope, field, value, runLength, earlier) VALUES",
             columns: 10)
-        var pendingRecords = PendingRows(insert: "INSERT INTO record (id, kind, uid, scope) VALUES", columns: 4)
+        var pendingRecords = PendingRows(insert: "INSERT OR FAIL INTO record (id, kind, uid, scope) VALUES", columns: 4)
         var pendingDisputes = PendingRows(
-            insert: "INSERT INTO dispute (\(ReplicaStore.disputeColumns.joined(separator: ", "))) VALUES",
+            insert: "INSERT OR FAIL INTO dispute (\(ReplicaStore.disputeColumns.joined(separator: ", "))) VALUES",
             columns: ReplicaStore.disputeColumns.count)
         /// The upsert of a case's row, prepared once per transaction.
         var upsertDispute: Statement?
@@ -176,6 +176,9 @@ extension ReplicaStore {
         var arrivedAt: Int64?
         /// Where the records of merged areas are counted now, read when first needed.
         var successions: Successions?
+        /// Cases as `dispute(_:)` made them from `state`, until a change of theirs arrives: the duplicate
+        /// finder asks for every arriving case, and its row is derived from the same.
+        var disputes: [RecordID: Dispute] = [:]
 
         init(db: Database, wallClock: any WallClock) throws {
             self.db = db
@@ -191,7 +194,11 @@ extension ReplicaStore {
         public mutating func dispute(_ id: RecordID) throws -> Dispute? {
             let key = EntityKey(kind: .dispute, id: id)
             try load(key)
-            return state[key].map(Dispute.init)
+            if let dispute = disputes[id] { return dispute }
+            guard let entity = state[key] else { return nil }
+            let dispute = Dispute(entity)
+            disputes[id] = dispute
+            return dispute
         }
 
         public mutating func riskItem(_ id: RecordID) throws -> RiskItem? {
@@ -308,6 +315,7 @@ extension ReplicaStore {
             (runEntity, runReplica) = (change.entity, change.timestamp.replica)
             run.append((change, scope))
             state.apply(change)
+            if !disputes.isEmpty, change.entity.kind == .dispute { disputes[change.entity.id] = nil }
             if !sameRecord { touched.insert(change.entity) }
             arrivedChanges[
                 ArrivedKey(day: day(of: change.timestamp.physical), scope: record.scope, field: change.field),
@@ -691,7 +699,8 @@ extension ReplicaStore.Session {
         } else {
             if upsertDispute == nil {
                 upsertDispute = try db.makeStatement(
-                    sql: pendingDisputes.insert + " (" + Array(repeating: "?", count: row.count).joined(separator: ", ")
+                    sql: "INSERT INTO dispute (\(ReplicaStore.disputeColumns.joined(separator: ", "))) VALUES ("
+                        + Array(repeating: "?", count: row.count).joined(separator: ", ")
                         + ") ON CONFLICT (id) DO UPDATE SET "
                         + ReplicaStore.disputeColumns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(
                             separator: ", "))

@@ -29,7 +29,8 @@ extension ReplicaStore.Session {
             case .risk:
                 try save(RiskItem(entity), place: try place(of: entity.scope))
             case .dispute:
-                let dispute = Dispute(entity)
+                // The finder made most arriving cases already.
+                let dispute = disputes.isEmpty ? Dispute(entity) : disputes[key.id] ?? Dispute(entity)
                 // A record this transaction created has no row yet.
                 let before =
                     created.contains(key)

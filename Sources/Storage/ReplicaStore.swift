@@ -113,6 +113,10 @@ public struct ReplicaStore: Sendable {
             // Checkpoints every 5,000 pages (80 MB of 16 KiB pages; 20 MB in an older 4 KiB database) rather
             // than 1,000: a page written by many commits is copied back once; the WAL file is cut back to
             // 64 MB after each.
+            // Statement journals and temporary tables in memory, not in files under /tmp: a statement that
+            // may fail part-way (an upsert, a write of several rows) copies each page it changes there
+            // first, with the parties' names in them. Kept in memory that costs a copy, not a write.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 5000")
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }

@@ -200,6 +200,18 @@ import Testing
         }
     }
 
+    /// Statement journals and temporary tables stay in memory: no copy of a page with parties' names
+    /// in it is written to a file outside the database. Pages of the database are read and written
+    /// through the store's own connections, which must all say so.
+    @Test func temporaryDataStaysInMemory() throws {
+        try withTemporaryStore { store in
+            // 2 is MEMORY.
+            let reading = try store.read { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
+            let writing = try store.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
+            #expect(reading == 2 && writing == 2)
+        }
+    }
+
     /// New databases use 16 KiB pages (the pragma only works before the first table is made).
     @Test func aNewDatabaseHasLargePages() throws {
         try withTemporaryStore { store in
