@@ -698,7 +698,7 @@ extension ReplicaStore.Session {
             pendingDisputes.add(row)
         } else {
             if upsertDispute == nil {
-                upsertDispute = try db.makeStatement(
+                upsertDispute = try db.cachedStatement(
                     sql: "INSERT INTO dispute (\(ReplicaStore.disputeColumns.joined(separator: ", "))) VALUES ("
                         + Array(repeating: "?", count: row.count).joined(separator: ", ")
                         + ") ON CONFLICT (id) DO UPDATE SET "
