@@ -19,44 +19,54 @@ enum RawValue {
 extension Statement {
     /// Binds `values` and runs the statement with SQLite's C API directly: the inserts every change and
     /// every derived row go through, where GRDB's boxing of each argument costs more than SQLite's work.
-    /// Every return code is checked; the statement is reset for its next use whatever happens.
+    /// Texts and blobs are copied once into one buffer and bound in place (`SQLITE_STATIC`), instead of
+    /// SQLite allocating a copy of each; the statement is stepped, reset and its bindings cleared while
+    /// the buffer lives. Every return code is checked; the statement is reset whatever happens.
     func run(_ values: some Collection<RawValue>, in db: Database) throws {
         let handle = sqliteStatement
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
-        }
-        for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
-            let code: Int32
+        // Never empty: an empty text is bound as text, not as NULL.
+        var buffer: [UInt8] = [0]
+        for value in values {
             switch value {
-            case .integer(let integer):
-                code = sqlite3_bind_int64(handle, index, integer)
-            case .text(let text):
-                var text = text
-                code = text.withUTF8 { bytes in
-                    sqlite3_bind_text(
-                        handle, index,
-                        bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                        Int32(bytes.count), Self.transient)
-                }
-            case .utf8(let bytes):
-                code = bytes.withUnsafeBytes { bytes in
-                    sqlite3_bind_text(
-                        handle, index, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count),
-                        Self.transient)
-                }
-            case .blob(let bytes):
-                code = bytes.withUnsafeBytes { bytes in
-                    sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), Self.transient)
-                }
-            case .null:
-                code = sqlite3_bind_null(handle, index)
+            case .text(let text): buffer.append(contentsOf: text.utf8)
+            case .utf8(let bytes), .blob(let bytes): buffer.append(contentsOf: bytes)
+            case .integer, .null: break
             }
-            guard code == SQLITE_OK else { throw failure(code, db) }
         }
-        let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else { throw failure(code, db) }
+        try buffer.withUnsafeBufferPointer { buffer in
+            defer {
+                sqlite3_reset(handle)
+                sqlite3_clear_bindings(handle)
+            }
+            let base = UnsafeRawPointer(buffer.baseAddress!)
+            var start = 1
+            for (offset, value) in values.enumerated() {
+                let index = Int32(offset + 1)
+                let code: Int32
+                switch value {
+                case .integer(let integer):
+                    code = sqlite3_bind_int64(handle, index, integer)
+                case .text(let text):
+                    let count = text.utf8.count
+                    code = sqlite3_bind_text(
+                        handle, index, (base + start).assumingMemoryBound(to: CChar.self), Int32(count), Self.static)
+                    start += count
+                case .utf8(let bytes):
+                    code = sqlite3_bind_text(
+                        handle, index, (base + start).assumingMemoryBound(to: CChar.self), Int32(bytes.count),
+                        Self.static)
+                    start += bytes.count
+                case .blob(let bytes):
+                    code = sqlite3_bind_blob(handle, index, base + start, Int32(bytes.count), Self.static)
+                    start += bytes.count
+                case .null:
+                    code = sqlite3_bind_null(handle, index)
+                }
+                guard code == SQLITE_OK else { throw failure(code, db) }
+            }
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_DONE else { throw failure(code, db) }
+        }
     }
 
     /// Runs the statement with `arguments` and hands each row to `body` until it returns false, reading
@@ -82,8 +92,9 @@ extension Statement {
             sql: sql)
     }
 
-    /// SQLite copies the bytes before the call returns (`SQLITE_TRANSIENT`, a macro Swift cannot import).
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    /// SQLite reads the bytes where they are until they are unbound (`SQLITE_STATIC`, a macro Swift
+    /// cannot import).
+    private static let `static`: sqlite3_destructor_type? = nil
 }
 
 /// The current row of a statement being stepped; valid only inside `forEachRawRow`'s body.

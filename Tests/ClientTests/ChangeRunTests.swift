@@ -258,3 +258,29 @@ import Testing
         }
     }
 }
+
+/// The store binds values through SQLite's C API, texts and blobs in place from one buffer: each must
+/// arrive as what it is (an empty text as text, not NULL), in its own column, over several rows.
+@Suite struct RawStatementTests {
+    @Test func valuesArriveAsWhatTheyAre() throws {
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE t (a, b, c, d, e)")
+            let values: [RawValue] = [
+                .text(""), .utf8([]), .text("调解员王建国"), .blob([0, 1, 2]), .integer(-7),
+                .null, .text("a"), .utf8(Array("协议".utf8)), .blob([]), .integer(Int64.max),
+            ]
+            try db.makeStatement(sql: "INSERT INTO t VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)").run(values, in: db)
+            let rows = try Row.fetchAll(db, sql: "SELECT typeof(a), a, typeof(b), b, c, d, e FROM t ORDER BY rowid")
+            #expect(rows[0][0] as String == "text" && rows[0][1] as String == "")
+            #expect(rows[0][2] as String == "text" && rows[0][3] as String == "")
+            #expect(rows[0][4] as String == "调解员王建国" && rows[0][5] as Data == Data([0, 1, 2]))
+            #expect(rows[0][6] as Int64 == -7)
+            #expect(rows[1][0] as String == "null" && rows[1][3] as String == "a" && rows[1][4] as String == "协议")
+            #expect(rows[1][6] as Int64 == .max)
+            // The statement is reset with nothing bound: run again, it writes its own values only.
+            try db.makeStatement(sql: "INSERT INTO t (a) VALUES (?)").run([RawValue.text("再")], in: db)
+            #expect(try String.fetchOne(db, sql: "SELECT a FROM t WHERE rowid = 3") == "再")
+        }
+    }
+}
