@@ -133,3 +133,22 @@ import Testing
         }
     }
 }
+
+/// `trimmingSpaces` skips the work for text that starts and ends with plain characters; it must trim
+/// exactly as trimming whole characters that are white space does, for texts at either side of that.
+@Suite struct TrimmingTests {
+    @Test func trimsAsWholeCharactersDo() {
+        func reference(_ text: String) -> String {
+            guard let first = text.firstIndex(where: { !$0.isWhitespace }) else { return "" }
+            return String(text[first...text.lastIndex(where: { !$0.isWhitespace })!])
+        }
+        let texts = [
+            "王建国", " 王建国", "王建国\u{3000}", "\t王 建国\n", "a", "", " ", "\u{3000}", "王建国 \u{301}", "é王", "王e\u{301}",
+            "李四\u{200D}", "A b", "１号", "王\u{FE0F}", "\u{1F468}\u{200D}\u{1F469}", "x\r\n",
+        ]
+        for text in texts {
+            #expect(text.trimmingSpaces == reference(text), "\(Array(text.unicodeScalars))")
+            #expect(text[...].trimmingSpaces == reference(text))
+        }
+    }
+}

@@ -89,3 +89,9 @@ extension Field {
         hasher.combine(unsafeBitCast(self, to: UInt8.self))
     }
 }
+
+extension Field {
+    /// The field each wire name names: one hash, where `init(rawValue:)` compares the name with each
+    /// case's in turn (every change a batch or page holds names one).
+    public static let byName: [String: Field] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+}

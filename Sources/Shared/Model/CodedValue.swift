@@ -64,6 +64,15 @@ extension ChoiceError: CustomStringConvertible, LocalizedMessage {
 extension StringProtocol {
     /// The text without leading and trailing white space (ASCII and ideographic spaces).
     public var trimmingSpaces: String {
+        // Text that starts and ends with printable ASCII or a CJK ideograph has no space to trim: such a
+        // character is not white space and starts a character of its own (every party of every pulled
+        // case comes here).
+        func plain(_ scalar: Unicode.Scalar) -> Bool {
+            (0x21...0x7E).contains(scalar.value) || (0x4E00...0x9FFF).contains(scalar.value)
+        }
+        if let first = unicodeScalars.first, let last = unicodeScalars.last, plain(first), plain(last) {
+            return String(self)
+        }
         let isSpace: (Character) -> Bool = { $0.isWhitespace }
         guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
         let last = lastIndex(where: { !isSpace($0) })!

@@ -15,7 +15,8 @@ public struct Party: Hashable, Sendable {
     public init(name: String, idNumber: String? = nil, phone: String? = nil) throws(PartyError) {
         let name = name.trimmingSpaces
         guard !name.isEmpty else { throw .emptyName }
-        guard name.count <= 64 else { throw .nameTooLong(name.count) }
+        // No more characters than bytes: most names need no count.
+        guard name.utf8.count <= 64 || name.count <= 64 else { throw .nameTooLong(name.count) }
         self.name = name
         self.idNumber = try idNumber.flatMap { id throws(PartyError) in try Self.normalizedIDNumber(id) }
         self.phone = try phone.flatMap { phone throws(PartyError) in try Self.normalizedPhone(phone) }

@@ -52,10 +52,11 @@ public struct ChangeBatch: Hashable, Sendable {
             }
             var changes: [Change] = []
             changes.reserveCapacity(raws.count)
+            var areas: [String: AreaCode] = [:]
             // By index: each raw change is read in place, not copied.
             for index in raws.indices {
                 do {
-                    changes.append(try raws[index].change())
+                    changes.append(try raws[index].change(areas: &areas))
                 } catch {
                     throw WireError(code: .invalidChange, change: index, field: error.field, message: error.message)
                 }
@@ -235,6 +236,13 @@ struct RawChange: Encodable {
     }
 
     func change() throws(Problem) -> Change {
+        var areas: [String: AreaCode] = [:]
+        return try change(areas: &areas)
+    }
+
+    /// The change, with the division codes read so far in `areas` (a batch's changes name a few codes
+    /// over and over: each is read once).
+    func change(areas: inout [String: AreaCode]) throws(Problem) -> Change {
         if let notAnObject {
             throw Problem(field: "", message: "expected a change object, got \(notAnObject.typeName)")
         }
@@ -258,13 +266,18 @@ struct RawChange: Encodable {
             self.recordID, id, field: "id", RecordID.init, expected: "a record id; expected 26 base32 digits")
         guard let scope else { throw Problem(field: "scope", message: "missing") }
         let area: AreaCode
-        do {
-            area = try AreaCode(parsing: scope)
-        } catch {
-            throw Problem(field: "scope", message: error.description)
+        if let known = areas[scope] {
+            area = known
+        } else {
+            do {
+                area = try AreaCode(parsing: scope)
+            } catch {
+                throw Problem(field: "scope", message: error.description)
+            }
+            areas[scope] = area
         }
         guard let field else { throw Problem(field: "field", message: "missing") }
-        guard let fieldName = Field(rawValue: field) else {
+        guard let fieldName = Field.byName[field] else {
             let fields = entityKind.fields.map(\.rawValue).joined(separator: ", ")
             throw Problem(field: "field", message: "unknown field '\(field)'; a \(kind) has: \(fields)")
         }

@@ -372,18 +372,35 @@ extension JSONParser {
         return changes
     }
 
+    /// A change object's keys.
+    private enum ChangeKey {
+        case ts, kind, id, scope, field, value, other
+
+        /// By length first: at most two comparisons of text.
+        init(_ key: String) {
+            switch key.utf8.count {
+            case 2: self = key == "ts" ? .ts : key == "id" ? .id : .other
+            case 4: self = key == "kind" ? .kind : .other
+            case 5: self = key == "scope" ? .scope : key == "field" ? .field : key == "value" ? .value : .other
+            default: self = .other
+            }
+        }
+    }
+
     /// One change object, as `RawChange(JSONValue)` would read it from the parsed tree.
     private mutating func rawChange() throws(Failure) -> RawChange {
         var change = RawChange()
         try members { (key, parser) throws(Failure) in
+            // Which key it is, found once: each is compared below several times.
+            let name = ChangeKey(key)
             // A valid timestamp or record id is read from the bytes, with no string made; anything else
             // (escapes, a malformed value) is read as a string, for validation to name.
-            if key == "ts" || key == "id", let plain = parser.plainString() {
-                if key == "ts", let timestamp = HybridTimestamp(utf8: plain) {
+            if name == .ts || name == .id, let plain = parser.plainString() {
+                if name == .ts, let timestamp = HybridTimestamp(utf8: plain) {
                     change.timestamp = timestamp
                     return
                 }
-                if key == "id", let id = RecordID(utf8: plain) {
+                if name == .id, let id = RecordID(utf8: plain) {
                     change.recordID = id
                     return
                 }
@@ -395,27 +412,27 @@ extension JSONParser {
             } else {
                 text = nil
             }
-            switch key {
-            case "value":
+            switch name {
+            case .value:
                 if let text {
                     change.value = .string(text)
                 } else {
                     change.value = try parser.value()
                 }
-            case "ts", "kind", "id", "scope", "field":
+            case .ts, .kind, .id, .scope, .field:
                 guard let text else {
                     _ = try parser.value()
                     change.notStrings.insert(key)
                     return
                 }
-                switch key {
-                case "ts": change.ts = text
-                case "kind": change.kind = text
-                case "id": change.id = text
-                case "scope": change.scope = text
+                switch name {
+                case .ts: change.ts = text
+                case .kind: change.kind = text
+                case .id: change.id = text
+                case .scope: change.scope = text
                 default: change.field = text
                 }
-            default:
+            case .other:
                 if text == nil { _ = try parser.value() }
                 if change.unknownKey.map({ key < $0 }) ?? true { change.unknownKey = key }
             }

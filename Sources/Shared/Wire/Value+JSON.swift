@@ -44,6 +44,12 @@ extension Value {
 struct ValueReader {
     let field: Field
 
+    /// The keys each kind of object value may have.
+    static let partyKeys: Set<String> = ["name", "idNumber", "phone"]
+    static let ownerKeys: Set<String> = ["person", "unit"]
+    static let visitKeys: Set<String> = ["date", "note", "kept"]
+    static let stepKeys: Set<String> = ["action", "basis", "date", "text", "target", "into"]
+
     mutating func value(_ json: JSONValue) throws(RawChange.Problem) -> Value {
         switch field.valueKind {
         case .text: return .text(try string(json, at: "value"))
@@ -55,27 +61,27 @@ struct ValueReader {
         case .parties:
             guard case .array(let elements) = json else { throw mismatch("value", "an array of parties", json) }
             var parties: [Party] = []
+            parties.reserveCapacity(elements.count)
             for (index, element) in elements.enumerated() {
-                let path = "value[\(index)]"
-                let object = try object(element, at: path, keys: ["name", "idNumber", "phone"])
-                let name = try string(object["name"], at: "\(path).name")
-                let idNumber = try optionalString(object["idNumber"], at: "\(path).idNumber")
-                let phone = try optionalString(object["phone"], at: "\(path).phone")
+                let object = try object(element, at: "value[\(index)]", keys: Self.partyKeys)
+                let name = try string(object["name"], at: "value[\(index)].name")
+                let idNumber = try optionalString(object["idNumber"], at: "value[\(index)].idNumber")
+                let phone = try optionalString(object["phone"], at: "value[\(index)].phone")
                 do {
                     parties.append(try Party(name: name, idNumber: idNumber, phone: phone))
                 } catch {
-                    throw RawChange.Problem(field: path, message: error.description)
+                    throw RawChange.Problem(field: "value[\(index)]", message: error.description)
                 }
             }
             return .parties(parties)
         case .owner:
-            let object = try object(json, at: "value", keys: ["person", "unit"])
+            let object = try object(json, at: "value", keys: Self.ownerKeys)
             return .owner(
                 Owner(
                     person: try string(object["person"], at: "value.person"),
                     unit: try optionalString(object["unit"], at: "value.unit")))
         case .visit:
-            let object = try object(json, at: "value", keys: ["date", "note", "kept"])
+            let object = try object(json, at: "value", keys: Self.visitKeys)
             guard case .bool(let kept) = object["kept"] ?? .null else {
                 throw mismatch("value.kept", "true or false", object["kept"])
             }
@@ -85,7 +91,7 @@ struct ValueReader {
                     note: try string(object["note"], at: "value.note"),
                     isAgreementKept: kept))
         case .step:
-            let object = try object(json, at: "value", keys: ["action", "basis", "date", "text", "target", "into"])
+            let object = try object(json, at: "value", keys: Self.stepKeys)
             let action = try string(object["action"], at: "value.action")
             guard let parsed = LifecycleStep.Action(rawValue: action) else {
                 let actions = LifecycleStep.Action.allCases.map(\.rawValue).joined(separator: ", ")
@@ -121,18 +127,23 @@ struct ValueReader {
         }
     }
 
+    // Paths are autoclosures: named only when something is wrong (every party of every pulled case
+    // is read here).
+
     private func mismatch(_ path: String, _ expected: String, _ json: JSONValue?) -> RawChange.Problem {
         RawChange.Problem(field: path, message: "expected \(expected), got \(json?.typeName ?? "nothing")")
     }
 
-    private func string(_ json: JSONValue?, at path: String) throws(RawChange.Problem) -> String {
-        guard case .string(let string) = json ?? .null else { throw mismatch(path, "a string", json) }
+    private func string(_ json: JSONValue?, at path: @autoclosure () -> String) throws(RawChange.Problem) -> String {
+        guard case .string(let string) = json ?? .null else { throw mismatch(path(), "a string", json) }
         return string
     }
 
-    private func optionalString(_ json: JSONValue?, at path: String) throws(RawChange.Problem) -> String? {
+    private func optionalString(
+        _ json: JSONValue?, at path: @autoclosure () -> String
+    ) throws(RawChange.Problem) -> String? {
         guard let json else { return nil }
-        return try string(json, at: path)
+        return try string(json, at: path())
     }
 
     private func date(_ json: JSONValue?, at path: String) throws(RawChange.Problem) -> CalendarDate {
@@ -155,14 +166,19 @@ struct ValueReader {
     }
 
     private func object(
-        _ json: JSONValue, at path: String, keys: Set<String>
+        _ json: JSONValue, at path: @autoclosure () -> String, keys: Set<String>
     ) throws(RawChange.Problem)
         -> [String: JSONValue]
     {
-        guard case .object(let object) = json else { throw mismatch(path, "an object", json) }
-        if let unknown = object.keys.sorted().first(where: { !keys.contains($0) }) {
+        guard case .object(let object) = json else { throw mismatch(path(), "an object", json) }
+        // The first unknown key in sorted order is named, so the message does not depend on hashing;
+        // sorted only when there is one.
+        if !object.keys.allSatisfy(keys.contains),
+            let unknown = object.keys.sorted().first(where: { !keys.contains($0) })
+        {
             throw RawChange.Problem(
-                field: "\(path).\(unknown)", message: "unknown key; expected: \(keys.sorted().joined(separator: ", "))")
+                field: "\(path()).\(unknown)",
+                message: "unknown key; expected: \(keys.sorted().joined(separator: ", "))")
         }
         return object
     }
