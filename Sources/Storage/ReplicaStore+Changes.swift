@@ -651,42 +651,52 @@ extension ReplicaStore.Session {
         _ dispute: Dispute, place: AreaCode, counted: Bool = true, members: [Dispute] = [], batched: Bool = false
     ) throws {
         let parties = dispute.parties.map(\.name).joined(separator: "、")
-        // Each case's pieces apart by U+001F, the cases by U+001E; appended to one string, folded once.
-        var text = ""
-        text.reserveCapacity(1024)
-        for (index, member) in ([dispute] + members).enumerated() {
-            if index > 0 { text += "\u{1E}" }
-            text += member.id.description
-            text += "\u{1F}"
-            text += member.summary
-            text += "\u{1F}"
-            for (index, party) in member.parties.enumerated() {
-                if index > 0 { text += "、" }
-                text += party.name
-            }
-            for piece in [member.mediator, member.agreement?.text, member.category?.label] {
-                text += "\u{1F}"
-                text += piece ?? ""
-            }
-            text += "\u{1F}"
-            text += member.village.description
-            text += "\u{1F}"
-            var first = true
-            for number in member.parties.flatMap({ [$0.idNumber, $0.phone] }) {
-                guard let number else { continue }
-                if !first { text += " " }
-                first = false
-                text += number
+        // Each case's pieces apart by U+001F, the cases by U+001E.
+        func pieces(_ add: (String) -> Void) {
+            for (index, member) in ([dispute] + members).enumerated() {
+                if index > 0 { add("\u{1E}") }
+                add(member.id.description)
+                add("\u{1F}")
+                add(member.summary)
+                add("\u{1F}")
+                for (index, party) in member.parties.enumerated() {
+                    if index > 0 { add("、") }
+                    add(party.name)
+                }
+                for piece in [member.mediator, member.agreement?.text, member.category?.label] {
+                    add("\u{1F}")
+                    add(piece ?? "")
+                }
+                add("\u{1F}")
+                add(member.village.description)
+                add("\u{1F}")
+                var first = true
+                for number in member.parties.flatMap({ [$0.idNumber, $0.phone] }) {
+                    guard let number else { continue }
+                    if !first { add(" ") }
+                    first = false
+                    add(number)
+                }
             }
         }
-        let search = SearchText.normalize(text)
+        // Folded piece by piece straight into the bytes bound; text the shortcut does not know is joined
+        // and folded whole.
+        var search: [UInt8] = []
+        search.reserveCapacity(1024)
+        var folded = true
+        pieces { piece in folded = folded && SearchText.fold(piece, into: &search) }
+        if !folded {
+            var text = ""
+            pieces { text += $0 }
+            search = Array(SearchText.normalize(text).utf8)
+        }
         let row: [RawValue] = [
             .text(dispute.id.description), .text(place.fullCode), .optional(dispute.category?.code),
             .text(dispute.status.code), .optional(dispute.level?.code), .optional(dispute.foundBy?.code),
             .optional(dispute.incidentDate?.description), .text(dispute.summary), .text(parties),
             .optional(dispute.method?.code), .optional(dispute.mediator), .optional(dispute.agreement?.text),
             .optional(dispute.recorder), .integer(dispute.recorded.physical), .integer(dispute.modified.physical),
-            .integer(Int64(dispute.visits.count)), .integer(dispute.isVoided ? 1 : 0), .text(search),
+            .integer(Int64(dispute.visits.count)), .integer(dispute.isVoided ? 1 : 0), .utf8(search),
             .text(ReplicaStore.partyKey(dispute.parties.map(\.name))), .optional(dispute.duplicateOf?.description),
             .integer(counted ? 1 : 0), .integer(Int64(dispute.mergedFrom.count)),
             .text(CaseFingerprint.numbers(of: dispute.parties).joined(separator: " ")),
@@ -757,47 +767,49 @@ public enum SearchText {
     /// the general path. Both give the same result: these characters' NFKC forms are themselves or the
     /// ASCII character they are a wide form of, and only ASCII letters have a lower case among them.
     static func fast(_ text: String) -> String? {
-        var text = text
-        return text.withUTF8 { bytes -> String? in
-            // No fold here is longer than what it folds: the result is written straight into a string of
-            // the input's length, and a character this path does not know abandons it.
-            try? String(unsafeUninitializedCapacity: bytes.count) { output in
-                var (index, written) = (0, 0)
-                while index < bytes.count {
-                    let lead = bytes[index]
-                    if lead < 0x80 {
-                        output[written] = lead &+ (lead >= 0x41 && lead <= 0x5A ? 0x20 : 0)
-                        (index, written) = (index + 1, written + 1)
-                        continue
-                    }
-                    // Only three-byte sequences (U+0800...U+FFFF) are taken here.
-                    guard lead & 0xF0 == 0xE0, index + 2 < bytes.count else { throw Unknown() }
-                    let scalar =
-                        UInt32(lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6
-                        | UInt32(bytes[index + 2] & 0x3F)
-                    switch scalar {
-                    case 0x4E00...0x9FFF, 0x3001...0x3035, 0x3037, 0x303B...0x303F:
-                        output[written] = lead
-                        output[written + 1] = bytes[index + 1]
-                        output[written + 2] = bytes[index + 2]
-                        written += 3
-                    case 0x3000:
-                        output[written] = 0x20
-                        written += 1
-                    case 0xFF01...0xFF5E:
-                        let ascii = UInt8(scalar - 0xFEE0)
-                        output[written] = ascii &+ (ascii >= 0x41 && ascii <= 0x5A ? 0x20 : 0)
-                        written += 1
-                    default:
-                        throw Unknown()
-                    }
-                    index += 3
-                }
-                return written
-            }
-        }
+        var bytes: [UInt8] = []
+        guard fold(text, into: &bytes) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// A character `fast` leaves to the general path.
-    private struct Unknown: Error {}
+    /// Appends the fold of `text` to UTF-8 `bytes`, as `fast` folds it; false (with some of it appended)
+    /// for a character that needs the general path.
+    static func fold(_ text: String, into output: inout [UInt8]) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes -> Bool in
+            // What folds to itself is copied a run at a time; a run ends at a character that changes.
+            var (index, run) = (0, 0)
+            func replace(_ length: Int, with byte: UInt8) {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                output.append(byte)
+                index += length
+                run = index
+            }
+            while index < bytes.count {
+                let lead = bytes[index]
+                if lead < 0x80 {
+                    if lead >= 0x41, lead <= 0x5A { replace(1, with: lead + 0x20) } else { index += 1 }
+                    continue
+                }
+                // Only three-byte sequences (U+0800...U+FFFF) are taken here.
+                guard lead & 0xF0 == 0xE0, index + 2 < bytes.count else { return false }
+                let scalar =
+                    UInt32(lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6
+                    | UInt32(bytes[index + 2] & 0x3F)
+                switch scalar {
+                case 0x4E00...0x9FFF, 0x3001...0x3035, 0x3037, 0x303B...0x303F:
+                    index += 3
+                case 0x3000:
+                    replace(3, with: 0x20)
+                case 0xFF01...0xFF5E:
+                    let ascii = UInt8(scalar - 0xFEE0)
+                    replace(3, with: ascii &+ (ascii >= 0x41 && ascii <= 0x5A ? 0x20 : 0))
+                default:
+                    return false
+                }
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<bytes.count]))
+            return true
+        }
+    }
 }
