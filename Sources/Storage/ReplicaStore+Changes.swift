@@ -226,6 +226,8 @@ extension ReplicaStore {
                 try clock.check(change.timestamp)
             }
             try skipLookUps(of: changes)
+            // Every new change's timestamp joins `held`: room for them at once, not by doubling.
+            held.reserveCapacity(held.count + changes.count)
             var count = 0
             for change in changes where try insert(change) {
                 try clock.receive(change.timestamp)
