@@ -26,8 +26,6 @@ struct PendingRows {
         self.columns = columns
     }
 
-    var isEmpty: Bool { values.isEmpty }
-
     /// Rows gathered and not yet written.
     var count: Int { values.count / columns }
 
