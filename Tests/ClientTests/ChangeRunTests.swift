@@ -110,7 +110,7 @@ import Testing
     }
 
     /// What a store's tables hold: records, case rows, log rows, changes in runs, broken references.
-    static func tally(_ store: ReplicaStore, at path: String) throws -> [Int] {
+    static func tally(at path: String) throws -> [Int] {
         try DatabaseQueue(path: path).read { db in
             try [
                 "SELECT count(*) FROM record", "SELECT count(*) FROM dispute", "SELECT count(*) FROM change",
@@ -136,7 +136,7 @@ import Testing
             #expect(try store.disputes().count == 71)
             // 71 records and case rows; a run per case and per note; every change counted once.
             let logged = try store.allChanges().count
-            #expect(try Self.tally(store, at: store.home.database.path) == [71, 71, 1 + 70 + 7, logged, 0])
+            #expect(try Self.tally(at: store.home.database.path) == [71, 71, 1 + 70 + 7, logged, 0])
             #expect(try store.receive(changes) == 0)
             #expect(try store.allChanges().suffix(changes.count) == changes[...])
         }
@@ -158,7 +158,7 @@ import Testing
             #expect(try results.map { try $0.get().new } == [first.changes.count, second.changes.count])
             #expect(try center.dispute(held)?.notes.count == 2)
             for id in first.ids + second.ids { #expect(try center.dispute(id) != nil) }
-            let tally = try Self.tally(center, at: path.path)
+            let tally = try Self.tally(at: path.path)
             #expect(tally[0] == 65 && tally[1] == 65 && tally[4] == 0)
             #expect(tally[3] == first.changes.count + second.changes.count)
         }

@@ -80,7 +80,9 @@ import Testing
             var changes: [Change] = []
             for (index, element) in elements.enumerated() {
                 do throws(RawChange.Problem) {
-                    changes.append(try RawChange(element).change())
+                    // Every code read anew: the reference shares nothing between changes.
+                    var areas: [String: AreaCode] = [:]
+                    changes.append(try RawChange(element).change(areas: &areas))
                 } catch {
                     throw WireError(code: .invalidChange, change: index, field: error.field, message: error.message)
                 }

@@ -108,28 +108,36 @@ enum FinderKey {
         var whole = offset
         mix(&whole, "n:".utf8)
         mix(&whole, name.utf8)
-        // A name of CJK ideographs and printable ASCII, nearly every name, has one scalar per character:
-        // its characters are its scalars' bytes, found without breaking it into graphemes.
-        var plain = name
-        if let keys = plain.withUTF8({ utf8 in plainKeys(whole, utf8) }) { return keys }
-        let characters = Array(name)
-        guard characters.count >= 3 else { return [key(whole, kind: Self.name)] }
+        // Where each character starts in the UTF-8, and one past the last.
+        var text = name
+        let starts =
+            text.withUTF8(plainStarts)
+            ?? name.indices.map { name.utf8.distance(from: name.startIndex, to: $0) } + [name.utf8.count]
+        let count = starts.count - 1
+        guard count >= 3 else { return [key(whole, kind: Self.name)] }
         var keys = [key(whole, kind: Self.name)]
-        for position in 1..<characters.count {
-            var hash = offset
-            mix(&hash, "m:".utf8)
-            for (index, character) in characters.enumerated() {
-                mix(&hash, index == position ? "*".utf8 : character.utf8)
+        keys.reserveCapacity(count)
+        text.withUTF8 { bytes in
+            for position in 1..<count {
+                var hash = offset
+                mix(&hash, "m:".utf8)
+                for character in 0..<count {
+                    if character == position {
+                        mix(&hash, "*".utf8)
+                    } else {
+                        mix(&hash, UnsafeBufferPointer(rebasing: bytes[starts[character]..<starts[character + 1]]))
+                    }
+                }
+                keys.append(key(hash, kind: masked))
             }
-            keys.append(key(hash, kind: masked))
         }
         return keys
     }
 
-    /// `keys(ofName:)` for a name whose UTF-8 `bytes` are CJK ideographs (U+4E00...U+9FFF) and printable
-    /// ASCII only, each its own character; nil for any other name. `whole` is the whole name's hash.
-    private static func plainKeys(_ whole: UInt64, _ bytes: UnsafeBufferPointer<UInt8>) -> [UInt64]? {
-        // Where each character starts, and one past the last.
+    /// Where each character of a name of printable ASCII and CJK ideographs (U+4000...U+9FFF: leads E4 to
+    /// E9) starts in its UTF-8 `bytes`, and one past the last; nil for any other name. Each such scalar is
+    /// a character of its own, so nearly every name is split without breaking it into graphemes.
+    private static func plainStarts(_ bytes: UnsafeBufferPointer<UInt8>) -> [Int]? {
         var starts: [Int] = []
         starts.reserveCapacity(bytes.count + 1)
         var index = 0
@@ -139,30 +147,13 @@ enum FinderKey {
             if (0x21...0x7E).contains(lead) {
                 index += 1
             } else if lead >= 0xE4, lead <= 0xE9, index + 2 < bytes.count {
-                // E4 B8 80 (U+4E00) to E9 BF BF (U+9FFF): every three-byte sequence with such a lead.
                 index += 3
             } else {
                 return nil
             }
         }
         starts.append(bytes.count)
-        let count = starts.count - 1
-        guard count >= 3 else { return [key(whole, kind: Self.name)] }
-        var keys = [key(whole, kind: Self.name)]
-        keys.reserveCapacity(count)
-        for position in 1..<count {
-            var hash = offset
-            mix(&hash, "m:".utf8)
-            for character in 0..<count {
-                if character == position {
-                    mix(&hash, "*".utf8)
-                } else {
-                    mix(&hash, UnsafeBufferPointer(rebasing: bytes[starts[character]..<starts[character + 1]]))
-                }
-            }
-            keys.append(key(hash, kind: masked))
-        }
-        return keys
+        return starts
     }
 
     /// The key of an ID-card or phone number (`id:…`, `tel:…`).

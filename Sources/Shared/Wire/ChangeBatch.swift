@@ -235,11 +235,6 @@ struct RawChange: Encodable {
         return value
     }
 
-    func change() throws(Problem) -> Change {
-        var areas: [String: AreaCode] = [:]
-        return try change(areas: &areas)
-    }
-
     /// The change, with the division codes read so far in `areas` (a batch's changes name a few codes
     /// over and over: each is read once).
     func change(areas: inout [String: AreaCode]) throws(Problem) -> Change {
