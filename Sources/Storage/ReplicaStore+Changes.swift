@@ -653,44 +653,45 @@ extension ReplicaStore.Session {
         _ dispute: Dispute, place: AreaCode, counted: Bool = true, members: [Dispute] = [], batched: Bool = false
     ) throws {
         let parties = dispute.parties.map(\.name).joined(separator: "、")
-        // Each case's pieces apart by U+001F, the cases by U+001E.
-        func pieces(_ add: (String) -> Void) {
-            for (index, member) in ([dispute] + members).enumerated() {
-                if index > 0 { add("\u{1E}") }
-                add(member.id.description)
-                add("\u{1F}")
-                add(member.summary)
-                add("\u{1F}")
-                for (index, party) in member.parties.enumerated() {
-                    if index > 0 { add("、") }
-                    add(party.name)
-                }
-                for piece in [member.mediator, member.agreement?.text, member.category?.label] {
-                    add("\u{1F}")
-                    add(piece ?? "")
-                }
-                add("\u{1F}")
-                add(member.village.description)
-                add("\u{1F}")
-                var first = true
-                for number in member.parties.flatMap({ [$0.idNumber, $0.phone] }) {
-                    guard let number else { continue }
-                    if !first { add(" ") }
-                    first = false
-                    add(number)
-                }
-            }
-        }
-        // Folded piece by piece straight into the bytes bound; text the shortcut does not know is joined
-        // and folded whole.
+        // Each case's pieces apart by U+001F, the cases by U+001E, each piece folded on its own straight
+        // into the bytes bound (`SearchText.append`).
         var search: [UInt8] = []
         search.reserveCapacity(1024)
-        var folded = true
-        pieces { piece in folded = folded && SearchText.fold(piece, into: &search) }
-        if !folded {
-            var text = ""
-            pieces { text += $0 }
-            search = Array(SearchText.normalize(text).utf8)
+        func add(_ member: Dispute) {
+            SearchText.append(member.id.description, to: &search)
+            search.append(0x1F)
+            SearchText.append(member.summary, to: &search)
+            search.append(0x1F)
+            for (index, party) in member.parties.enumerated() {
+                if index > 0 { search.append(contentsOf: "、".utf8) }
+                SearchText.append(party.name, to: &search)
+            }
+            // Written out, not looped over: an array of them per case is an allocation per case.
+            search.append(0x1F)
+            if let mediator = member.mediator { SearchText.append(mediator, to: &search) }
+            search.append(0x1F)
+            if let agreement = member.agreement { SearchText.append(agreement.text, to: &search) }
+            search.append(0x1F)
+            if let category = member.category { SearchText.append(category.label, to: &search) }
+            search.append(0x1F)
+            SearchText.append(member.village.description, to: &search)
+            search.append(0x1F)
+            var first = true
+            func number(_ number: String?) {
+                guard let number else { return }
+                if !first { search.append(0x20) }
+                first = false
+                SearchText.append(number, to: &search)
+            }
+            for party in member.parties {
+                number(party.idNumber)
+                number(party.phone)
+            }
+        }
+        add(dispute)
+        for member in members {
+            search.append(0x1E)
+            add(member)
         }
         let row: [RawValue] = [
             .text(dispute.id.description), .text(place.fullCode), .optional(dispute.category?.code),
@@ -772,6 +773,17 @@ public enum SearchText {
         var bytes: [UInt8] = []
         guard fold(text, into: &bytes) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the fold of `text` to UTF-8 `bytes`: by the shortcut, or else by the general path. Pieces
+    /// folded apart and joined by a separator that neither composes nor changes (a control character, a
+    /// space, `、`) fold as the joined text does: NFKC composes a character only with what follows it
+    /// directly, and Swift lower-cases character by character.
+    static func append(_ text: String, to bytes: inout [UInt8]) {
+        let start = bytes.count
+        guard !fold(text, into: &bytes) else { return }
+        bytes.removeSubrange(start...)
+        bytes.append(contentsOf: text.precomposedStringWithCompatibilityMapping.lowercased().utf8)
     }
 
     /// Appends the fold of `text` to UTF-8 `bytes`, as `fast` folds it; false (with some of it appended)

@@ -369,6 +369,16 @@ extension ReplicaStore {
     /// The parties' names folded (`PartyName.normalize`) and sorted: equal for the same people
     /// whatever the order or spelling of spaces and width.
     public static func partyKey(_ names: [String]) -> String {
-        names.map(PartyName.normalize).filter { !$0.isEmpty }.sorted().joined(separator: "|")
+        // Most cases have one or two parties: every case's row asks, so they are not put in arrays.
+        switch names.count {
+        case 1:
+            return PartyName.normalize(names[0])
+        case 2:
+            let (first, second) = (PartyName.normalize(names[0]), PartyName.normalize(names[1]))
+            if first.isEmpty || second.isEmpty { return first + second }
+            return first <= second ? first + "|" + second : second + "|" + first
+        default:
+            return names.map(PartyName.normalize).filter { !$0.isEmpty }.sorted().joined(separator: "|")
+        }
     }
 }

@@ -154,6 +154,50 @@ import Testing
         #expect(differing.isEmpty, "folded differently: U+\(differing.prefix(10).joined(separator: ", U+"))")
     }
 
+    /// A case's search text folds each piece apart; joined by the separators the row uses, that must be
+    /// what folding the joined text gives, for text on the shortcut and off it: combining marks at a
+    /// piece's start, Hangul jamo on both sides of a separator, a final sigma, wide forms, ligatures.
+    @Test func piecesFoldedApartFoldAsTheJoinedText() {
+        let pieces = [
+            "\u{301}调解", "ＡＢ案", "ΟΔΟΣ", "\u{1100}", "\u{1161}甲", "ﬁle", "e\u{301}", "王　建国", "", "Ⅻ号",
+            "한국", "\u{308}", "ß",
+        ]
+        for separator in ["\u{1F}", "\u{1E}", " ", "、"] {
+            for first in pieces {
+                for second in pieces {
+                    var bytes: [UInt8] = []
+                    SearchText.append(first, to: &bytes)
+                    bytes.append(contentsOf: separator.utf8)
+                    SearchText.append(second, to: &bytes)
+                    let whole = first + separator + second
+                    #expect(
+                        String(decoding: bytes, as: UTF8.self)
+                            == whole.precomposedStringWithCompatibilityMapping.lowercased(),
+                        "\(Array(whole.unicodeScalars))")
+                }
+            }
+        }
+    }
+
+    /// Every case's row has the key of its parties' names: one or two names take a shortcut, which must
+    /// give what sorting and joining the folded names gives.
+    @Test func thePartyKeyIsTheFoldedNamesSorted() {
+        let names = ["王建国", "李 秀英", "·", "ＺＨＡＮＧ Wei", "阿卜杜拉·买买提", "王建国", "", "Émile"]
+        func general(_ names: [String]) -> String {
+            names.map(PartyName.normalize).filter { !$0.isEmpty }.sorted().joined(separator: "|")
+        }
+        #expect(ReplicaStore.partyKey([]) == "")
+        for first in names {
+            #expect(ReplicaStore.partyKey([first]) == general([first]))
+            for second in names {
+                #expect(ReplicaStore.partyKey([first, second]) == general([first, second]), "\(first), \(second)")
+                #expect(ReplicaStore.partyKey([first, second]) == ReplicaStore.partyKey([second, first]))
+                #expect(
+                    ReplicaStore.partyKey([first, second, "赵六"]) == general([first, second, "赵六"]))
+            }
+        }
+    }
+
     @Test func sinceFiltersByTheDayARecordWasMade() throws {
         let clock = TestClock()
         try withTemporaryStore(clock: clock) { store in
