@@ -12,7 +12,7 @@ struct PendingRows {
     let insert: String
     let columns: Int
     /// The rows' values, row after row.
-    private var values: [RawValue] = []
+    private var values = BoundValues()
     /// The statement for a full batch, prepared once per connection (a 32-row insert takes longer to
     /// compile than to run).
     private var full: Statement?
@@ -29,10 +29,12 @@ struct PendingRows {
     /// Rows gathered and not yet written.
     var count: Int { values.count / columns }
 
-    /// Adds a row; `row` has one value per column.
-    mutating func add(_ row: [RawValue]) {
-        precondition(row.count == columns, "a row of \(row.count) values for \(columns) columns")
-        values.append(contentsOf: row)
+    /// Adds a row: `row` adds one value per column.
+    mutating func add(_ row: (inout BoundValues) -> Void) {
+        let before = values.count
+        row(&values)
+        precondition(
+            values.count - before == columns, "a row of \(values.count - before) values for \(columns) columns")
     }
 
     /// Writes the full batches gathered, or every row when `all` (anything that reads the table in the
@@ -44,15 +46,15 @@ struct PendingRows {
             if full == nil {
                 full = try db.cachedStatement(sql: sql(rows: Self.rowsPerStatement))
             }
-            try full!.run(values[start..<start + perStatement], in: db)
+            try full!.run(values, start..<start + perStatement, in: db)
             start += perStatement
         }
         if all, start < values.count {
             let rows = (values.count - start) / columns
-            try db.cachedStatement(sql: sql(rows: rows)).run(values[start...], in: db)
+            try db.cachedStatement(sql: sql(rows: rows)).run(values, start..<values.count, in: db)
             start = values.count
         }
-        values.removeSubrange(0..<start)
+        values.removeFirst(start)
     }
 
     private func sql(rows: Int) -> String {

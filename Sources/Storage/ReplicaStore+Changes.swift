@@ -287,10 +287,12 @@ extension ReplicaStore {
             // Numbered here, as SQLite would (one past the highest), and written with the next batch.
             let id = try nextRecord ?? (Int64.fetchOne(db, sql: "SELECT max(id) FROM record") ?? 0) + 1
             nextRecord = id + 1
-            pendingRecords.add([
-                .integer(id), .text(change.entity.kind.rawValue), .text(change.entity.id.description),
-                .text(change.scope.description),
-            ])
+            pendingRecords.add { row in
+                row.integer(id)
+                row.text(change.entity.kind.rawValue)
+                row.text(change.entity.id.description)
+                row.text(change.scope.description)
+            }
             let key = (id: id, scope: change.scope)
             keys[change.entity] = key
             created.insert(change.entity)
@@ -363,26 +365,37 @@ extension ReplicaStore {
             }
             let first = try nextSequence ?? (Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0) + 1
             let seq = first + Int64(run.count) - 1
-            var earlier: RawValue = .null
+            var earlier: [UInt8]?
             if run.count > 1 {
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(run.count * 128)
-                // By index: the changes are read in place, not copied out.
-                for index in run.indices.dropLast() {
-                    ChangeRun.append(run[index].change, scope: run[index].scope, to: &bytes)
+                // Through the buffer: the changes are read in place (an array's subscript copies each out).
+                run.withUnsafeBufferPointer { run in
+                    for index in run.indices.dropLast() {
+                        ChangeRun.append(run[index].change, scope: run[index].scope, to: &bytes)
+                    }
                 }
-                earlier = .blob(bytes)
+                earlier = bytes
             }
-            let last = run[run.count - 1]
-            var value: [UInt8] = []
-            last.change.appendValueJSON(to: &value)
-            pendingChanges.add([
-                .integer(seq), .integer(last.change.timestamp.physical),
-                .integer(Int64(last.change.timestamp.counter)),
-                .integer(Int64(last.change.timestamp.replica.rawValue)), .integer(runRecord),
-                .optional(last.scope), .text(last.change.field.rawValue), .utf8(value),
-                .integer(Int64(run.count)), earlier,
-            ])
+            let (timestamp, scope, field, value) = run.withUnsafeBufferPointer { run in
+                let last = run.count - 1
+                var value: [UInt8] = []
+                run[last].change.appendValueJSON(to: &value)
+                return (run[last].change.timestamp, run[last].scope, run[last].change.field, value)
+            }
+            let (record, length) = (runRecord, run.count)
+            pendingChanges.add { row in
+                row.integer(seq)
+                row.integer(timestamp.physical)
+                row.integer(Int64(timestamp.counter))
+                row.integer(Int64(timestamp.replica.rawValue))
+                row.integer(record)
+                row.text(scope)
+                row.text(field.rawValue)
+                row.utf8(value)
+                row.integer(Int64(length))
+                if let earlier { row.blob(earlier) } else { row.null() }
+            }
             nextSequence = seq + 1
             if pendingChanges.count >= PendingRows.rowsPerStatement {
                 try pendingRecords.write(all: true, in: db)
@@ -693,18 +706,33 @@ extension ReplicaStore.Session {
             search.append(0x1E)
             add(member)
         }
-        let row: [RawValue] = [
-            .text(dispute.id.description), .text(place.fullCode), .optional(dispute.category?.code),
-            .text(dispute.status.code), .optional(dispute.level?.code), .optional(dispute.foundBy?.code),
-            .optional(dispute.incidentDate?.description), .text(dispute.summary), .text(parties),
-            .optional(dispute.method?.code), .optional(dispute.mediator), .optional(dispute.agreement?.text),
-            .optional(dispute.recorder), .integer(dispute.recorded.physical), .integer(dispute.modified.physical),
-            .integer(Int64(dispute.visits.count)), .integer(dispute.isVoided ? 1 : 0), .utf8(search),
-            .text(ReplicaStore.partyKey(dispute.parties.map(\.name))), .optional(dispute.duplicateOf?.description),
-            .integer(counted ? 1 : 0), .integer(Int64(dispute.mergedFrom.count)),
-            .text(CaseFingerprint.numbers(of: dispute.parties).joined(separator: " ")),
-            .optional(dispute.agreement?.date.description),
-        ]
+        // In the order of `ReplicaStore.disputeColumns`.
+        func row(_ row: inout BoundValues) {
+            row.text(dispute.id.description)
+            row.text(place.fullCode)
+            row.text(dispute.category?.code)
+            row.text(dispute.status.code)
+            row.text(dispute.level?.code)
+            row.text(dispute.foundBy?.code)
+            row.text(dispute.incidentDate?.description)
+            row.text(dispute.summary)
+            row.text(parties)
+            row.text(dispute.method?.code)
+            row.text(dispute.mediator)
+            row.text(dispute.agreement?.text)
+            row.text(dispute.recorder)
+            row.integer(dispute.recorded.physical)
+            row.integer(dispute.modified.physical)
+            row.integer(Int64(dispute.visits.count))
+            row.integer(dispute.isVoided ? 1 : 0)
+            row.utf8(search)
+            row.text(ReplicaStore.partyKey(dispute.parties.map(\.name)))
+            row.text(dispute.duplicateOf?.description)
+            row.integer(counted ? 1 : 0)
+            row.integer(Int64(dispute.mergedFrom.count))
+            row.text(CaseFingerprint.numbers(of: dispute.parties).joined(separator: " "))
+            row.text(dispute.agreement?.date.description)
+        }
         // A case this transaction added has no row yet: its first row waits for a batch (`deriveRows`
         // writes it); any other is written over at once.
         if batched {
@@ -713,12 +741,14 @@ extension ReplicaStore.Session {
             if upsertDispute == nil {
                 upsertDispute = try db.cachedStatement(
                     sql: "INSERT INTO dispute (\(ReplicaStore.disputeColumns.joined(separator: ", "))) VALUES ("
-                        + Array(repeating: "?", count: row.count).joined(separator: ", ")
+                        + Array(repeating: "?", count: ReplicaStore.disputeColumns.count).joined(separator: ", ")
                         + ") ON CONFLICT (id) DO UPDATE SET "
                         + ReplicaStore.disputeColumns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(
                             separator: ", "))
             }
-            try upsertDispute!.run(row, in: db)
+            var values = BoundValues()
+            row(&values)
+            try upsertDispute!.run(values, in: db)
         }
     }
 

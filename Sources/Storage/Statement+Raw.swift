@@ -16,49 +16,117 @@ enum RawValue {
     }
 }
 
+/// Values to bind to a statement's parameters, row after row, kept as bytes: integers as they are, texts
+/// and blobs back to back in one buffer that SQLite reads in place (`SQLITE_STATIC`). Adding a value
+/// copies its bytes once; nothing per value is allocated, retained or released, which the inserts of
+/// every change and every derived row would otherwise pay for each column.
+struct BoundValues {
+    enum Slot {
+        case integer(Int64)
+        case text(start: Int, count: Int)
+        case blob(start: Int, count: Int)
+        case null
+    }
+
+    private(set) var slots: [Slot] = []
+    /// Never empty (a first byte no value uses), so that an empty text has an address and binds as
+    /// text, not as NULL.
+    private(set) var bytes: [UInt8] = [0]
+
+    init() {}
+
+    init(_ values: some Sequence<RawValue>) {
+        for value in values { append(value) }
+    }
+
+    var count: Int { slots.count }
+
+    mutating func integer(_ value: Int64) { slots.append(.integer(value)) }
+
+    mutating func null() { slots.append(.null) }
+
+    mutating func text(_ text: String) {
+        let start = bytes.count
+        bytes.append(contentsOf: text.utf8)
+        slots.append(.text(start: start, count: bytes.count - start))
+    }
+
+    /// Text, or NULL when absent.
+    mutating func text(_ text: String?) {
+        if let text { self.text(text) } else { null() }
+    }
+
+    /// Text given as its UTF-8 bytes.
+    mutating func utf8(_ utf8: [UInt8]) {
+        slots.append(.text(start: bytes.count, count: utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
+    mutating func blob(_ blob: [UInt8]) {
+        slots.append(.blob(start: bytes.count, count: blob.count))
+        bytes.append(contentsOf: blob)
+    }
+
+    mutating func append(_ value: RawValue) {
+        switch value {
+        case .integer(let integer): self.integer(integer)
+        case .text(let text): self.text(text)
+        case .utf8(let utf8): self.utf8(utf8)
+        case .blob(let blob): self.blob(blob)
+        case .null: null()
+        }
+    }
+
+    /// Drops the first `count` values and their bytes.
+    mutating func removeFirst(_ count: Int) {
+        guard count < slots.count else {
+            slots.removeAll(keepingCapacity: true)
+            bytes.removeSubrange(1...)
+            return
+        }
+        var rest = BoundValues()
+        for slot in slots[count...] {
+            switch slot {
+            case .integer(let integer): rest.integer(integer)
+            case .null: rest.null()
+            case .text(let start, let length): rest.utf8(Array(bytes[start..<start + length]))
+            case .blob(let start, let length): rest.blob(Array(bytes[start..<start + length]))
+            }
+        }
+        self = rest
+    }
+}
+
 extension Statement {
     /// Binds `values` and runs the statement with SQLite's C API directly: the inserts every change and
     /// every derived row go through, where GRDB's boxing of each argument costs more than SQLite's work.
-    /// Texts and blobs are copied once into one buffer and bound in place (`SQLITE_STATIC`), instead of
-    /// SQLite allocating a copy of each; the statement is stepped, reset and its bindings cleared while
-    /// the buffer lives. Every return code is checked; the statement is reset whatever happens.
-    func run(_ values: some Collection<RawValue>, in db: Database) throws {
+    func run(_ values: [RawValue], in db: Database) throws {
+        try run(BoundValues(values), in: db)
+    }
+
+    /// Binds the values `range` of `values` (all of them by default) in place (`SQLITE_STATIC`), runs
+    /// the statement, then resets it and clears its bindings while the bytes still live. Every return
+    /// code is checked; the statement is reset whatever happens.
+    func run(_ values: BoundValues, _ range: Range<Int>? = nil, in db: Database) throws {
         let handle = sqliteStatement
-        // Never empty: an empty text is bound as text, not as NULL.
-        var buffer: [UInt8] = [0]
-        for value in values {
-            switch value {
-            case .text(let text): buffer.append(contentsOf: text.utf8)
-            case .utf8(let bytes), .blob(let bytes): buffer.append(contentsOf: bytes)
-            case .integer, .null: break
-            }
-        }
-        try buffer.withUnsafeBufferPointer { buffer in
+        let range = range ?? 0..<values.count
+        try values.bytes.withUnsafeBufferPointer { buffer in
             defer {
                 sqlite3_reset(handle)
                 sqlite3_clear_bindings(handle)
             }
             let base = UnsafeRawPointer(buffer.baseAddress!)
-            var start = 1
-            for (offset, value) in values.enumerated() {
-                let index = Int32(offset + 1)
+            for offset in range {
+                let index = Int32(offset - range.lowerBound + 1)
                 let code: Int32
-                switch value {
+                switch values.slots[offset] {
                 case .integer(let integer):
                     code = sqlite3_bind_int64(handle, index, integer)
-                case .text(let text):
-                    let count = text.utf8.count
+                case .text(let start, let count):
                     code = sqlite3_bind_text(
                         handle, index, (base + start).assumingMemoryBound(to: CChar.self), Int32(count), Self.static)
-                    start += count
-                case .utf8(let bytes):
-                    code = sqlite3_bind_text(
-                        handle, index, (base + start).assumingMemoryBound(to: CChar.self), Int32(bytes.count),
-                        Self.static)
-                    start += bytes.count
-                case .blob(let bytes):
-                    code = sqlite3_bind_blob(handle, index, base + start, Int32(bytes.count), Self.static)
-                    start += bytes.count
+                case .blob(let start, let count):
+                    code = sqlite3_bind_blob(handle, index, base + start, Int32(count), Self.static)
                 case .null:
                     code = sqlite3_bind_null(handle, index)
                 }

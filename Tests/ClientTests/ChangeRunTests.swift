@@ -283,4 +283,32 @@ import Testing
             #expect(try String.fetchOne(db, sql: "SELECT a FROM t WHERE rowid = 3") == "再")
         }
     }
+
+    /// Rows waiting for a batch are bound from the middle of the values gathered, and those left over
+    /// after a batch is written keep their bytes.
+    @Test func aRangeOfValuesBindsAndTheRestKeepTheirBytes() throws {
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE t (a, b)")
+            var values = BoundValues([
+                .text("甲"), .blob([9]), .text("乙方"), .integer(2), .utf8(Array("丙".utf8)), .null, .text(""),
+                .blob([7, 8]),
+            ])
+            let insert = try db.makeStatement(sql: "INSERT INTO t VALUES (?, ?)")
+            try insert.run(values, 2..<4, in: db)
+            values.removeFirst(4)
+            #expect(values.count == 4)
+            try insert.run(values, 0..<2, in: db)
+            try insert.run(values, 2..<4, in: db)
+            let rows = try Row.fetchAll(db, sql: "SELECT a, typeof(b), b FROM t ORDER BY rowid")
+            #expect(rows.map { $0[0] as String } == ["乙方", "丙", ""])
+            #expect(rows.map { $0[1] as String } == ["integer", "null", "blob"])
+            #expect(rows[2][2] as Data == Data([7, 8]))
+            values.removeFirst(4)
+            #expect(values.count == 0)
+            values.text("丁")
+            try db.makeStatement(sql: "INSERT INTO t (a) VALUES (?)").run(values, in: db)
+            #expect(try String.fetchOne(db, sql: "SELECT a FROM t WHERE rowid = 4") == "丁")
+        }
+    }
 }
