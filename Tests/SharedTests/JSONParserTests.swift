@@ -20,12 +20,26 @@ import Testing
 
     @Test(arguments: [
         "", "{", #"{"a":1,}"#, "[1,]", "01", "1.", "-", #""unterminated"#, #"{"a" 1}"#, "tru", #""\x""#,
-        #""\ud800""#, "[1] 2", #"{"a":1,"a":2}"#,
+        #""\ud800""#, "[1] 2", #"{"a":1,"a":2}"#, #"{"a":1,"\u0061":2}"#, #"{"\u0061":1,"a":2}"#,
+        #"{"彩礼":1,"\u5f69礼":2}"#, "{\"k\u{1}\":1}",
         "{" + (0..<40).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + #","k3":0}"#, "\"tab\tinside\"",
         String(repeating: "[", count: 100),
     ])
     func refusesMalformedJSON(text: String) {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    /// Keys are read in place when they have no escapes: one spelled with escapes is the same key, and
+    /// bytes that are not UTF-8 are refused in a key as anywhere.
+    @Test func keysAreTheirTextHoweverWritten() throws {
+        let escaped = try JSONParser.parse(Array(#"{"\u5f69礼":1,"a\"b":2,"":3}"#.utf8))
+        #expect(escaped == .object(["彩礼": .number(1), "a\"b": .number(2), "": .number(3)]))
+        let document = Array(#"{"ab":1}"#.utf8)
+        for byte: UInt8 in [0x80, 0xC3, 0xFF] {
+            var damaged = document
+            damaged[3] = byte
+            #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(damaged) }
+        }
     }
 
     @Test func writingThenParsingGivesTheSameValue() throws {

@@ -97,7 +97,7 @@ struct JSONParser {
 
     private mutating func object() throws(Failure) -> JSONValue {
         var members: [String: JSONValue] = [:]
-        try self.members { (key, parser) throws(Failure) in members[key] = try parser.value() }
+        try self.members { (key, parser) throws(Failure) in members[key.text] = try parser.value() }
         return .object(members)
     }
 
@@ -107,14 +107,49 @@ struct JSONParser {
         return .array(elements)
     }
 
+    /// An object's key as read: its bytes in the document when it has no escapes (no string made), else
+    /// its text.
+    enum Key {
+        case plain(UnsafeBufferPointer<UInt8>)
+        case text(String)
+
+        var text: String {
+            switch self {
+            case .plain(let bytes): String(decoding: bytes, as: UTF8.self)
+            case .text(let text): text
+            }
+        }
+
+        /// Whether the key is `name` (ASCII).
+        func `is`(_ name: StaticString) -> Bool {
+            switch self {
+            case .plain(let bytes):
+                bytes.count == name.utf8CodeUnitCount
+                    && (bytes.isEmpty || memcmp(bytes.baseAddress!, name.utf8Start, bytes.count) == 0)
+            case .text(let text):
+                text == name.description
+            }
+        }
+
+        static func == (left: Key, right: Key) -> Bool {
+            switch (left, right) {
+            case (.plain(let left), .plain(let right)):
+                left.count == right.count
+                    && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
+            default:
+                left.text == right.text
+            }
+        }
+    }
+
     /// Walks an object's members, handing each key to `member` with the parser positioned at its value;
     /// `member` must consume the value. Refuses a key that appears twice; counts the object's nesting.
-    private mutating func members(_ member: (String, inout JSONParser) throws(Failure) -> Void) throws(Failure) {
+    private mutating func members(_ member: (Key, inout JSONParser) throws(Failure) -> Void) throws(Failure) {
         depth += 1
         guard depth <= 64 else { throw failure("nested too deeply") }
         index += 1
         // Most objects have a handful of keys: a list beats hashing them, until it grows.
-        var seen: [String] = []
+        var seen: [Key] = []
         seen.reserveCapacity(8)
         var many: Set<String> = []
         skipSpace()
@@ -126,20 +161,28 @@ struct JSONParser {
         while true {
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a key") }
-            let key = try string()
+            let start = index + 1
+            let key: Key
+            if let plain = plainString() {
+                // Checked as UTF-8 as any string is (plain bytes past ASCII may still be invalid).
+                if plain.contains(where: { $0 >= 0x80 }) { _ = try Self.string(plain, ascii: false, at: start) }
+                key = .plain(plain)
+            } else {
+                key = .text(try string())
+            }
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             index += 1
             skipSpace()
             let repeated: Bool
             if seen.count < 16 {
-                repeated = seen.contains(key)
+                repeated = seen.contains { $0 == key }
                 seen.append(key)
-                if seen.count == 16 { many = Set(seen) }
+                if seen.count == 16 { many = Set(seen.map(\.text)) }
             } else {
-                repeated = !many.insert(key).inserted
+                repeated = !many.insert(key.text).inserted
             }
-            guard !repeated else { throw failure("the key '\(key)' appears twice") }
+            guard !repeated else { throw failure("the key '\(key.text)' appears twice") }
             try member(key, &self)
             skipSpace()
             guard index < bytes.count else { throw failure("unexpected end of the document") }
@@ -348,10 +391,10 @@ extension JSONParser {
         var root: [String: JSONValue] = [:]
         var changes: [RawChange]?
         try members { (key, parser) throws(Failure) in
-            if key == "changes", parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "[") {
+            if key.is("changes"), parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "[") {
                 changes = try parser.rawChanges()
             } else {
-                root[key] = try parser.value()
+                root[key.text] = try parser.value()
             }
         }
         return WireDocument(root: .object(root), changes: changes)
@@ -377,12 +420,19 @@ extension JSONParser {
         case ts, kind, id, scope, field, value, other
 
         /// By length first: at most two comparisons of text.
-        init(_ key: String) {
-            switch key.utf8.count {
-            case 2: self = key == "ts" ? .ts : key == "id" ? .id : .other
-            case 4: self = key == "kind" ? .kind : .other
-            case 5: self = key == "scope" ? .scope : key == "field" ? .field : key == "value" ? .value : .other
-            default: self = .other
+        init(_ key: Key) {
+            switch key {
+            case .plain(let bytes):
+                switch bytes.count {
+                case 2: self = key.is("ts") ? .ts : key.is("id") ? .id : .other
+                case 4: self = key.is("kind") ? .kind : .other
+                case 5: self = key.is("scope") ? .scope : key.is("field") ? .field : key.is("value") ? .value : .other
+                default: self = .other
+                }
+            case .text(let text):
+                self =
+                    ["ts": .ts, "kind": .kind, "id": .id, "scope": .scope, "field": .field, "value": .value][text]
+                    ?? .other
             }
         }
     }
@@ -422,7 +472,7 @@ extension JSONParser {
             case .ts, .kind, .id, .scope, .field:
                 guard let text else {
                     _ = try parser.value()
-                    change.notStrings.insert(key)
+                    change.notStrings.insert(key.text)
                     return
                 }
                 switch name {
@@ -434,6 +484,7 @@ extension JSONParser {
                 }
             case .other:
                 if text == nil { _ = try parser.value() }
+                let key = key.text
                 if change.unknownKey.map({ key < $0 }) ?? true { change.unknownKey = key }
             }
         }
