@@ -32,6 +32,20 @@ import Testing
         #expect(village.district == district)
     }
 
+    /// Codes sort as their 12-digit forms do, then by level (a district before its town 000): the order
+    /// the merge takes a record's earliest scope by.
+    @Test func codesSortAsTheirPaddedFormsThenByLevel() throws {
+        let codes = try [
+            "620502", "620502000", "620502000000", "620502101", "620502101000", "620502101201", "620502102",
+            "620502101202", "620503", "110101", "650102999999", "620502999",
+        ].map { try AreaCode(parsing: $0) }
+        for left in codes {
+            for right in codes {
+                #expect((left < right) == ((left.fullCode, left.level) < (right.fullCode, right.level)))
+            }
+        }
+    }
+
     @Test(arguments: [
         ("", "it is empty"),
         ("62050210120", "it has 11 digits"),

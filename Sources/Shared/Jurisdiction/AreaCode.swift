@@ -105,11 +105,19 @@ public struct AreaCode: Hashable, Comparable, Sendable {
 
     /// The 12-digit form, padded with zeros, as national registers print it.
     public var fullCode: String {
-        String(value * Self.power(12 - level.rawValue))
+        String(fullValue)
     }
 
+    /// In the order of the 12-digit forms (a town before its villages), then of levels. Compared as
+    /// numbers: the forms have the same length, so their order is their numbers' order (every change
+    /// merged compares its code with its record's).
     public static func < (lhs: AreaCode, rhs: AreaCode) -> Bool {
-        (lhs.fullCode, lhs.level) < (rhs.fullCode, rhs.level)
+        (lhs.fullValue, lhs.level) < (rhs.fullValue, rhs.level)
+    }
+
+    /// The 12-digit form's number.
+    var fullValue: UInt64 {
+        value * Self.power(12 - level.rawValue)
     }
 
     static func power(_ exponent: Int) -> UInt64 {
