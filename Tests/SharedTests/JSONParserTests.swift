@@ -94,9 +94,7 @@ import Testing
             var changes: [Change] = []
             for (index, element) in elements.enumerated() {
                 do throws(RawChange.Problem) {
-                    // Every code read anew: the reference shares nothing between changes.
-                    var areas: [String: AreaCode] = [:]
-                    changes.append(try RawChange(element).change(areas: &areas))
+                    changes.append(try RawChange(element).change())
                 } catch {
                     throw WireError(code: .invalidChange, change: index, field: error.field, message: error.message)
                 }

@@ -243,6 +243,38 @@ import Testing
     }
 }
 
+/// The wire reader reads a change's kind, code and field from the bytes with no string made: each must
+/// read exactly what the text readers read, and leave everything else to them (which say why).
+@Suite struct NamesReadFromBytesTests {
+    func read<T>(_ text: String, _ reader: (UnsafeBufferPointer<UInt8>) -> T?) -> T? {
+        Array(text.utf8).withUnsafeBufferPointer(reader)
+    }
+
+    @Test func fieldsAndKindsAreTheirNames() {
+        var names = Field.allCases.map(\.rawValue) + EntityKind.allCases.map(\.rawValue)
+        // Near misses: same length and first letter, case, a letter more or less, empty.
+        names += ["categorz", "Category", "categor", "categoryy", "", "s", "partiez", "voidee", "duplicatf", "risc"]
+        names += ["disputd", "Risk", "noted", "plan ", "summary\u{0}"]
+        for name in names {
+            #expect(read(name, Field.init(utf8:)) == Field(rawValue: name), "\(name)")
+            #expect(read(name, EntityKind.init(utf8:)) == EntityKind(rawValue: name), "\(name)")
+        }
+    }
+
+    @Test func codesAreReadAsTheParserReadsThem() {
+        var texts = ["620502", "620502101", "620502101201", "620502101000", "620502000000", "620000", "620502000"]
+        texts += ["990502101201", "6205021012011", "62050210120", "", "62050２101201", "6.20502E+11", "000000"]
+        texts += ["110101", "820101", "830101", "710000", "720101", "160101", "150101", "469001", "469001000"]
+        // Every two-digit prefix, at each length.
+        for prefix in 10...99 {
+            texts += ["\(prefix)0502", "\(prefix)0502101", "\(prefix)0502101201", "\(prefix)0000"]
+        }
+        for text in texts {
+            #expect(read(text, AreaCode.init(utf8:)) == (try? AreaCode(parsing: text)), "\(text)")
+        }
+    }
+}
+
 @Suite struct StoredValueTests {
     @Test func everyGoldenValueRoundTripsThroughItsJSONText() throws {
         for change in try WireFormatTests.goldenBatch().changes {

@@ -14,6 +14,15 @@ public enum EntityKind: String, Hashable, Comparable, Sendable, CaseIterable {
         hasher.combine(unsafeBitCast(self, to: UInt8.self))
     }
 
+    /// The kind whose name is the UTF-8 `bytes`, as `init(rawValue:)` reads its text, with no string made.
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 7 where Self.dispute.rawValue.utf8.elementsEqual(bytes): self = .dispute
+        case 4 where Self.risk.rawValue.utf8.elementsEqual(bytes): self = .risk
+        default: return nil
+        }
+    }
+
     /// The fields a change to this kind of record may carry.
     public var fields: [Field] {
         Field.allCases.filter { $0.kinds.contains(self) }

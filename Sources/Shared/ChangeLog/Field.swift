@@ -91,7 +91,39 @@ extension Field {
 }
 
 extension Field {
-    /// The field each wire name names: one hash, where `init(rawValue:)` compares the name with each
-    /// case's in turn (every change a batch or page holds names one).
+    /// The field each wire name names, as `init(rawValue:)` reads it: one hash, where that compares the
+    /// name with each case's in turn.
     public static let byName: [String: Field] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+
+    /// The field whose name is the UTF-8 `bytes`, as `init(rawValue:)` reads its text: every change on
+    /// the wire names one, read here with no string made. A name's length and first letter tell the
+    /// fields apart; the name is then compared whole.
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let first = bytes.first else { return nil }
+        let candidate: Field? =
+            switch (bytes.count, first) {
+            case (8, UInt8(ascii: "c")): .category
+            case (7, UInt8(ascii: "p")): .parties
+            case (7, UInt8(ascii: "s")): .summary
+            case (7, UInt8(ascii: "f")): .foundBy
+            case (12, UInt8(ascii: "i")): .incidentDate
+            case (6, UInt8(ascii: "m")): .method
+            case (8, UInt8(ascii: "m")): .mediator
+            case (8, UInt8(ascii: "r")): .recorder
+            case (5, UInt8(ascii: "v")): .visit
+            case (4, UInt8(ascii: "a")): .area
+            case (5, UInt8(ascii: "t")): .title
+            case (4, UInt8(ascii: "p")): .plan
+            case (5, UInt8(ascii: "o")): .owner
+            case (8, UInt8(ascii: "d")): .deadline
+            case (5, UInt8(ascii: "l")): .level
+            case (4, UInt8(ascii: "n")): .note
+            case (6, UInt8(ascii: "s")): .status
+            case (6, UInt8(ascii: "v")): .voided
+            case (9, UInt8(ascii: "d")): .duplicate
+            default: nil
+            }
+        guard let candidate, candidate.rawValue.utf8.elementsEqual(bytes) else { return nil }
+        self = candidate
+    }
 }

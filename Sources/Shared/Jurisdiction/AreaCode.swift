@@ -35,41 +35,66 @@ public struct AreaCode: Hashable, Comparable, Sendable {
     public let value: UInt64
     public let level: Level
 
-    /// Province-level prefixes in use (GB/T 2260).
-    static let provinces: Set<UInt64> = [
-        11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
-        50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
-    ]
-
-    /// Parses a code of 6, 9 or 12 digits; a 12-digit code ending in `000` is a town and one ending in
-    /// `000000` a district.
-    /// - Throws: `AreaCodeError` naming what is wrong with the text.
-    public init(parsing text: String) throws(AreaCodeError) {
-        let digits = Array(text.utf8)
-        guard !digits.isEmpty else { throw AreaCodeError(text: text, problem: .empty) }
-        // Every change on the wire names a code: the refusals' own checks wait for a character that is
-        // not a digit.
-        if let bad = digits.firstIndex(where: { $0 < UInt8(ascii: "0") || $0 > UInt8(ascii: "9") }) {
-            guard !isScientificNotation(text) else { throw AreaCodeError(text: text, problem: .storedAsNumber) }
-            throw AreaCodeError(text: text, problem: .notADigit(position: bad + 1))
+    /// Whether `prefix` is a province-level prefix in use (GB/T 2260): 11–15, 21–23, 31–37, 41–46,
+    /// 50–54, 61–65, 71, 81, 82.
+    static func isProvince(_ prefix: UInt64) -> Bool {
+        switch prefix {
+        case 11...15, 21...23, 31...37, 41...46, 50...54, 61...65, 71, 81, 82: true
+        default: false
         }
+    }
+
+    /// The code the UTF-8 `digits` spell, or nil for anything `init(parsing:)` refuses (which then says
+    /// why): every change on the wire names a code, read here with no string made.
+    public init?(utf8 digits: UnsafeBufferPointer<UInt8>) {
+        guard let (number, level) = Self.number(digits), Self.isProvince(number / Self.power(level.rawValue - 2)),
+            number % 10_000 != 0 || level != .district
+        else { return nil }
+        self.init(value: number, level: level)
+    }
+
+    /// The number and level 6, 9 or 12 decimal `digits` spell, trailing zeros of towns and districts
+    /// dropped (`620502101000` is the town `620502101`); nil for other bytes or another length.
+    private static func number(_ digits: some Collection<UInt8>) -> (UInt64, Level)? {
         var level: Level
         switch digits.count {
         case 6: level = .district
         case 9: level = .town
         case 12: level = .village
-        default: throw AreaCodeError(text: text, problem: .wrongLength(digits.count))
+        default: return nil
         }
         // At most 12 digits: the number fits.
         var number: UInt64 = 0
         for digit in digits {
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
             number = number * 10 + UInt64(digit - UInt8(ascii: "0"))
         }
         while level != .district, number % 1000 == 0 {
             number /= 1000
             level = level == .village ? .town : .district
         }
-        guard Self.provinces.contains(number / Self.power(level.rawValue - 2)) else {
+        return (number, level)
+    }
+
+    /// Parses a code of 6, 9 or 12 digits; a 12-digit code ending in `000` is a town and one ending in
+    /// `000000` a district.
+    /// - Throws: `AreaCodeError` naming what is wrong with the text.
+    public init(parsing text: String) throws(AreaCodeError) {
+        if let code = text.utf8.withContiguousStorageIfAvailable(AreaCode.init(utf8:)), let code {
+            self = code
+            return
+        }
+        // Refused (or not contiguous): the checks one by one, to say why.
+        let digits = Array(text.utf8)
+        guard !digits.isEmpty else { throw AreaCodeError(text: text, problem: .empty) }
+        if let bad = digits.firstIndex(where: { $0 < UInt8(ascii: "0") || $0 > UInt8(ascii: "9") }) {
+            guard !isScientificNotation(text) else { throw AreaCodeError(text: text, problem: .storedAsNumber) }
+            throw AreaCodeError(text: text, problem: .notADigit(position: bad + 1))
+        }
+        guard let (number, level) = Self.number(digits) else {
+            throw AreaCodeError(text: text, problem: .wrongLength(digits.count))
+        }
+        guard Self.isProvince(number / Self.power(level.rawValue - 2)) else {
             throw AreaCodeError(text: text, problem: .unknownProvince(String(decoding: digits[0..<2], as: UTF8.self)))
         }
         guard number % 10_000 != 0 || level != .district else {

@@ -52,11 +52,10 @@ public struct ChangeBatch: Hashable, Sendable {
             }
             var changes: [Change] = []
             changes.reserveCapacity(raws.count)
-            var areas: [String: AreaCode] = [:]
             // By index: each raw change is read in place, not copied.
             for index in raws.indices {
                 do {
-                    changes.append(try raws[index].change(areas: &areas))
+                    changes.append(try raws[index].change())
                 } catch {
                     throw WireError(code: .invalidChange, change: index, field: error.field, message: error.message)
                 }
@@ -160,10 +159,13 @@ struct RawChange: Encodable {
 
     static let keys: Set<String> = ["field", "id", "kind", "scope", "ts", "value"]
 
-    /// `ts` and `id` when the wire reader read them as valid values straight from the bytes (`ts` and
-    /// `id` are nil then).
+    /// `ts`, `id`, `kind`, `scope` and `field` when the wire reader read them as valid values straight
+    /// from the bytes (the texts are nil then).
     var timestamp: HybridTimestamp?
     var recordID: RecordID?
+    var entityKind: EntityKind?
+    var area: AreaCode?
+    var fieldName: Field?
     /// The first of the object's other keys in sorted order, if it has any.
     var unknownKey: String?
     /// Which of the string keys held something else.
@@ -235,9 +237,8 @@ struct RawChange: Encodable {
         return value
     }
 
-    /// The change, with the division codes read so far in `areas` (a batch's changes name a few codes
-    /// over and over: each is read once).
-    func change(areas: inout [String: AreaCode]) throws(Problem) -> Change {
+    /// The change, or the first problem in it.
+    func change() throws(Problem) -> Change {
         if let notAnObject {
             throw Problem(field: "", message: "expected a change object, got \(notAnObject.typeName)")
         }
@@ -252,29 +253,41 @@ struct RawChange: Encodable {
         let timestamp = try Self.parsed(
             self.timestamp, ts, field: "ts", HybridTimestamp.init,
             expected: "a timestamp; expected <milliseconds>.<counter>.<replica>")
-        guard let kind else { throw Problem(field: "kind", message: "missing") }
-        guard let entityKind = EntityKind(rawValue: kind) else {
-            let kinds = EntityKind.allCases.map(\.rawValue).joined(separator: ", ")
-            throw Problem(field: "kind", message: "unknown kind '\(kind)'; expected one of: \(kinds)")
+        let entityKind: EntityKind
+        if let ready = self.entityKind {
+            entityKind = ready
+        } else {
+            guard let kind else { throw Problem(field: "kind", message: "missing") }
+            guard let named = EntityKind(rawValue: kind) else {
+                let kinds = EntityKind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw Problem(field: "kind", message: "unknown kind '\(kind)'; expected one of: \(kinds)")
+            }
+            entityKind = named
         }
         let recordID = try Self.parsed(
             self.recordID, id, field: "id", RecordID.init, expected: "a record id; expected 26 base32 digits")
-        guard let scope else { throw Problem(field: "scope", message: "missing") }
         let area: AreaCode
-        if let known = areas[scope] {
-            area = known
+        if let ready = self.area {
+            area = ready
         } else {
+            guard let scope else { throw Problem(field: "scope", message: "missing") }
             do {
                 area = try AreaCode(parsing: scope)
             } catch {
                 throw Problem(field: "scope", message: error.description)
             }
-            areas[scope] = area
         }
-        guard let field else { throw Problem(field: "field", message: "missing") }
-        guard let fieldName = Field.byName[field] else {
-            let fields = entityKind.fields.map(\.rawValue).joined(separator: ", ")
-            throw Problem(field: "field", message: "unknown field '\(field)'; a \(kind) has: \(fields)")
+        let fieldName: Field
+        if let ready = self.fieldName {
+            fieldName = ready
+        } else {
+            guard let field else { throw Problem(field: "field", message: "missing") }
+            guard let named = Field.byName[field] else {
+                let fields = entityKind.fields.map(\.rawValue).joined(separator: ", ")
+                throw Problem(
+                    field: "field", message: "unknown field '\(field)'; a \(entityKind.rawValue) has: \(fields)")
+            }
+            fieldName = named
         }
         guard let value else { throw Problem(field: "value", message: "missing") }
         var reader = ValueReader(field: fieldName)

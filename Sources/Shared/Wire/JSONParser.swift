@@ -443,17 +443,28 @@ extension JSONParser {
         try members { (key, parser) throws(Failure) in
             // Which key it is, found once: each is compared below several times.
             let name = ChangeKey(key)
-            // A valid timestamp or record id is read from the bytes, with no string made; anything else
-            // (escapes, a malformed value) is read as a string, for validation to name.
-            if name == .ts || name == .id, let plain = parser.plainString() {
-                if name == .ts, let timestamp = HybridTimestamp(utf8: plain) {
-                    change.timestamp = timestamp
-                    return
+            // A valid timestamp, record id, kind, code or field is read from the bytes, with no string
+            // made; anything else (escapes, a malformed value) is read as a string, for validation to name.
+            if name != .value, name != .other, let plain = parser.plainString() {
+                let read: Bool
+                switch name {
+                case .ts:
+                    change.timestamp = HybridTimestamp(utf8: plain)
+                    read = change.timestamp != nil
+                case .id:
+                    change.recordID = RecordID(utf8: plain)
+                    read = change.recordID != nil
+                case .kind:
+                    change.entityKind = EntityKind(utf8: plain)
+                    read = change.entityKind != nil
+                case .scope:
+                    change.area = AreaCode(utf8: plain)
+                    read = change.area != nil
+                default:
+                    change.fieldName = Field(utf8: plain)
+                    read = change.fieldName != nil
                 }
-                if name == .id, let id = RecordID(utf8: plain) {
-                    change.recordID = id
-                    return
-                }
+                if read { return }
                 parser.index -= plain.count + 2
             }
             let text: String?
