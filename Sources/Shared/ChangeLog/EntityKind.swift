@@ -17,8 +17,8 @@ public enum EntityKind: String, Hashable, Comparable, Sendable, CaseIterable {
     /// The kind whose name is the UTF-8 `bytes`, as `init(rawValue:)` reads its text, with no string made.
     public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
-        case 7 where Self.dispute.rawValue.utf8.elementsEqual(bytes): self = .dispute
-        case 4 where Self.risk.rawValue.utf8.elementsEqual(bytes): self = .risk
+        case 7 where UTF8Bytes.equal(bytes, Self.dispute.rawValue): self = .dispute
+        case 4 where UTF8Bytes.equal(bytes, Self.risk.rawValue): self = .risk
         default: return nil
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A field of a record, and with it the rule by which concurrent changes to it merge.
 public enum Field: String, Hashable, Sendable, CaseIterable {
     // Dispute cases.
@@ -123,7 +125,20 @@ extension Field {
             case (9, UInt8(ascii: "d")): .duplicate
             default: nil
             }
-        guard let candidate, candidate.rawValue.utf8.elementsEqual(bytes) else { return nil }
+        guard let candidate, UTF8Bytes.equal(bytes, candidate.rawValue) else { return nil }
         self = candidate
+    }
+}
+
+/// Comparing bytes read from a document with a name's text, in place.
+enum UTF8Bytes {
+    /// Whether `bytes` are `text`'s UTF-8: lengths first, then one `memcmp` (a generic element-by-element
+    /// comparison costs several times as much, and every change on the wire names a field and a kind).
+    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { utf8 in
+            utf8.count == bytes.count
+                && (bytes.isEmpty || memcmp(utf8.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+        }
     }
 }

@@ -1,25 +1,28 @@
 /// Crockford's base32 (digits and lower-case letters without i, l, o, u): compact ids that survive being
 /// read aloud, typed, and compared by prefix. Decoding accepts upper case too.
 enum Base32 {
-    /// The value of a digit (either case), or 0xFF for a byte that is not one. Worked out, not looked
-    /// up: every id a pulled page holds is read through it.
+    /// The value of a digit (either case), or 0xFF for a byte that is not one.
     @inline(__always)
     static func value(of byte: UInt8) -> UInt8 {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"):
-            // The letters without i, l, o and u, from 10 on.
-            switch byte | 0x20 {
-            case UInt8(ascii: "a")...UInt8(ascii: "h"): return (byte | 0x20) - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "j")...UInt8(ascii: "k"): return (byte | 0x20) - UInt8(ascii: "j") + 18
-            case UInt8(ascii: "m")...UInt8(ascii: "n"): return (byte | 0x20) - UInt8(ascii: "m") + 20
-            case UInt8(ascii: "p")...UInt8(ascii: "t"): return (byte | 0x20) - UInt8(ascii: "p") + 22
-            case UInt8(ascii: "v")...UInt8(ascii: "z"): return (byte | 0x20) - UInt8(ascii: "v") + 27
-            default: return 0xFF
-            }
-        default: return 0xFF
-        }
+        guard byte < 0x80 else { return 0xFF }
+        let value = values.utf8Start[Int(byte)]
+        return value == 0x7F ? 0xFF : value
     }
+
+    /// Each ASCII byte's digit value, 0x7F for one that is not a digit: a constant, read without the
+    /// lazy initialisation a global array costs on every access (every id a pulled page holds is read
+    /// through it). Tested against the alphabet for all 256 bytes.
+    private static let values: StaticString =
+        """
+        \u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\
+        \u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\
+        \u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\
+        \u{0}\u{1}\u{2}\u{3}\u{4}\u{5}\u{6}\u{7}\u{8}\u{9}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\
+        \u{7F}\u{A}\u{B}\u{C}\u{D}\u{E}\u{F}\u{10}\u{11}\u{7F}\u{12}\u{13}\u{7F}\u{14}\u{15}\u{7F}\
+        \u{16}\u{17}\u{18}\u{19}\u{1A}\u{7F}\u{1B}\u{1C}\u{1D}\u{1E}\u{1F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\
+        \u{7F}\u{A}\u{B}\u{C}\u{D}\u{E}\u{F}\u{10}\u{11}\u{7F}\u{12}\u{13}\u{7F}\u{14}\u{15}\u{7F}\
+        \u{16}\u{17}\u{18}\u{19}\u{1A}\u{7F}\u{1B}\u{1C}\u{1D}\u{1E}\u{1F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}
+        """
 
     /// Crockford's digits, as a constant: read without the lazy initialisation a global array costs on every
     /// access (ids are written for every change a store takes).
