@@ -116,6 +116,12 @@ import Testing
             #"{"version":1,"changes":{"a":1}}"#, #"{"version":1,"changes":null}"#, #"{"version":1}"#,
             #"{"version":1,"changes":[],"zzz":[1]}"#, #"{"version":1,"changes":[],"changes":[]}"#,
             #"{"version":1,"changes":[{"ts":1,"ts":2}]}"#, #"{"version":1,"changes":[{"zeta":1,"alpha":[],"kind":3}]}"#,
+            // A key twice, known or not, spelled alike or with escapes: refused where the general reader
+            // refuses it.
+            #"{"version":1,"changes":[{"zeta":1,"alpha":2,"zeta":3}]}"#,
+            #"{"version":1,"changes":[{"kind":"dispute","kind":"risk"}]}"#,
+            #"{"version":1,"changes":[{"value":1,"scope":"620502","value":2}]}"#,
+            #"{"version":1,"changes":[{"value":1,"value":2}]}"#, #"{"version":1,"changes":[{"é":1,"é":2}]}"#,
             #"{"version":1,"changes":[{"kind":3,"ts":[1]}]}"#, #"{"version":1,"changes":[{"value":{"a":[{}]}}]}"#,
             #"{"version":2,"changes":[{"bad":1}]}"#, #" { "version" : 1 , "changes" : [ ] } "#, #"[1,2]"#,
             #"{"version":1,"changes":[\#(change)] x"#, #"{"version":1,"changes":[\#(change),]}"#,

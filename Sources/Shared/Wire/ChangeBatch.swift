@@ -52,12 +52,15 @@ public struct ChangeBatch: Hashable, Sendable {
             }
             var changes: [Change] = []
             changes.reserveCapacity(raws.count)
-            // By index: each raw change is read in place, not copied.
-            for index in raws.indices {
-                do {
-                    changes.append(try raws[index].change())
-                } catch {
-                    throw WireError(code: .invalidChange, change: index, field: error.field, message: error.message)
+            // Through the buffer: each raw change is read in place (the array's subscript copies it out).
+            try raws.withUnsafeBufferPointer { (raws) throws(WireError) in
+                for index in raws.indices {
+                    do throws(RawChange.Problem) {
+                        changes.append(try raws[index].change())
+                    } catch {
+                        throw WireError(
+                            code: .invalidChange, change: index, field: error.field, message: error.message)
+                    }
                 }
             }
             return changes
@@ -146,11 +149,27 @@ struct RawBatch: Encodable {
 /// One change's JSON shape before validation: every key optional, so that a missing one gets a
 /// message of ours rather than the decoder's.
 struct RawChange: Encodable {
-    var ts: String?
-    var kind: String?
-    var id: String?
-    var scope: String?
-    var field: String?
+    /// The texts of `ts`, `kind`, `id`, `scope` and `field`, when they were not read as values below.
+    var ts: String? {
+        get { unusual?.ts }
+        set { unusualParts.ts = newValue }
+    }
+    var kind: String? {
+        get { unusual?.kind }
+        set { unusualParts.kind = newValue }
+    }
+    var id: String? {
+        get { unusual?.id }
+        set { unusualParts.id = newValue }
+    }
+    var scope: String? {
+        get { unusual?.scope }
+        set { unusualParts.scope = newValue }
+    }
+    var field: String? {
+        get { unusual?.field }
+        set { unusualParts.field = newValue }
+    }
     var value: JSONValue?
 
     enum CodingKeys: String, CodingKey {
@@ -167,11 +186,51 @@ struct RawChange: Encodable {
     var area: AreaCode?
     var fieldName: Field?
     /// The first of the object's other keys in sorted order, if it has any.
-    var unknownKey: String?
+    var unknownKey: String? {
+        get { unusual?.unknownKey }
+        set { unusualParts.unknownKey = newValue }
+    }
     /// Which of the string keys held something else.
-    var notStrings: Set<String> = []
+    var notStrings: Set<String> {
+        get { unusual?.notStrings ?? [] }
+        set { unusualParts.notStrings = newValue }
+    }
     /// What stood in the list where a change object should have.
-    var notAnObject: JSONValue?
+    var notAnObject: JSONValue? {
+        get { unusual?.notAnObject }
+        set { unusualParts.notAnObject = newValue }
+    }
+
+    /// What a change read straight from the bytes does not have: texts, and what is wrong with it. Kept
+    /// apart, and absent for such a change, so that moving one (a page holds thousands) copies and
+    /// releases no more than its value.
+    struct Unusual {
+        var ts: String?
+        var kind: String?
+        var id: String?
+        var scope: String?
+        var field: String?
+        var unknownKey: String?
+        var notStrings: Set<String> = []
+        var notAnObject: JSONValue?
+    }
+
+    private var unusual: Unusual?
+
+    private var unusualParts: Unusual {
+        get { unusual ?? Unusual() }
+        set { unusual = newValue }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(ts, forKey: .ts)
+        try container.encodeIfPresent(kind, forKey: .kind)
+        try container.encodeIfPresent(id, forKey: .id)
+        try container.encodeIfPresent(scope, forKey: .scope)
+        try container.encodeIfPresent(field, forKey: .field)
+        try container.encodeIfPresent(value, forKey: .value)
+    }
 
     init() {}
 

@@ -68,6 +68,10 @@ struct JSONParser {
         }
     }
 
+    private func repeatedKey(_ key: Key) -> Failure {
+        failure("the key '\(key.text)' appears twice")
+    }
+
     private func failure(_ message: String) -> Failure {
         Failure(offset: index, message: message)
     }
@@ -143,8 +147,11 @@ struct JSONParser {
     }
 
     /// Walks an object's members, handing each key to `member` with the parser positioned at its value;
-    /// `member` must consume the value. Refuses a key that appears twice; counts the object's nesting.
-    private mutating func members(_ member: (Key, inout JSONParser) throws(Failure) -> Void) throws(Failure) {
+    /// `member` must consume the value. Refuses a key that appears twice (unless `member` does, with
+    /// `duplicates(_:)`, at the same place); counts the object's nesting.
+    private mutating func members(
+        checkingKeys: Bool = true, _ member: (Key, inout JSONParser) throws(Failure) -> Void
+    ) throws(Failure) {
         depth += 1
         guard depth <= 64 else { throw failure("nested too deeply") }
         index += 1
@@ -175,14 +182,16 @@ struct JSONParser {
             index += 1
             skipSpace()
             let repeated: Bool
-            if seen.count < 16 {
+            if !checkingKeys {
+                repeated = false
+            } else if seen.count < 16 {
                 repeated = seen.contains { $0 == key }
                 seen.append(key)
                 if seen.count == 16 { many = Set(seen.map(\.text)) }
             } else {
                 repeated = !many.insert(key.text).inserted
             }
-            guard !repeated else { throw failure("the key '\(key.text)' appears twice") }
+            guard !repeated else { throw repeatedKey(key) }
             try member(key, &self)
             skipSpace()
             guard index < bytes.count else { throw failure("unexpected end of the document") }
@@ -407,7 +416,9 @@ extension JSONParser {
         changes.reserveCapacity(bytes.count / 160)
         try elements { (parser) throws(Failure) in
             if parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "{") {
-                changes.append(try parser.rawChange())
+                // Read into its place in the list: returned, a change would be copied there.
+                changes.append(RawChange())
+                try parser.rawChange(into: &changes[changes.count - 1])
             } else {
                 changes.append(RawChange(notAnObject: try parser.value()))
             }
@@ -416,7 +427,7 @@ extension JSONParser {
     }
 
     /// A change object's keys.
-    private enum ChangeKey {
+    private enum ChangeKey: UInt8 {
         case ts, kind, id, scope, field, value, other
 
         /// By length first: at most two comparisons of text.
@@ -438,11 +449,22 @@ extension JSONParser {
     }
 
     /// One change object, as `RawChange(JSONValue)` would read it from the parsed tree.
-    private mutating func rawChange() throws(Failure) -> RawChange {
-        var change = RawChange()
-        try members { (key, parser) throws(Failure) in
+    private mutating func rawChange(into change: inout RawChange) throws(Failure) {
+        // A key seen twice is refused as `members` refuses it: a change's own keys are told apart by a
+        // bit each, instead of comparing every key with every one before it.
+        var seen: UInt8 = 0
+        var others: [String] = []
+        try members(checkingKeys: false) { (key, parser) throws(Failure) in
             // Which key it is, found once: each is compared below several times.
             let name = ChangeKey(key)
+            if name == .other {
+                let text = key.text
+                guard !others.contains(text) else { throw parser.repeatedKey(key) }
+                others.append(text)
+            } else {
+                guard seen & 1 << name.rawValue == 0 else { throw parser.repeatedKey(key) }
+                seen |= 1 << name.rawValue
+            }
             // A valid timestamp, record id, kind, code or field is read from the bytes, with no string
             // made; anything else (escapes, a malformed value) is read as a string, for validation to name.
             if name != .value, name != .other, let plain = parser.plainString() {
@@ -499,6 +521,5 @@ extension JSONParser {
                 if change.unknownKey.map({ key < $0 }) ?? true { change.unknownKey = key }
             }
         }
-        return change
     }
 }
