@@ -122,4 +122,20 @@ import Testing
         // Kinds stay apart even for the same text.
         #expect(FinderKey.keys(ofName: "王建国").allSatisfy { $0 & 3 != FinderKey.number })
     }
+
+    /// A case is filed under each of its keys once: two parties of one family share their masked keys,
+    /// a number given twice is one key, and a case without parties has none.
+    @Test func aCaseHasEachKeyOnce() throws {
+        let village = try AreaCode(parsing: "620502101201")
+        for (names, numbers) in [
+            (["王建国", "王建军"], ["tel:13800138000", "tel:13800138000"]), (["王建国", "王建国"], []),
+            (["李四"], ["id:62050219800101123X"]), ([], []), (["欧阳娜娜", "王建国", "欧阳丽丽"], ["tel:1", "id:2"]),
+        ] {
+            let fingerprint = CaseFingerprint(
+                id: RecordID(high: 1, low: 2), village: village, category: nil, incidentDate: nil, names: names,
+                numbers: numbers)
+            let all = names.flatMap(FinderKey.keys(ofName:)) + numbers.map(FinderKey.key(ofNumber:))
+            #expect(fingerprint.keys == Set(all).sorted(), "\(names) \(numbers)")
+        }
+    }
 }

@@ -39,7 +39,16 @@ public struct CaseFingerprint: Hashable, Sendable {
         self.incidentDate = incidentDate
         self.names = names
         self.numbers = numbers
-        keys = Array(Set(names.flatMap(FinderKey.keys(ofName:)) + numbers.map(FinderKey.key(ofNumber:))))
+        // Each key once, in order: sorted then thinned (a set for a handful of numbers costs more).
+        var keys = names.flatMap(FinderKey.keys(ofName:)) + numbers.map(FinderKey.key(ofNumber:))
+        keys.sort()
+        var kept = 0
+        for index in keys.indices where kept == 0 || keys[kept - 1] != keys[index] {
+            keys[kept] = keys[index]
+            kept += 1
+        }
+        keys.removeSubrange(kept...)
+        self.keys = keys
     }
 }
 
@@ -181,11 +190,14 @@ public struct DuplicateFinder: Sendable {
         let needed = fingerprint.names.count > 1 ? 2 : 1
         // Each hit as one number, slot above weight, so that sorting groups a case's hits together.
         var hits: [UInt64] = []
+        // Room for what most cases' keys find at once; more grows the list by doubling.
+        hits.reserveCapacity(32)
         for key in fingerprint.keys {
             let kind = key & 3
             let weight = UInt64(kind == FinderKey.name ? 2 : kind == FinderKey.masked ? 1 : needed)
             guard let slots = index[key] else { continue }
-            hits.reserveCapacity(hits.count + slots.count)
+            // No `reserveCapacity` per key: reserving exactly what each key adds would grow the list
+            // one allocation (and copy) per key instead of by doubling.
             for slot in slots {
                 hits.append(UInt64(UInt32(slot)) << 8 | weight)
             }
