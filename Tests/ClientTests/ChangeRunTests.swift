@@ -75,6 +75,8 @@ import Testing
                     let written = try store.pageJSON(after: after, within: nil, limit: limit)
                     let decoded = try ChangePage(json: Data(written.json))
                     #expect(decoded.changes == Array(log[Int(after)..<end]))
+                    // Byte for byte what the tree writes.
+                    #expect(written.json == Array(decoded.json()), "after \(after), limit \(limit)")
                     #expect(written.cursor == (end > Int(after) ? Int64(end) : after) && written.more == page.more)
                 }
                 for through in [after, after + 1, after + 4, after + 9, count] where through <= count {

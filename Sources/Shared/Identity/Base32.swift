@@ -36,8 +36,11 @@ enum Base32 {
 
     /// Writes the low `digits * 5` bits of `value`, most significant digit first.
     static func encode(_ value: UInt64, digits: Int, into bytes: inout [UInt8]) {
-        for index in stride(from: digits - 1, through: 0, by: -1) {
-            bytes.append(digit(value >> UInt64(index * 5)))
+        // Written into a buffer on the stack, then appended at once: not one append per digit.
+        precondition(digits <= 13, "a 64-bit number has at most 13 base32 digits")
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 13) { buffer in
+            let end = encode(value, digits: digits, into: buffer, at: 0)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<end]))
         }
     }
 

@@ -2,43 +2,64 @@
 /// from stored parts: the value's JSON is copied as it is, without parsing it again (stores keep only
 /// values that were validated when they arrived), and no string is made per change.
 public struct ChangeWriter {
-    public private(set) var json: [UInt8] = Array("[".utf8)
-    public private(set) var count = 0
+    public var json: [UInt8] { bytes }
+    public var count: Int { written }
+    @usableFromInline var bytes: [UInt8] = Array("[".utf8)
+    @usableFromInline var written = 0
 
     public init(capacity: Int) {
-        json.reserveCapacity(capacity * 160)
+        bytes.reserveCapacity(capacity * 160)
     }
 
-    /// Appends one change; each part is its UTF-8 bytes as stored (`value` is JSON).
+    /// Appends one change; each part is its UTF-8 bytes as stored (`value` is JSON). Inlinable: called
+    /// from the stores' modules for every change of a page, a generic function not specialised for
+    /// their byte buffers would look up its type's metadata and witnesses for each part of each change.
+    @inlinable
     public mutating func append(
         field: some Sequence<UInt8>, id: some Sequence<UInt8>, kind: some Sequence<UInt8>,
         scope: some Sequence<UInt8>, timestamp: HybridTimestamp, value: some Sequence<UInt8>
     ) {
-        json.append(contentsOf: count == 0 ? #"{"field":""#.utf8 : #",{"field":""#.utf8)
-        json.append(contentsOf: field)
-        json.append(contentsOf: #"","id":""#.utf8)
-        json.append(contentsOf: id)
-        json.append(contentsOf: #"","kind":""#.utf8)
-        json.append(contentsOf: kind)
-        json.append(contentsOf: #"","scope":""#.utf8)
-        json.append(contentsOf: scope)
-        json.append(contentsOf: #"","ts":""#.utf8)
-        timestamp.write(into: &json)
-        json.append(contentsOf: #"","value":"#.utf8)
-        json.append(contentsOf: value)
-        json.append(UInt8(ascii: "}"))
-        count += 1
+        append(written == 0 ? #"{"field":""# : #",{"field":""#)
+        bytes.append(contentsOf: field)
+        append(#"","id":""#)
+        bytes.append(contentsOf: id)
+        append(#"","kind":""#)
+        bytes.append(contentsOf: kind)
+        append(#"","scope":""#)
+        bytes.append(contentsOf: scope)
+        append(#"","ts":""#)
+        timestamp.write(into: &bytes)
+        append(#"","value":"#)
+        bytes.append(contentsOf: value)
+        bytes.append(UInt8(ascii: "}"))
+        written += 1
+    }
+
+    /// Appends a constant's bytes as they are (a string's would be copied out of it first).
+    @inlinable
+    mutating func append(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// A page of the feed: `{"changes":[…],"cursor":…,"more":…,"version":1}`.
     public func page(cursor: Int64, more: Bool) -> [UInt8] {
-        Array(#"{"changes":"#.utf8) + json
-            + Array(#"],"cursor":\#(cursor),"more":\#(more),"version":\#(ChangeBatch.currentVersion)}"#.utf8)
+        document(closing: #"],"cursor":\#(cursor),"more":\#(more),"version":\#(ChangeBatch.currentVersion)}"#)
     }
 
     /// A batch to push: `{"changes":[…],"version":1}`.
     public func batch() -> [UInt8] {
-        Array(#"{"changes":"#.utf8) + json + Array(#"],"version":\#(ChangeBatch.currentVersion)}"#.utf8)
+        document(closing: #"],"version":\#(ChangeBatch.currentVersion)}"#)
+    }
+
+    /// The changes in their envelope, copied once (a page is a megabyte or more).
+    private func document(closing: String) -> [UInt8] {
+        let opening = #"{"changes":"#
+        var document: [UInt8] = []
+        document.reserveCapacity(opening.utf8.count + bytes.count + closing.utf8.count)
+        document.append(contentsOf: opening.utf8)
+        document.append(contentsOf: bytes)
+        document.append(contentsOf: closing.utf8)
+        return document
     }
 }
 
