@@ -563,14 +563,16 @@ extension ReplicaStore {
 
     /// A change read back from the log; `recordScope` is used where the change names none of its own.
     static func stored(_ parts: StoredChange, key: EntityKey, recordScope: AreaCode) throws -> Change {
-        let fieldName = String(decoding: parts.field, as: UTF8.self)
-        guard let field = Field(rawValue: fieldName) else {
-            throw StoreError(code: .corrupt, message: "the log holds a change of unknown field '\(fieldName)'")
+        // Names and codes read from the bytes (every change a write loads is read here).
+        guard let field = Field(utf8: parts.field) else {
+            throw StoreError(
+                code: .corrupt,
+                message: "the log holds a change of unknown field '\(String(decoding: parts.field, as: UTF8.self))'")
         }
         do {
             return try Change(
                 timestamp: parts.timestamp, entity: key,
-                scope: parts.scope.isEmpty ? recordScope : try area(String(decoding: parts.scope, as: UTF8.self)),
+                scope: parts.scope.isEmpty ? recordScope : try area(parts.scope),
                 field: field, valueJSON: String(decoding: parts.value, as: UTF8.self))
         } catch let error as StoreError {
             throw error
@@ -596,13 +598,11 @@ extension ReplicaStore {
         in db: Database, _ body: (Int64, Change) throws -> Bool
     ) throws {
         try db.cachedStatement(sql: joinedColumns + condition).forEachRawRow(arguments: arguments, in: db) { row in
-            let kindName = String(decoding: row.bytes(9), as: UTF8.self)
-            let uid = String(decoding: row.bytes(10), as: UTF8.self)
-            guard let kind = EntityKind(rawValue: kindName), let id = RecordID(uid) else {
+            guard let kind = EntityKind(utf8: row.bytes(9)), let id = RecordID(utf8: row.bytes(10)) else {
                 throw StoreError(code: .corrupt, message: "the log holds a change of an unknown record")
             }
             let key = EntityKey(kind: kind, id: id)
-            let recordScope = try area(String(decoding: row.bytes(11), as: UTF8.self))
+            let recordScope = try area(row.bytes(11))
             return try forEachInRun(row) { seq, parts in
                 guard seq > after else { return true }
                 guard seq <= through else { return false }
@@ -646,6 +646,11 @@ extension ReplicaStore {
             }
         }
         return (writer, last, more)
+    }
+
+    /// The code stored as the UTF-8 `bytes`, read with no string made.
+    static func area(_ bytes: UnsafeBufferPointer<UInt8>) throws -> AreaCode {
+        try AreaCode(utf8: bytes) ?? area(String(decoding: bytes, as: UTF8.self))
     }
 
     static func area(_ text: String) throws -> AreaCode {

@@ -20,7 +20,9 @@ public struct ReplicaState: Sendable {
         entities[change.entity, default: EntityState(first: change)].apply(change)
     }
 
-    /// Merges changes; the same as applying them one by one, in any order.
+    /// Merges changes; the same as applying them one by one, in any order. Inlinable, so that a store's
+    /// array of a record's changes is walked as an array.
+    @inlinable
     public mutating func apply(_ changes: some Sequence<Change>) {
         for change in changes {
             apply(change)

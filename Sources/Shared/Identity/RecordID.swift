@@ -20,7 +20,9 @@ public struct RecordID: Hashable, Comparable, Sendable {
         self.init(utf8: Array(text.utf8))
     }
 
-    /// Parses the full textual form from its UTF-8 bytes.
+    /// Parses the full textual form from its UTF-8 bytes. Inlinable: the stores read ids from their
+    /// rows' bytes, which an unspecialised generic would take through metadata and witness look-ups.
+    @inlinable
     public init?(utf8: some RandomAccessCollection<UInt8>) {
         guard let parsed = utf8.withContiguousStorageIfAvailable(Self.parse) ?? Self.parse(Array(utf8)) else {
             return nil
@@ -28,7 +30,8 @@ public struct RecordID: Hashable, Comparable, Sendable {
         self = parsed
     }
 
-    private static func parse(_ utf8: UnsafeBufferPointer<UInt8>) -> RecordID? {
+    @usableFromInline
+    static func parse(_ utf8: UnsafeBufferPointer<UInt8>) -> RecordID? {
         // 26 digits carry 130 bits: the first digit may use only its low 3 bits.
         guard utf8.count == Self.digits, Base32.isDigit(utf8[0]), Base32.value(of: utf8[0]) < 8,
             let top = Base32.decode(utf8[0..<2]), let middle = Base32.decode(utf8[2..<14]),
@@ -38,7 +41,8 @@ public struct RecordID: Hashable, Comparable, Sendable {
         return RecordID(high: top << 56 | middle >> 4, low: (middle & 0xF) << 60 | bottom)
     }
 
-    private static func parse(_ utf8: [UInt8]) -> RecordID? {
+    @usableFromInline
+    static func parse(_ utf8: [UInt8]) -> RecordID? {
         utf8.withUnsafeBufferPointer(parse)
     }
 
