@@ -287,11 +287,12 @@ extension ReplicaStore {
             // Numbered here, as SQLite would (one past the highest), and written with the next batch.
             let id = try nextRecord ?? (Int64.fetchOne(db, sql: "SELECT max(id) FROM record") ?? 0) + 1
             nextRecord = id + 1
+            let (entity, scope) = (change.entity, change.scope)
             pendingRecords.add { row in
                 row.integer(id)
-                row.text(change.entity.kind.rawValue)
-                row.text(change.entity.id.description)
-                row.text(change.scope.description)
+                row.text(entity.kind.rawValue)
+                row.text { entity.id.appendText(to: &$0) }
+                row.text(scope.description)
             }
             let key = (id: id, scope: change.scope)
             keys[change.entity] = key
@@ -713,7 +714,7 @@ extension ReplicaStore.Session {
         }
         // In the order of `ReplicaStore.disputeColumns`.
         func row(_ row: inout BoundValues) {
-            row.text(dispute.id.description)
+            row.text { dispute.id.appendText(to: &$0) }
             row.text(place.fullCode)
             row.text(dispute.category?.code)
             row.text(dispute.status.code)

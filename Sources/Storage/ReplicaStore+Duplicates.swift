@@ -38,7 +38,8 @@ extension ReplicaStore.Session {
                     : try String.fetchOne(
                         db.cachedStatement(sql: "SELECT duplicateOf FROM dispute WHERE id = ?"),
                         arguments: [key.id.description])
-                let root = try survivor(of: dispute.id)
+                // A case merged into none counts under itself (most do: no chain to follow).
+                let root = dispute.duplicateOf == nil ? dispute.id : try survivor(of: dispute.id)
                 let place = try place(of: entity.scope)
                 try save(dispute, place: place, counted: root == dispute.id, batched: created.contains(key))
                 try saveVisits(of: dispute, place: place, replacing: !created.contains(key))

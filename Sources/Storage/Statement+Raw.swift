@@ -56,6 +56,13 @@ struct BoundValues {
         if let text { self.text(text) } else { null() }
     }
 
+    /// Text that `write` appends as UTF-8 straight into the buffer (an id, a code: no string made).
+    mutating func text(writing write: (inout [UInt8]) -> Void) {
+        let start = bytes.count
+        write(&bytes)
+        slots.append(.text(start: start, count: bytes.count - start))
+    }
+
     /// Text given as its UTF-8 bytes.
     mutating func utf8(_ utf8: [UInt8]) {
         slots.append(.text(start: bytes.count, count: utf8.count))
