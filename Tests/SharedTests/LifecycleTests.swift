@@ -92,6 +92,27 @@ import Testing
         }
     }
 
+    /// A case shows its latest agreement, escalation and failure among the steps that count, each of its
+    /// own kind: a later fail does not hide the agreement before it, a second agreement replaces the first.
+    @Test func theLatestVerdictOfEachKindIsShown() throws {
+        var (a, _, _) = try threeReplicasWithAMediatedCase()
+        try a.perform(.resolve(agreement: "首次协议", date: today), onDispute: id)
+        try a.perform(.reopen(reason: "协议未履行"), onDispute: id)
+        try a.perform(.fail(reason: "分歧大"), onDispute: id)
+        try a.perform(.reopen(reason: "重新调解"), onDispute: id)
+        try a.perform(.resolve(agreement: "再次协议", date: today), onDispute: id)
+        var dispute = try #require(a.state.dispute(id))
+        #expect(dispute.status == .resolved)
+        #expect(dispute.agreement?.text == "再次协议")
+        #expect(dispute.failureReason == "分歧大")
+        #expect(dispute.escalation == nil)
+        try a.perform(.reopen(reason: "又反悔"), onDispute: id)
+        try a.perform(.escalate(to: .court, note: "起诉"), onDispute: id)
+        dispute = try #require(a.state.dispute(id))
+        #expect(dispute.status == .escalated)
+        #expect(dispute.escalation?.target == .court && dispute.agreement?.text == "再次协议")
+    }
+
     @Test func aReopenDoesNotReverseAStepItsDeviceNeverSaw() throws {
         var (a, b, c) = try threeReplicasWithAMediatedCase()
         try a.perform(.resolve(agreement: "双方和解", date: today), onDispute: id)

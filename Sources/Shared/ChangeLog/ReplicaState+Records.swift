@@ -27,7 +27,14 @@ extension Dispute {
         let status = LifecycleOutcome<DisputeLifecycle>(steps: state.statusSteps)
         let voiding = LifecycleOutcome<VoidLifecycle>(steps: state.voidSteps)
         let duplicate = LifecycleOutcome<DuplicateLifecycle>(steps: state.duplicateSteps)
-        let latest = { (action: LifecycleStep.Action) in state.latestStep(action, among: status.applied) }
+        // The latest counted resolve, escalate and fail, found in one walk back over the counted steps.
+        var latest: [LifecycleStep.Action: LifecycleStep] = [:]
+        for applied in status.applied.reversed() where latest.count < 3 {
+            guard let step = state.statusSteps[applied.timestamp],
+                [.resolve, .escalate, .fail].contains(step.action), latest[step.action] == nil
+            else { continue }
+            latest[step.action] = step
+        }
         self.init(
             id: state.key.id,
             village: state.scope,
@@ -40,13 +47,13 @@ extension Dispute {
             status: status.state,
             method: state[.method]?.method,
             mediator: state[.mediator]?.text,
-            agreement: latest(.resolve).flatMap { step in
+            agreement: latest[.resolve].flatMap { step in
                 step.date.map { Agreement(text: step.text ?? "", date: $0) }
             },
-            escalation: latest(.escalate).flatMap { step in
+            escalation: latest[.escalate].flatMap { step in
                 step.target.map { Escalation(target: $0, note: step.text) }
             },
-            failureReason: latest(.fail)?.text,
+            failureReason: latest[.fail]?.text,
             visits: state.visits.compactMap { timestamp, value in
                 value.visit.map { Stamped(timestamp: timestamp, element: $0) }
             }.sorted { ($0.element.date, $0.timestamp) < ($1.element.date, $1.timestamp) },
