@@ -47,9 +47,13 @@ extension ReplicaStore.Session {
                 if let before, let previous = RecordID(before), previous != dispute.duplicateOf {
                     survivors.insert(try survivor(of: previous))
                 }
+                // Each full batch of new cases' rows at once: the rows waiting stay few.
+                if pendingDisputes.count >= PendingRows.rowsPerStatement {
+                    try pendingDisputes.write(all: false, in: db)
+                }
             }
         }
-        // The new cases' rows, before anything reads the table.
+        // The rest of the new cases' rows, before anything reads the table.
         try pendingDisputes.write(all: true, in: db)
         guard !survivors.isEmpty else { return }
         // Most cases have no group. One look at the (small, partial) index of merged cases says which
