@@ -468,25 +468,20 @@ extension JSONParser {
             // A valid timestamp, record id, kind, code or field is read from the bytes, with no string
             // made; anything else (escapes, a malformed value) is read as a string, for validation to name.
             if name != .value, name != .other, let plain = parser.plainString() {
-                let read: Bool
-                switch name {
-                case .ts:
-                    change.timestamp = HybridTimestamp(utf8: plain)
-                    read = change.timestamp != nil
-                case .id:
-                    change.recordID = RecordID(utf8: plain)
-                    read = change.recordID != nil
-                case .kind:
-                    change.entityKind = EntityKind(utf8: plain)
-                    read = change.entityKind != nil
-                case .scope:
-                    change.area = AreaCode(utf8: plain)
-                    read = change.area != nil
-                default:
-                    change.fieldName = Field(utf8: plain)
-                    read = change.fieldName != nil
+                // Keeps what the bytes read as; says whether they did.
+                func read<T>(_ value: T?, into part: inout T?) -> Bool {
+                    part = value
+                    return value != nil
                 }
-                if read { return }
+                let done =
+                    switch name {
+                    case .ts: read(HybridTimestamp(utf8: plain), into: &change.timestamp)
+                    case .id: read(RecordID(utf8: plain), into: &change.recordID)
+                    case .kind: read(EntityKind(utf8: plain), into: &change.entityKind)
+                    case .scope: read(AreaCode(utf8: plain), into: &change.area)
+                    default: read(Field(utf8: plain), into: &change.fieldName)
+                    }
+                if done { return }
                 parser.index -= plain.count + 2
             }
             let text: String?
