@@ -147,8 +147,9 @@ struct JSONParser {
     }
 
     /// Walks an object's members, handing each key to `member` with the parser positioned at its value;
-    /// `member` must consume the value. Refuses a key that appears twice (unless `member` does, with
-    /// `duplicates(_:)`, at the same place); counts the object's nesting.
+    /// `member` must consume the value. Refuses a key that appears twice (or, with `checkingKeys` false,
+    /// leaves that to `member`, which refuses it at the same place with `repeatedKey`); counts the
+    /// object's nesting.
     private mutating func members(
         checkingKeys: Bool = true, _ member: (Key, inout JSONParser) throws(Failure) -> Void
     ) throws(Failure) {
