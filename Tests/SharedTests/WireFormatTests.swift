@@ -265,13 +265,25 @@ import Testing
         var texts = ["620502", "620502101", "620502101201", "620502101000", "620502000000", "620000", "620502000"]
         texts += ["990502101201", "6205021012011", "62050210120", "", "62050２101201", "6.20502E+11", "000000"]
         texts += ["110101", "820101", "830101", "710000", "720101", "160101", "150101", "469001", "469001000"]
-        // Every two-digit prefix, at each length.
+        // Every two-digit prefix, at each length: a code only under a province of GB/T 2260.
+        let provinces: Set<Int> = [
+            11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54,
+            61, 62, 63, 64, 65, 71, 81, 82,
+        ]
         for prefix in 10...99 {
-            texts += ["\(prefix)0502", "\(prefix)0502101", "\(prefix)0502101201", "\(prefix)0000"]
+            let forms = ["\(prefix)0502", "\(prefix)0502101", "\(prefix)0502101201"]
+            for form in forms {
+                #expect((read(form, AreaCode.init(utf8:)) != nil) == provinces.contains(prefix), "\(form)")
+            }
+            texts += forms + ["\(prefix)0000"]
         }
         for text in texts {
             #expect(read(text, AreaCode.init(utf8:)) == (try? AreaCode(parsing: text)), "\(text)")
         }
+        // Trailing zeros name the level: a village's full form of a town is the town.
+        #expect(read("620502101000", AreaCode.init(utf8:))?.level == .town)
+        #expect(read("620502000000", AreaCode.init(utf8:))?.level == .district)
+        #expect(read("620502101201", AreaCode.init(utf8:))?.description == "620502101201")
     }
 }
 
