@@ -138,6 +138,28 @@ import Testing
         }
     }
 
+    /// A change of a hundred thousand unknown keys (a device's bug, or worse) is read in one pass and
+    /// refused naming the first of them, as the tree reader refuses it; one key repeated among them is
+    /// found. (Keys compared each with every one before would take minutes here.)
+    @Test func aChangeOfManyUnknownKeysIsRefusedInOnePass() throws {
+        let keys = (0..<100_000).map { #""k\#($0)":0"# }
+        for extra in ["", #","k99999":1"#] {
+            let document = #"{"version":1,"changes":[{"# + keys.joined(separator: ",") + extra + "}]}"
+            let data = Data(document.utf8)
+            let wire = Self.wireRead(data)
+            #expect(wire == Self.treeRead(data))
+            guard case .failure(let error) = wire else {
+                Issue.record("a change of unknown keys was taken")
+                continue
+            }
+            if extra.isEmpty {
+                #expect(error.code == .invalidChange && error.field == "k0")
+            } else {
+                #expect(error.code == .malformedBatch && error.message.contains("'k99999' appears twice"))
+            }
+        }
+    }
+
     /// Random damage to real batches: dropped, doubled and replaced bytes, wherever they fall.
     @Test func agreesWithTheTreeReaderOnDamagedBatches() throws {
         let seed = propertySeed()

@@ -454,14 +454,13 @@ extension JSONParser {
         // A key seen twice is refused as `members` refuses it: a change's own keys are told apart by a
         // bit each, instead of comparing every key with every one before it.
         var seen: UInt8 = 0
-        var others: [String] = []
+        // Unknown keys (rare) by hash: a list would make an object of many of them quadratic.
+        var others: Set<String> = []
         try members(checkingKeys: false) { (key, parser) throws(Failure) in
             // Which key it is, found once: each is compared below several times.
             let name = ChangeKey(key)
             if name == .other {
-                let text = key.text
-                guard !others.contains(text) else { throw parser.repeatedKey(key) }
-                others.append(text)
+                guard others.insert(key.text).inserted else { throw parser.repeatedKey(key) }
             } else {
                 guard seen & 1 << name.rawValue == 0 else { throw parser.repeatedKey(key) }
                 seen |= 1 << name.rawValue
