@@ -798,7 +798,7 @@ extension ReplicaStore {
 /// Text folded for searching: full-width forms to half-width (NFKC), lower case.
 public enum SearchText {
     public static func normalize(_ text: String) -> String {
-        fast(text) ?? text.precomposedStringWithCompatibilityMapping.lowercased()
+        fast(text) ?? general(text)
     }
 
     /// The fold of text made of what cases are mostly written in (ASCII, CJK ideographs and punctuation,
@@ -819,7 +819,12 @@ public enum SearchText {
         let start = bytes.count
         guard !fold(text, into: &bytes) else { return }
         bytes.removeSubrange(start...)
-        bytes.append(contentsOf: text.precomposedStringWithCompatibilityMapping.lowercased().utf8)
+        bytes.append(contentsOf: general(text).utf8)
+    }
+
+    /// The fold of any text: NFKC, then lower case.
+    private static func general(_ text: String) -> String {
+        text.precomposedStringWithCompatibilityMapping.lowercased()
     }
 
     /// Appends the fold of `text` to UTF-8 `bytes`, as `fast` folds it; false (with some of it appended)

@@ -46,9 +46,7 @@ struct BoundValues {
     mutating func null() { slots.append(.null) }
 
     mutating func text(_ text: String) {
-        let start = bytes.count
-        bytes.append(contentsOf: text.utf8)
-        slots.append(.text(start: start, count: bytes.count - start))
+        self.text { $0.append(contentsOf: text.utf8) }
     }
 
     /// Text, or NULL when absent.
@@ -65,8 +63,7 @@ struct BoundValues {
 
     /// Text given as its UTF-8 bytes.
     mutating func utf8(_ utf8: [UInt8]) {
-        slots.append(.text(start: bytes.count, count: utf8.count))
-        bytes.append(contentsOf: utf8)
+        text { $0.append(contentsOf: utf8) }
     }
 
     mutating func blob(_ blob: [UInt8]) {

@@ -132,13 +132,25 @@ extension Field {
 
 /// Comparing bytes read from a document with a name's text, in place.
 enum UTF8Bytes {
-    /// Whether `bytes` are `text`'s UTF-8: lengths first, then one `memcmp` (a generic element-by-element
-    /// comparison costs several times as much, and every change on the wire names a field and a kind).
+    /// Whether two byte ranges hold the same bytes: lengths first, then one `memcmp` (a generic
+    /// element-by-element comparison costs several times as much, and every change on the wire names a
+    /// field and a kind, and has six keys).
+    @inline(__always)
+    static func equal(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Bool {
+        left.count == right.count && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
+    }
+
+    /// Whether `bytes` are `text`'s UTF-8.
     static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: String) -> Bool {
         var text = text
-        return text.withUTF8 { utf8 in
-            utf8.count == bytes.count
-                && (bytes.isEmpty || memcmp(utf8.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
-        }
+        return text.withUTF8 { equal(bytes, $0) }
+    }
+
+    /// Whether `bytes` are the constant `text`'s UTF-8.
+    @inline(__always)
+    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+        // Compared with the constant's bytes where they are (a buffer made of them costs checks per call).
+        bytes.count == text.utf8CodeUnitCount
+            && (bytes.isEmpty || memcmp(bytes.baseAddress!, text.utf8Start, bytes.count) == 0)
     }
 }

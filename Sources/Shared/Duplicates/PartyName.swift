@@ -37,9 +37,6 @@ public enum PartyName {
 
     /// `similarity` of two names made of plain scalars only, or nil if either has another.
     private static func plainSimilarity(_ left: String, _ right: String) -> Double? {
-        func isPlain(_ scalar: Unicode.Scalar) -> Bool {
-            (0x4E00...0x9FFF).contains(scalar.value) || (0x21...0x7E).contains(scalar.value)
-        }
         var a = left.unicodeScalars.makeIterator()
         var b = right.unicodeScalars.makeIterator()
         var count = 0
@@ -49,14 +46,14 @@ public enum PartyName {
         while true {
             let x = a.next()
             let y = b.next()
-            if let x, !isPlain(x) { return nil }
-            if let y, !isPlain(y) { return nil }
+            if let x, !x.isPlain { return nil }
+            if let y, !y.isPlain { return nil }
             guard let x, let y else {
                 if x != nil || y != nil {
                     sameLength = false
                     // The rest of the longer name must be plain too, for the answer to be this one's.
-                    while let rest = a.next() { if !isPlain(rest) { return nil } }
-                    while let rest = b.next() { if !isPlain(rest) { return nil } }
+                    while let rest = a.next() { if !rest.isPlain { return nil } }
+                    while let rest = b.next() { if !rest.isPlain { return nil } }
                 }
                 break
             }

@@ -67,15 +67,21 @@ extension StringProtocol {
         // Text that starts and ends with printable ASCII or a CJK ideograph has no space to trim: such a
         // character is not white space and starts a character of its own (every party of every pulled
         // case comes here).
-        func plain(_ scalar: Unicode.Scalar) -> Bool {
-            (0x21...0x7E).contains(scalar.value) || (0x4E00...0x9FFF).contains(scalar.value)
-        }
-        if let first = unicodeScalars.first, let last = unicodeScalars.last, plain(first), plain(last) {
+        if let first = unicodeScalars.first, let last = unicodeScalars.last, first.isPlain, last.isPlain {
             return String(self)
         }
         let isSpace: (Character) -> Bool = { $0.isWhitespace }
         guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
         let last = lastIndex(where: { !isSpace($0) })!
         return String(self[first...last])
+    }
+}
+
+extension Unicode.Scalar {
+    /// Printable ASCII (no space) or a CJK unified ideograph of the basic block: what names and cases are
+    /// mostly written in. Each is a character of its own, never white space, and folds to itself or to
+    /// plain lower case, so text of these takes shortcuts past grapheme breaking and normalisation.
+    var isPlain: Bool {
+        (0x21...0x7E).contains(value) || (0x4E00...0x9FFF).contains(value)
     }
 }

@@ -125,11 +125,11 @@ struct JSONParser {
         }
 
         /// Whether the key is `name` (ASCII).
+        @inline(__always)
         func `is`(_ name: StaticString) -> Bool {
             switch self {
             case .plain(let bytes):
-                bytes.count == name.utf8CodeUnitCount
-                    && (bytes.isEmpty || memcmp(bytes.baseAddress!, name.utf8Start, bytes.count) == 0)
+                UTF8Bytes.equal(bytes, name)
             case .text(let text):
                 text == name.description
             }
@@ -138,8 +138,7 @@ struct JSONParser {
         static func == (left: Key, right: Key) -> Bool {
             switch (left, right) {
             case (.plain(let left), .plain(let right)):
-                left.count == right.count
-                    && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
+                UTF8Bytes.equal(left, right)
             default:
                 left.text == right.text
             }
