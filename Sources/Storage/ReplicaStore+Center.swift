@@ -459,21 +459,8 @@ extension ReplicaStore {
     static func feedFilter(
         after cursor: Int64, within reach: Reach?
     ) -> (condition: String, arguments: [any DatabaseValueConvertible]) {
-        var condition = " WHERE seq > ?"
-        var arguments: [any DatabaseValueConvertible] = [cursor]
-        if let reach {
-            let merged = reach.predecessors.map(\.description)
-            condition +=
-                " AND (record.scope >= ? AND record.scope < ?"
-                + (merged.isEmpty ? ")" : " OR record.scope IN (\(merged.map { _ in "?" }.joined(separator: ", "))))")
-            arguments += [reach.scope.description, reach.scope.description + "~"] + merged
-            let departed = reach.departed.map(\.description)
-            if !departed.isEmpty {
-                condition += " AND record.scope NOT IN (\(departed.map { _ in "?" }.joined(separator: ", ")))"
-                arguments += departed
-            }
-        }
-        return (condition, arguments)
+        let (filter, arguments) = reachCondition(reach)
+        return (" WHERE seq > ?" + filter, [cursor] + arguments)
     }
 
     /// About how many changes of the feed lie after `cursor` within `reach`: what a pull has ahead, for

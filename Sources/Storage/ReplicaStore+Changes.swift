@@ -161,6 +161,9 @@ extension ReplicaStore {
         var detectDuplicates: Bool { finder != nil }
         /// The log's last sequence before this transaction.
         var committedSequence: Int64 = 0
+        /// The scopes of records a snapshot added (their rows copied, not derived in `touched`): their
+        /// areas received data now.
+        var arrivedScopes: Set<AreaCode> = []
         /// New changes by the day they were made (local time), their record's scope and their field.
         var arrivedChanges: [ArrivedKey: Int] = [:]
         /// The local day last looked up, as [start, end) in milliseconds: a batch's changes mostly share one.
@@ -460,12 +463,12 @@ extension ReplicaStore.Session {
     /// Notes when this transaction's changes arrived, and that the scopes of the records they touched
     /// last received data now.
     mutating func noteArrival(at time: Int64) throws {
-        guard !touched.isEmpty else { return }
+        guard !touched.isEmpty || !arrivedScopes.isEmpty else { return }
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO arrival (seq, at) SELECT max(seq), ? FROM change")
             .execute(arguments: [time])
         let sequence = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM change")) ?? 0
         let receive = try db.cachedStatement(sql: "INSERT OR REPLACE INTO received (scope, seq) VALUES (?, ?)")
-        for scope in Set(touched.compactMap { state[$0]?.scope }) {
+        for scope in arrivedScopes.union(touched.compactMap { state[$0]?.scope }) {
             try receive.run([.text(try place(of: scope).fullCode), .integer(sequence)], in: db)
         }
         let arrivedOn = LocalTime.date(at: time).description
@@ -546,6 +549,13 @@ extension ReplicaStore {
         var scope: UnsafeBufferPointer<UInt8>
         var field: UnsafeBufferPointer<UInt8>
         var value: UnsafeBufferPointer<UInt8>
+
+        init(
+            timestamp: HybridTimestamp, scope: UnsafeBufferPointer<UInt8>, field: UnsafeBufferPointer<UInt8>,
+            value: UnsafeBufferPointer<UInt8>
+        ) {
+            (self.timestamp, self.scope, self.field, self.value) = (timestamp, scope, field, value)
+        }
 
         init(_ part: ChangeRun.Part, replica: ReplicaID) {
             timestamp = HybridTimestamp(physical: part.physical, counter: part.counter, replica: replica)

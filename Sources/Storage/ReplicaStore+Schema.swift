@@ -351,6 +351,11 @@ extension ReplicaStore {
             // empty for none): when they change, the pull starts again from the beginning.
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN reach TEXT NOT NULL DEFAULT ''")
         }
+        migrator.registerMigration("v11: snapshots") { db in
+            // While a snapshot is being taken (`SnapshotPage`), the id of the last record taken; NULL
+            // otherwise.
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN snapshotAfter TEXT")
+        }
         return migrator
     }
 

@@ -21,17 +21,26 @@ extension ReplicaStore {
         public var clockOffset: Int64?
         /// The latest point of the center's log this replica has seen, sent with every request.
         public var checkpoint: Checkpoint?
+        /// While a snapshot is being taken, the id of the last record taken (the next page follows it).
+        public var snapshotAfter: RecordID?
+        /// Whether a snapshot is being taken.
+        public var isTakingSnapshot = false
     }
 
     public func syncState() throws -> SyncState {
         try read { db in
             let row = try Row.fetchOne(
                 db,
-                sql: "SELECT acknowledgedSeq, pendingChanges, pullCursor, lastSyncAt, clockOffset FROM replica")!
+                sql: """
+                    SELECT acknowledgedSeq, pendingChanges, pullCursor, lastSyncAt, clockOffset, snapshotAfter
+                    FROM replica
+                    """)!
+            let snapshotAfter: String? = row["snapshotAfter"]
             return SyncState(
                 enrollment: try Self.enrollment(db), acknowledgedSeq: row["acknowledgedSeq"],
                 pendingChanges: row["pendingChanges"], pullCursor: row["pullCursor"], lastSyncAt: row["lastSyncAt"],
-                clockOffset: row["clockOffset"], checkpoint: try Self.checkpoint(db))
+                clockOffset: row["clockOffset"], checkpoint: try Self.checkpoint(db),
+                snapshotAfter: snapshotAfter.flatMap(RecordID.init), isTakingSnapshot: snapshotAfter != nil)
         }
     }
 
@@ -72,7 +81,7 @@ extension ReplicaStore {
             let through = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0
             try db.execute(
                 sql: """
-                    UPDATE replica SET acknowledgedSeq = 0, resendThrough = ?, pullCursor = 0,
+                    UPDATE replica SET acknowledgedSeq = 0, resendThrough = ?, pullCursor = 0, snapshotAfter = NULL,
                         checkpointSeq = NULL, checkpointStamp = NULL WHERE id = 1
                     """,
                 arguments: [through])
@@ -286,9 +295,13 @@ extension ReplicaStore {
             let cursor: Int64 = row["pullCursor"]
             guard known != (fingerprint ?? "") else { return false }
             let again = fingerprint != nil && cursor > 0
+            // A snapshot under way starts again too.
             try db.execute(
-                sql: "UPDATE replica SET reach = ?, pullCursor = CASE WHEN ? THEN 0 ELSE pullCursor END WHERE id = 1",
-                arguments: [fingerprint ?? "", again])
+                sql: """
+                    UPDATE replica SET reach = ?, pullCursor = CASE WHEN ? THEN 0 ELSE pullCursor END,
+                        snapshotAfter = CASE WHEN ? THEN NULL ELSE snapshotAfter END WHERE id = 1
+                    """,
+                arguments: [fingerprint ?? "", again, again])
             return again
         }
     }

@@ -66,6 +66,11 @@ struct BoundValues {
         text { $0.append(contentsOf: utf8) }
     }
 
+    mutating func blob(_ blob: ArraySlice<UInt8>) {
+        slots.append(.blob(start: bytes.count, count: blob.count))
+        bytes.append(contentsOf: blob)
+    }
+
     mutating func blob(_ blob: [UInt8]) {
         slots.append(.blob(start: bytes.count, count: blob.count))
         bytes.append(contentsOf: blob)
@@ -83,6 +88,7 @@ struct BoundValues {
 
     /// Drops the first `count` values and their bytes.
     mutating func removeFirst(_ count: Int) {
+        guard count > 0 else { return }
         guard count < slots.count else {
             slots.removeAll(keepingCapacity: true)
             bytes.removeSubrange(1...)

@@ -1,0 +1,411 @@
+import CSQLite
+import Shared
+
+/// A page of a snapshot: the records within a device's reach as the center stores them, so that a
+/// replica that holds nothing of the center's log yet (a new district or town office, a laptop set up
+/// again) takes them by copying rows instead of merging the log change by change (`GET /v1/snapshot`).
+///
+/// A page holds whole records, in the order of their ids, each followed by its rows: the runs of its
+/// log (`ChangeRun`; a run's columns as the log keeps them), its case or risk item row, its visits.
+/// After the records, an end row says whether more follow and the center's sequence number when the page
+/// was read; the first page's number is where the feed continues (every change up to it is in the
+/// snapshot; later ones in later pages or the feed, which the replica dedupes as always).
+///
+/// Bytes: `FSS1`, then rows, each a tag byte and its columns; a column is a type byte (0 NULL, 1 an
+/// integer as a zigzag LEB128 varint, 2 text and 3 a blob, each as a varint length and its bytes) and
+/// its value. A record's group stays together, so what its log and its row both hold (a summary, the
+/// parties) is near enough for the compressor to send once.
+public struct SnapshotPage: Sendable {
+    /// What a page's rows are, by their tag.
+    enum Table: UInt8, CaseIterable {
+        case record = 0x52  // R
+        case change = 0x43  // C
+        case dispute = 0x44  // D
+        case risk = 0x4B  // K
+        case visit = 0x56  // V
+        case end = 0x45  // E
+
+        /// The column types a row must have, in order.
+        var columns: [Column] {
+            switch self {
+            // kind, uid, scope
+            case .record: [.text, .text, .text]
+            // runLength, physical, counter, replica, scope, field, value, earlier (the log's columns, as
+            // `ReplicaStore.runColumns` reads them, without seq and record)
+            case .change: [.integer, .integer, .integer, .integer, .optionalText, .text, .text, .optionalBlob]
+            // `ReplicaStore.disputeColumns`
+            case .dispute:
+                [
+                    .text, .text, .optionalText, .text, .optionalText, .optionalText, .optionalText, .text, .text,
+                    .optionalText, .optionalText, .optionalText, .optionalText, .integer, .integer, .integer,
+                    .integer, .text, .text, .optionalText, .integer, .integer, .text, .optionalText,
+                ]
+            // `ReplicaStore.riskColumns`
+            case .risk:
+                [
+                    .text, .text, .text, .text, .optionalText, .text, .optionalText, .optionalText, .optionalText,
+                    .text, .optionalText, .integer, .integer, .integer, .text,
+                ]
+            // date, kept, village, voided (the case is the record's)
+            case .visit: [.text, .integer, .text, .integer]
+            // more, the center's sequence number, records on the page
+            case .end: [.integer, .integer, .integer]
+            }
+        }
+    }
+
+    enum Column {
+        case integer, text, optionalText, optionalBlob
+
+        func admits(_ cell: Cell) -> Bool {
+            switch (self, cell) {
+            case (.integer, .integer), (.text, .text), (.optionalText, .text), (.optionalText, .null),
+                (.optionalBlob, .blob), (.optionalBlob, .null):
+                true
+            default: false
+            }
+        }
+    }
+
+    /// A column's value; texts and blobs as where they lie in `bytes`.
+    enum Cell {
+        case null
+        case integer(Int64)
+        case text(Range<Int>)
+        case blob(Range<Int>)
+    }
+
+    /// A record and where its rows' cells are.
+    struct Record {
+        /// The first of its row's cells (kind, uid, scope).
+        var cell: Int
+        var key: EntityKey
+        var scope: AreaCode
+        /// Indexes in `cells` of the record's runs, each `Table.change.columns.count` cells from there.
+        var runs: Range<Int>
+        /// The first cell of its case or risk item row, if the center has one.
+        var row: Int?
+        var visits: Range<Int>
+        /// Indexes in `stamps` of its changes.
+        var stamps: Range<Int>
+        /// Whether its case row says it was merged into another or others into it: such a row depends
+        /// on which cases a replica holds, so the replica derives it itself.
+        var isMerged: Bool
+    }
+
+    static let magic: [UInt8] = Array("FSS1".utf8)
+
+    let bytes: [UInt8]
+    var cells: [Cell] = []
+    var records: [Record] = []
+    /// Each change's time and field, in order (the arrival counts and the clock need them).
+    var stamps: [(physical: Int64, field: Field)] = []
+    /// The latest timestamp on the page.
+    var latest: HybridTimestamp?
+    /// Whether more records follow, after `last`.
+    public private(set) var more = false
+    /// The center's sequence number when the page was read.
+    public private(set) var seq: Int64 = 0
+    /// How many changes the page's records hold.
+    public var changeCount: Int { stamps.count }
+    public var recordCount: Int { records.count }
+    /// The id the next page starts after.
+    public var last: RecordID? { records.last?.key.id }
+
+    /// Reads and checks a page: every row whole and of its table's types, every record's kind, id and
+    /// scope readable, every run whole with known fields, rows under the record they belong to.
+    /// - Throws: `Malformed`, naming the problem and where.
+    public init(bytes: [UInt8]) throws(Malformed) {
+        self.bytes = bytes
+        try read()
+    }
+
+    /// A page that is not one: cut short, or written by a center this replica cannot read.
+    public struct Malformed: Error, Sendable, Equatable, CustomStringConvertible {
+        public var description: String
+    }
+
+    private mutating func read() throws(Malformed) {
+        guard bytes.starts(with: Self.magic) else {
+            throw Malformed(
+                description: "the snapshot page does not begin with \(String(decoding: Self.magic, as: UTF8.self))")
+        }
+        var index = Self.magic.count
+        var ended = false
+        while index < bytes.count {
+            guard !ended else { throw Malformed(description: "the snapshot page goes on after its end") }
+            guard let table = Table(rawValue: bytes[index]) else {
+                throw Malformed(
+                    description: "the snapshot page has a row of unknown kind \(bytes[index]) at byte \(index)")
+            }
+            index += 1
+            let first = cells.count
+            for (number, column) in table.columns.enumerated() {
+                let cell = try cellAt(&index)
+                guard column.admits(cell) else {
+                    throw Malformed(
+                        description:
+                            "column \(number + 1) of a \(table) row of record \(records.count) has the wrong type")
+                }
+                cells.append(cell)
+            }
+            switch table {
+            case .record: try takeRecord(at: first)
+            case .change: try takeRun(at: first)
+            case .dispute, .risk: try takeRow(table, at: first)
+            case .visit:
+                guard let record = records.last, record.key.kind == .dispute, record.visits.upperBound == first else {
+                    throw Malformed(description: "a visit on the snapshot page follows no case")
+                }
+                records[records.count - 1].visits = record.visits.lowerBound..<cells.count
+            case .end:
+                guard case .integer(let more) = cells[first], more == 0 || more == 1,
+                    case .integer(let seq) = cells[first + 1], seq >= 0,
+                    case .integer(let count) = cells[first + 2], count == records.count,
+                    records.last.map({ !$0.runs.isEmpty }) ?? true
+                else { throw Malformed(description: "the snapshot page's end row does not match its records") }
+                (self.more, self.seq, ended) = (more == 1, seq, true)
+            }
+        }
+        guard ended else { throw Malformed(description: "the snapshot page is cut short") }
+    }
+
+    private func cellAt(_ index: inout Int) throws(Malformed) -> Cell {
+        guard index < bytes.count else { throw Malformed(description: "the snapshot page is cut short") }
+        let type = bytes[index]
+        index += 1
+        switch type {
+        case 0: return .null
+        case 1:
+            let raw = try varint(&index)
+            return .integer(Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1))))
+        case 2, 3:
+            let length = try varint(&index)
+            guard length <= UInt64(bytes.count - index) else {
+                throw Malformed(description: "the snapshot page is cut short")
+            }
+            let range = index..<index + Int(length)
+            index = range.upperBound
+            return type == 2 ? .text(range) : .blob(range)
+        default:
+            throw Malformed(description: "the snapshot page has a value of unknown type \(type) at byte \(index - 1)")
+        }
+    }
+
+    private func varint(_ index: inout Int) throws(Malformed) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            guard shift < 64 else { break }
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+        throw Malformed(description: "the snapshot page has a number cut short or too long")
+    }
+
+    func text(_ cell: Int) -> ArraySlice<UInt8> {
+        guard case .text(let range) = cells[cell] else { return [] }
+        return bytes[range]
+    }
+
+    /// Adds a cell's value to a row to insert.
+    func bind(_ cell: Int, to row: inout BoundValues) {
+        switch cells[cell] {
+        case .null: row.null()
+        case .integer(let value): row.integer(value)
+        case .text(let range): row.text { $0.append(contentsOf: bytes[range]) }
+        case .blob(let range): row.blob(bytes[range])
+        }
+    }
+
+    func integer(_ cell: Int) -> Int64 {
+        guard case .integer(let value) = cells[cell] else { return 0 }
+        return value
+    }
+
+    private mutating func takeRecord(at first: Int) throws(Malformed) {
+        let (kindText, idText, scopeText) = (text(first), text(first + 1), text(first + 2))
+        let parsed = bytes.withUnsafeBufferPointer { buffer in
+            func part(_ slice: ArraySlice<UInt8>) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: buffer[slice.startIndex..<slice.endIndex])
+            }
+            return (EntityKind(utf8: part(kindText)), RecordID(utf8: part(idText)), AreaCode(utf8: part(scopeText)))
+        }
+        guard let kind = parsed.0, let id = parsed.1, let scope = parsed.2 else {
+            throw Malformed(
+                description: "record \(records.count + 1) of the snapshot page has an unreadable kind, id or scope")
+        }
+        if let previous = records.last {
+            guard previous.key.id < id else {
+                throw Malformed(description: "the snapshot page's records are not in the order of their ids")
+            }
+            guard !previous.runs.isEmpty else {
+                throw Malformed(description: "record \(previous.key.id) of the snapshot page has no changes")
+            }
+        }
+        let next = cells.count
+        records.append(
+            Record(
+                cell: first, key: EntityKey(kind: kind, id: id), scope: scope, runs: next..<next, row: nil,
+                visits: next..<next,
+                stamps: stamps.count..<stamps.count, isMerged: false))
+    }
+
+    private mutating func takeRun(at first: Int) throws(Malformed) {
+        guard let record = records.last, record.runs.upperBound == first, record.row == nil else {
+            throw Malformed(description: "a run of changes on the snapshot page follows no record")
+        }
+        let length = integer(first)
+        let counter = integer(first + 2)
+        guard (1...Int64(ReplicaStore.Session.longestRun)).contains(length),
+            UInt32(exactly: counter) != nil, integer(first + 1) >= 0, integer(first + 3) >= 0,
+            integer(first + 3) >> 60 == 0
+        else {
+            throw Malformed(
+                description: "a run of record \(record.key.id) on the snapshot page has a bad length, time or replica")
+        }
+        let replica = ReplicaID(rawValue: UInt64(bitPattern: integer(first + 3)))
+        var earlier: Range<Int> = 0..<0
+        if case .blob(let range) = cells[first + 7] { earlier = range }
+        var problem: String?
+        bytes.withUnsafeBufferPointer { buffer in
+            func field(_ bytes: UnsafeBufferPointer<UInt8>) -> Field? { Field(utf8: bytes) }
+            var count: Int64 = 0
+            let parts = UnsafeBufferPointer(rebasing: buffer[earlier])
+            do {
+                _ = try ChangeRun.forEach(in: parts) { part in
+                    guard let field = field(part.field) else {
+                        problem = "a change of record \(record.key.id) on the snapshot page has an unknown field"
+                        return false
+                    }
+                    guard part.scope.isEmpty || AreaCode(utf8: part.scope) != nil else {
+                        problem = "a change of record \(record.key.id) on the snapshot page has a bad scope"
+                        return false
+                    }
+                    count += 1
+                    note(HybridTimestamp(physical: part.physical, counter: part.counter, replica: replica), field)
+                    return true
+                }
+            } catch {
+                problem = "a run of record \(record.key.id) on the snapshot page is cut short"
+            }
+            guard problem == nil else { return }
+            guard count == length - 1 else {
+                problem =
+                    "a run of record \(record.key.id) on the snapshot page holds \(count + 1) changes, not \(length)"
+                return
+            }
+            let fieldText = text(first + 5)
+            guard let last = field(UnsafeBufferPointer(rebasing: buffer[fieldText.startIndex..<fieldText.endIndex]))
+            else {
+                problem = "a change of record \(record.key.id) on the snapshot page has an unknown field"
+                return
+            }
+            if case .text(let scope) = cells[first + 4],
+                AreaCode(utf8: UnsafeBufferPointer(rebasing: buffer[scope])) == nil
+            {
+                problem = "a change of record \(record.key.id) on the snapshot page has a bad scope"
+                return
+            }
+            note(HybridTimestamp(physical: integer(first + 1), counter: UInt32(counter), replica: replica), last)
+        }
+        if let problem { throw Malformed(description: problem) }
+        records[records.count - 1].runs = record.runs.lowerBound..<cells.count
+        records[records.count - 1].stamps = record.stamps.lowerBound..<stamps.count
+    }
+
+    private mutating func note(_ timestamp: HybridTimestamp, _ field: Field) {
+        stamps.append((timestamp.physical, field))
+        if latest.map({ $0 < timestamp }) ?? true { latest = timestamp }
+    }
+
+    private mutating func takeRow(_ table: Table, at first: Int) throws(Malformed) {
+        guard let record = records.last, !record.runs.isEmpty, record.runs.upperBound == first,
+            record.key.kind == (table == .dispute ? .dispute : .risk)
+        else {
+            throw Malformed(description: "a \(table) row on the snapshot page follows no \(table) record")
+        }
+        // Its id is the record's.
+        guard RecordID(utf8: text(first)) == record.key.id else {
+            throw Malformed(
+                description: "the \(table) row of record \(record.key.id) on the snapshot page names another")
+        }
+        records[records.count - 1].row = first
+        records[records.count - 1].visits = cells.count..<cells.count
+        if table == .dispute {
+            // duplicateOf, merged (`ReplicaStore.disputeColumns`)
+            if case .text = cells[first + 19] { records[records.count - 1].isMerged = true }
+            if integer(first + 21) != 0 { records[records.count - 1].isMerged = true }
+        }
+    }
+}
+
+/// Writes a snapshot page (`SnapshotPage`) from rows read through SQLite's C API, each column as SQLite
+/// holds it.
+struct SnapshotWriter {
+    private(set) var bytes: [UInt8]
+    private(set) var records = 0
+
+    /// A page begins with its magic (`headed`); a writer of one table's rows, to be put together later, not.
+    init(capacity: Int, headed: Bool = true) {
+        bytes = headed ? SnapshotPage.magic : []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Appends a row of `table` from `count` columns of `row` starting at `column`.
+    mutating func append(_ table: SnapshotPage.Table, _ row: RawRow, from column: Int32, count: Int) {
+        if table == .record { records += 1 }
+        bytes.append(table.rawValue)
+        for offset in 0..<Int32(count) {
+            Self.append(row, column + offset, to: &bytes)
+        }
+    }
+
+    /// Appends rows written apart (`record`: a record's own row).
+    mutating func append(_ other: ArraySlice<UInt8>, record: Bool) {
+        if record { records += 1 }
+        bytes.append(contentsOf: other)
+    }
+
+    mutating func end(more: Bool, seq: Int64) {
+        bytes.append(SnapshotPage.Table.end.rawValue)
+        for value in [more ? 1 : 0, seq, Int64(records)] {
+            bytes.append(1)
+            Self.varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)), to: &bytes)
+        }
+    }
+
+    static func append(_ row: RawRow, _ column: Int32, to bytes: inout [UInt8]) {
+        switch sqlite3_column_type(row.handle, column) {
+        case SQLITE_INTEGER:
+            let value = row.int64(column)
+            bytes.append(1)
+            varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)), to: &bytes)
+        case SQLITE_TEXT:
+            let text = row.bytes(column)
+            bytes.append(2)
+            varint(UInt64(text.count), to: &bytes)
+            bytes.append(contentsOf: text)
+        case SQLITE_BLOB:
+            let blob = row.blob(column)
+            bytes.append(3)
+            varint(UInt64(blob.count), to: &bytes)
+            bytes.append(contentsOf: blob)
+        default:
+            // NULL (the tables a snapshot copies hold no floating-point columns).
+            bytes.append(0)
+        }
+    }
+
+    static func varint(_ value: UInt64, to bytes: inout [UInt8]) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+}

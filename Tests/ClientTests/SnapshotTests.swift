@@ -1,0 +1,282 @@
+import Client
+import Foundation
+import GRDB
+import Shared
+import Testing
+
+@testable import Storage
+
+/// A replica that holds nothing of the center's log takes a snapshot: the records as the center stores
+/// them. It must end exactly where pulling the whole feed ends: the same log, the same rows, the same
+/// counts for reports, whatever the page size, the reach, or what the replica held before.
+@Suite struct SnapshotTests {
+    static let district = try! AreaCode(parsing: "620502")
+    static let townA = try! AreaCode(parsing: "620502101")
+    static let villageA1 = try! AreaCode(parsing: "620502101201")
+    static let villageA2 = try! AreaCode(parsing: "620502101202")
+    static let villageB = try! AreaCode(parsing: "620502102201")
+
+    /// A center holding cases and risk items of three villages made on three replicas: mediated,
+    /// resolved, visited, noted more times than a run holds, voided, a risk struck off, and two cases of
+    /// village A1 merged into one of village B (rows that depend on which cases a replica holds).
+    static func center(in folder: URL, clock: TestClock) throws -> ReplicaStore {
+        let center = try ReplicaStore.create(
+            database: folder.appendingPathComponent("center.sqlite"), scope: nil, worker: "center", wallClock: clock)
+        var merging: [RecordID] = []
+        for (index, village) in [villageA1, villageA2, villageB].enumerated() {
+            let worker = try ReplicaStore.create(
+                database: folder.appendingPathComponent("worker\(index).sqlite"), scope: village, worker: "网格员\(index)",
+                wallClock: clock)
+            var ids: [RecordID] = []
+            for number in 0..<6 {
+                ids.append(
+                    try worker.record(
+                        DisputeDraft(
+                            village: village, category: number % 2 == 0 ? .land : .debt,
+                            parties: [try Party(name: "王\(number)"), try Party(name: "Ｌｉ　\(number)")],
+                            summary: "第\(number)件：宅基地边界争议，ＡＢＣ全角", incidentDate: Sample.today,
+                            recorder: "网格员\(index)")))
+                clock.advance(by: 60_000)
+            }
+            _ = try worker.perform(.mediate(method: .chat, mediator: "刘调解"), onDispute: ids[0])
+            _ = try worker.perform(.resolve(agreement: "赔偿三千元", date: Sample.today), onDispute: ids[0])
+            _ = try worker.perform(
+                .visit(Visit(date: Sample.today.adding(days: 7), note: "回访", isAgreementKept: true)), onDispute: ids[0])
+            _ = try worker.perform(
+                .visit(Visit(date: Sample.today.adding(days: 30), note: "再访", isAgreementKept: false)),
+                onDispute: ids[0])
+            for note in 0..<70 { _ = try worker.perform(.note("备注\(note)"), onDispute: ids[1]) }
+            _ = try worker.perform(.void(reason: "重复录入"), onDispute: ids[2])
+            clock.advance(by: 86_400_000)
+            let risk = try worker.record(
+                RiskDraft(
+                    scope: village, area: "水利", title: "沟渠堵塞\(index)", plan: "清淤", owner: Owner(person: "赵六"),
+                    deadline: Sample.today.adding(days: 30), recorder: "网格员\(index)"))
+            if index == 0 {
+                _ = try worker.perform(.strike(evidence: "已清淤", date: Sample.today.adding(days: 3)), onRiskItem: risk)
+                merging += ids.suffix(2)
+            }
+            if index == 2 { merging.append(ids[3]) }
+            try center.receive(try worker.allChanges())
+        }
+        // The center's decision: two cases of village A1 are the one of village B.
+        for id in merging.prefix(2) {
+            _ = try center.perform(.merge(into: merging[2], reason: "同一纠纷"), onDispute: id)
+        }
+        return center
+    }
+
+    /// Takes the whole snapshot of `reach` from `center` into `replica`, `limit` records a page.
+    /// - Returns: the pages' sequence numbers and how many changes they said were new.
+    @discardableResult
+    static func takeSnapshot(
+        from center: ReplicaStore, into replica: ReplicaStore, within reach: Reach?, limit: Int
+    ) throws -> (first: Int64, new: Int, pages: Int) {
+        var after: RecordID?
+        var (first, new, pages) = (Int64(-1), 0, 0)
+        while true {
+            let written = try center.snapshotPage(after: after, within: reach, limit: limit)
+            let page = try SnapshotPage(bytes: written.bytes)
+            #expect(page.recordCount == written.records && page.changeCount == written.changes)
+            #expect(page.recordCount <= limit && page.more == written.more && page.seq == written.seq)
+            if first < 0 { first = page.seq }
+            new += try replica.receive(page)
+            pages += 1
+            guard page.more else { break }
+            #expect(try replica.syncState().snapshotAfter == page.last)
+            after = page.last
+        }
+        #expect(try replica.syncState().isTakingSnapshot == false)
+        return (first, new, pages)
+    }
+
+    /// Pulls the whole feed of `reach` from `center` into `replica`, as a device did before snapshots.
+    static func pullFeed(from center: ReplicaStore, into replica: ReplicaStore, within reach: Reach?) throws {
+        var cursor = try replica.syncState().pullCursor
+        while true {
+            let page = try center.changes(after: cursor, within: reach, limit: 25)
+            guard let last = page.changes.last else { return }
+            try replica.receive(page.changes.map(\.change))
+            cursor = last.seq
+        }
+    }
+
+    /// Everything a replica's lists, searches and reports read, in an order that does not depend on the
+    /// order the log numbered the changes in.
+    static func contents(of store: ReplicaStore) throws -> [String] {
+        try DatabaseQueue(path: store.database.path).read { db in
+            var lines: [String] = []
+            for (table, order) in [
+                ("record", "uid"), ("dispute", "id"), ("risk", "id"), ("visit", "dispute, date"),
+                ("arrived", "field, day, scope, arrivedOn"),
+            ] {
+                let columns = try db.columns(in: table).map(\.name).filter { !(table == "record" && $0 == "id") }
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT \(columns.joined(separator: ", ")) FROM \(table) ORDER BY \(order)")
+                {
+                    lines.append("\(table): \(row)")
+                }
+            }
+            lines += try String.fetchAll(db, sql: "SELECT 'received: ' || scope FROM received ORDER BY scope")
+            return lines
+        }
+            + (try store.allChanges().sorted { $0.timestamp < $1.timestamp }.map { "change: \($0)" })
+    }
+
+    @Test(arguments: [1, 2, 5, 1_000]) func aSnapshotEndsWhereTheWholeFeedEnds(limit: Int) throws {
+        try withTemporaryDirectory { folder in
+            let clock = TestClock()
+            let center = try Self.center(in: folder, clock: clock)
+            let bySnapshot = try ReplicaStore.create(
+                database: folder.appendingPathComponent("snapshot.sqlite"), scope: Self.district, worker: "区综治中心",
+                wallClock: clock)
+            let byFeed = try ReplicaStore.create(
+                database: folder.appendingPathComponent("feed.sqlite"), scope: Self.district, worker: "区综治中心",
+                wallClock: clock)
+            let taken = try Self.takeSnapshot(from: center, into: bySnapshot, within: nil, limit: limit)
+            try Self.pullFeed(from: center, into: byFeed, within: nil)
+            let records = try center.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM record") ?? 0 }
+            #expect(taken.pages == (records + limit - 1) / limit)
+            #expect(taken.new == (try center.allChanges().count))
+            // The feed goes on from where the first page was read.
+            #expect(try bySnapshot.syncState().pullCursor == taken.first && taken.first == (try center.cursor()))
+            #expect(try bySnapshot.digest() == (try center.digest()))
+            let (snapshotRows, feedRows) = (try Self.contents(of: bySnapshot), try Self.contents(of: byFeed))
+            #expect(snapshotRows.count == feedRows.count)
+            for (taken, pulled) in zip(snapshotRows, feedRows) where taken != pulled {
+                Issue.record("\(taken)\n  differs from the feed's\n\(pulled)")
+                break
+            }
+            // Rows and the log read back through the store as the feed's replica reads them.
+            #expect(try bySnapshot.disputes() == (try byFeed.disputes()))
+            let checks = try DatabaseQueue(path: bySnapshot.database.path).read { db in
+                (
+                    try String.fetchAll(db, sql: "PRAGMA integrity_check"),
+                    try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count
+                )
+            }
+            #expect(checks.0 == ["ok"] && checks.1 == 0)
+            // What comes later arrives through the feed, once.
+            let latest = try center.disputes()[0].id
+            _ = try center.perform(.note("又一条备注"), onDispute: latest)
+            try Self.pullFeed(from: center, into: bySnapshot, within: nil)
+            try Self.pullFeed(from: center, into: byFeed, within: nil)
+            #expect(try Self.contents(of: bySnapshot) == (try Self.contents(of: byFeed)))
+        }
+    }
+
+    @Test func aTownsSnapshotHoldsItsOwnRecordsAndDerivesTheMergesItself() throws {
+        try withTemporaryDirectory { folder in
+            let clock = TestClock()
+            let center = try Self.center(in: folder, clock: clock)
+            let reach = Reach(scope: Self.townA)
+            let bySnapshot = try ReplicaStore.create(
+                database: folder.appendingPathComponent("snapshot.sqlite"), scope: Self.townA, worker: "镇综治办",
+                wallClock: clock)
+            let byFeed = try ReplicaStore.create(
+                database: folder.appendingPathComponent("feed.sqlite"), scope: Self.townA, worker: "镇综治办",
+                wallClock: clock)
+            try Self.takeSnapshot(from: center, into: bySnapshot, within: reach, limit: 4)
+            try Self.pullFeed(from: center, into: byFeed, within: reach)
+            #expect(try bySnapshot.digest(within: reach) == (try center.digest(within: reach)))
+            #expect(try Self.contents(of: bySnapshot) == (try Self.contents(of: byFeed)))
+            // Village B's case, which the two were merged into, is not the town's: they count as cases of
+            // their own here, where at the center they count under it.
+            let merged = try bySnapshot.disputes().filter { $0.duplicateOf != nil }
+            #expect(merged.count == 2)
+            #expect(try bySnapshot.disputes().allSatisfy { [Self.villageA1, Self.villageA2].contains($0.village) })
+            let counted = try DatabaseQueue(path: bySnapshot.database.path).read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM dispute WHERE duplicateOf IS NOT NULL AND counted = 1")
+            }
+            let centerCounted = try center.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM dispute WHERE duplicateOf IS NOT NULL AND counted = 1")
+            }
+            #expect(counted == 2 && centerCounted == 0)
+        }
+    }
+
+    @Test func recordsTheReplicaHoldsAlreadyAreMergedChangeByChange() throws {
+        try withTemporaryDirectory { folder in
+            let clock = TestClock()
+            let center = try Self.center(in: folder, clock: clock)
+            let bySnapshot = try ReplicaStore.create(
+                database: folder.appendingPathComponent("snapshot.sqlite"), scope: Self.district, worker: "区综治中心",
+                wallClock: clock)
+            let byFeed = try ReplicaStore.create(
+                database: folder.appendingPathComponent("feed.sqlite"), scope: Self.district, worker: "区综治中心",
+                wallClock: clock)
+            // Both hold part of the log already, and a case of their own the center has too.
+            let some = Array(try center.allChanges().prefix(40))
+            for replica in [bySnapshot, byFeed] { try replica.receive(some) }
+            let own = try bySnapshot.record(Sample.draft("区里自己登记的案件"))
+            let ownChanges = try bySnapshot.allChanges().filter { $0.entity.id == own }
+            try byFeed.receive(ownChanges)
+            try center.receive(ownChanges)
+            _ = try center.perform(.mediate(method: .chat, mediator: "区调解员"), onDispute: own)
+            try Self.takeSnapshot(from: center, into: bySnapshot, within: nil, limit: 3)
+            try Self.pullFeed(from: center, into: byFeed, within: nil)
+            #expect(try bySnapshot.digest() == (try center.digest()))
+            #expect(try Self.contents(of: bySnapshot) == (try Self.contents(of: byFeed)))
+            #expect(try bySnapshot.dispute(own)?.method == .chat)
+        }
+    }
+
+    @Test func aChangeStampedFarAheadRefusesThePageAndChangesNothing() throws {
+        try withTemporaryDirectory { folder in
+            let clock = TestClock()
+            let center = try Self.center(in: folder, clock: clock)
+            var ahead = HybridClock(
+                replica: ReplicaID(rawValue: 77), wallClock: TestClock(clock.milliseconds() + 30 * 86_400_000))
+            let id = try center.disputes()[0].id
+            try center.receive(
+                [
+                    try Change(
+                        timestamp: ahead.now(), entity: EntityKey(kind: .dispute, id: id), scope: Self.villageA1,
+                        field: .note, value: .text("来自未来"))
+                ], maximumDrift: .max)
+            let replica = try ReplicaStore.create(
+                database: folder.appendingPathComponent("replica.sqlite"), scope: Self.district, worker: "区综治中心",
+                wallClock: clock)
+            let page = try SnapshotPage(bytes: try center.snapshotPage(after: nil, within: nil, limit: 1_000).bytes)
+            #expect(throws: ClockError.self) { try replica.receive(page, maximumDrift: 86_400_000) }
+            #expect(try replica.allChanges().isEmpty && replica.disputes().isEmpty)
+            #expect(try replica.syncState().pullCursor == 0)
+        }
+    }
+
+    @Test func aPageCutShortOrDamagedIsRefusedNamingTheProblem() throws {
+        try withTemporaryDirectory { folder in
+            let center = try Self.center(in: folder, clock: TestClock())
+            let bytes = try center.snapshotPage(after: nil, within: nil, limit: 3).bytes
+            _ = try SnapshotPage(bytes: bytes)
+            // Every length short of the whole.
+            for length in 0..<bytes.count {
+                #expect(throws: SnapshotPage.Malformed.self) { try SnapshotPage(bytes: Array(bytes.prefix(length))) }
+            }
+            // More after the end, an unknown row, an unknown value type, a wrong type, a run that lies
+            // about its length, a record out of order.
+            #expect(throws: SnapshotPage.Malformed(description: "the snapshot page goes on after its end")) {
+                try SnapshotPage(bytes: bytes + [0x52])
+            }
+            var damaged = bytes
+            damaged[4] = 0x5A
+            #expect(throws: SnapshotPage.Malformed.self) { try SnapshotPage(bytes: damaged) }
+            damaged = bytes
+            damaged[5] = 9
+            #expect(throws: SnapshotPage.Malformed.self) { try SnapshotPage(bytes: damaged) }
+            damaged = bytes
+            damaged[5] = 1  // kind as an integer
+            #expect(throws: SnapshotPage.Malformed.self) { try SnapshotPage(bytes: damaged) }
+            // Every single byte changed either still reads as a page or is refused: never a crash.
+            var refused = 0
+            for index in bytes.indices {
+                for value: UInt8 in [0, 1, 2, 3, 0x43, 0x45, 0x7F, 0x80, 0xFF] where bytes[index] != value {
+                    var changed = bytes
+                    changed[index] = value
+                    do { _ = try SnapshotPage(bytes: changed) } catch { refused += 1 }
+                }
+            }
+            #expect(refused > bytes.count)
+        }
+    }
+}
