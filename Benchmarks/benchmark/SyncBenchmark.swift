@@ -211,6 +211,35 @@ enum SyncBenchmark {
                     Double(compressed.reduce(0) { $0 + $1.count }) / Double(cases), json))
         }
 
+        // The snapshot alone: every page fetched and read, nothing stored.
+        _ = cpuSpent()
+        let snapshotStart = ContinuousClock.now
+        var (after, snapshotted, snapshotBytes) = (String?.none, 0, [[UInt8]]())
+        while let credential = try districtReplica.syncState().enrollment?.credential {
+            let response = try client.perform(
+                method: "GET", url: "\(centers[0].url)/v1/snapshot?limit=2000" + (after.map { "&after=\($0)" } ?? ""),
+                headers: ["Authorization: Bearer \(credential.token)"], body: nil)
+            let page = try SnapshotPage(bytes: response.body)
+            snapshotBytes.append(response.body)
+            snapshotted += page.recordCount
+            guard page.more, let last = page.last else { break }
+            after = last.description
+        }
+        let snapshotSeconds = Synchronizer.seconds(since: snapshotStart)
+        let snapshotCPU = cpuSpent()
+        print(
+            String(
+                format:
+                    "snapshot only, fetched + read: %8.0f cases/s  (%d records in %.2f s, nothing stored; CPU %.2f s center, %.2f s device)",
+                Double(snapshotted) / snapshotSeconds, snapshotted, snapshotSeconds, snapshotCPU.center,
+                snapshotCPU.device))
+        let raw = Double(snapshotBytes.reduce(0) { $0 + $1.count }) / Double(cases)
+        let levelOne = snapshotBytes.map { Zstd.compress($0, level: 1) }
+        print(
+            String(
+                format: "snapshot, zstd level 1 alone:  %8.2f s to compress  (%.1f bytes per case; %.0f of rows)",
+                cpuSpent().device, Double(levelOne.reduce(0) { $0 + $1.count }) / Double(cases), raw))
+
         var full = Synchronizer.Summary()
         _ = cpuSpent()
         let pullStart = ContinuousClock.now

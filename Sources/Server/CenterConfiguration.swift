@@ -8,6 +8,12 @@ public struct CenterConfiguration: Sendable {
     public var maximumBatchChanges = 20_000
     /// The most changes one pull page carries.
     public var maximumPageChanges = 20_000
+    /// The most records one snapshot page carries (`GET /v1/snapshot`).
+    public var maximumSnapshotRecords = 10_000
+    /// The zstd level of snapshot pages: a snapshot is a replica's first pull of its whole reach, megabytes
+    /// that a low level compresses at a fifth of the default's CPU (a snapshot's rows repeat what its log
+    /// says, which any level finds).
+    public var snapshotLevel: Int32 = 1
     /// How far ahead of the center's clock a change's timestamp may be, in milliseconds.
     public var maximumDrift: Int64 = 10 * 60_000
     /// Responses this large or larger are compressed (zstd, else gzip) when the client accepts it.

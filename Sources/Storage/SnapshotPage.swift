@@ -95,6 +95,9 @@ public struct SnapshotPage: Sendable {
 
     static let magic: [UInt8] = Array("FSS1".utf8)
 
+    /// The media type of a page on the wire.
+    public static let contentType = "application/vnd.fieldsync.snapshot"
+
     let bytes: [UInt8]
     var cells: [Cell] = []
     var records: [Record] = []

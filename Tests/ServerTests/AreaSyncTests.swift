@@ -158,12 +158,15 @@ extension AreaSyncTests {
         let village = try ReplicaStore.create(
             database: fixture.folder.appendingPathComponent("village.sqlite"), scope: CenterFixture.villageA,
             worker: "张网格")
-        for index in 0..<30 {
-            _ = try village.record(
-                DisputeDraft(
-                    village: CenterFixture.villageA, category: .land, parties: [try Party(name: "韩\(index)")],
-                    summary: "地界\(index)", recorder: "张网格"))
+        func record(_ cases: Range<Int>) throws {
+            for index in cases {
+                _ = try village.record(
+                    DisputeDraft(
+                        village: CenterFixture.villageA, category: .land, parties: [try Party(name: "韩\(index)")],
+                        summary: "地界\(index)", recorder: "张网格"))
+            }
         }
+        try record(0..<30)
         let other = try ReplicaStore.create(
             database: fixture.folder.appendingPathComponent("other.sqlite"), scope: CenterFixture.villageB,
             worker: "王网格")
@@ -180,24 +183,38 @@ extension AreaSyncTests {
             enrollment: Enrollment(
                 url: "http://unused", credential: fixture.gridA, scope: CenterFixture.villageA, role: .grid,
                 worker: "张网格"))
-        let seen = Seen()
-        try await AreaSyncTests().serving(fixture.center) { url in
-            var enrollment = try #require(try laptop.syncState().enrollment)
-            enrollment.url = url
-            var options = Synchronizer.Options()
-            options.pageChanges = 50
-            _ = try await blocking { [enrollment, options] in
-                try Synchronizer(store: laptop, enrollment: enrollment, options: options) { seen.add($0) }.run()
+        func sync() async throws -> [Synchronizer.Progress] {
+            let seen = Seen()
+            try await AreaSyncTests().serving(fixture.center) { url in
+                var enrollment = try #require(try laptop.syncState().enrollment)
+                enrollment.url = url
+                var options = Synchronizer.Options()
+                options.pageChanges = 50
+                options.snapshotRecords = 8
+                _ = try await blocking { [enrollment, options] in
+                    try Synchronizer(store: laptop, enrollment: enrollment, options: options) { seen.add($0) }.run()
+                }
             }
+            return seen.pulling
         }
-        let pulling = seen.pulling
-        #expect(pulling.count == (inScope + 49) / 50, "a progress line per page")
+        // The first pull is a snapshot (30 records, 8 a page), then the feed after it (nothing new).
+        var pulling = try await sync()
+        #expect(pulling.count == 4 + 1, "a progress line per page")
         #expect(pulling.allSatisfy { $0.total == inScope }, "\(pulling.map(\.total))")
-        #expect(pulling.last?.changes == inScope)
+        #expect(pulling.map(\.changes) == [48, 96, 144, 180, 180])
+        #expect(try await laptop.digest() == fixture.merged().digest(within: CenterFixture.villageA))
+        // Later pulls take the feed after it.
+        try record(30..<60)
+        try await fixture.push(Array(try village.allChanges().dropFirst(inScope)), as: fixture.gridA)
+        let later = try village.allChanges().count - inScope
+        pulling = try await sync()
+        #expect(pulling.count == (later + 49) / 50, "a progress line per page")
+        #expect(pulling.allSatisfy { $0.total == later }, "\(pulling.map(\.total))")
+        #expect(pulling.last?.changes == later)
         #expect(try await laptop.digest() == fixture.merged().digest(within: CenterFixture.villageA))
         // The center's count itself, after a cursor and for the district.
         let store = fixture.center
-        #expect(try await store.remaining(after: 0, within: nil) == inScope + other.allChanges().count)
+        #expect(try await store.remaining(after: 0, within: nil) == inScope + later + other.allChanges().count)
         #expect(
             try await store.remaining(after: 0, within: Reach(scope: CenterFixture.villageB))
                 == other.allChanges().count)

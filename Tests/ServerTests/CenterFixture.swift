@@ -269,6 +269,11 @@ extension ForwardingStore {
     func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int {
         try await store.remaining(after: cursor, within: reach)
     }
+    func snapshotPage(
+        after: RecordID?, within reach: Reach?, limit: Int
+    ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) {
+        try await store.snapshotPage(after: after, within: reach, limit: limit)
+    }
     func cursor() async throws -> Int64 { try await store.cursor() }
     func stamp(at seq: Int64) async throws -> HybridTimestamp? { try await store.stamp(at: seq) }
     func noteContact(of device: String, clockOffset: Int64?) async throws {

@@ -557,6 +557,10 @@ struct FailingStore: CenterStore {
 
     func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int { throw failure }
 
+    func snapshotPage(
+        after: RecordID?, within reach: Reach?, limit: Int
+    ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) { throw failure }
+
     func stamp(at seq: Int64) async throws -> HybridTimestamp? { throw failure }
 
     func noteContact(of device: String, clockOffset: Int64?) async throws {}

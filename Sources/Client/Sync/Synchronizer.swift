@@ -16,6 +16,8 @@ public struct Synchronizer: Sendable {
         public var batchChanges = 2_000
         /// Changes per pulled page.
         public var pageChanges = 10_000
+        /// Records per snapshot page (a replica's first pull of its reach: `SnapshotPage`).
+        public var snapshotRecords = 2_000
         /// Attempts per request before giving up on a transient failure.
         public var attempts = 5
         /// Milliseconds before the first retry; doubled each time, with jitter, up to `maximumDelay`.
@@ -47,6 +49,8 @@ public struct Synchronizer: Sendable {
         public var received = 0
         /// Pulled changes this replica already held.
         public var alreadyHeld = 0
+        /// Records taken from a snapshot (the first pull of a replica that held nothing of the log).
+        public var snapshotRecords = 0
         public var bytesSent = 0
         public var bytesReceived = 0
         public var seconds = 0.0
@@ -159,6 +163,13 @@ public struct Synchronizer: Sendable {
 
     /// Brings back every change in scope the replica has not pulled yet.
     public func pull(into summary: inout Summary, since start: ContinuousClock.Instant = .now) throws {
+        let state = try store.syncState()
+        // A replica that has pulled nothing yet (or started over) takes a snapshot first; the feed then
+        // brings what came after it, counted on from the snapshot's changes in the progress bar.
+        var (pulled, before) = (0, 0)
+        if state.pullCursor == 0 || state.isTakingSnapshot {
+            (pulled, before) = try takeSnapshot(after: state.snapshotAfter, into: &summary, since: start)
+        }
         let elapsed = { Self.seconds(since: start) }
         // While one page is stored, the next is fetched and decoded on a second connection.
         let prefetcher = try CurlClient(options: options.curl)
@@ -168,8 +179,7 @@ public struct Synchronizer: Sendable {
             summary.reachGrew = true
             next = try fetchPage(after: 0, client: client, remaining: true)
         }
-        let total = next.remaining
-        var pulled = 0
+        let total = next.remaining.map { $0 + before }
         while true {
             let fetched = next
             let page = fetched.page
@@ -190,6 +200,58 @@ public struct Synchronizer: Sendable {
                     bytes: summary.bytesReceived, elapsed: elapsed()))
             guard let following else { break }
             next = try following.value()
+        }
+    }
+
+    /// Takes the snapshot of the enrollment's reach, from the record after `after` (from the first when
+    /// nil): each page stored with where the snapshot stands in one transaction, so an interrupted one
+    /// resumes there, while the next page is fetched and decoded on a second connection. A center that
+    /// serves no snapshots (an earlier release: 404) is left to the feed.
+    /// - Returns: the changes taken, and those the progress bar counted before the feed (the whole
+    ///   snapshot's, as the center said with its first page, else those taken).
+    func takeSnapshot(
+        after: RecordID?, into summary: inout Summary, since start: ContinuousClock.Instant
+    ) throws -> (taken: Int, counted: Int) {
+        let prefetcher = try CurlClient(options: options.curl)
+        var next: FetchedSnapshot
+        do {
+            next = try fetchSnapshot(after: after, client: client)
+        } catch SyncError.refused(404, _) {
+            return (0, 0)
+        }
+        // Areas merged into the scope since the snapshot began: it starts again, for their records too.
+        if try store.noteReach(next.reach), after != nil {
+            summary.reachGrew = true
+            next = try fetchSnapshot(after: nil, client: client)
+        }
+        let total = next.remaining
+        var taken = 0
+        while true {
+            let fetched = next
+            let page = fetched.page
+            let following =
+                page.more
+                ? Background { [last = page.last] in try self.fetchSnapshot(after: last, client: prefetcher) } : nil
+            try note(fetched.centerTime, in: &summary)
+            summary.bytesReceived += fetched.wireBytes
+            let behind = max(0, summary.clockOffset ?? 0)
+            let new = try store.receive(
+                page, checkpoint: fetched.checkpoint, maximumDrift: ReplicaStore.fieldMaximumDrift + behind)
+            summary.received += new
+            summary.alreadyHeld += page.changeCount - new
+            summary.snapshotRecords += page.recordCount
+            taken += page.changeCount
+            progress(
+                Progress(
+                    phase: .pulling, changes: taken, total: total.map { max($0, taken) }, bytes: summary.bytesReceived,
+                    elapsed: Self.seconds(since: start)))
+            guard let following else { return (taken, max(total ?? taken, taken)) }
+            next = try following.value()
+            // Merged areas changed in between: the snapshot begins again (the store went back too).
+            if try store.noteReach(next.reach) {
+                summary.reachGrew = true
+                next = try fetchSnapshot(after: nil, client: client)
+            }
         }
     }
 
@@ -242,6 +304,38 @@ public struct Synchronizer: Sendable {
         var reach: String?
         /// The changes the pull has ahead, this page's included, when asked with the first page.
         var remaining: Int?
+    }
+
+    /// A snapshot page as fetched: read, with what its answer said besides.
+    private struct FetchedSnapshot: Sendable {
+        var page: SnapshotPage
+        var wireBytes: Int
+        var centerTime: Int64?
+        var checkpoint: Checkpoint?
+        var reach: String?
+        /// The changes the snapshot holds in all, when asked with the first page.
+        var remaining: Int?
+    }
+
+    /// One snapshot page, read; a page that does not read was cut short and is asked again.
+    private func fetchSnapshot(after: RecordID?, client: CurlClient) throws -> FetchedSnapshot {
+        var page: SnapshotPage?
+        let (response, centerTime) = try exchange(
+            method: "GET",
+            path: "/v1/snapshot?limit=\(options.snapshotRecords)"
+                + (after.map { "&after=\($0)" } ?? "&remaining=1"),
+            body: nil, extraHeaders: [], client: client
+        ) { response in
+            page = try? SnapshotPage(bytes: response.body)
+            return page != nil
+        }
+        guard let page else {
+            throw SyncError.protocolViolation("the center sent a snapshot page this field cannot read")
+        }
+        return FetchedSnapshot(
+            page: page, wireBytes: response.wireBytes, centerTime: centerTime, checkpoint: response.checkpoint,
+            reach: response.headers[Reach.header.lowercased()],
+            remaining: response.headers["fieldsync-remaining"].flatMap(Int.init).flatMap { $0 >= 0 ? $0 : nil })
     }
 
     /// One page of the feed, decoded; a page that does not decode was cut short and is asked again.

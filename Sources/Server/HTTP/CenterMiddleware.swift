@@ -258,7 +258,7 @@ extension Request {
 /// A response with `bytes`, compressed when the client accepts it and it is worth it: zstd, else gzip.
 func response(
     _ bytes: some Collection<UInt8>, contentType: String, for request: Request, threshold: Int,
-    status: HTTPResponse.Status = .ok
+    status: HTTPResponse.Status = .ok, zstdLevel: Int32 = Zstd.defaultLevel
 ) throws -> Response {
     var buffer = ByteBuffer(bytes: bytes)
     var headers: HTTPFields = [.contentType: contentType]
@@ -267,7 +267,7 @@ func response(
         headers[.vary] = "Accept-Encoding"
         let coding = request.responseCoding
         switch coding {
-        case .zstd: buffer = ByteBuffer(bytes: buffer.withUnsafeReadableBytes { Zstd.compress($0) })
+        case .zstd: buffer = ByteBuffer(bytes: buffer.withUnsafeReadableBytes { Zstd.compress($0, level: zstdLevel) })
         case .gzip: buffer = try buffer.compress(with: .gzip())
         case .identity: break
         }

@@ -125,6 +125,42 @@ extension CenterServer {
         return result
     }
 
+    /// `GET /v1/snapshot?after=ID&limit=N`: the records within the device's reach as the center stores
+    /// them, a page of whole records at a time in the order of their ids (`SnapshotPage`), for a replica
+    /// that holds nothing of the log yet. The feed continues after the first page's sequence number.
+    func snapshot(_ request: Request, context: CenterRequestContext) async throws -> Response {
+        let device = try context.authenticated()
+        try await checkCheckpoint(of: request)
+        let query = request.uri.queryParameters
+        var after: RecordID?
+        if let text = query["after"].map(String.init), !text.isEmpty {
+            guard let id = RecordID(text) else {
+                throw APIError(
+                    .badRequest, code: "bad-query",
+                    message: "query parameter 'after' must be a record id of 26 base32 digits, not '\(text)'")
+            }
+            after = id
+        }
+        let limit = try Self.integer(
+            query["limit"].map(String.init), name: "limit", default: Int64(configuration.maximumSnapshotRecords),
+            range: 1...Int64(configuration.maximumSnapshotRecords))
+        try await store.settled()
+        let reach = Reach(scope: device.scope, successions: try await store.successions())
+        let page = try await store.snapshotPage(after: after, within: reach, limit: Int(limit))
+        try await store.noteContact(of: device.id, clockOffset: context.clockOffset)
+        var result = try response(
+            page.bytes, contentType: SnapshotPage.contentType, for: request,
+            threshold: configuration.compressionThreshold, zstdLevel: configuration.snapshotLevel)
+        result.headers[.deviceLog] = device.id
+        try await addCheckpoint(at: page.seq, to: &result)
+        result.headers[.fieldSyncReach] = reach.fingerprint
+        // With the first page, how many changes the snapshot holds, for the device's progress bar.
+        if after == nil, let asked = query["remaining"], asked == "1" || asked == "true" {
+            result.headers[.fieldSyncRemaining] = String(try await store.remaining(after: 0, within: reach))
+        }
+        return result
+    }
+
     /// The names of the areas a device's records and reports mention: its scope's, those within it, and
     /// those enclosing it (a village's town and district). Not personal data; nothing else is sent.
     func areas(_ request: Request, context: CenterRequestContext) async throws -> Response {

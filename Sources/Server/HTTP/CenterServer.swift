@@ -61,6 +61,7 @@ public struct CenterServer: Sendable {
             .add(middleware: InflateMiddleware(configuration: configuration))
         api.post("changes") { request, context in try await self.push(request, context: context) }
         api.get("changes") { request, context in try await self.pull(request, context: context) }
+        api.get("snapshot") { request, context in try await self.snapshot(request, context: context) }
         api.get("report") { request, context in try await self.report(request, context: context) }
         api.get("areas") { request, context in try await self.areas(request, context: context) }
         api.get("device") { request, context in

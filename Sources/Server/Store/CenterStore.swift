@@ -24,6 +24,13 @@ public protocol CenterStore: Sendable {
         after cursor: Int64, within reach: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int)
 
+    /// A page of the snapshot of the records within `reach` (see `ReplicaStore.snapshotPage`): at most
+    /// `limit` records whose ids follow `after`, as stored, with whether more follow and the log's last
+    /// sequence number as read. Every change acknowledged before the call is in it or in an earlier page.
+    func snapshotPage(
+        after: RecordID?, within reach: Reach?, limit: Int
+    ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int)
+
     /// About how many changes lie after `cursor` within `reach` (all when nil): what a pull has ahead.
     func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int
 
@@ -97,6 +104,12 @@ public struct SQLiteCenterStore: CenterStore, CenterAdministration {
         after cursor: Int64, within reach: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
         try await blocking { try store.pageJSON(after: cursor, within: reach, limit: limit) }
+    }
+
+    public func snapshotPage(
+        after: RecordID?, within reach: Reach?, limit: Int
+    ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) {
+        try await blocking { try store.snapshotPage(after: after, within: reach, limit: limit) }
     }
 
     public func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int {

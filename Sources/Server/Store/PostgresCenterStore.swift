@@ -128,6 +128,15 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
         try await log.pageJSON(after: cursor, within: reach, limit: limit)
     }
 
+    /// From this process's view, brought up to the shared log first: it holds the same records, rows
+    /// and sequence numbers as any other process's, and pages follow record ids, which every view shares.
+    public func snapshotPage(
+        after: RecordID?, within reach: Reach?, limit: Int
+    ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) {
+        let view = try await merged()
+        return try await Self.blocking { try view.snapshotPage(after: after, within: reach, limit: limit) }
+    }
+
     public func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int {
         try await log.remaining(after: cursor, within: reach)
     }
