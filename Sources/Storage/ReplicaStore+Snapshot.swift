@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Shared
 
@@ -23,99 +24,97 @@ extension ReplicaStore {
             let reach = try reach?.scope == Self.identity(db).scope ? nil : reach
             let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM change")) ?? 0
             let (filter, filterArguments) = Self.reachCondition(reach)
-            let from: any DatabaseValueConvertible = after?.description ?? ""
             // The records, in the order of their ids: an order every center process's view shares.
-            var keys: [Int64] = []
-            var lastID = after?.description ?? ""
-            var recordRows = SnapshotWriter(capacity: 64 * limit, headed: false)
-            var recordBounds = [0]
+            let from = after?.description ?? ""
+            var records = SnapshotWriter(capacity: limit * 64, headed: false)
+            var recordEnds: [Int] = []
+            var ids: [UInt8] = []
+            ids.reserveCapacity(limit * RecordID.digits)
+            var more = false
+            let first: [any DatabaseValueConvertible] = [from]
             try db.cachedStatement(
-                sql: "SELECT record.id, record.kind, record.uid, record.scope FROM record WHERE record.uid > ?"
-                    + filter + " ORDER BY record.uid LIMIT ?"
-            ).forEachRawRow(
-                arguments: StatementArguments([from] + filterArguments + [limit + 1] as [any DatabaseValueConvertible]),
-                in: db
-            ) { row in
-                guard keys.count < limit else { return false }
-                keys.append(row.int64(0))
-                lastID = String(decoding: row.bytes(2), as: UTF8.self)
-                recordRows.append(.record, row, from: 1, count: 3)
-                recordBounds.append(recordRows.bytes.count)
+                sql: "SELECT kind, uid, scope FROM record WHERE uid > ?" + filter + " ORDER BY uid LIMIT ?"
+            ).forEachRawRow(arguments: StatementArguments(first + filterArguments + [limit + 1]), in: db) { row in
+                let id = row.bytes(1)
+                guard recordEnds.count < limit else {
+                    more = true
+                    return false
+                }
+                guard id.count == RecordID.digits else {
+                    throw StoreError(code: .corrupt, message: "the log holds a record of an unreadable id")
+                }
+                ids.append(contentsOf: id)
+                records.append(.record, row, from: 0, count: 3)
+                recordEnds.append(records.bytes.count)
                 return true
             }
-            let more =
-                try keys.count == limit
-                && (Bool.fetchOne(
-                    db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM record WHERE record.uid > ?" + filter + ")"),
-                    arguments: StatementArguments([lastID] + filterArguments as [any DatabaseValueConvertible]))
-                    ?? false)
-            // Each table's rows of those records, in the same order, gathered apart and then put together.
-            let range = " record.uid > ? AND record.uid <= ?" + filter + " ORDER BY record.uid"
-            let bounds: [any DatabaseValueConvertible] = [from, lastID]
-            let arguments: StatementArguments = StatementArguments(bounds + filterArguments)
+            var page = SnapshotWriter(capacity: records.bytes.count + recordEnds.count * 2048)
             var changes = 0
-            func gather(_ table: SnapshotPage.Table, _ sql: String) throws -> (bytes: [UInt8], bounds: [Int]) {
-                var writer = SnapshotWriter(capacity: 0, headed: false)
-                var bounds = [Int](repeating: 0, count: keys.count + 1)
-                var current = 0
-                try db.cachedStatement(sql: sql).forEachRawRow(arguments: arguments, in: db) { row in
-                    let key = row.int64(0)
-                    while current < keys.count, keys[current] != key {
-                        current += 1
-                        bounds[current] = writer.bytes.count
-                    }
-                    guard current < keys.count else {
-                        throw StoreError(code: .corrupt, message: "a \(table) row of the snapshot lost its record")
-                    }
-                    if table == .change { changes += Int(row.int64(1)) }
-                    writer.append(table, row, from: 1, count: table.columns.count)
-                    return true
+            if let last = ids.last.map({ _ in String(decoding: ids.suffix(RecordID.digits), as: UTF8.self) }) {
+                // Beside them each table's rows of theirs, walked in the same order (by the id in the first
+                // column) and merged here straight into the page. A table keyed by the record's id is read by
+                // its own index, joined with the record only to keep a reach.
+                let bounds: [any DatabaseValueConvertible] = [from, last]
+                let arguments: StatementArguments = StatementArguments(bounds + filterArguments)
+                func keyed(
+                    _ table: String, _ columns: [String], by key: String, then order: String = ""
+                ) throws
+                    -> RawCursor
+                {
+                    let join = reach == nil ? "" : " JOIN record ON record.uid = \(table).\(key)"
+                    return try RawCursor(
+                        db.cachedStatement(
+                            sql: "SELECT \(table).\(key), " + columns.map { "\(table).\($0)" }.joined(separator: ", ")
+                                + " FROM \(table)" + join + " WHERE \(table).\(key) > ? AND \(table).\(key) <= ?"
+                                + (reach == nil ? "" : filter) + " ORDER BY \(table).\(key)" + order),
+                        arguments: arguments, in: db)
                 }
-                while current < keys.count {
-                    current += 1
-                    bounds[current] = writer.bytes.count
-                }
-                return (writer.bytes, bounds)
-            }
-            var parts: [(bytes: [UInt8], bounds: [Int])] = []
-            if !keys.isEmpty {
-                parts.append(
-                    try gather(
+                var tables: [(table: SnapshotPage.Table, cursor: RawCursor)] = [
+                    (
                         .change,
-                        """
-                        SELECT record.id, change.runLength, change.physical, change.counter, change.replica,
-                            change.scope, change.field, change.value, change.earlier
-                        FROM record JOIN change ON change.record = record.id WHERE
-                        """ + range + ", change.seq"))
-                parts.append(
-                    try gather(
-                        .dispute,
-                        "SELECT record.id, "
-                            + Self.disputeColumns.map { "dispute.\($0)" }.joined(separator: ", ")
-                            + " FROM record JOIN dispute ON dispute.id = record.uid WHERE record.kind = 'dispute' AND"
-                            + range))
-                parts.append(
-                    try gather(
-                        .risk,
-                        "SELECT record.id, " + Self.riskColumns.map { "risk.\($0)" }.joined(separator: ", ")
-                            + " FROM record JOIN risk ON risk.id = record.uid WHERE record.kind = 'risk' AND" + range))
-                parts.append(
-                    try gather(
+                        try RawCursor(
+                            db.cachedStatement(
+                                sql: """
+                                    SELECT record.uid, change.runLength, change.physical, change.counter, change.replica,
+                                        change.scope, change.field, change.value, change.earlier
+                                    FROM record JOIN change ON change.record = record.id
+                                    WHERE record.uid > ? AND record.uid <= ?
+                                    """ + filter + " ORDER BY record.uid, change.seq"), arguments: arguments, in: db)
+                    ),
+                    (.dispute, try keyed("dispute", Self.disputeColumns, by: "id")),
+                    (.risk, try keyed("risk", Self.riskColumns, by: "id")),
+                    (
                         .visit,
-                        """
-                        SELECT record.id, visit.date, visit.kept, visit.village, visit.voided
-                        FROM record JOIN visit ON visit.dispute = record.uid WHERE record.kind = 'dispute' AND
-                        """ + range + ", visit.rowid"))
-            }
-            var page = SnapshotWriter(capacity: recordRows.bytes.count + parts.reduce(0) { $0 + $1.bytes.count } + 64)
-            for index in keys.indices {
-                page.append(recordRows.bytes[recordBounds[index]..<recordBounds[index + 1]], record: true)
-                for part in parts {
-                    page.append(part.bytes[part.bounds[index]..<part.bounds[index + 1]], record: false)
+                        try keyed("visit", ["date", "kept", "village", "voided"], by: "dispute", then: ", visit.rowid")
+                    ),
+                ]
+                defer { for table in tables { table.cursor.close() } }
+                try ids.withUnsafeBufferPointer { ids in
+                    var start = 0
+                    for (index, end) in recordEnds.enumerated() {
+                        page.append(records.bytes[start..<end], record: true)
+                        start = end
+                        let id = UnsafeRawPointer(ids.baseAddress! + index * RecordID.digits)
+                        for table in tables.indices {
+                            let kind = tables[table].table
+                            while let row = tables[table].cursor.row {
+                                let key = row.bytes(0)
+                                // Rows of records out of the page's reach (when no join keeps it) are passed by.
+                                let order =
+                                    key.count == RecordID.digits ? memcmp(key.baseAddress!, id, RecordID.digits) : -1
+                                guard order <= 0 else { break }
+                                if order == 0 {
+                                    if kind == .change { changes += Int(row.int64(1)) }
+                                    page.append(kind, row, from: 1, count: kind.columns.count)
+                                }
+                                try tables[table].cursor.step()
+                            }
+                        }
+                    }
                 }
             }
             page.end(more: more, seq: seq)
-            return (page.bytes, more, seq, keys.count, changes)
+            return (page.bytes, more, seq, page.records, changes)
         }
     }
 

@@ -164,7 +164,7 @@ extension Statement {
         }
     }
 
-    private func failure(_ code: Int32, _ db: Database) -> DatabaseError {
+    func failure(_ code: Int32, _ db: Database) -> DatabaseError {
         DatabaseError(
             resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
             sql: sql)
@@ -173,6 +173,37 @@ extension Statement {
     /// SQLite reads the bytes where they are until they are unbound (`SQLITE_STATIC`, a macro Swift
     /// cannot import).
     private static let `static`: sqlite3_destructor_type? = nil
+}
+
+/// A statement stepped by hand, so that several can be walked side by side (a merge of rows in one
+/// order). Reset when `close` is called.
+struct RawCursor {
+    let statement: Statement
+    let db: Database
+    /// The current row, nil once the statement has no more; valid until the next step.
+    private(set) var row: RawRow?
+
+    init(_ statement: Statement, arguments: StatementArguments, in db: Database) throws {
+        (self.statement, self.db) = (statement, db)
+        try statement.setArguments(arguments)
+        try step()
+    }
+
+    mutating func step() throws {
+        let handle = statement.sqliteStatement
+        let code = sqlite3_step(handle)
+        switch code {
+        case SQLITE_ROW: row = RawRow(handle: handle)
+        case SQLITE_DONE: row = nil
+        default:
+            row = nil
+            throw statement.failure(code, db)
+        }
+    }
+
+    func close() {
+        sqlite3_reset(statement.sqliteStatement)
+    }
 }
 
 /// The current row of a statement being stepped; valid only inside `forEachRawRow`'s body.
