@@ -13,6 +13,7 @@ import Storage
 ///
 /// BENCHMARK_CENTER_DB=postgres://USER@HOST:PORT/DATABASE (an empty database) runs the center on
 /// PostgreSQL; BENCHMARK_CENTERS=N starts N `center serve` processes on it, the devices spread over them.
+/// BENCHMARK_SNAPSHOT_RECORDS=N sets the records per snapshot page.
 enum SyncBenchmark {
     static let phrases = [
         "两家因宅基地边界发生争执", "男方拒绝退还彩礼", "邻居夜间施工噪音扰民", "承包地界桩被移动", "农民工工资被拖欠三个月",
@@ -127,6 +128,8 @@ enum SyncBenchmark {
             devices.append(store)
         }
         let districtReplica = try await replica("district", scope: district, role: .district, url: centers[0].url)
+        // The same pull through the feed alone, as a replica did before snapshots.
+        let feedReplica = try await replica("district-feed", scope: district, role: .district, url: centers[0].url)
         let cases = devices.count * casesPerDevice
 
         let cpuBefore = (centers.map { cpuSeconds(of: $0.process.processIdentifier) }, cpuSeconds(of: nil))
@@ -247,13 +250,32 @@ enum SyncBenchmark {
         let pullSeconds = Synchronizer.seconds(since: pullStart)
         print(
             String(
-                format: "full pull, district:           %8.0f cases/s  (%d changes in %.2f s, %.1f bytes per case)",
-                Double(cases) / pullSeconds, full.received, pullSeconds, Double(full.bytesReceived) / Double(cases)))
+                format:
+                    "full pull, district:           %8.0f cases/s  (%d changes in %.2f s, %.1f bytes per case; snapshot of %d records)",
+                Double(cases) / pullSeconds, full.received, pullSeconds, Double(full.bytesReceived) / Double(cases),
+                full.snapshotRecords))
         let pullCPU = cpuSpent()
         print(
             String(
                 format: "full pull, CPU time:           %8.2f s center, %.2f s device (of %.2f s on 2 cores)",
                 pullCPU.center, pullCPU.device, 2 * pullSeconds))
+
+        var feedOptions = Synchronizer.Options()
+        feedOptions.takesSnapshots = false
+        var byFeed = Synchronizer.Summary()
+        let feedPullStart = ContinuousClock.now
+        try synchronizer(feedReplica, options: feedOptions).pull(into: &byFeed)
+        let feedPullSeconds = Synchronizer.seconds(since: feedPullStart)
+        let feedPullCPU = cpuSpent()
+        print(
+            String(
+                format:
+                    "full pull, the feed alone:     %8.0f cases/s  (%d changes in %.2f s, %.1f bytes per case; CPU %.2f s center, %.2f s device)",
+                Double(cases) / feedPullSeconds, byFeed.received, feedPullSeconds,
+                Double(byFeed.bytesReceived) / Double(cases), feedPullCPU.center, feedPullCPU.device))
+        guard try feedReplica.digest() == districtReplica.digest() else {
+            throw BenchmarkError(message: "the feed's replica differs from the snapshot's")
+        }
 
         // SQLite's own part: the rows the pull wrote, copied natively into an empty replica. No store can write
         // them in less; with the center's and the decoder's CPU it bounds the pull on these two cores.
@@ -350,9 +372,17 @@ enum SyncBenchmark {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
-    static func synchronizer(_ store: ReplicaStore) throws -> Synchronizer {
+    static func synchronizer(
+        _ store: ReplicaStore, options: Synchronizer.Options = Synchronizer.Options()
+    ) throws
+        -> Synchronizer
+    {
         guard let enrollment = try store.syncState().enrollment else { throw BenchmarkError(message: "not enrolled") }
-        return try Synchronizer(store: store, enrollment: enrollment)
+        var options = options
+        if let records = ProcessInfo.processInfo.environment["BENCHMARK_SNAPSHOT_RECORDS"].flatMap(Int.init) {
+            options.snapshotRecords = records
+        }
+        return try Synchronizer(store: store, enrollment: enrollment, options: options)
     }
 
     /// Runs `body` for every store at once, one thread each; the wall time and the summed summaries.

@@ -16,7 +16,12 @@ public struct Synchronizer: Sendable {
         public var batchChanges = 2_000
         /// Changes per pulled page.
         public var pageChanges = 10_000
-        /// Records per snapshot page (a replica's first pull of its reach: `SnapshotPage`).
+        /// Whether a replica that has pulled nothing yet takes a snapshot (`SnapshotPage`) rather than
+        /// the whole feed.
+        public var takesSnapshots = true
+        /// Records per snapshot page: about 400 KB on the wire; larger pages cost the replica less per
+        /// record (each page is a transaction, which writes the index pages it touched again) but hold
+        /// more to fetch again when a link drops.
         public var snapshotRecords = 2_000
         /// Attempts per request before giving up on a transient failure.
         public var attempts = 5
@@ -167,7 +172,7 @@ public struct Synchronizer: Sendable {
         // A replica that has pulled nothing yet (or started over) takes a snapshot first; the feed then
         // brings what came after it, counted on from the snapshot's changes in the progress bar.
         var (pulled, before) = (0, 0)
-        if state.pullCursor == 0 || state.isTakingSnapshot {
+        if options.takesSnapshots, state.pullCursor == 0 || state.isTakingSnapshot {
             (pulled, before) = try takeSnapshot(after: state.snapshotAfter, into: &summary, since: start)
         }
         let elapsed = { Self.seconds(since: start) }

@@ -260,18 +260,23 @@ func response(
     _ bytes: some Collection<UInt8>, contentType: String, for request: Request, threshold: Int,
     status: HTTPResponse.Status = .ok, zstdLevel: Int32 = Zstd.defaultLevel
 ) throws -> Response {
-    var buffer = ByteBuffer(bytes: bytes)
     var headers: HTTPFields = [.contentType: contentType]
-    if buffer.readableBytes >= threshold {
+    let buffer: ByteBuffer
+    if bytes.count >= threshold {
         // Caches may not give one client's coding to another.
         headers[.vary] = "Accept-Encoding"
         let coding = request.responseCoding
         switch coding {
-        case .zstd: buffer = ByteBuffer(bytes: buffer.withUnsafeReadableBytes { Zstd.compress($0, level: zstdLevel) })
-        case .gzip: buffer = try buffer.compress(with: .gzip())
-        case .identity: break
+        // Compressed from where the bytes lie: a page of megabytes is not copied first.
+        case .zstd: buffer = ByteBuffer(bytes: Zstd.compress(bytes, level: zstdLevel))
+        case .gzip:
+            var plain = ByteBuffer(bytes: bytes)
+            buffer = try plain.compress(with: .gzip())
+        case .identity: buffer = ByteBuffer(bytes: bytes)
         }
         headers[.contentEncoding] = coding.headerValue
+    } else {
+        buffer = ByteBuffer(bytes: bytes)
     }
     return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: buffer))
 }
