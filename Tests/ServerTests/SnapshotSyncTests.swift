@@ -1,0 +1,153 @@
+import Client
+import Foundation
+import ProgramTesting
+import Server
+import Shared
+import Storage
+import Synchronization
+import Testing
+
+/// A replica's first pull is a snapshot, page by page; a link that drops in the middle leaves it where
+/// its last stored page ended, and the next sync goes on from there.
+@Suite struct SnapshotSyncTests {
+    /// A center whose snapshot pages fail (503) from the `failFrom`th asked for, until healed.
+    final class FlakyStore: ForwardingStore {
+        let store: SQLiteCenterStore
+        let failFrom: Int
+        let asked = Mutex(0)
+        let healed = Mutex(false)
+
+        init(_ store: SQLiteCenterStore, failFrom: Int) {
+            (self.store, self.failFrom) = (store, failFrom)
+        }
+
+        func snapshotPage(
+            after: RecordID?, within reach: Reach?, limit: Int
+        ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) {
+            let number = asked.withLock {
+                $0 += 1
+                return $0
+            }
+            if number >= failFrom, !healed.withLock({ $0 }) {
+                throw StoreError(code: .unavailable, message: "the database is away")
+            }
+            return try await store.snapshotPage(after: after, within: reach, limit: limit)
+        }
+    }
+
+    static func cases(_ range: Range<Int>, on village: ReplicaStore) throws -> [RecordID] {
+        try range.map { index in
+            try village.record(
+                DisputeDraft(
+                    village: CenterFixture.villageA, category: .land, parties: [try Party(name: "韩\(index)")],
+                    summary: "地界\(index)", recorder: "张网格"))
+        }
+    }
+
+    @Test func aSnapshotCutShortGoesOnAfterItsLastStoredPage() async throws {
+        let fixture = try await CenterFixture.make(.sqlite)
+        let center = try #require(fixture.center as? SQLiteCenterStore)
+        let village = try ReplicaStore.create(
+            database: fixture.folder.appendingPathComponent("village.sqlite"), scope: CenterFixture.villageA,
+            worker: "张网格")
+        let recorded = try Self.cases(0..<30, on: village)
+        try await fixture.push(try village.allChanges(), as: fixture.gridA)
+        let laptop = try FieldStore.create(
+            home: FieldHome(url: fixture.folder.appendingPathComponent("laptop")),
+            enrollment: Enrollment(
+                url: "http://unused", credential: fixture.gridA, scope: CenterFixture.villageA, role: .grid,
+                worker: "张网格"))
+        let flaky = FlakyStore(center, failFrom: 3)
+        func sync() async throws -> Synchronizer.Summary {
+            try await AreaSyncTests().serving(flaky) { url in
+                var enrollment = try #require(try laptop.syncState().enrollment)
+                enrollment.url = url
+                var options = Synchronizer.Options()
+                options.snapshotRecords = 8
+                options.attempts = 1
+                return try await blocking { [enrollment, options] in
+                    try Synchronizer(store: laptop, enrollment: enrollment, options: options).run()
+                }
+            }
+        }
+        // The third page does not come: the sync stops, with two pages (16 records) stored.
+        await #expect(throws: SyncError.self) { try await sync() }
+        let stopped = try laptop.syncState()
+        let firstSixteen = recorded.sorted().prefix(16)
+        #expect(stopped.isTakingSnapshot && stopped.snapshotAfter == firstSixteen.last)
+        #expect(try Set(laptop.disputes().map(\.id)) == Set(firstSixteen))
+        #expect(stopped.pullCursor == (try await center.cursor()), "the feed goes on from the first page's read")
+
+        // Meanwhile a case already taken changes and another is recorded.
+        let more = try Self.cases(30..<31, on: village)
+        _ = try village.perform(.mediate(method: .chat, mediator: "刘调解"), onDispute: firstSixteen.first!)
+        try await fixture.push(Array(try village.allChanges().dropFirst(30 * 6)), as: fixture.gridA)
+
+        flaky.healed.withLock { $0 = true }
+        let resumed = try await sync()
+        // The snapshot went on after its 16th record (a new case whose id sorts before it comes by the feed).
+        #expect(resumed.snapshotRecords == (recorded + more).filter { $0 > firstSixteen.last! }.count)
+        #expect(try laptop.syncState().isTakingSnapshot == false)
+        #expect(try Set(laptop.disputes().map(\.id)) == Set(recorded + more))
+        #expect(try laptop.dispute(firstSixteen.first!)?.method == .chat, "the feed brought the later change")
+        #expect(try laptop.digest() == (try await fixture.merged().digest(within: CenterFixture.villageA)))
+        // Later syncs take the feed only.
+        #expect(try await sync().snapshotRecords == 0)
+        await fixture.remove()
+    }
+}
+
+extension SnapshotSyncTests {
+    @Test(arguments: StoreKind.available) func aSnapshotHoldsTheDevicesReachAloneAndRefusesBadQueries(
+        kind: StoreKind
+    ) async throws {
+        let center = try await CenterFixture.make(kind)
+        let village = try ReplicaStore.create(
+            database: center.folder.appendingPathComponent("village.sqlite"), scope: CenterFixture.villageA,
+            worker: "张网格")
+        let other = try ReplicaStore.create(
+            database: center.folder.appendingPathComponent("other.sqlite"), scope: CenterFixture.villageB,
+            worker: "王网格")
+        let mine = try Self.cases(0..<3, on: village)
+        _ = try other.record(
+            DisputeDraft(
+                village: CenterFixture.villageB, category: .debt, parties: [try Party(name: "郑一")], summary: "借款",
+                recorder: "王网格"))
+        try await center.push(try village.allChanges(), as: center.gridA)
+        try await center.push(try other.allChanges(), as: center.gridB)
+        try await center.withClient { client in
+            func page(_ credential: DeviceCredential, _ query: String = "") async throws -> SnapshotPage {
+                let answer = try await client.execute(
+                    uri: "/v1/snapshot?" + query, method: .get,
+                    headers: [.authorization: "Bearer \(credential.token)"])
+                #expect(answer.status == .ok)
+                return try SnapshotPage(bytes: Array(buffer: answer.body))
+            }
+            // A village's device gets its village's cases; the district's all of them.
+            let own = try await page(center.gridA)
+            #expect(own.recordCount == 3 && own.last == mine.max() && !own.more)
+            #expect(try await page(center.gridB).recordCount == 1)
+            #expect(try await page(center.district).recordCount == 4)
+            // Pages follow record ids.
+            let first = try await page(center.gridA, "limit=2")
+            #expect(first.recordCount == 2 && first.more && first.last == mine.sorted()[1])
+            let second = try await page(center.gridA, "limit=2&after=\(first.last!)")
+            #expect(second.recordCount == 1 && !second.more && second.last == mine.max())
+            for query in ["after=x", "after=" + String(repeating: "z", count: 27), "limit=0", "limit=999999"] {
+                let response = try await client.execute(
+                    uri: "/v1/snapshot?\(query)", method: .get,
+                    headers: [.authorization: "Bearer \(center.district.token)"])
+                #expect(response.status == .badRequest, "\(query)")
+                #expect(response.json["code"] as? String == "bad-query", "\(query)")
+                #expect((response.json["message"] as? String)?.contains(query.prefix(5).dropLast()) == true, "\(query)")
+            }
+            let anonymous = try await client.execute(uri: "/v1/snapshot", method: .get, headers: [:])
+            #expect(anonymous.status == .unauthorized)
+            _ = try await center.center.revoke(device: center.gridA.device)
+            let revoked = try await client.execute(
+                uri: "/v1/snapshot", method: .get, headers: [.authorization: "Bearer \(center.gridA.token)"])
+            #expect(revoked.status == .unauthorized && revoked.json["code"] as? String == "revoked")
+        }
+        await center.remove()
+    }
+}
