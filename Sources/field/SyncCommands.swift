@@ -110,6 +110,8 @@ struct SyncJSON: Encodable {
     var sent: Int
     var received: Int
     var alreadyHeld: Int
+    /// Records taken from the center's snapshot (a first pull) rather than change by change.
+    var snapshotRecords: Int
     var bytesSent: Int
     var bytesReceived: Int
     var seconds: Double
@@ -121,6 +123,7 @@ struct SyncJSON: Encodable {
         sent = summary.sent
         received = summary.received
         alreadyHeld = summary.alreadyHeld
+        snapshotRecords = summary.snapshotRecords
         bytesSent = summary.bytesSent
         bytesReceived = summary.bytesReceived
         seconds = (summary.seconds * 1000).rounded() / 1000

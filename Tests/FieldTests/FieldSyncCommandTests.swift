@@ -63,6 +63,7 @@ extension FieldPrograms {
             var sent: Int
             var received: Int
             var alreadyHeld: Int
+            var snapshotRecords: Int
             var startedOver: Bool
         }
 
@@ -100,10 +101,13 @@ extension FieldPrograms {
             #expect(again.stdout.hasPrefix("Synced: sent 0 changes"), "\(again.stdout)")
 
             // The district's laptop brings the case back, names and all (the district is their jurisdiction).
+            // Its first pull takes the center's snapshot (the case as the center stores it); later ones the feed.
             let pulled = try summary(office)
             #expect(pulled.received == waiting && pulled.sent == 0 && !pulled.startedOver)
+            #expect(pulled.snapshotRecords == 1)
             #expect(try office.ok("dispute", "list").contains("王建国"))
-            #expect(try summary(office).received == 0)
+            let later = try summary(office)
+            #expect(later.received == 0 && later.snapshotRecords == 0)
 
             // With the areas' names: the village in lists, and the district's report offline is the center's,
             // line for line (but the moment it was computed).

@@ -379,11 +379,13 @@ import Glibc
         #expect(try store.syncState().pendingChanges == 0)
     }
 
-    @Test(arguments: StoreKind.available, ["POST", "GET"])
-    func aConnectionCutMidResponseIsRetriedAndNothingIsDoubled(kind: StoreKind, method: String) async throws {
+    /// The first answer of its kind is cut: a receipt, a snapshot page, or (with snapshots off) a feed page.
+    @Test(arguments: StoreKind.available, ["POST", "GET snapshot", "GET feed"])
+    func aConnectionCutMidResponseIsRetriedAndNothingIsDoubled(kind: StoreKind, cut: String) async throws {
         let world = try await World(kind)
         defer { world.stop() }
-        let proxy = try CuttingProxy(to: world.center.port, cutRequest: method, cutAfter: 40)
+        let proxy = try CuttingProxy(
+            to: world.center.port, cutRequest: String(cut.prefix { $0 != " " }), cutAfter: 40)
         defer { proxy.close() }
         let store = try await world.replica(
             "gridA", scope: CenterFixture.villageA, role: .grid, url: "http://127.0.0.1:\(proxy.port)")
@@ -393,9 +395,12 @@ import Glibc
                     village: CenterFixture.villageA, category: .debt, parties: [try Party(name: "孙\(index)")],
                     summary: "借款\(index)", recorder: "网格员"))
         }
-        let summary = try await Self.sync(store)
+        var options = Self.quick()
+        options.takesSnapshots = cut != "GET feed"
+        let summary = try await Self.sync(store, options: options)
         #expect(proxy.cuts == 1)
         #expect(summary.sent == 120)
+        #expect(summary.snapshotRecords == (cut == "GET feed" ? 0 : 20))
         let center = try await world.merged()
         let held = try center.allChanges()
         // A cut receipt makes the same batch arrive twice; the center holds it once.
