@@ -68,6 +68,34 @@ enum StoreBenchmark {
                 String(
                     format: "feed pages written:    %8.0f changes/s  (%.0f cases/s, %.0f bytes per case uncompressed)",
                     Double(changes.count) / feed, Double(cases) / feed, Double(bytes) / Double(cases)))
+
+            // The center's snapshot of the district, pages of 2,000 records, and a new district replica
+            // taking it.
+            start = ContinuousClock.now
+            var (snapshot, snapshotBytes) = ([SnapshotPage](), 0)
+            var after: RecordID?
+            repeat {
+                let page = try store.snapshotPage(after: after, within: nil, limit: 2_000)
+                snapshot.append(try SnapshotPage(bytes: page.bytes))
+                snapshotBytes += page.bytes.count
+                after = snapshot.last?.last
+            } while snapshot.last?.more == true
+            let written = Synchronizer.seconds(since: start)
+            let taker = try ReplicaStore.create(
+                database: folder.appendingPathComponent("snapshot.sqlite"), scope: try AreaCode(parsing: "620502"),
+                worker: "district", durability: .process)
+            start = ContinuousClock.now
+            for page in snapshot { try taker.receive(page, maximumDrift: .max) }
+            let taken = Synchronizer.seconds(since: start)
+            print(
+                String(
+                    format: "snapshot written+read: %8.0f cases/s  (%.0f bytes per case uncompressed)",
+                    Double(cases) / written,
+                    Double(snapshotBytes) / Double(cases)))
+            print(
+                String(
+                    format: "snapshot, stored:      %8.0f cases/s  (%.1f us per case)", Double(cases) / taken,
+                    taken * 1e6 / Double(cases)))
         }
 
         // A district laptop storing what it pulls (as durable as a laptop's edits): pages of 5,000 changes,

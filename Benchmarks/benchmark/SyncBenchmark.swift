@@ -245,8 +245,14 @@ enum SyncBenchmark {
 
         var full = Synchronizer.Summary()
         _ = cpuSpent()
+        let ioBefore = (try? String(contentsOfFile: "/proc/self/io", encoding: .utf8)) ?? ""
         let pullStart = ContinuousClock.now
         try synchronizer(districtReplica).pull(into: &full)
+        print(
+            "TEMP io before:", ioBefore.split(separator: "\n").filter { $0.hasPrefix("wchar") }, "after:",
+            ((try? String(contentsOfFile: "/proc/self/io", encoding: .utf8)) ?? "").split(separator: "\n").filter {
+                $0.hasPrefix("wchar")
+            })
         let pullSeconds = Synchronizer.seconds(since: pullStart)
         print(
             String(

@@ -250,9 +250,15 @@ extension ReplicaStore.Session {
         return try new + take(merged, maximumDrift: maximumDrift)
     }
 
-    /// Which of `ids` the log holds (none asked when it holds no record at all, as on a new replica).
+    /// Which of `ids` (in ascending order) the log holds. One look first: a replica that holds no
+    /// record from the first of them on (a new replica, and one whose records all came from the pages of
+    /// the snapshot before) holds none of them.
     mutating func heldRecords(_ ids: [RecordID]) throws -> Set<RecordID> {
-        guard !ids.isEmpty, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM record)") ?? false else {
+        guard let first = ids.first,
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM record WHERE uid >= ?)"),
+                arguments: [first.description]) ?? false
+        else {
             return []
         }
         var list: [UInt8] = [UInt8(ascii: "[")]

@@ -93,7 +93,13 @@ public struct SnapshotPage: Sendable {
         var isMerged: Bool
     }
 
-    static let magic: [UInt8] = Array("FSS1".utf8)
+    /// The version of the format this build reads and writes: the rows' columns and how they are derived
+    /// from the log. A build that changes either gives it a new number, so that a replica never takes
+    /// rows it would have derived otherwise (it asks for its own and takes the feed from a center that
+    /// writes no such pages).
+    public static let format = 1
+
+    static let magic: [UInt8] = Array("FSS\(format)".utf8)
 
     /// The media type of a page on the wire.
     public static let contentType = "application/vnd.fieldsync.snapshot"

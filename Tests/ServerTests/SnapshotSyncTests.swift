@@ -1,5 +1,6 @@
 import Client
 import Foundation
+import Hummingbird
 import ProgramTesting
 import Server
 import Shared
@@ -149,5 +150,58 @@ extension SnapshotSyncTests {
             #expect(revoked.status == .unauthorized && revoked.json["code"] as? String == "revoked")
         }
         await center.remove()
+    }
+}
+
+extension SnapshotSyncTests {
+    /// A center that writes snapshot pages of another format than this build's.
+    struct OtherFormatStore: ForwardingStore {
+        let store: SQLiteCenterStore
+
+        func snapshotPage(
+            after: RecordID?, within reach: Reach?, limit: Int
+        ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) {
+            throw APIError(.unprocessableContent, code: "unsupported-format", message: "format 2 only")
+        }
+    }
+
+    @Test func aCenterOfAnotherSnapshotFormatIsLeftToTheFeed() async throws {
+        let fixture = try await CenterFixture.make(.sqlite)
+        let center = try #require(fixture.center as? SQLiteCenterStore)
+        let village = try ReplicaStore.create(
+            database: fixture.folder.appendingPathComponent("village.sqlite"), scope: CenterFixture.villageA,
+            worker: "张网格")
+        _ = try Self.cases(0..<5, on: village)
+        try await fixture.push(try village.allChanges(), as: fixture.gridA)
+        let laptop = try FieldStore.create(
+            home: FieldHome(url: fixture.folder.appendingPathComponent("laptop")),
+            enrollment: Enrollment(
+                url: "http://unused", credential: fixture.gridA, scope: CenterFixture.villageA, role: .grid,
+                worker: "张网格"))
+        let summary = try await AreaSyncTests().serving(OtherFormatStore(store: center)) { url in
+            var enrollment = try #require(try laptop.syncState().enrollment)
+            enrollment.url = url
+            return try await blocking { [enrollment] in
+                try Synchronizer(store: laptop, enrollment: enrollment).run()
+            }
+        }
+        #expect(summary.snapshotRecords == 0 && summary.received == 30)
+        #expect(try laptop.digest() == (try await fixture.merged().digest(within: CenterFixture.villageA)))
+        // And the center says which format it writes.
+        try await fixture.withClient { client in
+            for (format, status) in [
+                ("1", HTTPResponse.Status.ok), ("2", .unprocessableContent), ("x", .unprocessableContent),
+            ] {
+                let answer = try await client.execute(
+                    uri: "/v1/snapshot?format=\(format)", method: .get,
+                    headers: [.authorization: "Bearer \(fixture.gridA.token)"])
+                #expect(answer.status == status, "format \(format)")
+                if status != .ok {
+                    #expect(answer.json["code"] as? String == "unsupported-format")
+                    #expect((answer.json["message"] as? String)?.contains("format 1, not '\(format)'") == true)
+                }
+            }
+        }
+        await fixture.remove()
     }
 }

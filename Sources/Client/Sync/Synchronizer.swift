@@ -211,7 +211,7 @@ public struct Synchronizer: Sendable {
     /// Takes the snapshot of the enrollment's reach, from the record after `after` (from the first when
     /// nil): each page stored with where the snapshot stands in one transaction, so an interrupted one
     /// resumes there, while the next page is fetched and decoded on a second connection. A center that
-    /// serves no snapshots (an earlier release: 404) is left to the feed.
+    /// serves no snapshots (an earlier release: 404) or none of this build's format is left to the feed.
     /// - Returns: the changes taken, and those the progress bar counted before the feed (the whole
     ///   snapshot's, as the center said with its first page, else those taken).
     func takeSnapshot(
@@ -222,6 +222,9 @@ public struct Synchronizer: Sendable {
         do {
             next = try fetchSnapshot(after: after, client: client)
         } catch SyncError.refused(404, _) {
+            return (0, 0)
+        } catch SyncError.refused(422, let problem) where problem.code == "unsupported-format" {
+            // A center that writes pages of another format: the feed brings the same.
             return (0, 0)
         }
         // Areas merged into the scope since the snapshot began: it starts again, for their records too.
@@ -327,7 +330,7 @@ public struct Synchronizer: Sendable {
         var page: SnapshotPage?
         let (response, centerTime) = try exchange(
             method: "GET",
-            path: "/v1/snapshot?limit=\(options.snapshotRecords)"
+            path: "/v1/snapshot?format=\(SnapshotPage.format)&limit=\(options.snapshotRecords)"
                 + (after.map { "&after=\($0)" } ?? "&remaining=1"),
             body: nil, extraHeaders: [], client: client
         ) { response in

@@ -132,6 +132,13 @@ extension CenterServer {
         let device = try context.authenticated()
         try await checkCheckpoint(of: request)
         let query = request.uri.queryParameters
+        if let format = query["format"].map(String.init), format != String(SnapshotPage.format) {
+            throw APIError(
+                .unprocessableContent, code: "unsupported-format",
+                message: "this center writes snapshot pages of format \(SnapshotPage.format), not '\(format)'; "
+                    + "take the feed (GET /v1/changes) instead",
+                details: ["format": .number(Double(SnapshotPage.format))])
+        }
         var after: RecordID?
         if let text = query["after"].map(String.init), !text.isEmpty {
             guard let id = RecordID(text) else {
