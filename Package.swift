@@ -123,7 +123,7 @@ let package = Package(
         // Every reader of outside bytes fed arbitrary input; scripts/fuzz runs it under libFuzzer.
         .executableTarget(
             name: "fuzz",
-            dependencies: ["Shared", "ContentCoding", "Console"],
+            dependencies: ["Shared", "Storage", "ContentCoding", "Console"],
             path: "Fuzz/fuzz",
             swiftSettings: strict
         ),

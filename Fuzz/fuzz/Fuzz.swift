@@ -2,6 +2,7 @@ import Console
 import ContentCoding
 import Foundation
 import Shared
+import Storage
 
 /// What a center or a device reads from outside (and a ledger a worker imports), fed arbitrary bytes: each reader must answer with a
 /// value or its own error, never crash; what reads as a batch or page must read back alike once
@@ -12,7 +13,7 @@ enum Fuzz {
     static func one(_ input: UnsafeBufferPointer<UInt8>) {
         guard let selector = input.first else { return }
         let bytes = Data(input.dropFirst())
-        switch selector % 6 {
+        switch selector % 7 {
         case 0:
             guard let batch = try? ChangeBatch(json: bytes) else { return }
             // Written again, it reads as the same batch.
@@ -54,6 +55,10 @@ enum Fuzz {
                 _ = try? Parse.yesNo(cell, flag: "kept")
                 _ = try? Parse.coded(cell, flag: "category") as DisputeCategory
             }
+        case 6:
+            // A snapshot page as a replica reads it before taking it: whole, or refused.
+            guard let page = try? SnapshotPage(bytes: [UInt8](bytes)) else { return }
+            precondition(page.changeCount >= page.recordCount, "a snapshot page holds a record without changes")
         default:
             // A change's value as a store keeps it, read back for a field the first byte names.
             let fields = Field.allCases

@@ -281,22 +281,37 @@ public struct SnapshotPage: Sendable {
         if case .blob(let range) = cells[first + 7] { earlier = range }
         var problem: String?
         bytes.withUnsafeBufferPointer { buffer in
-            func field(_ bytes: UnsafeBufferPointer<UInt8>) -> Field? { Field(utf8: bytes) }
+            /// Notes a change of the run, or why it cannot be one: its field, its scope (empty: the
+            /// record's) and its value must read as a change of the record, as the feed's changes must.
+            func take(
+                _ timestamp: HybridTimestamp, field: UnsafeBufferPointer<UInt8>, scope: UnsafeBufferPointer<UInt8>,
+                value: UnsafeBufferPointer<UInt8>
+            ) -> Bool {
+                guard let field = Field(utf8: field) else {
+                    problem = "a change of record \(record.key.id) on the snapshot page has an unknown field"
+                    return false
+                }
+                guard let scope = scope.isEmpty ? record.scope : AreaCode(utf8: scope) else {
+                    problem = "a change of record \(record.key.id) on the snapshot page has a bad scope"
+                    return false
+                }
+                do {
+                    _ = try Change(
+                        timestamp: timestamp, entity: record.key, scope: scope, field: field, valueUTF8: value)
+                } catch {
+                    problem = "a change of record \(record.key.id) on the snapshot page is not one: \(error)"
+                    return false
+                }
+                note(timestamp, field)
+                return true
+            }
             var count: Int64 = 0
-            let parts = UnsafeBufferPointer(rebasing: buffer[earlier])
             do {
-                _ = try ChangeRun.forEach(in: parts) { part in
-                    guard let field = field(part.field) else {
-                        problem = "a change of record \(record.key.id) on the snapshot page has an unknown field"
-                        return false
-                    }
-                    guard part.scope.isEmpty || AreaCode(utf8: part.scope) != nil else {
-                        problem = "a change of record \(record.key.id) on the snapshot page has a bad scope"
-                        return false
-                    }
+                _ = try ChangeRun.forEach(in: UnsafeBufferPointer(rebasing: buffer[earlier])) { part in
                     count += 1
-                    note(HybridTimestamp(physical: part.physical, counter: part.counter, replica: replica), field)
-                    return true
+                    return take(
+                        HybridTimestamp(physical: part.physical, counter: part.counter, replica: replica),
+                        field: part.field, scope: part.scope, value: part.value)
                 }
             } catch {
                 problem = "a run of record \(record.key.id) on the snapshot page is cut short"
@@ -307,19 +322,13 @@ public struct SnapshotPage: Sendable {
                     "a run of record \(record.key.id) on the snapshot page holds \(count + 1) changes, not \(length)"
                 return
             }
-            let fieldText = text(first + 5)
-            guard let last = field(UnsafeBufferPointer(rebasing: buffer[fieldText.startIndex..<fieldText.endIndex]))
-            else {
-                problem = "a change of record \(record.key.id) on the snapshot page has an unknown field"
-                return
+            func part(_ cell: Int) -> UnsafeBufferPointer<UInt8> {
+                guard case .text(let range) = cells[cell] else { return UnsafeBufferPointer(start: nil, count: 0) }
+                return UnsafeBufferPointer(rebasing: buffer[range])
             }
-            if case .text(let scope) = cells[first + 4],
-                AreaCode(utf8: UnsafeBufferPointer(rebasing: buffer[scope])) == nil
-            {
-                problem = "a change of record \(record.key.id) on the snapshot page has a bad scope"
-                return
-            }
-            note(HybridTimestamp(physical: integer(first + 1), counter: UInt32(counter), replica: replica), last)
+            _ = take(
+                HybridTimestamp(physical: integer(first + 1), counter: UInt32(counter), replica: replica),
+                field: part(first + 5), scope: part(first + 4), value: part(first + 6))
         }
         if let problem { throw Malformed(description: problem) }
         records[records.count - 1].runs = record.runs.lowerBound..<cells.count

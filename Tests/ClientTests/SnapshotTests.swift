@@ -267,6 +267,17 @@ import Testing
             damaged = bytes
             damaged[5] = 1  // kind as an integer
             #expect(throws: SnapshotPage.Malformed.self) { try SnapshotPage(bytes: damaged) }
+            // A value its field cannot hold (a center's log damaged) is refused as the feed's would be.
+            try center.write { db in
+                try db.execute(sql: "UPDATE change SET value = '42' WHERE field = 'recorder'")
+            }
+            let damagedLog = try center.snapshotPage(after: nil, within: nil, limit: 3).bytes
+            do {
+                _ = try SnapshotPage(bytes: damagedLog)
+                Issue.record("a page with a value its field cannot hold was read")
+            } catch {
+                #expect("\(error)".contains("on the snapshot page is not one"), "\(error)")
+            }
             // Every single byte changed either still reads as a page or is refused: never a crash.
             var refused = 0
             for index in bytes.indices {

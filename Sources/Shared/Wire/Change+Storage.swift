@@ -93,9 +93,25 @@ extension Change {
     )
         throws(WireError)
     {
+        try self.init(timestamp: timestamp, entity: entity, scope: scope, field: field, json: valueJSON.utf8)
+    }
+
+    /// A change whose value is given as the UTF-8 bytes of its JSON, read where they lie (a snapshot's
+    /// page checks every value it holds so).
+    /// - Throws: `WireError` naming the field if the bytes are not a valid value for it.
+    public init(
+        timestamp: HybridTimestamp, entity: EntityKey, scope: AreaCode, field: Field,
+        valueUTF8: UnsafeBufferPointer<UInt8>
+    ) throws(WireError) {
+        try self.init(timestamp: timestamp, entity: entity, scope: scope, field: field, json: valueUTF8)
+    }
+
+    init(
+        timestamp: HybridTimestamp, entity: EntityKey, scope: AreaCode, field: Field, json bytes: some Collection<UInt8>
+    ) throws(WireError) {
         let json: JSONValue
         do {
-            json = try JSONParser.parse(valueJSON.utf8)
+            json = try JSONParser.parse(bytes)
         } catch {
             throw WireError(
                 code: .invalidChange, field: "value", message: "not JSON: \(error.message) at byte \(error.offset)")
