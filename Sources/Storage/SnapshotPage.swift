@@ -166,6 +166,10 @@ public struct SnapshotPage: Sendable {
                 guard let record = records.last, record.key.kind == .dispute, record.visits.upperBound == first else {
                     throw Malformed(description: "a visit on the snapshot page follows no case")
                 }
+                guard isAreaCode(first + 2) else {
+                    throw Malformed(
+                        description: "a visit of record \(record.key.id) on the snapshot page has a bad place")
+                }
                 records[records.count - 1].visits = record.visits.lowerBound..<cells.count
             case .end:
                 guard case .integer(let more) = cells[first], more == 0 || more == 1,
@@ -218,6 +222,12 @@ public struct SnapshotPage: Sendable {
     func text(_ cell: Int) -> ArraySlice<UInt8> {
         guard case .text(let range) = cells[cell] else { return [] }
         return bytes[range]
+    }
+
+    /// Whether a text cell holds a division code.
+    func isAreaCode(_ cell: Int) -> Bool {
+        guard case .text(let range) = cells[cell] else { return false }
+        return bytes.withUnsafeBufferPointer { AreaCode(utf8: UnsafeBufferPointer(rebasing: $0[range])) != nil }
     }
 
     /// Adds a cell's value to a row to insert.
@@ -350,6 +360,11 @@ public struct SnapshotPage: Sendable {
         guard RecordID(utf8: text(first)) == record.key.id else {
             throw Malformed(
                 description: "the \(table) row of record \(record.key.id) on the snapshot page names another")
+        }
+        // Its place (a case's village, an item's scope), which lists and reports read as a code.
+        guard isAreaCode(first + 1) else {
+            throw Malformed(
+                description: "the \(table) row of record \(record.key.id) on the snapshot page has a bad place")
         }
         records[records.count - 1].row = first
         records[records.count - 1].visits = cells.count..<cells.count

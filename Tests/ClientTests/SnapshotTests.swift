@@ -278,6 +278,17 @@ import Testing
             } catch {
                 #expect("\(error)".contains("on the snapshot page is not one"), "\(error)")
             }
+            // A case row placed in no area (lists read the code back) is refused too.
+            let second = folder.appendingPathComponent("second")
+            try FileManager.default.createDirectory(at: second, withIntermediateDirectories: true)
+            let placeless = try Self.center(in: second, clock: TestClock())
+            try placeless.write { db in try db.execute(sql: "UPDATE dispute SET village = '62050' WHERE rowid = 1") }
+            do {
+                _ = try SnapshotPage(bytes: try placeless.snapshotPage(after: nil, within: nil, limit: 1_000).bytes)
+                Issue.record("a page with a case row placed nowhere was read")
+            } catch {
+                #expect("\(error)".contains("has a bad place"), "\(error)")
+            }
             // Every single byte changed either still reads as a page or is refused: never a crash.
             var refused = 0
             for index in bytes.indices {
