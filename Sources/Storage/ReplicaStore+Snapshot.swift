@@ -50,7 +50,8 @@ extension ReplicaStore {
             }
             var page = SnapshotWriter(capacity: records.bytes.count + recordEnds.count * 2048)
             var changes = 0
-            if let last = ids.last.map({ _ in String(decoding: ids.suffix(RecordID.digits), as: UTF8.self) }) {
+            if !recordEnds.isEmpty {
+                let last = String(decoding: ids.suffix(RecordID.digits), as: UTF8.self)
                 // Beside them each table's rows of theirs, walked in the same order (by the id in the first
                 // column) and merged here straight into the page. A table keyed by the record's id is read by
                 // its own index, joined with the record only to keep a reach.
@@ -164,8 +165,9 @@ extension ReplicaStore {
 extension ReplicaStore.Session {
     /// Takes a snapshot page: records this replica does not hold are copied as the center stores them
     /// (their runs numbered on after the log's end, their rows as they are), several to a statement;
-    /// records it holds already, and cases in a merge (whose rows depend on which cases a replica
-    /// holds), are merged change by change as any received change is.
+    /// records it holds already, cases in a merge (whose rows depend on which cases a replica holds),
+    /// and any record the center sent no row for, are merged change by change as any received change
+    /// is, and their rows derived here.
     /// - Returns: how many changes were new.
     mutating func take(_ page: SnapshotPage, maximumDrift: Int64) throws -> Int {
         clock.maximumDrift = maximumDrift
@@ -181,7 +183,7 @@ extension ReplicaStore.Session {
         var new = 0
         let runColumns = SnapshotPage.Table.change.columns.count
         for record in page.records {
-            if held.contains(record.key.id) || record.isMerged {
+            guard let row = record.row, !record.isMerged, !held.contains(record.key.id) else {
                 try page.changes(of: record) { merged.append($0) }
                 continue
             }
@@ -211,25 +213,24 @@ extension ReplicaStore.Session {
                     try pendingChanges.write(all: false, in: db)
                 }
             }
-            if let row = record.row {
-                if record.key.kind == .dispute {
-                    pendingDisputes.add { values in
-                        for cell in row..<row + ReplicaStore.disputeColumns.count { page.bind(cell, to: &values) }
-                    }
-                    if pendingDisputes.count >= PendingRows.rowsPerStatement {
-                        try pendingDisputes.write(all: false, in: db)
-                    }
-                } else {
-                    risks.add { values in
-                        for cell in row..<row + ReplicaStore.riskColumns.count { page.bind(cell, to: &values) }
-                    }
-                    if risks.count >= PendingRows.rowsPerStatement { try risks.write(all: false, in: db) }
+            if record.key.kind == .dispute {
+                pendingDisputes.add { values in
+                    for cell in row..<row + ReplicaStore.disputeColumns.count { page.bind(cell, to: &values) }
                 }
+                if pendingDisputes.count >= PendingRows.rowsPerStatement {
+                    try pendingDisputes.write(all: false, in: db)
+                }
+            } else {
+                risks.add { values in
+                    for cell in row..<row + ReplicaStore.riskColumns.count { page.bind(cell, to: &values) }
+                }
+                if risks.count >= PendingRows.rowsPerStatement { try risks.write(all: false, in: db) }
             }
             for visit in stride(from: record.visits.lowerBound, to: record.visits.upperBound, by: 4) {
-                visits.add { row in
-                    page.bind(record.row!, to: &row)
-                    for cell in visit..<visit + 4 { page.bind(cell, to: &row) }
+                // The case's id (its row's first column), then the visit's own.
+                visits.add { values in
+                    page.bind(row, to: &values)
+                    for cell in visit..<visit + 4 { page.bind(cell, to: &values) }
                 }
                 if visits.count >= PendingRows.rowsPerStatement { try visits.write(all: false, in: db) }
             }

@@ -163,14 +163,19 @@ public struct SnapshotPage: Sendable {
             case .change: try takeRun(at: first)
             case .dispute, .risk: try takeRow(table, at: first)
             case .visit:
-                guard let record = records.last, record.key.kind == .dispute, record.visits.upperBound == first else {
+                // After the case's row, or after its runs when the center sent no row (the replica derives
+                // the row and its visits then).
+                guard let record = records.last, record.key.kind == .dispute, !record.runs.isEmpty,
+                    record.visits.upperBound == first || (record.row == nil && record.runs.upperBound == first)
+                else {
                     throw Malformed(description: "a visit on the snapshot page follows no case")
                 }
                 guard isAreaCode(first + 2) else {
                     throw Malformed(
                         description: "a visit of record \(record.key.id) on the snapshot page has a bad place")
                 }
-                records[records.count - 1].visits = record.visits.lowerBound..<cells.count
+                records[records.count - 1].visits =
+                    (record.visits.upperBound == first ? record.visits.lowerBound : first)..<cells.count
             case .end:
                 guard case .integer(let more) = cells[first], more == 0 || more == 1,
                     case .integer(let seq) = cells[first + 1], seq >= 0,

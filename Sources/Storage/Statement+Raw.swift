@@ -185,6 +185,8 @@ struct RawCursor {
 
     init(_ statement: Statement, arguments: StatementArguments, in db: Database) throws {
         (self.statement, self.db) = (statement, db)
+        // A cached statement a failed walk left part-way starts over.
+        sqlite3_reset(statement.sqliteStatement)
         try statement.setArguments(arguments)
         try step()
     }
