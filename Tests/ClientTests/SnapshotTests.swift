@@ -66,6 +66,20 @@ import Testing
         return center
     }
 
+    /// Two new replicas of `scope`: one to take the snapshot, one to pull the feed.
+    static func replicas(
+        in folder: URL, scope: AreaCode, clock: TestClock
+    ) throws -> (snapshot: ReplicaStore, feed: ReplicaStore) {
+        try (
+            ReplicaStore.create(
+                database: folder.appendingPathComponent("snapshot.sqlite"), scope: scope, worker: "综治中心",
+                wallClock: clock),
+            ReplicaStore.create(
+                database: folder.appendingPathComponent("feed.sqlite"), scope: scope, worker: "综治中心",
+                wallClock: clock)
+        )
+    }
+
     /// Takes the whole snapshot of `reach` from `center` into `replica`, `limit` records a page.
     /// - Returns: the pages' sequence numbers and how many changes they said were new.
     @discardableResult
@@ -127,12 +141,7 @@ import Testing
         try withTemporaryDirectory { folder in
             let clock = TestClock()
             let center = try Self.center(in: folder, clock: clock)
-            let bySnapshot = try ReplicaStore.create(
-                database: folder.appendingPathComponent("snapshot.sqlite"), scope: Self.district, worker: "区综治中心",
-                wallClock: clock)
-            let byFeed = try ReplicaStore.create(
-                database: folder.appendingPathComponent("feed.sqlite"), scope: Self.district, worker: "区综治中心",
-                wallClock: clock)
+            let (bySnapshot, byFeed) = try Self.replicas(in: folder, scope: Self.district, clock: clock)
             let taken = try Self.takeSnapshot(from: center, into: bySnapshot, within: nil, limit: limit)
             try Self.pullFeed(from: center, into: byFeed, within: nil)
             let records = try center.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM record") ?? 0 }
@@ -170,12 +179,7 @@ import Testing
             let clock = TestClock()
             let center = try Self.center(in: folder, clock: clock)
             let reach = Reach(scope: Self.townA)
-            let bySnapshot = try ReplicaStore.create(
-                database: folder.appendingPathComponent("snapshot.sqlite"), scope: Self.townA, worker: "镇综治办",
-                wallClock: clock)
-            let byFeed = try ReplicaStore.create(
-                database: folder.appendingPathComponent("feed.sqlite"), scope: Self.townA, worker: "镇综治办",
-                wallClock: clock)
+            let (bySnapshot, byFeed) = try Self.replicas(in: folder, scope: Self.townA, clock: clock)
             try Self.takeSnapshot(from: center, into: bySnapshot, within: reach, limit: 4)
             try Self.pullFeed(from: center, into: byFeed, within: reach)
             #expect(try bySnapshot.digest(within: reach) == (try center.digest(within: reach)))
@@ -199,12 +203,7 @@ import Testing
         try withTemporaryDirectory { folder in
             let clock = TestClock()
             let center = try Self.center(in: folder, clock: clock)
-            let bySnapshot = try ReplicaStore.create(
-                database: folder.appendingPathComponent("snapshot.sqlite"), scope: Self.district, worker: "区综治中心",
-                wallClock: clock)
-            let byFeed = try ReplicaStore.create(
-                database: folder.appendingPathComponent("feed.sqlite"), scope: Self.district, worker: "区综治中心",
-                wallClock: clock)
+            let (bySnapshot, byFeed) = try Self.replicas(in: folder, scope: Self.district, clock: clock)
             // Both hold part of the log already, and a case of their own the center has too.
             let some = Array(try center.allChanges().prefix(40))
             for replica in [bySnapshot, byFeed] { try replica.receive(some) }
@@ -230,12 +229,7 @@ import Testing
                     db, sql: "SELECT id FROM dispute WHERE duplicateOf IS NULL AND merged = 0 AND isVoided = 0 LIMIT 1")
             }
             try center.write { db in try db.execute(sql: "DELETE FROM dispute WHERE id = ?", arguments: [lost]) }
-            let bySnapshot = try ReplicaStore.create(
-                database: folder.appendingPathComponent("snapshot.sqlite"), scope: Self.district, worker: "区综治中心",
-                wallClock: clock)
-            let byFeed = try ReplicaStore.create(
-                database: folder.appendingPathComponent("feed.sqlite"), scope: Self.district, worker: "区综治中心",
-                wallClock: clock)
+            let (bySnapshot, byFeed) = try Self.replicas(in: folder, scope: Self.district, clock: clock)
             try Self.takeSnapshot(from: center, into: bySnapshot, within: nil, limit: 1_000)
             try Self.pullFeed(from: center, into: byFeed, within: nil)
             #expect(try Self.contents(of: bySnapshot) == (try Self.contents(of: byFeed)))

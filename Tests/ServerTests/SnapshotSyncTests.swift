@@ -36,6 +36,22 @@ import Testing
         }
     }
 
+    /// A worker's replica of village A, not enrolled: its changes reach the center by `fixture.push`.
+    static func village(in fixture: CenterFixture) throws -> ReplicaStore {
+        try ReplicaStore.create(
+            database: fixture.folder.appendingPathComponent("village.sqlite"), scope: CenterFixture.villageA,
+            worker: "张网格")
+    }
+
+    /// A new laptop enrolled as village A's grid worker.
+    static func laptop(in fixture: CenterFixture) throws -> ReplicaStore {
+        try FieldStore.create(
+            home: FieldHome(url: fixture.folder.appendingPathComponent("laptop")),
+            enrollment: Enrollment(
+                url: "http://unused", credential: fixture.gridA, scope: CenterFixture.villageA, role: .grid,
+                worker: "张网格"))
+    }
+
     static func cases(_ range: Range<Int>, on village: ReplicaStore) throws -> [RecordID] {
         try range.map { index in
             try village.record(
@@ -48,16 +64,10 @@ import Testing
     @Test func aSnapshotCutShortGoesOnAfterItsLastStoredPage() async throws {
         let fixture = try await CenterFixture.make(.sqlite)
         let center = try #require(fixture.center as? SQLiteCenterStore)
-        let village = try ReplicaStore.create(
-            database: fixture.folder.appendingPathComponent("village.sqlite"), scope: CenterFixture.villageA,
-            worker: "张网格")
+        let village = try Self.village(in: fixture)
         let recorded = try Self.cases(0..<30, on: village)
         try await fixture.push(try village.allChanges(), as: fixture.gridA)
-        let laptop = try FieldStore.create(
-            home: FieldHome(url: fixture.folder.appendingPathComponent("laptop")),
-            enrollment: Enrollment(
-                url: "http://unused", credential: fixture.gridA, scope: CenterFixture.villageA, role: .grid,
-                worker: "张网格"))
+        let laptop = try Self.laptop(in: fixture)
         let flaky = FlakyStore(center, failFrom: 3)
         func sync() async throws -> Synchronizer.Summary {
             try await AreaSyncTests().serving(flaky) { url in
@@ -103,9 +113,7 @@ extension SnapshotSyncTests {
         kind: StoreKind
     ) async throws {
         let center = try await CenterFixture.make(kind)
-        let village = try ReplicaStore.create(
-            database: center.folder.appendingPathComponent("village.sqlite"), scope: CenterFixture.villageA,
-            worker: "张网格")
+        let village = try Self.village(in: center)
         let other = try ReplicaStore.create(
             database: center.folder.appendingPathComponent("other.sqlite"), scope: CenterFixture.villageB,
             worker: "王网格")
@@ -168,16 +176,10 @@ extension SnapshotSyncTests {
     @Test func aCenterOfAnotherSnapshotFormatIsLeftToTheFeed() async throws {
         let fixture = try await CenterFixture.make(.sqlite)
         let center = try #require(fixture.center as? SQLiteCenterStore)
-        let village = try ReplicaStore.create(
-            database: fixture.folder.appendingPathComponent("village.sqlite"), scope: CenterFixture.villageA,
-            worker: "张网格")
+        let village = try Self.village(in: fixture)
         _ = try Self.cases(0..<5, on: village)
         try await fixture.push(try village.allChanges(), as: fixture.gridA)
-        let laptop = try FieldStore.create(
-            home: FieldHome(url: fixture.folder.appendingPathComponent("laptop")),
-            enrollment: Enrollment(
-                url: "http://unused", credential: fixture.gridA, scope: CenterFixture.villageA, role: .grid,
-                worker: "张网格"))
+        let laptop = try Self.laptop(in: fixture)
         let summary = try await AreaSyncTests().serving(OtherFormatStore(store: center)) { url in
             var enrollment = try #require(try laptop.syncState().enrollment)
             enrollment.url = url

@@ -218,7 +218,7 @@ public struct Synchronizer: Sendable {
         after: RecordID?, into summary: inout Summary, since start: ContinuousClock.Instant
     ) throws -> (taken: Int, counted: Int) {
         let prefetcher = try CurlClient(options: options.curl)
-        var next: FetchedSnapshot
+        var next: Fetched<SnapshotPage>
         do {
             next = try fetchSnapshot(after: after, client: client)
         } catch SyncError.refused(404, _) {
@@ -302,64 +302,54 @@ public struct Synchronizer: Sendable {
         }
     }
 
-    /// A page of the feed as fetched: decoded, with what its answer said besides.
-    private struct FetchedPage: Sendable {
-        var page: ChangePage
+    /// A page of the feed or of a snapshot as fetched: read, with what its answer said besides.
+    private struct Fetched<Page: Sendable>: Sendable {
+        var page: Page
         var wireBytes: Int
         var centerTime: Int64?
         var checkpoint: Checkpoint?
         var areasFingerprint: String?
         var reach: String?
-        /// The changes the pull has ahead, this page's included, when asked with the first page.
+        /// The changes the pull (or the snapshot) has ahead, this page's included, when asked with the
+        /// first page.
         var remaining: Int?
     }
 
-    /// A snapshot page as fetched: read, with what its answer said besides.
-    private struct FetchedSnapshot: Sendable {
-        var page: SnapshotPage
-        var wireBytes: Int
-        var centerTime: Int64?
-        var checkpoint: Checkpoint?
-        var reach: String?
-        /// The changes the snapshot holds in all, when asked with the first page.
-        var remaining: Int?
+    /// One page of the feed, decoded.
+    private func fetchPage(
+        after cursor: Int64, client: CurlClient, remaining: Bool = false
+    ) throws -> Fetched<ChangePage> {
+        try fetch(
+            "/v1/changes?after=\(cursor)&limit=\(options.pageChanges)" + (remaining ? "&remaining=1" : ""),
+            client: client, unreadable: "a page"
+        ) { try? ChangePage(json: Data($0)) }
     }
 
-    /// One snapshot page, read; a page that does not read was cut short and is asked again.
-    private func fetchSnapshot(after: RecordID?, client: CurlClient) throws -> FetchedSnapshot {
-        var page: SnapshotPage?
-        let (response, centerTime) = try exchange(
-            method: "GET",
-            path: "/v1/snapshot?format=\(SnapshotPage.format)&limit=\(options.snapshotRecords)"
+    /// One page of a snapshot, read (with the first, how many changes the snapshot holds).
+    private func fetchSnapshot(after: RecordID?, client: CurlClient) throws -> Fetched<SnapshotPage> {
+        try fetch(
+            "/v1/snapshot?format=\(SnapshotPage.format)&limit=\(options.snapshotRecords)"
                 + (after.map { "&after=\($0)" } ?? "&remaining=1"),
-            body: nil, extraHeaders: [], client: client
+            client: client, unreadable: "a snapshot page"
+        ) { try? SnapshotPage(bytes: $0) }
+    }
+
+    /// One page a `GET` of `path` answers, read by `read`; a page that does not read was cut short on
+    /// the way and is asked again.
+    private func fetch<Page: Sendable>(
+        _ path: String, client: CurlClient, unreadable: String, read: ([UInt8]) -> Page?
+    ) throws -> Fetched<Page> {
+        var page: Page?
+        let (response, centerTime) = try exchange(
+            method: "GET", path: path, body: nil, extraHeaders: [], client: client
         ) { response in
-            page = try? SnapshotPage(bytes: response.body)
+            page = read(response.body)
             return page != nil
         }
         guard let page else {
-            throw SyncError.protocolViolation("the center sent a snapshot page this field cannot read")
+            throw SyncError.protocolViolation("the center sent \(unreadable) this field cannot read")
         }
-        return FetchedSnapshot(
-            page: page, wireBytes: response.wireBytes, centerTime: centerTime, checkpoint: response.checkpoint,
-            reach: response.headers[Reach.header.lowercased()],
-            remaining: response.headers["fieldsync-remaining"].flatMap(Int.init).flatMap { $0 >= 0 ? $0 : nil })
-    }
-
-    /// One page of the feed, decoded; a page that does not decode was cut short and is asked again.
-    private func fetchPage(after cursor: Int64, client: CurlClient, remaining: Bool = false) throws -> FetchedPage {
-        var page: ChangePage?
-        let (response, centerTime) = try exchange(
-            method: "GET",
-            path: "/v1/changes?after=\(cursor)&limit=\(options.pageChanges)" + (remaining ? "&remaining=1" : ""),
-            body: nil,
-            extraHeaders: [], client: client
-        ) { response in
-            page = try? ChangePage(json: Data(response.body))
-            return page != nil
-        }
-        guard let page else { throw SyncError.protocolViolation("the center sent a page this field cannot read") }
-        return FetchedPage(
+        return Fetched(
             page: page, wireBytes: response.wireBytes, centerTime: centerTime, checkpoint: response.checkpoint,
             areasFingerprint: response.headers[Area.fingerprintHeader.lowercased()],
             reach: response.headers[Reach.header.lowercased()],

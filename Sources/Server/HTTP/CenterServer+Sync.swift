@@ -1,3 +1,4 @@
+import ContentCoding
 import Foundation
 import Hummingbird
 import Shared
@@ -99,27 +100,17 @@ extension CenterServer {
         let limit = try Self.integer(
             query["limit"].map(String.init), name: "limit", default: Int64(configuration.maximumPageChanges),
             range: 1...Int64(configuration.maximumPageChanges))
-        // Merges found in what was pushed before this pull are in the feed first.
-        try await store.settled()
-        // The device's reach: its scope, and the areas merged into it. Every page names the merged areas,
-        // so that a device whose reach grew pulls again from the start. (Without it no page is served: one
-        // served by the scope alone would move the device's cursor past changes in its reach.)
-        let reach = Reach(scope: device.scope, successions: try await store.successions())
-        let page = try await store.pageJSON(after: after, within: reach, limit: Int(limit))
-        try await store.noteContact(of: device.id, clockOffset: context.clockOffset)
-        var result = try response(
-            page.json, contentType: "application/json", for: request, threshold: configuration.compressionThreshold)
-        result.headers[.deviceLog] = device.id
-        try await addCheckpoint(at: page.cursor, to: &result)
-        result.headers[.fieldSyncReach] = reach.fingerprint
-        // Asked with the first page of a pull: about how many changes it has ahead, this page's included,
-        // for the device's progress bar.
-        if let asked = query["remaining"], asked == "1" || asked == "true" {
-            result.headers[.fieldSyncRemaining] = String(try await store.remaining(after: after, within: reach))
+        var more = false
+        var result = try await answer(
+            request, context: context, device: device, remainingAfter: after, contentType: "application/json"
+        ) { reach in
+            let page = try await store.pageJSON(after: after, within: reach, limit: Int(limit))
+            more = page.more
+            return (page.json, page.cursor)
         }
         // With the last page, what the device's area names should be: it asks for them only if its own
         // differ. Areas that cannot be read now leave the header out (the device asks, as before).
-        if !page.more, let areas = try? await store.areas() {
+        if !more, let areas = try? await store.areas() {
             result.headers[.fieldSyncAreas] = Area.fingerprint(of: Area.related(areas, to: device.scope))
         }
         return result
@@ -151,19 +142,41 @@ extension CenterServer {
         let limit = try Self.integer(
             query["limit"].map(String.init), name: "limit", default: Int64(configuration.maximumSnapshotRecords),
             range: 1...Int64(configuration.maximumSnapshotRecords))
+        // With the first page, how many changes the snapshot holds, for the device's progress bar.
+        return try await answer(
+            request, context: context, device: device, remainingAfter: after == nil ? 0 : nil,
+            contentType: SnapshotPage.contentType, zstdLevel: configuration.snapshotLevel
+        ) { reach in
+            let page = try await store.snapshotPage(after: after, within: reach, limit: Int(limit))
+            return (page.bytes, page.seq)
+        }
+    }
+
+    /// What every answer of a pull does around its page: the device's reach (its scope, and the areas
+    /// merged into it) once the merges found in what was pushed before are in, the contact noted, the
+    /// page compressed, its checkpoint at `seq`, the reach named, and when asked (`remaining=1`), about
+    /// how many changes lie after `remainingAfter` for the device's progress bar. Every page names the
+    /// merged areas, so that a device whose reach grew pulls again from the start (without it no page
+    /// is served: one served by the scope alone would move the device's cursor past changes in its
+    /// reach).
+    private func answer(
+        _ request: Request, context: CenterRequestContext, device: ReplicaStore.Device, remainingAfter: Int64?,
+        contentType: String, zstdLevel: Int32 = Zstd.defaultLevel,
+        page: (Reach) async throws -> (bytes: [UInt8], seq: Int64)
+    ) async throws -> Response {
         try await store.settled()
         let reach = Reach(scope: device.scope, successions: try await store.successions())
-        let page = try await store.snapshotPage(after: after, within: reach, limit: Int(limit))
+        let (bytes, seq) = try await page(reach)
         try await store.noteContact(of: device.id, clockOffset: context.clockOffset)
         var result = try response(
-            page.bytes, contentType: SnapshotPage.contentType, for: request,
-            threshold: configuration.compressionThreshold, zstdLevel: configuration.snapshotLevel)
+            bytes, contentType: contentType, for: request, threshold: configuration.compressionThreshold,
+            zstdLevel: zstdLevel)
         result.headers[.deviceLog] = device.id
-        try await addCheckpoint(at: page.seq, to: &result)
+        try await addCheckpoint(at: seq, to: &result)
         result.headers[.fieldSyncReach] = reach.fingerprint
-        // With the first page, how many changes the snapshot holds, for the device's progress bar.
-        if after == nil, let asked = query["remaining"], asked == "1" || asked == "true" {
-            result.headers[.fieldSyncRemaining] = String(try await store.remaining(after: 0, within: reach))
+        if let remainingAfter, let asked = request.uri.queryParameters["remaining"], asked == "1" || asked == "true" {
+            result.headers[.fieldSyncRemaining] = String(
+                try await store.remaining(after: remainingAfter, within: reach))
         }
         return result
     }
