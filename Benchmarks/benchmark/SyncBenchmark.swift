@@ -245,14 +245,9 @@ enum SyncBenchmark {
 
         var full = Synchronizer.Summary()
         _ = cpuSpent()
-        let ioBefore = (try? String(contentsOfFile: "/proc/self/io", encoding: .utf8)) ?? ""
+        let writtenBefore = bytesWritten()
         let pullStart = ContinuousClock.now
         try synchronizer(districtReplica).pull(into: &full)
-        print(
-            "TEMP io before:", ioBefore.split(separator: "\n").filter { $0.hasPrefix("wchar") }, "after:",
-            ((try? String(contentsOfFile: "/proc/self/io", encoding: .utf8)) ?? "").split(separator: "\n").filter {
-                $0.hasPrefix("wchar")
-            })
         let pullSeconds = Synchronizer.seconds(since: pullStart)
         print(
             String(
@@ -265,6 +260,11 @@ enum SyncBenchmark {
             String(
                 format: "full pull, CPU time:           %8.2f s center, %.2f s device (of %.2f s on 2 cores)",
                 pullCPU.center, pullCPU.device, 2 * pullSeconds))
+        // What the replica's store wrote (its log of pages, the WAL, holds each page a transaction changed).
+        print(
+            String(
+                format: "full pull, written to disk:    %8.1f MB  (%.0f bytes per case)",
+                Double(bytesWritten() - writtenBefore) / 1e6, Double(bytesWritten() - writtenBefore) / Double(cases)))
 
         var feedOptions = Synchronizer.Options()
         feedOptions.takesSnapshots = false
@@ -364,6 +364,14 @@ enum SyncBenchmark {
         }
         guard counts.allSatisfy({ $0 == 1 }) else { throw BenchmarkError(message: "the native copy lost rows") }
         return seconds
+    }
+
+    /// Bytes this process has written (`wchar` of /proc/self/io: every write, to files or sockets).
+    static func bytesWritten() -> Int {
+        let io = (try? String(contentsOfFile: "/proc/self/io", encoding: .utf8)) ?? ""
+        return io.split(separator: "\n").first { $0.hasPrefix("wchar:") }.flatMap {
+            Int($0.dropFirst("wchar:".count).trimmingCharacters(in: .whitespaces))
+        } ?? 0
     }
 
     /// CPU seconds (user and system) a process has used: `pid`, or this one.
