@@ -207,3 +207,44 @@ extension SnapshotSyncTests {
         await fixture.remove()
     }
 }
+
+extension SnapshotSyncTests {
+    /// A center whose snapshot pages end too soon, every time.
+    struct TruncatingStore: ForwardingStore {
+        let store: SQLiteCenterStore
+
+        func snapshotPage(
+            after: RecordID?, within reach: Reach?, limit: Int
+        ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) {
+            var page = try await store.snapshotPage(after: after, within: reach, limit: limit)
+            page.bytes.removeLast(3)
+            return page
+        }
+    }
+
+    @Test func aSnapshotPageThatNeverReadsStopsTheSyncSayingWhyAndTakesNothing() async throws {
+        let fixture = try await CenterFixture.make(.sqlite)
+        let center = try #require(fixture.center as? SQLiteCenterStore)
+        let village = try Self.village(in: fixture)
+        _ = try Self.cases(0..<3, on: village)
+        try await fixture.push(try village.allChanges(), as: fixture.gridA)
+        let laptop = try Self.laptop(in: fixture)
+        await #expect {
+            try await AreaSyncTests().serving(TruncatingStore(store: center)) { url in
+                var enrollment = try #require(try laptop.syncState().enrollment)
+                enrollment.url = url
+                var options = Synchronizer.Options()
+                (options.attempts, options.baseDelay, options.maximumDelay) = (2, 10, 20)
+                return try await blocking { [enrollment, options] in
+                    try Synchronizer(store: laptop, enrollment: enrollment, options: options).run()
+                }
+            }
+        } throws: { error in
+            guard case .unreachable(_, let attempts, let problem) = error as? SyncError else { return false }
+            return attempts == 2 && problem.contains("snapshot page this field cannot read")
+                && problem.contains("cut short")
+        }
+        #expect(try laptop.disputes().isEmpty && laptop.syncState().pullCursor == 0)
+        await fixture.remove()
+    }
+}

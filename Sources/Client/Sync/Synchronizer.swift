@@ -145,7 +145,7 @@ public struct Synchronizer: Sendable {
                     extraHeaders: ["Content-Encoding: \(coding.rawValue)"], client: client
                 ) { response in
                     let receipt = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
-                    return receipt?["received"] as? Int == count
+                    return receipt?["received"] as? Int == count ? nil : "the center's receipt was cut short"
                 }
             } catch SyncError.refused(415, let problem) where problem.code == "unsupported-encoding" && coding != .gzip
             {
@@ -278,7 +278,7 @@ public struct Synchronizer: Sendable {
                 method: "GET", path: "/v1/areas", body: nil, extraHeaders: [], client: client
             ) { response in
                 areas = Self.areas(in: response.body)
-                return areas != nil
+                return areas != nil ? nil : "the center's list of areas was cut short"
             }
             summary.bytesReceived += response.wireBytes
         } catch SyncError.refused(404, _) {
@@ -322,7 +322,7 @@ public struct Synchronizer: Sendable {
         try fetch(
             "/v1/changes?after=\(cursor)&limit=\(options.pageChanges)" + (remaining ? "&remaining=1" : ""),
             client: client, unreadable: "a page"
-        ) { try? ChangePage(json: Data($0)) }
+        ) { try ChangePage(json: Data($0)) }
     }
 
     /// One page of a snapshot, read (with the first, how many changes the snapshot holds).
@@ -331,20 +331,24 @@ public struct Synchronizer: Sendable {
             "/v1/snapshot?format=\(SnapshotPage.format)&limit=\(options.snapshotRecords)"
                 + (after.map { "&after=\($0)" } ?? "&remaining=1"),
             client: client, unreadable: "a snapshot page"
-        ) { try? SnapshotPage(bytes: $0) }
+        ) { try SnapshotPage(bytes: $0) }
     }
 
     /// One page a `GET` of `path` answers, read by `read`; a page that does not read was cut short on
-    /// the way and is asked again.
+    /// the way and is asked again (one that never reads stops the sync, saying why).
     private func fetch<Page: Sendable>(
-        _ path: String, client: CurlClient, unreadable: String, read: ([UInt8]) -> Page?
+        _ path: String, client: CurlClient, unreadable: String, read: ([UInt8]) throws -> Page
     ) throws -> Fetched<Page> {
         var page: Page?
         let (response, centerTime) = try exchange(
             method: "GET", path: path, body: nil, extraHeaders: [], client: client
         ) { response in
-            page = read(response.body)
-            return page != nil
+            do {
+                page = try read(response.body)
+                return nil
+            } catch {
+                return "the center sent \(unreadable) this field cannot read (cut short?): \(error)"
+            }
         }
         guard let page else {
             throw SyncError.protocolViolation("the center sent \(unreadable) this field cannot read")
@@ -364,10 +368,11 @@ public struct Synchronizer: Sendable {
     }
 
     /// One request, retried with exponential backoff and jitter on transient failures: no answer, a 5xx,
-    /// 408 or 429, or a 2xx whose body `isComplete` rejects (cut short on the way).
+    /// 408 or 429, or a 2xx whose body `problem` finds wanting (cut short on the way; after the last
+    /// attempt, what it said is what the sync stops with).
     private func exchange(
         method: String, path: String, body: [UInt8]?, extraHeaders: [String], client: CurlClient,
-        isComplete: (CurlClient.Response) -> Bool
+        problem: (CurlClient.Response) -> String?
     ) throws -> (response: CurlClient.Response, centerTime: Int64?) {
         let url = enrollment.url.hasSuffix("/") ? String(enrollment.url.dropLast()) + path : enrollment.url + path
         var lastProblem = ""
@@ -385,10 +390,9 @@ public struct Synchronizer: Sendable {
                 // A time no clock could show (a broken proxy, a center's bug) is not computed with.
                 let centerTime = response.headers["fieldsync-time"].flatMap(ClockReading.milliseconds)
                 switch response.status {
-                case 200..<300 where isComplete(response):
-                    return (response, centerTime)
                 case 200..<300:
-                    lastProblem = "the center's answer was cut short"
+                    guard let problem = problem(response) else { return (response, centerTime) }
+                    lastProblem = problem
                 case 408, 429, 500..<600:
                     lastProblem = "the center answered \(response.status)"
                     // Seconds, as HTTP says; more than the longest wait is waited as that.
