@@ -203,6 +203,13 @@ public struct RecordText: Sendable {
             (pick("区中心", "Center"), status.center ?? pick("未登记（field enroll）", "not enrolled (field enroll)")),
             (pick("上次同步", "Last sync"), status.lastSyncAt.map { LocalTime.minute(at: $0) } ?? pick("从未", "never")),
         ]
+        if status.isTakingSnapshot {
+            lines.append(
+                (
+                    pick("首次接收", "First pull"),
+                    pick("只完成了一部分，下次 field sync 接着收", "part-way; the next field sync goes on with it")
+                ))
+        }
         return sheet(lines)
     }
 

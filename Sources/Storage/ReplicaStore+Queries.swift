@@ -297,7 +297,9 @@ extension ReplicaStore {
                     "SELECT count(*) FROM risk WHERE isVoided = 0 AND status = 'struck-off'", []),
                 pendingChanges: try count("SELECT pendingChanges FROM replica WHERE id = 1", []),
                 lastSyncAt: try Int64.fetchOne(db, sql: "SELECT lastSyncAt FROM replica WHERE id = 1"),
-                center: try Self.enrollment(db)?.url)
+                center: try Self.enrollment(db)?.url,
+                isTakingSnapshot: try count(
+                    "SELECT snapshotAfter IS NOT NULL FROM replica WHERE id = 1", []) == 1)
         }
     }
 }
@@ -366,6 +368,8 @@ public struct StoreStatus: Sendable {
     public var lastSyncAt: Int64?
     /// The center this replica is enrolled with.
     public var center: String?
+    /// Whether the first pull's snapshot stopped part-way (the next sync goes on with it).
+    public var isTakingSnapshot = false
 }
 
 /// A record that an id or prefix does not name.

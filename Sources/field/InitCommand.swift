@@ -165,12 +165,15 @@ struct StatusJSON: Encodable {
     var pendingChanges: Int
     var center: String?
     var lastSyncAt: String?
+    /// Whether the first pull's snapshot stopped part-way.
+    var takingSnapshot: Bool
     /// The area this replica's village was merged into, if the center merged it.
     var mergedInto: String?
 
     init(_ status: StoreStatus) {
         center = status.center
         lastSyncAt = status.lastSyncAt.map(RecordJSON.time)
+        takingSnapshot = status.isTakingSnapshot
         replica = status.identity.replica.description
         village = status.identity.scope?.description ?? ""
         worker = status.identity.worker

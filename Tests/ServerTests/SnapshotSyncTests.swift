@@ -88,6 +88,8 @@ import Testing
         #expect(stopped.isTakingSnapshot && stopped.snapshotAfter == firstSixteen.last)
         #expect(try Set(laptop.disputes().map(\.id)) == Set(firstSixteen))
         #expect(stopped.pullCursor == (try await center.cursor()), "the feed goes on from the first page's read")
+        let today = try CalendarDate(parsing: "2026-11-30")
+        #expect(try laptop.status(on: today).isTakingSnapshot, "field status says so")
 
         // Meanwhile a case already taken changes and another is recorded.
         let more = try Self.cases(30..<31, on: village)
@@ -99,6 +101,7 @@ import Testing
         // The snapshot went on after its 16th record (a new case whose id sorts before it comes by the feed).
         #expect(resumed.snapshotRecords == (recorded + more).filter { $0 > firstSixteen.last! }.count)
         #expect(try laptop.syncState().isTakingSnapshot == false)
+        #expect(try laptop.status(on: today).isTakingSnapshot == false)
         #expect(try Set(laptop.disputes().map(\.id)) == Set(recorded + more))
         #expect(try laptop.dispute(firstSixteen.first!)?.method == .chat, "the feed brought the later change")
         #expect(try laptop.digest() == (try await fixture.merged().digest(within: CenterFixture.villageA)))
