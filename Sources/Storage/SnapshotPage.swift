@@ -101,6 +101,10 @@ public struct SnapshotPage: Sendable {
 
     static let magic: [UInt8] = Array("FSS\(format)".utf8)
 
+    /// Where a case row says what it was merged into, and how many cases were merged into it.
+    static let duplicateOfColumn = ReplicaStore.disputeColumns.firstIndex(of: "duplicateOf")!
+    static let mergedColumn = ReplicaStore.disputeColumns.firstIndex(of: "merged")!
+
     /// The media type of a page on the wire.
     public static let contentType = "application/vnd.fieldsync.snapshot"
 
@@ -374,9 +378,8 @@ public struct SnapshotPage: Sendable {
         records[records.count - 1].row = first
         records[records.count - 1].visits = cells.count..<cells.count
         if table == .dispute {
-            // duplicateOf, merged (`ReplicaStore.disputeColumns`)
-            if case .text = cells[first + 19] { records[records.count - 1].isMerged = true }
-            if integer(first + 21) != 0 { records[records.count - 1].isMerged = true }
+            if case .text = cells[first + Self.duplicateOfColumn] { records[records.count - 1].isMerged = true }
+            if integer(first + Self.mergedColumn) != 0 { records[records.count - 1].isMerged = true }
         }
     }
 }
