@@ -142,7 +142,8 @@ let package = Package(
         .testTarget(
             name: "ClientTests",
             dependencies: [
-                "Client", "Storage", "Console", "CSQLite", "CCurl", .product(name: "GRDB", package: "GRDB.swift"),
+                "Client", "Storage", "Console", "Samples", "CSQLite", "CCurl",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
