@@ -52,6 +52,19 @@ import Testing
                 worker: "张网格"))
     }
 
+    /// Syncs `laptop` with a center serving `store` on a loopback port.
+    static func sync(
+        _ laptop: ReplicaStore, with store: any CenterStore, options: Synchronizer.Options = Synchronizer.Options()
+    ) async throws -> Synchronizer.Summary {
+        try await AreaSyncTests().serving(store) { url in
+            var enrollment = try #require(try laptop.syncState().enrollment)
+            enrollment.url = url
+            return try await blocking { [enrollment] in
+                try Synchronizer(store: laptop, enrollment: enrollment, options: options).run()
+            }
+        }
+    }
+
     static func cases(_ range: Range<Int>, on village: ReplicaStore) throws -> [RecordID] {
         try range.map { index in
             try village.record(
@@ -69,17 +82,10 @@ import Testing
         try await fixture.push(try village.allChanges(), as: fixture.gridA)
         let laptop = try Self.laptop(in: fixture)
         let flaky = FlakyStore(center, failFrom: 3)
+        var options = Synchronizer.Options()
+        (options.snapshotRecords, options.attempts) = (8, 1)
         func sync() async throws -> Synchronizer.Summary {
-            try await AreaSyncTests().serving(flaky) { url in
-                var enrollment = try #require(try laptop.syncState().enrollment)
-                enrollment.url = url
-                var options = Synchronizer.Options()
-                options.snapshotRecords = 8
-                options.attempts = 1
-                return try await blocking { [enrollment, options] in
-                    try Synchronizer(store: laptop, enrollment: enrollment, options: options).run()
-                }
-            }
+            try await Self.sync(laptop, with: flaky, options: options)
         }
         // The third page does not come: the sync stops, with two pages (16 records) stored.
         await #expect(throws: SyncError.self) { try await sync() }
@@ -183,13 +189,7 @@ extension SnapshotSyncTests {
         _ = try Self.cases(0..<5, on: village)
         try await fixture.push(try village.allChanges(), as: fixture.gridA)
         let laptop = try Self.laptop(in: fixture)
-        let summary = try await AreaSyncTests().serving(OtherFormatStore(store: center)) { url in
-            var enrollment = try #require(try laptop.syncState().enrollment)
-            enrollment.url = url
-            return try await blocking { [enrollment] in
-                try Synchronizer(store: laptop, enrollment: enrollment).run()
-            }
-        }
+        let summary = try await Self.sync(laptop, with: OtherFormatStore(store: center))
         #expect(summary.snapshotRecords == 0 && summary.received == 30)
         #expect(try laptop.digest() == (try await fixture.merged().digest(within: CenterFixture.villageA)))
         // And the center says which format it writes.
@@ -232,16 +232,10 @@ extension SnapshotSyncTests {
         _ = try Self.cases(0..<3, on: village)
         try await fixture.push(try village.allChanges(), as: fixture.gridA)
         let laptop = try Self.laptop(in: fixture)
+        var options = Synchronizer.Options()
+        (options.attempts, options.baseDelay, options.maximumDelay) = (2, 10, 20)
         await #expect {
-            try await AreaSyncTests().serving(TruncatingStore(store: center)) { url in
-                var enrollment = try #require(try laptop.syncState().enrollment)
-                enrollment.url = url
-                var options = Synchronizer.Options()
-                (options.attempts, options.baseDelay, options.maximumDelay) = (2, 10, 20)
-                return try await blocking { [enrollment, options] in
-                    try Synchronizer(store: laptop, enrollment: enrollment, options: options).run()
-                }
-            }
+            try await Self.sync(laptop, with: TruncatingStore(store: center), options: options)
         } throws: { error in
             guard case .unreachable(_, let attempts, let problem) = error as? SyncError else { return false }
             return attempts == 2 && problem.contains("snapshot page this field cannot read")
