@@ -171,25 +171,31 @@ extension SnapshotSyncTests {
 }
 
 extension SnapshotSyncTests {
-    /// A center that writes snapshot pages of another format than this build's.
+    /// A center that writes snapshot pages of another format than this build's, or (as an earlier
+    /// release) none.
     struct OtherFormatStore: ForwardingStore {
         let store: SQLiteCenterStore
+        let refusal: APIError
 
         func snapshotPage(
             after: RecordID?, within reach: Reach?, limit: Int
         ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) {
-            throw APIError(.unprocessableContent, code: "unsupported-format", message: "format 2 only")
+            throw refusal
         }
     }
 
-    @Test func aCenterOfAnotherSnapshotFormatIsLeftToTheFeed() async throws {
+    @Test(arguments: [
+        APIError(.unprocessableContent, code: "unsupported-format", message: "format 2 only"),
+        APIError(.notFound, code: "not-found", message: "no route takes GET /v1/snapshot"),
+    ])
+    func aCenterOfAnotherSnapshotFormatOrNoneIsLeftToTheFeed(refusal: APIError) async throws {
         let fixture = try await CenterFixture.make(.sqlite)
         let center = try #require(fixture.center as? SQLiteCenterStore)
         let village = try Self.village(in: fixture)
         _ = try Self.cases(0..<5, on: village)
         try await fixture.push(try village.allChanges(), as: fixture.gridA)
         let laptop = try Self.laptop(in: fixture)
-        let summary = try await Self.sync(laptop, with: OtherFormatStore(store: center))
+        let summary = try await Self.sync(laptop, with: OtherFormatStore(store: center, refusal: refusal))
         #expect(summary.snapshotRecords == 0 && summary.received == 30)
         #expect(try laptop.digest() == (try await fixture.merged().digest(within: CenterFixture.villageA)))
         // And the center says which format it writes.
