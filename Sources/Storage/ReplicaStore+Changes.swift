@@ -244,31 +244,18 @@ extension ReplicaStore {
         mutating func skipLookUps(of changes: [Change]) throws {
             // Records added earlier in this transaction are in the table first.
             try pendingRecords.write(all: true, in: db)
-            // The ids as a JSON array (digits need no escaping), written once.
-            var ids: [UInt8] = [UInt8(ascii: "[")]
             var asked: [EntityKey] = []
             var seen: Set<EntityKey> = []
             var previous: EntityKey?
             for change in changes where change.entity != previous {
                 previous = change.entity
                 guard !loaded.contains(change.entity), seen.insert(change.entity).inserted else { continue }
-                if !asked.isEmpty { ids.append(UInt8(ascii: ",")) }
-                ids.append(UInt8(ascii: "\""))
-                change.entity.id.appendText(to: &ids)
-                ids.append(UInt8(ascii: "\""))
                 asked.append(change.entity)
             }
-            ids.append(UInt8(ascii: "]"))
             // A single record is looked up as before: nothing to gain.
             guard asked.count > 1 else { return }
-            var held: Set<RecordID> = []
             // By id alone: a record held under either kind is looked up the usual way.
-            try db.cachedStatement(sql: "SELECT uid FROM record WHERE uid IN (SELECT value FROM json_each(?))")
-                .forEachRawRow(arguments: [String(decoding: ids, as: UTF8.self)], in: db) { row in
-                    // Every id the log holds was written by `description`: it reads back.
-                    if let id = RecordID(utf8: row.bytes(0)) { held.insert(id) }
-                    return true
-                }
+            let held = try ReplicaStore.held(asked.map(\.id), in: db)
             for key in asked where !held.contains(key.id) {
                 loaded.insert(key)
             }
@@ -490,6 +477,27 @@ extension ReplicaStore.Session {
 }
 
 extension ReplicaStore {
+    /// Which of `ids` the log holds (under either kind), in one query: the ids go as a JSON array
+    /// (digits need no escaping), written once.
+    static func held(_ ids: [RecordID], in db: Database) throws -> Set<RecordID> {
+        var list: [UInt8] = [UInt8(ascii: "[")]
+        for (index, id) in ids.enumerated() {
+            if index > 0 { list.append(UInt8(ascii: ",")) }
+            list.append(UInt8(ascii: "\""))
+            id.appendText(to: &list)
+            list.append(UInt8(ascii: "\""))
+        }
+        list.append(UInt8(ascii: "]"))
+        var held: Set<RecordID> = []
+        try db.cachedStatement(sql: "SELECT uid FROM record WHERE uid IN (SELECT value FROM json_each(?))")
+            .forEachRawRow(arguments: [String(decoding: list, as: UTF8.self)], in: db) { row in
+                // Every id the log holds was written by `description`: it reads back.
+                if let id = RecordID(utf8: row.bytes(0)) { held.insert(id) }
+                return true
+            }
+        return held
+    }
+
     /// A record's local key and scope, or nil if the log holds none of its changes.
     static func localKey(of key: EntityKey, in db: Database) throws -> (id: Int64, scope: AreaCode)? {
         // Every change a transaction takes asks this once per record: read through the C API.

@@ -262,21 +262,7 @@ extension ReplicaStore.Session {
         else {
             return []
         }
-        var list: [UInt8] = [UInt8(ascii: "[")]
-        for (index, id) in ids.enumerated() {
-            if index > 0 { list.append(UInt8(ascii: ",")) }
-            list.append(UInt8(ascii: "\""))
-            id.appendText(to: &list)
-            list.append(UInt8(ascii: "\""))
-        }
-        list.append(UInt8(ascii: "]"))
-        var held: Set<RecordID> = []
-        try db.cachedStatement(sql: "SELECT uid FROM record WHERE uid IN (SELECT value FROM json_each(?))")
-            .forEachRawRow(arguments: [String(decoding: list, as: UTF8.self)], in: db) { row in
-                if let id = RecordID(utf8: row.bytes(0)) { held.insert(id) }
-                return true
-            }
-        return held
+        return try ReplicaStore.held(ids, in: db)
     }
 }
 
