@@ -14,11 +14,9 @@ extension ReplicaStore {
     /// A page of the snapshot of the records within `reach` (all when nil): those whose id follows
     /// `after` (from the first when nil), at most `limit`, each with its log, its row and its visits, read
     /// in one transaction.
-    /// - Returns: the page's bytes, whether more records follow, the log's last sequence number as read,
-    ///   and how many records and changes the page holds.
     public func snapshotPage(
         after: RecordID?, within reach: Reach?, limit: Int
-    ) throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) {
+    ) throws -> SnapshotPage.Written {
         try read { db in
             // A reach of this store's whole scope (the district's own office) filters nothing.
             let reach = try reach?.scope == Self.identity(db).scope ? nil : reach
@@ -50,8 +48,10 @@ extension ReplicaStore {
             }
             var page = SnapshotWriter(capacity: records.bytes.count + recordEnds.count * 2048)
             var changes = 0
+            var lastID: RecordID?
             if !recordEnds.isEmpty {
                 let last = String(decoding: ids.suffix(RecordID.digits), as: UTF8.self)
+                lastID = RecordID(last)
                 // Beside them each table's rows of theirs, walked in the same order (by the id in the first
                 // column) and merged here straight into the page. A table keyed by the record's id is read by
                 // its own index, joined with the record only to keep a reach.
@@ -115,7 +115,8 @@ extension ReplicaStore {
                 }
             }
             page.end(more: more, seq: seq)
-            return (page.bytes, more, seq, page.records, changes)
+            return SnapshotPage.Written(
+                bytes: page.bytes, more: more, seq: seq, records: page.records, changes: changes, last: lastID)
         }
     }
 

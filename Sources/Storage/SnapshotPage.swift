@@ -125,6 +125,19 @@ public struct SnapshotPage: Sendable {
     /// The id the next page starts after.
     public var last: RecordID? { records.last?.key.id }
 
+    /// A page as a center wrote it (`ReplicaStore.snapshotPage`), with what the answer says of it.
+    public struct Written: Sendable {
+        public var bytes: [UInt8]
+        /// Whether more records follow, after `last`.
+        public var more: Bool
+        /// The log's last sequence number as read.
+        public var seq: Int64
+        public var records: Int
+        public var changes: Int
+        /// The id of the page's last record (nil for a page of none): the next page starts after it.
+        public var last: RecordID?
+    }
+
     /// Reads and checks a page: every row whole and of its table's types, every record's kind, id and
     /// scope readable, every run whole with known fields, rows under the record they belong to.
     /// - Throws: `Malformed`, naming the problem and where.

@@ -48,6 +48,30 @@ import Testing
     }
 }
 
+/// Where a snapshot answer says the next page is (`Link: <…>; rel="next"`): a laptop asks for that page
+/// while it reads this one.
+@Suite struct SnapshotLinkTests {
+    func after(_ link: String?) -> RecordID? {
+        CurlClient.Response(status: 200, headers: link.map { ["link": $0] } ?? [:], body: [], wireBytes: 0)
+            .nextSnapshotAfter
+    }
+
+    @Test func theNextPageIsReadFromALinkOfRelationNextAlone() throws {
+        let id = try #require(RecordID("0tkq5e2zv2ck139vk0r25ky71a"))
+        #expect(after("</v1/snapshot?format=1&after=\(id)&limit=2000>; rel=\"next\"") == id)
+        #expect(after("</v1/snapshot?after=\(id)>;rel=next") == id)
+        #expect(after("</help>; rel=\"help\", </v1/snapshot?after=\(id)>; title=\"x\"; rel=\"next\"") == id)
+        // No link, another relation, no target, no after, or one that is no record id: nothing is asked ahead.
+        for link in [
+            nil, "</v1/snapshot?after=\(id)>; rel=\"prev\"", "</v1/snapshot?after=\(id)>",
+            "/v1/snapshot?after=\(id); rel=next",
+            "</v1/snapshot?limit=2>; rel=\"next\"", "</v1/snapshot?after=xyz>; rel=\"next\"",
+        ] {
+            #expect(after(link) == nil, "\(link ?? "none")")
+        }
+    }
+}
+
 /// The warning a laptop whose clock is off reads after a sync, with the amount in its language.
 @Suite struct ClockWarningTests {
     @Test func theAmountIsSaidInTheWorkersLanguage() {

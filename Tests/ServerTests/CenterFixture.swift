@@ -271,7 +271,7 @@ extension ForwardingStore {
     }
     func snapshotPage(
         after: RecordID?, within reach: Reach?, limit: Int
-    ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) {
+    ) async throws -> SnapshotPage.Written {
         try await store.snapshotPage(after: after, within: reach, limit: limit)
     }
     func cursor() async throws -> Int64 { try await store.cursor() }

@@ -24,7 +24,7 @@ import Testing
 
         func snapshotPage(
             after: RecordID?, within reach: Reach?, limit: Int
-        ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) {
+        ) async throws -> SnapshotPage.Written {
             let number = asked.withLock {
                 $0 += 1
                 return $0
@@ -134,23 +134,32 @@ extension SnapshotSyncTests {
         try await center.push(try village.allChanges(), as: center.gridA)
         try await center.push(try other.allChanges(), as: center.gridB)
         try await center.withClient { client in
-            func page(_ credential: DeviceCredential, _ query: String = "") async throws -> SnapshotPage {
+            func answer(
+                _ credential: DeviceCredential, _ query: String = ""
+            ) async throws -> (
+                page: SnapshotPage, next: String?
+            ) {
                 let answer = try await client.execute(
                     uri: "/v1/snapshot?" + query, method: .get,
                     headers: [.authorization: "Bearer \(credential.token)"])
                 #expect(answer.status == .ok)
-                return try SnapshotPage(bytes: Array(buffer: answer.body))
+                return (try SnapshotPage(bytes: Array(buffer: answer.body)), answer.headers[.link])
+            }
+            func page(_ credential: DeviceCredential, _ query: String = "") async throws -> SnapshotPage {
+                try await answer(credential, query).page
             }
             // A village's device gets its village's cases; the district's all of them.
-            let own = try await page(center.gridA)
-            #expect(own.recordCount == 3 && own.last == mine.max() && !own.more)
+            let own = try await answer(center.gridA)
+            #expect(own.page.recordCount == 3 && own.page.last == mine.max() && !own.page.more && own.next == nil)
             #expect(try await page(center.gridB).recordCount == 1)
             #expect(try await page(center.district).recordCount == 4)
-            // Pages follow record ids.
-            let first = try await page(center.gridA, "limit=2")
+            // Pages follow record ids; each but the last says where the next is, asked as this one was.
+            let (first, next) = try await answer(center.gridA, "limit=2")
             #expect(first.recordCount == 2 && first.more && first.last == mine.sorted()[1])
-            let second = try await page(center.gridA, "limit=2&after=\(first.last!)")
-            #expect(second.recordCount == 1 && !second.more && second.last == mine.max())
+            #expect(next == "</v1/snapshot?format=\(SnapshotPage.format)&after=\(first.last!)&limit=2>; rel=\"next\"")
+            let second = try await answer(center.gridA, "limit=2&after=\(first.last!)")
+            #expect(second.page.recordCount == 1 && !second.page.more && second.page.last == mine.max())
+            #expect(second.next == nil)
             for query in ["after=x", "after=" + String(repeating: "z", count: 27), "limit=0", "limit=999999"] {
                 let response = try await client.execute(
                     uri: "/v1/snapshot?\(query)", method: .get,
@@ -179,7 +188,7 @@ extension SnapshotSyncTests {
 
         func snapshotPage(
             after: RecordID?, within reach: Reach?, limit: Int
-        ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) {
+        ) async throws -> SnapshotPage.Written {
             throw refusal
         }
     }
@@ -224,7 +233,7 @@ extension SnapshotSyncTests {
 
         func snapshotPage(
             after: RecordID?, within reach: Reach?, limit: Int
-        ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) {
+        ) async throws -> SnapshotPage.Written {
             var page = try await store.snapshotPage(after: after, within: reach, limit: limit)
             page.bytes.removeLast(3)
             return page

@@ -559,7 +559,7 @@ struct FailingStore: CenterStore {
 
     func snapshotPage(
         after: RecordID?, within reach: Reach?, limit: Int
-    ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) { throw failure }
+    ) async throws -> SnapshotPage.Written { throw failure }
 
     func stamp(at seq: Int64) async throws -> HybridTimestamp? { throw failure }
 

@@ -3,6 +3,7 @@ import ContentCoding
 import Foundation
 import Shared
 import Storage
+import Synchronization
 
 /// One `field sync`: push every own change the center does not hold, in batches, then pull every
 /// change in scope that is new, a page at a time.
@@ -217,10 +218,13 @@ public struct Synchronizer: Sendable {
     func takeSnapshot(
         after: RecordID?, into summary: inout Summary, since start: ContinuousClock.Instant
     ) throws -> (taken: Int, counted: Int) {
-        let prefetcher = try CurlClient(options: options.curl)
+        // Three pages on their way at once: one stored here, the next read on a thread of its own, and the
+        // one after that written by the center meanwhile (each answer says where the next page is).
+        let clients = CurlClients(options: options.curl)
         var next: Fetched<SnapshotPage>
+        var ahead: SnapshotDownload?
         do {
-            next = try fetchSnapshot(after: after, client: client)
+            (next, ahead) = try fetchSnapshot(after: after, client: client, clients: clients)
         } catch SyncError.refused(404, _) {
             return (0, 0)
         } catch SyncError.refused(422, let problem) where problem.code == "unsupported-format" {
@@ -230,7 +234,7 @@ public struct Synchronizer: Sendable {
         // Areas merged into the scope since the snapshot began: it starts again, for their records too.
         if try store.noteReach(next.reach), after != nil {
             summary.reachGrew = true
-            next = try fetchSnapshot(after: nil, client: client)
+            (next, ahead) = try fetchSnapshot(after: nil, client: client, clients: clients, discarding: ahead)
         }
         let total = next.remaining
         var taken = 0
@@ -239,7 +243,9 @@ public struct Synchronizer: Sendable {
             let page = fetched.page
             let following =
                 page.more
-                ? Background { [last = page.last] in try self.fetchSnapshot(after: last, client: prefetcher) } : nil
+                ? Background { [last = page.last, ahead] in
+                    try clients.with { try self.fetchSnapshot(after: last, client: $0, clients: clients, ahead: ahead) }
+                } : nil
             try note(fetched.centerTime, in: &summary)
             summary.bytesReceived += fetched.wireBytes
             let behind = max(0, summary.clockOffset ?? 0)
@@ -254,11 +260,11 @@ public struct Synchronizer: Sendable {
                     phase: .pulling, changes: taken, total: total.map { max($0, taken) }, bytes: summary.bytesReceived,
                     elapsed: Self.seconds(since: start)))
             guard let following else { return (taken, max(total ?? taken, taken)) }
-            next = try following.value()
+            (next, ahead) = try following.value()
             // Merged areas changed in between: the snapshot begins again (the store went back too).
             if try store.noteReach(next.reach) {
                 summary.reachGrew = true
-                next = try fetchSnapshot(after: nil, client: client)
+                (next, ahead) = try fetchSnapshot(after: nil, client: client, clients: clients, discarding: ahead)
             }
         }
     }
@@ -313,6 +319,28 @@ public struct Synchronizer: Sendable {
         /// The changes the pull (or the snapshot) has ahead, this page's included, when asked with the
         /// first page.
         var remaining: Int?
+
+        init(page: Page, response: CurlClient.Response, centerTime: Int64?) {
+            self.page = page
+            wireBytes = response.wireBytes
+            self.centerTime = centerTime
+            checkpoint = response.checkpoint
+            areasFingerprint = response.headers[Area.fingerprintHeader.lowercased()]
+            reach = response.headers[Reach.header.lowercased()]
+            remaining = response.headers["fieldsync-remaining"].flatMap(Int.init).flatMap { $0 >= 0 ? $0 : nil }
+        }
+    }
+
+    /// The answer of a snapshot page asked for ahead: the page after `after`, on its way.
+    private struct SnapshotDownload: Sendable {
+        let after: RecordID
+        /// The answer (nil if the request failed: the page is then asked for again when it is wanted).
+        let answer: Background<(CurlClient.Response, Int64?)?>
+
+        init(after: RecordID, download: @escaping @Sendable () throws -> (CurlClient.Response, Int64?)) {
+            self.after = after
+            answer = Background { try? download() }
+        }
     }
 
     /// One page of the feed, decoded.
@@ -325,24 +353,62 @@ public struct Synchronizer: Sendable {
         ) { try ChangePage(json: Data($0)) }
     }
 
-    /// One page of a snapshot, read (with the first, how many changes the snapshot holds).
-    private func fetchSnapshot(after: RecordID?, client: CurlClient) throws -> Fetched<SnapshotPage> {
-        try fetch(
-            "/v1/snapshot?format=\(SnapshotPage.format)&limit=\(options.snapshotRecords)"
-                + (after.map { "&after=\($0)" } ?? "&remaining=1"),
-            client: client, unreadable: "a snapshot page"
-        ) { try SnapshotPage(bytes: $0) }
+    /// The path of a snapshot page: the first asks how many changes the snapshot holds.
+    private func snapshotPath(after: RecordID?) -> String {
+        "/v1/snapshot?format=\(SnapshotPage.format)&limit=\(options.snapshotRecords)"
+            + (after.map { "&after=\($0)" } ?? "&remaining=1")
+    }
+
+    /// One page of a snapshot, read; the answer of the page after it (when it says where that is) asked
+    /// for on a connection of `clients` before this page is read, to be read by the next call. `ahead`
+    /// is such an answer, taken if it is this page's and reads; `discarding`, one no longer wanted
+    /// (waited for, since its connection goes back to `clients` only when it ends).
+    private func fetchSnapshot(
+        after: RecordID?, client: CurlClient, clients: CurlClients, ahead: SnapshotDownload? = nil,
+        discarding: SnapshotDownload? = nil
+    ) throws -> (page: Fetched<SnapshotPage>, ahead: SnapshotDownload?) {
+        _ = try? discarding?.answer.value()
+        var next: SnapshotDownload?
+        func askNext(_ response: CurlClient.Response) {
+            guard next == nil, let following = response.nextSnapshotAfter else { return }
+            next = SnapshotDownload(after: following) {
+                try clients.with { client in
+                    try self.exchange(
+                        method: "GET", path: self.snapshotPath(after: following), body: nil, extraHeaders: [],
+                        client: client
+                    ) { _ in nil }
+                }
+            }
+        }
+        if let ahead {
+            // Another page than this one (the one before ended elsewhere), or one that does not read (cut
+            // short on the way: asked again below, retried as any page), is passed over.
+            if let (response, centerTime) = try ahead.answer.value(), ahead.after == after,
+                let page = try? SnapshotPage(bytes: response.body)
+            {
+                askNext(response)
+                return (Fetched(page: page, response: response, centerTime: centerTime), next)
+            }
+        }
+        let page = try fetch(
+            snapshotPath(after: after), client: client, unreadable: "a snapshot page", answered: askNext
+        ) {
+            try SnapshotPage(bytes: $0)
+        }
+        return (page, next)
     }
 
     /// One page a `GET` of `path` answers, read by `read`; a page that does not read was cut short on
     /// the way and is asked again (one that never reads stops the sync, saying why).
     private func fetch<Page: Sendable>(
-        _ path: String, client: CurlClient, unreadable: String, read: ([UInt8]) throws -> Page
+        _ path: String, client: CurlClient, unreadable: String,
+        answered: (CurlClient.Response) -> Void = { _ in }, read: ([UInt8]) throws -> Page
     ) throws -> Fetched<Page> {
         var page: Page?
         let (response, centerTime) = try exchange(
             method: "GET", path: path, body: nil, extraHeaders: [], client: client
         ) { response in
+            answered(response)
             do {
                 page = try read(response.body)
                 return nil
@@ -353,11 +419,7 @@ public struct Synchronizer: Sendable {
         guard let page else {
             throw SyncError.protocolViolation("the center sent \(unreadable) this field cannot read")
         }
-        return Fetched(
-            page: page, wireBytes: response.wireBytes, centerTime: centerTime, checkpoint: response.checkpoint,
-            areasFingerprint: response.headers[Area.fingerprintHeader.lowercased()],
-            reach: response.headers[Reach.header.lowercased()],
-            remaining: response.headers["fieldsync-remaining"].flatMap(Int.init).flatMap { $0 >= 0 ? $0 : nil })
+        return Fetched(page: page, response: response, centerTime: centerTime)
     }
 
     /// Takes the center's clock into account after an exchange.
@@ -441,6 +503,39 @@ extension CurlClient.Response {
     /// The center's log at the point this answer covers, if it says.
     var checkpoint: Checkpoint? {
         headers[Checkpoint.headerName.lowercased()].flatMap { Checkpoint(header: $0) }
+    }
+
+    /// The record the next snapshot page starts after, from the answer's `Link: <…after=ID…>; rel="next"`.
+    var nextSnapshotAfter: RecordID? {
+        guard let links = headers["link"] else { return nil }
+        for link in links.split(separator: ",") {
+            let parameters = link.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parameters.dropFirst().contains(where: { $0 == "rel=\"next\"" || $0 == "rel=next" }),
+                let target = parameters.first, target.hasPrefix("<"), target.hasSuffix(">"),
+                let query = URLComponents(string: String(target.dropFirst().dropLast()))?.queryItems,
+                let after = query.first(where: { $0.name == "after" })?.value
+            else { continue }
+            return RecordID(after)
+        }
+        return nil
+    }
+}
+
+/// Connections to the center for requests made at once (each handle serves one at a time), kept for
+/// their next request.
+final class CurlClients: Sendable {
+    private let options: CurlClient.Options
+    private let idle = Mutex<[CurlClient]>([])
+
+    init(options: CurlClient.Options) {
+        self.options = options
+    }
+
+    /// Runs `body` with a connection no other request is using.
+    func with<T>(_ body: (CurlClient) throws -> T) throws -> T {
+        let client = try idle.withLock { $0.popLast() } ?? CurlClient(options: options)
+        defer { idle.withLock { $0.append(client) } }
+        return try body(client)
     }
 }
 

@@ -30,4 +30,7 @@ extension HTTPField.Name {
     public static let fieldSyncReach = Self(Shared.Reach.header)!
     /// About how many changes a pull has ahead, when its first page asks (`remaining=1`).
     public static let fieldSyncRemaining = Self("FieldSync-Remaining")!
+    /// Where the next page of a snapshot is (RFC 8288, `rel="next"`): a device asks for it while it
+    /// reads this one.
+    public static let link = Self("Link")!
 }

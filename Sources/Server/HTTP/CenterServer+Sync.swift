@@ -143,13 +143,22 @@ extension CenterServer {
             query["limit"].map(String.init), name: "limit", default: Int64(configuration.maximumSnapshotRecords),
             range: 1...Int64(configuration.maximumSnapshotRecords))
         // With the first page, how many changes the snapshot holds, for the device's progress bar.
-        return try await answer(
+        var next: RecordID?
+        var result = try await answer(
             request, context: context, device: device, remainingAfter: after == nil ? 0 : nil,
             contentType: SnapshotPage.contentType, zstdLevel: configuration.snapshotLevel
         ) { reach in
             let page = try await store.snapshotPage(after: after, within: reach, limit: Int(limit))
+            next = page.more ? page.last : nil
             return (page.bytes, page.seq)
         }
+        // Where the next page is, before the device reads this one: it asks for it meanwhile, so the center
+        // writes a page while the device stores the one before.
+        if let next {
+            result.headers[.link] =
+                "</v1/snapshot?format=\(SnapshotPage.format)&after=\(next)&limit=\(limit)>; rel=\"next\""
+        }
+        return result
     }
 
     /// What every answer of a pull does around its page: the device's reach (its scope, and the areas

@@ -29,7 +29,7 @@ public protocol CenterStore: Sendable {
     /// sequence number as read. Every change acknowledged before the call is in it or in an earlier page.
     func snapshotPage(
         after: RecordID?, within reach: Reach?, limit: Int
-    ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int)
+    ) async throws -> SnapshotPage.Written
 
     /// About how many changes lie after `cursor` within `reach` (all when nil): what a pull has ahead.
     func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int
@@ -108,7 +108,7 @@ public struct SQLiteCenterStore: CenterStore, CenterAdministration {
 
     public func snapshotPage(
         after: RecordID?, within reach: Reach?, limit: Int
-    ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) {
+    ) async throws -> SnapshotPage.Written {
         try await blocking { try store.snapshotPage(after: after, within: reach, limit: limit) }
     }
 

@@ -132,7 +132,7 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
     /// and sequence numbers as any other process's, and pages follow record ids, which every view shares.
     public func snapshotPage(
         after: RecordID?, within reach: Reach?, limit: Int
-    ) async throws -> (bytes: [UInt8], more: Bool, seq: Int64, records: Int, changes: Int) {
+    ) async throws -> SnapshotPage.Written {
         let view = try await merged()
         return try await Self.blocking { try view.snapshotPage(after: after, within: reach, limit: limit) }
     }
