@@ -48,6 +48,8 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        // glibc's allocator settings (`Allocator`): part of the C library, nothing to install or link.
+        .systemLibrary(name: "CMalloc"),
         // zstd bodies and the choice of a coding, for the center and the devices alike.
         .target(
             name: "ContentCoding",
@@ -71,7 +73,9 @@ let package = Package(
         ),
         .target(
             name: "Console",
-            dependencies: ["Shared", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Shared", "Storage", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .target(

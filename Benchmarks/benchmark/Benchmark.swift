@@ -1,3 +1,4 @@
+import Console
 import Foundation
 import Samples
 import Shared
@@ -18,6 +19,8 @@ typealias Generator = SeededGenerator
 @main
 enum Benchmark {
     static func main() async throws {
+        // This process is the laptops: it allocates as `field` does.
+        Allocator.keepFreedMemory()
         let arguments = Array(CommandLine.arguments.dropFirst())
         let mode = arguments.first.flatMap { Int($0) == nil ? $0 : nil } ?? "merge"
         let number = arguments.compactMap(Int.init).first

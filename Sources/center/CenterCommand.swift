@@ -31,6 +31,7 @@ struct CenterCommand: AsyncParsableCommand {
     /// As the library's `main`, but a command line it refuses is said in the language of `--lang`
     /// (else `LANG`).
     static func main() async {
+        Allocator.keepFreedMemory()
         let language = Language.forErrors(
             option: CommandLineText.value(of: "--lang", in: Array(CommandLine.arguments.dropFirst())),
             configured: nil, environment: ProcessInfo.processInfo.environment)

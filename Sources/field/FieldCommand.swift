@@ -25,6 +25,7 @@ struct FieldCommand: ParsableCommand {
 
     /// As the library's `main`, but a command line it refuses is said in the worker's language.
     static func main() {
+        Allocator.keepFreedMemory()
         let arguments = Array(CommandLine.arguments.dropFirst())
         let language = Context.errorLanguage(
             lang: CommandLineText.value(of: "--lang", in: arguments),
