@@ -167,6 +167,12 @@ enum SyncBenchmark {
                 format: "push, bytes on the wire:       %8.1f bytes per new case (zstd bodies; %.1f changes per case)",
                 Double(pushed.bytesSent) / Double(cases), changesPerCase))
 
+        if ProcessInfo.processInfo.environment["TEMP_CKPT"] != nil {
+            let q = try DatabaseQueue(path: location)
+            let r = try q.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+            print("TEMP checkpoint", r as Any)
+            try q.close()
+        }
         // The feed alone: every page fetched and decoded, nothing stored (what the store adds is the rest).
         var cpu = (centers.map { cpuSeconds(of: $0.process.processIdentifier) }, cpuSeconds(of: nil))
         /// CPU seconds the centers and this process spent since `cpu`, then `cpu` moved to now.
@@ -249,6 +255,15 @@ enum SyncBenchmark {
         var full = Synchronizer.Summary()
         _ = cpuSpent()
         let writtenBefore = bytesWritten()
+        if ProcessInfo.processInfo.environment["TEMP_NOINDEX"] != nil {
+            let q = try DatabaseQueue(path: districtReplica.database.path)
+            try await q.write { db in
+                for index in ["dispute_recorded", "dispute_partyKey", "dispute_duplicateOf", "dispute_status", "dispute_report", "dispute_agreementDate", "dispute_place", "change_record", "visit_dispute", "visit_date", "visit_place"] {
+                    try db.execute(sql: "DROP INDEX \(index)")
+                }
+            }
+            try q.close()
+        }
         let pullStart = ContinuousClock.now
         try synchronizer(districtReplica).pull(into: &full)
         let pullSeconds = Synchronizer.seconds(since: pullStart)

@@ -380,13 +380,12 @@ public struct Synchronizer: Sendable {
                 }
             }
         }
-        if let ahead {
-            // Another page than this one (the one before ended elsewhere), or one that does not read (cut
-            // short on the way: asked again below, retried as any page), is passed over.
-            if let (response, centerTime) = try ahead.answer.value(), ahead.after == after,
-                let page = try? SnapshotPage(bytes: response.body)
-            {
-                askNext(response)
+        // An answer asked for ahead is waited for whatever it holds. Another page than this one (the one
+        // before ended elsewhere) is passed over; so is one that does not read (cut short on the way), which
+        // is asked for again below and retried as any page.
+        if let ahead, let (response, centerTime) = try ahead.answer.value(), ahead.after == after {
+            askNext(response)
+            if let page = try? SnapshotPage(bytes: response.body) {
                 return (Fetched(page: page, response: response, centerTime: centerTime), next)
             }
         }
