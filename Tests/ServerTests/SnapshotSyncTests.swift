@@ -115,6 +115,30 @@ import Testing
         #expect(try await sync().snapshotRecords == 0)
         await fixture.remove()
     }
+
+    @Test func aSnapshotCutShortAndThenRefusedLeavesEverythingToTheFeed() async throws {
+        let fixture = try await CenterFixture.make(.sqlite)
+        let center = try #require(fixture.center as? SQLiteCenterStore)
+        let village = try Self.village(in: fixture)
+        let recorded = try Self.cases(0..<30, on: village)
+        try await fixture.push(try village.allChanges(), as: fixture.gridA)
+        let laptop = try Self.laptop(in: fixture)
+        var options = Synchronizer.Options()
+        (options.snapshotRecords, options.attempts) = (8, 1)
+        await #expect(throws: SyncError.self) {
+            try await Self.sync(laptop, with: FlakyStore(center, failFrom: 3), options: options)
+        }
+        #expect(try laptop.syncState().isTakingSnapshot && laptop.disputes().count == 16)
+        // The center was put back to a release without snapshots: the records after the sixteenth lie
+        // before the cursor the first page set, so the feed brings everything again (what is held, once).
+        let refusal = APIError(.notFound, code: "not-found", message: "no route takes GET /v1/snapshot")
+        let summary = try await Self.sync(laptop, with: OtherFormatStore(store: center, refusal: refusal))
+        #expect(summary.snapshotRecords == 0 && summary.received == 14 * 6 && summary.alreadyHeld == 16 * 6)
+        #expect(try laptop.syncState().isTakingSnapshot == false)
+        #expect(try Set(laptop.disputes().map(\.id)) == Set(recorded))
+        #expect(try laptop.digest() == (try await fixture.merged().digest(within: CenterFixture.villageA)))
+        await fixture.remove()
+    }
 }
 
 extension SnapshotSyncTests {

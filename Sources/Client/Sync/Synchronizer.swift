@@ -175,6 +175,8 @@ public struct Synchronizer: Sendable {
         var (pulled, before) = (0, 0)
         if options.takesSnapshots, state.pullCursor == 0 || state.isTakingSnapshot {
             (pulled, before) = try takeSnapshot(after: state.snapshotAfter, into: &summary, since: start)
+        } else if state.isTakingSnapshot {
+            try store.abandonSnapshot()
         }
         let elapsed = { Self.seconds(since: start) }
         // While one page is stored, the next is fetched and decoded on a second connection.
@@ -226,9 +228,12 @@ public struct Synchronizer: Sendable {
         do {
             (next, ahead) = try fetchSnapshot(after: after, client: client, clients: clients)
         } catch SyncError.refused(404, _) {
+            try store.abandonSnapshot()
             return (0, 0)
         } catch SyncError.refused(422, let problem) where problem.code == "unsupported-format" {
-            // A center that writes pages of another format: the feed brings the same.
+            // A center that writes pages of another format: the feed brings the same (from the beginning,
+            // if a snapshot was under way).
+            try store.abandonSnapshot()
             return (0, 0)
         }
         // Areas merged into the scope since the snapshot began: it starts again, for their records too.
