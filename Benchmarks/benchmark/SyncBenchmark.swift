@@ -258,7 +258,11 @@ enum SyncBenchmark {
         if ProcessInfo.processInfo.environment["TEMP_NOINDEX"] != nil {
             let q = try DatabaseQueue(path: districtReplica.database.path)
             try await q.write { db in
-                for index in ["dispute_recorded", "dispute_partyKey", "dispute_duplicateOf", "dispute_status", "dispute_report", "dispute_agreementDate", "dispute_place", "change_record", "visit_dispute", "visit_date", "visit_place"] {
+                for index in [
+                    "dispute_recorded", "dispute_partyKey", "dispute_duplicateOf", "dispute_status", "dispute_report",
+                    "dispute_agreementDate", "dispute_place", "change_record", "visit_dispute", "visit_date",
+                    "visit_place",
+                ] {
                     try db.execute(sql: "DROP INDEX \(index)")
                 }
             }

@@ -21,6 +21,9 @@ public struct CenterConfiguration: Sendable {
     /// The codings request bodies may come in: zstd and gzip (a center of an earlier release took gzip
     /// alone; devices that meet a refusal send gzip).
     public var requestCodings: [ContentCoding] = [.zstd, .gzip]
+    /// How long the writer has had nothing to write before the store checkpoints its log (`CenterStore
+    /// .checkpointWAL`); nil never (the store's own thresholds alone).
+    public var idleCheckpoint: Duration? = .seconds(1)
 
     public init() {}
 }

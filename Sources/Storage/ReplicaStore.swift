@@ -157,6 +157,19 @@ public struct ReplicaStore: Sendable {
         }
     }
 
+    /// Copies what the WAL holds into the database, as far as no reader still needs it (a passive
+    /// checkpoint: it waits for no one).
+    /// - Returns: the frames the WAL holds, and how many of them the database now holds too.
+    @discardableResult
+    public func checkpointWAL() throws -> (frames: Int, copied: Int) {
+        do {
+            let result = try pool.writeWithoutTransaction { try $0.checkpoint(.passive) }
+            return (result.walFrameCount, result.checkpointedFrameCount)
+        } catch let error as DatabaseError {
+            throw StoreError(error, database: database)
+        }
+    }
+
     /// Runs `body` in one immediate transaction, translating SQLite's errors.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {

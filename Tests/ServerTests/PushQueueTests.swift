@@ -62,6 +62,47 @@ import Testing
         #expect(store.groups.withLock { $0 } == [1, waiting.count])
         await center.remove()
     }
+
+    /// A store that counts the checkpoints it was asked for.
+    final class CheckpointCountingStore: ForwardingStore {
+        let store: SQLiteCenterStore
+        let checkpoints = Mutex(0)
+
+        init(_ store: ReplicaStore) {
+            self.store = SQLiteCenterStore(store)
+        }
+
+        func checkpointWAL() async throws {
+            try await store.checkpointWAL()
+            checkpoints.withLock { $0 += 1 }
+        }
+    }
+
+    /// Once the writer has had nothing to write for a while, the store copies its WAL into the database
+    /// (pulls then map its pages instead of copying each from the log), once per quiet spell.
+    @Test func aWriterFallenIdleHasTheStoreCheckpointOnce() async throws {
+        let center = try await CenterFixture.make()
+        let merged = try await center.merged()
+        let store = CheckpointCountingStore(merged)
+        let metrics = CenterMetrics()
+        let queue = PushQueue(store: store, metrics: metrics, idleCheckpoint: .milliseconds(300))
+        var replica = DeviceReplica(1, village: CenterFixture.villageA)
+        let device = center.gridA.device
+        let pushes = try (0..<3).map { _ in
+            ReplicaStore.Push(
+                changes: try replica.recordCases(2), device: device, clockOffset: nil, maximumDrift: 600_000)
+        }
+        // Three pushes one after another, each well within the quiet time of the one before.
+        for push in pushes { _ = try await queue.push(push) }
+        // Polled, at most 10 s.
+        for _ in 0..<1000 where store.checkpoints.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(store.checkpoints.withLock { $0 } == 1)
+        #expect(metrics.text().contains("fieldsync_idle_checkpoints_total 1"))
+        // Everything the pushes wrote is in the database now: a checkpoint finds nothing left to copy.
+        let after = try merged.checkpointWAL()
+        #expect(after.copied == after.frames)
+        await center.remove()
+    }
 }
 
 /// What a center process copies into its view from memory instead of reading it back.

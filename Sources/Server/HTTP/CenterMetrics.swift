@@ -10,6 +10,7 @@ public final class CenterMetrics: Sendable {
     private let batchDuration: DurationHistogram
     private let pushTransactions: Counter
     private let transactionDuration: DurationHistogram
+    private let checkpoints: Counter
 
     public init() {
         acceptedChanges = registry.makeCounter(
@@ -30,6 +31,9 @@ public final class CenterMetrics: Sendable {
                 .milliseconds(5), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(250),
                 .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
             ])
+        checkpoints = registry.makeCounter(
+            descriptor: Self.name(
+                "idle_checkpoints", "total", "Checkpoints of the store's log run when the writer fell idle."))
         batchDuration = registry.makeDurationHistogram(
             descriptor: Self.name("batch_duration", "seconds", "Time to validate and commit a pushed batch."),
             buckets: [
@@ -67,6 +71,10 @@ public final class CenterMetrics: Sendable {
         pushTransactions.increment()
         // The sum is how long the single writer was busy: near the wall time, pushes wait for it.
         transactionDuration.record(ContinuousClock.now - start)
+    }
+
+    func checkpointed() {
+        checkpoints.increment()
     }
 
     private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {

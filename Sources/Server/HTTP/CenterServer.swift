@@ -24,7 +24,7 @@ public struct CenterServer: Sendable {
         metrics: CenterMetrics = CenterMetrics(), wallClock: any WallClock = SystemWallClock()
     ) {
         self.store = store
-        self.pushes = PushQueue(store: store, metrics: metrics)
+        self.pushes = PushQueue(store: store, metrics: metrics, idleCheckpoint: configuration.idleCheckpoint)
         self.configuration = configuration
         self.metrics = metrics
         self.wallClock = wallClock

@@ -15,6 +15,9 @@ final class PushQueue: Sendable {
     private struct State {
         var waiting: [Waiting] = []
         var writing = false
+        /// Groups written so far: the idle watch sees whether any was written while it slept.
+        var written = 0
+        var watchingIdle = false
     }
 
     private let state = Mutex(State())
@@ -23,10 +26,17 @@ final class PushQueue: Sendable {
     /// Most changes written in one transaction (a single larger batch is written alone).
     let maximumChanges: Int
 
-    init(store: any CenterStore, metrics: CenterMetrics, maximumChanges: Int = 50_000) {
+    /// How long the writer must have had nothing to write before the store checkpoints; nil never.
+    let idleCheckpoint: Duration?
+
+    init(
+        store: any CenterStore, metrics: CenterMetrics, maximumChanges: Int = 50_000,
+        idleCheckpoint: Duration? = nil
+    ) {
         self.store = store
         self.metrics = metrics
         self.maximumChanges = maximumChanges
+        self.idleCheckpoint = idleCheckpoint
     }
 
     /// How many batches wait for the writer.
@@ -66,13 +76,47 @@ final class PushQueue: Sendable {
                 if group.isEmpty { state.writing = false }
                 return group
             }
-            guard !group.isEmpty else { return }
+            guard !group.isEmpty else {
+                watchIdle()
+                return
+            }
             let start = ContinuousClock.now
             let results = await store.push(together: group.map(\.push))
+            state.withLock { $0.written += 1 }
             metrics.pushTransaction(since: start)
             for (waiting, result) in zip(group, results) {
                 waiting.continuation.resume(with: result)
             }
+        }
+    }
+
+    /// Once the writer has written nothing for `idleCheckpoint`, has the store checkpoint its log: pushes
+    /// leave a district's new pages in the WAL, which every pull would otherwise read page by page. One
+    /// watch at a time; each write while it sleeps puts the checkpoint off again, so a stream of pushes
+    /// never pays for it.
+    private func watchIdle() {
+        guard let idle = idleCheckpoint else { return }
+        let written = state.withLock { state -> Int? in
+            guard !state.watchingIdle else { return nil }
+            state.watchingIdle = true
+            return state.written
+        }
+        guard var seen = written else { return }
+        Task {
+            while true {
+                try? await Task.sleep(for: idle)
+                let quiet = state.withLock { state in
+                    guard state.written == seen, !state.writing else {
+                        seen = state.written
+                        return false
+                    }
+                    state.watchingIdle = false
+                    return true
+                }
+                if quiet { break }
+            }
+            // A failure here loses nothing: the log stays as it was, and the next quiet spell tries again.
+            if (try? await store.checkpointWAL()) != nil { metrics.checkpointed() }
         }
     }
 }
