@@ -209,6 +209,27 @@ import Testing
         }
     }
 
+    /// A text's limit counts characters, not bytes: 10,000 Chinese characters (30,000 bytes) fit, one
+    /// more does not, in a field's text and in a visit's note alike.
+    @Test(arguments: ["长", "a", "😀"]) func aTextsLimitCountsCharacters(character: String) throws {
+        let entity = EntityKey(kind: .dispute, id: RecordID.random())
+        let scope = try AreaCode(parsing: "620502101201")
+        let stamp = HybridTimestamp(physical: 1_647_302_400_000, counter: 0, replica: ReplicaID(rawValue: 1))
+        let longest = String(repeating: character, count: Change.maximumTextLength)
+        _ = try Change(timestamp: stamp, entity: entity, scope: scope, field: .summary, value: .text(longest))
+        #expect(throws: ChangeError.self) {
+            try Change(
+                timestamp: stamp, entity: entity, scope: scope, field: .summary, value: .text(longest + character))
+        }
+        let visit = Visit(date: try CalendarDate(parsing: "2022-03-15"), note: longest, isAgreementKept: true)
+        _ = try Change(timestamp: stamp, entity: entity, scope: scope, field: .visit, value: .visit(visit))
+        var over = visit
+        over.note += character
+        #expect(throws: ChangeError.self) {
+            try Change(timestamp: stamp, entity: entity, scope: scope, field: .visit, value: .visit(over))
+        }
+    }
+
     @Test func invalidUTF8IsRefused() {
         var bytes = Array(
             #"{"version":1,"changes":[{"ts":"1647302400001.0.k3v9x2qa7m1p","kind":"dispute","id":"0q7d2m4k8v1x3c5n9b6z2r4t8w","scope":"620502101201","field":"summary","value":""#

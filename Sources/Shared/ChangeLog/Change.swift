@@ -109,6 +109,9 @@ public struct Change: Hashable, Sendable {
     }
 
     private static func check(_ text: String, field: String) throws(ChangeError) {
+        // A character takes at least one byte: texts of no more bytes than the limit (nearly all, and O(1)
+        // to tell) are not counted.
+        guard text.utf8.count > maximumTextLength else { return }
         let count = text.unicodeScalars.count
         guard count <= maximumTextLength else {
             throw ChangeError(
