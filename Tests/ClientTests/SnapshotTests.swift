@@ -175,6 +175,11 @@ import Testing
         }
     }
 
+    /// The page of `center`'s whole snapshot after `after`, as a device reads it.
+    static func page(of center: ReplicaStore, after: RecordID? = nil, limit: Int) throws -> SnapshotPage {
+        try SnapshotPage(bytes: try center.snapshotPage(after: after, within: nil, limit: limit).bytes)
+    }
+
     /// The definitions of the indexes a snapshot may put off, as the schema holds them now.
     static func listIndexes(of store: ReplicaStore) throws -> [String] {
         try DatabaseQueue(path: store.database.path).read { db in
@@ -193,7 +198,7 @@ import Testing
             let indexes = try Self.listIndexes(of: replica)
             #expect(indexes.count == ReplicaStore.deferredIndexes.count)
             // The first page drops them, keeping their definitions; the rows go in without them.
-            let first = try SnapshotPage(bytes: try center.snapshotPage(after: nil, within: nil, limit: 5).bytes)
+            let first = try Self.page(of: center, limit: 5)
             try replica.receive(first)
             #expect(try Self.listIndexes(of: replica).isEmpty)
             // A replica opened while the snapshot is under way keeps them off; the last page builds them,
@@ -202,7 +207,7 @@ import Testing
             #expect(try Self.listIndexes(of: reopened).isEmpty)
             var after = first.last
             while let from = after {
-                let page = try SnapshotPage(bytes: try center.snapshotPage(after: from, within: nil, limit: 5).bytes)
+                let page = try Self.page(of: center, after: from, limit: 5)
                 try reopened.receive(page)
                 after = page.more ? page.last : nil
             }
@@ -214,7 +219,7 @@ import Testing
             #expect(left == 0)
             // A replica that holds more records than the first page brings keeps its indexes throughout.
             try held.receive(Array(try center.allChanges().prefix(60)))
-            try held.receive(try SnapshotPage(bytes: try center.snapshotPage(after: nil, within: nil, limit: 2).bytes))
+            try held.receive(try Self.page(of: center, limit: 2))
             #expect(try Self.listIndexes(of: held) == indexes)
         }
     }
@@ -226,7 +231,7 @@ import Testing
             let (replica, byFeed) = try Self.replicas(in: folder, scope: Self.district, clock: clock)
             let indexes = try Self.listIndexes(of: replica)
             try replica.receive(
-                try SnapshotPage(bytes: try center.snapshotPage(after: nil, within: nil, limit: 5).bytes))
+                try Self.page(of: center, limit: 5))
             #expect(try replica.syncState().pullCursor == (try center.cursor()))
             // The center serves no snapshot now: the records after the fifth lie before the cursor.
             try replica.abandonSnapshot()
@@ -254,7 +259,7 @@ import Testing
             let (replica, _) = try Self.replicas(in: folder, scope: Self.district, clock: clock)
             let indexes = try Self.listIndexes(of: replica)
             try replica.receive(
-                try SnapshotPage(bytes: try center.snapshotPage(after: nil, within: nil, limit: 5).bytes))
+                try Self.page(of: center, limit: 5))
             // The center's log was replaced: the replica starts over, its snapshot with it.
             _ = try replica.startOver()
             #expect(try Self.listIndexes(of: replica).isEmpty)

@@ -74,13 +74,22 @@ import Testing
         }
     }
 
-    @Test func aSnapshotCutShortGoesOnAfterItsLastStoredPage() async throws {
+    /// A center holding 30 cases of village A, pushed from its worker's replica, and a new laptop of
+    /// village A that has pulled nothing.
+    static func thirtyCasesAndANewLaptop() async throws -> (
+        fixture: CenterFixture, center: SQLiteCenterStore, village: ReplicaStore, recorded: [RecordID],
+        laptop: ReplicaStore
+    ) {
         let fixture = try await CenterFixture.make(.sqlite)
         let center = try #require(fixture.center as? SQLiteCenterStore)
         let village = try Self.village(in: fixture)
         let recorded = try Self.cases(0..<30, on: village)
         try await fixture.push(try village.allChanges(), as: fixture.gridA)
-        let laptop = try Self.laptop(in: fixture)
+        return (fixture, center, village, recorded, try Self.laptop(in: fixture))
+    }
+
+    @Test func aSnapshotCutShortGoesOnAfterItsLastStoredPage() async throws {
+        let (fixture, center, village, recorded, laptop) = try await Self.thirtyCasesAndANewLaptop()
         let flaky = FlakyStore(center, failFrom: 3)
         var options = Synchronizer.Options()
         (options.snapshotRecords, options.attempts) = (8, 1)
@@ -117,12 +126,7 @@ import Testing
     }
 
     @Test func aSnapshotCutShortAndThenRefusedLeavesEverythingToTheFeed() async throws {
-        let fixture = try await CenterFixture.make(.sqlite)
-        let center = try #require(fixture.center as? SQLiteCenterStore)
-        let village = try Self.village(in: fixture)
-        let recorded = try Self.cases(0..<30, on: village)
-        try await fixture.push(try village.allChanges(), as: fixture.gridA)
-        let laptop = try Self.laptop(in: fixture)
+        let (fixture, center, _, recorded, laptop) = try await Self.thirtyCasesAndANewLaptop()
         var options = Synchronizer.Options()
         (options.snapshotRecords, options.attempts) = (8, 1)
         await #expect(throws: SyncError.self) {
