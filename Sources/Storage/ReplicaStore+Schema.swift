@@ -356,11 +356,6 @@ extension ReplicaStore {
             // otherwise.
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN snapshotAfter TEXT")
         }
-        migrator.registerMigration("v12: indexes built after a snapshot") { db in
-            // Indexes a snapshot into a replica that held little put off building (`deferredIndexes`), with
-            // their definitions as the schema held them: built when the snapshot ends.
-            try db.execute(sql: "CREATE TABLE deferred_index (name TEXT PRIMARY KEY, sql TEXT NOT NULL) WITHOUT ROWID")
-        }
         return migrator
     }
 

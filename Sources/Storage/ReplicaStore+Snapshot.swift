@@ -122,53 +122,13 @@ extension ReplicaStore {
 
     /// Gives up a snapshot under way (the center serves none now, or none this build reads): the records
     /// after the last taken lie before the pull cursor the first page set, so the feed starts again from
-    /// the beginning (what is held counts as such), and the indexes put off are built now.
+    /// the beginning (what is held counts as such).
     public func abandonSnapshot() throws {
         try write { db in
             guard try Bool.fetchOne(db, sql: "SELECT snapshotAfter IS NOT NULL FROM replica WHERE id = 1") == true
             else { return }
             try db.execute(sql: "UPDATE replica SET pullCursor = 0, snapshotAfter = NULL WHERE id = 1")
-            try Self.buildDeferredIndexes(db)
         }
-    }
-
-    /// The indexes a snapshot may build after its rows (`receive`): those of lists and reports. The merge
-    /// needs the others while it takes a page (a record's changes, a case's visits, the cases merged into
-    /// one), and a record's or a row's id stays unique throughout.
-    static let deferredIndexes = [
-        "dispute_recorded", "dispute_partyKey", "dispute_status", "dispute_report", "dispute_agreementDate",
-        "dispute_place", "risk_status", "visit_date", "visit_place",
-    ]
-
-    /// Drops the indexes of `deferredIndexes` the schema has, keeping their definitions to build them again.
-    static func deferIndexes(_ db: Database) throws {
-        let names = deferredIndexes.map { _ in "?" }.joined(separator: ", ")
-        let indexes = try Row.fetchAll(
-            db,
-            sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND name IN (\(names))",
-            arguments: StatementArguments(deferredIndexes))
-        for index in indexes {
-            let name: String = index["name"]
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO deferred_index (name, sql) VALUES (?, ?)",
-                arguments: [name, index["sql"] as String])
-            try db.execute(sql: "DROP INDEX \(name.quotedDatabaseIdentifier)")
-        }
-    }
-
-    /// Builds the indexes a snapshot put off (`deferIndexes`), if any.
-    static func buildDeferredIndexes(_ db: Database) throws {
-        let indexes = try Row.fetchAll(db, sql: "SELECT name, sql FROM deferred_index")
-        for index in indexes {
-            let name: String = index["name"]
-            // One the schema has again (a migration made it anew) is kept as it is.
-            let exists =
-                try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?)",
-                    arguments: [name]) ?? false
-            if !exists { try db.execute(sql: index["sql"] as String) }
-        }
-        if !indexes.isEmpty { try db.execute(sql: "DELETE FROM deferred_index") }
     }
 
     /// The condition (` AND …` on `record.scope`) and arguments that keep the records within `reach`:
@@ -192,14 +152,6 @@ extension ReplicaStore {
     /// Takes a snapshot page and moves the snapshot past it, in one transaction: the first page also
     /// sets the pull cursor to the center's sequence number when it was read (the feed after it brings
     /// what the snapshot lacks), and the last ends the snapshot.
-    ///
-    /// A snapshot into a replica that holds no more records than its first page brings is a bulk load,
-    /// taken as `pg_restore` takes one: the indexes that serve lists and reports alone
-    /// (`deferredIndexes`) are dropped with the first page and built again, from their definitions kept
-    /// in `deferred_index`, with the last (or when the store is next opened, if the snapshot went no
-    /// further). Building one at the end sorts its entries once; kept, every page's rows went into it
-    /// one by one, scattered, and the pages of it they touched were written again to the WAL each page:
-    /// ~30 % of a district's first pull.
     /// - Returns: how many changes were new.
     /// - Throws: `ClockError` if a change is stamped more than `maximumDrift` ahead (nothing is taken).
     @discardableResult
@@ -207,19 +159,10 @@ extension ReplicaStore {
         _ page: SnapshotPage, checkpoint: Checkpoint? = nil, maximumDrift: Int64 = fieldMaximumDrift
     ) throws -> Int {
         try write { db in
-            let first = try Int64.fetchOne(db, sql: "SELECT pullCursor FROM replica WHERE id = 1") == 0
-            if first,
-                try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM (SELECT 1 FROM record LIMIT ?)", arguments: [page.recordCount + 1])
-                    ?? 0 <= page.recordCount
-            {
-                try Self.deferIndexes(db)
-            }
             var session = try Session(db: db, wallClock: wallClock)
             let new = try session.take(page, maximumDrift: maximumDrift)
             try session.finish()
             try Self.advance(to: checkpoint, in: db)
-            if !page.more { try Self.buildDeferredIndexes(db) }
             try db.execute(
                 sql: """
                     UPDATE replica SET pullCursor = CASE WHEN pullCursor = 0 THEN ? ELSE pullCursor END,

@@ -141,15 +141,6 @@ public struct ReplicaStore: Sendable {
                         "\(database.path) was written by a newer version of FieldSync (schema \(newer.joined(separator: ", "))); "
                         + "update this program to open it")
             }
-            // Indexes a snapshot put off are built before a migration (which may change them), and once no
-            // snapshot is under way (one that stopped part-way builds them when it ends).
-            let deferred = try pool.read { db in
-                try db.tableExists("deferred_index")
-                    && Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM deferred_index)") == true
-                    && (!migrator.hasCompletedMigrations(db)
-                        || Bool.fetchOne(db, sql: "SELECT snapshotAfter IS NULL FROM replica WHERE id = 1") != false)
-            }
-            if deferred { try pool.write(buildDeferredIndexes) }
             try migrator.migrate(pool)
             return ReplicaStore(database: database, pool: pool, wallClock: wallClock)
         } catch let error as DatabaseError {

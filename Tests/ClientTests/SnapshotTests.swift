@@ -175,69 +175,18 @@ import Testing
         }
     }
 
-    /// The page of `center`'s whole snapshot after `after`, as a device reads it.
-    static func page(of center: ReplicaStore, after: RecordID? = nil, limit: Int) throws -> SnapshotPage {
-        try SnapshotPage(bytes: try center.snapshotPage(after: after, within: nil, limit: limit).bytes)
-    }
-
-    /// The definitions of the indexes a snapshot may put off, as the schema holds them now.
-    static func listIndexes(of store: ReplicaStore) throws -> [String] {
-        try DatabaseQueue(path: store.database.path).read { db in
-            try String.fetchAll(
-                db,
-                sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ("
-                    + ReplicaStore.deferredIndexes.map { "'\($0)'" }.joined(separator: ", ") + ") ORDER BY name")
-        }
-    }
-
-    @Test func aSnapshotIntoAReplicaHoldingLittleBuildsTheListIndexesAfterItsRows() throws {
-        try withTemporaryDirectory { folder in
-            let clock = TestClock()
-            let center = try Self.center(in: folder, clock: clock)
-            let (replica, held) = try Self.replicas(in: folder, scope: Self.district, clock: clock)
-            let indexes = try Self.listIndexes(of: replica)
-            #expect(indexes.count == ReplicaStore.deferredIndexes.count)
-            // The first page drops them, keeping their definitions; the rows go in without them.
-            let first = try Self.page(of: center, limit: 5)
-            try replica.receive(first)
-            #expect(try Self.listIndexes(of: replica).isEmpty)
-            // A replica opened while the snapshot is under way keeps them off; the last page builds them,
-            // as they were.
-            let reopened = try ReplicaStore.open(database: replica.database, wallClock: clock)
-            #expect(try Self.listIndexes(of: reopened).isEmpty)
-            var after = first.last
-            while let from = after {
-                let page = try Self.page(of: center, after: from, limit: 5)
-                try reopened.receive(page)
-                after = page.more ? page.last : nil
-            }
-            #expect(try Self.listIndexes(of: reopened) == indexes)
-            #expect(try reopened.digest() == (try center.digest()))
-            let left = try DatabaseQueue(path: replica.database.path).read { db in
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM deferred_index")
-            }
-            #expect(left == 0)
-            // A replica that holds more records than the first page brings keeps its indexes throughout.
-            try held.receive(Array(try center.allChanges().prefix(60)))
-            try held.receive(try Self.page(of: center, limit: 2))
-            #expect(try Self.listIndexes(of: held) == indexes)
-        }
-    }
-
-    @Test func aSnapshotGivenUpPartWayBuildsTheIndexesAndLeavesTheWholeFeedToPull() throws {
+    @Test func aSnapshotGivenUpPartWayLeavesTheWholeFeedToPull() throws {
         try withTemporaryDirectory { folder in
             let clock = TestClock()
             let center = try Self.center(in: folder, clock: clock)
             let (replica, byFeed) = try Self.replicas(in: folder, scope: Self.district, clock: clock)
-            let indexes = try Self.listIndexes(of: replica)
             try replica.receive(
-                try Self.page(of: center, limit: 5))
+                try SnapshotPage(bytes: try center.snapshotPage(after: nil, within: nil, limit: 5).bytes))
             #expect(try replica.syncState().pullCursor == (try center.cursor()))
             // The center serves no snapshot now: the records after the fifth lie before the cursor.
             try replica.abandonSnapshot()
             let state = try replica.syncState()
             #expect(!state.isTakingSnapshot && state.pullCursor == 0)
-            #expect(try Self.listIndexes(of: replica) == indexes)
             try Self.pullFeed(from: center, into: replica, within: nil)
             try Self.pullFeed(from: center, into: byFeed, within: nil)
             #expect(try replica.digest() == (try center.digest()))
@@ -249,22 +198,6 @@ import Testing
             try Self.takeSnapshot(from: center, into: whole, within: nil, limit: 5)
             try whole.abandonSnapshot()
             #expect(try whole.syncState().pullCursor == (try center.cursor()))
-        }
-    }
-
-    @Test func indexesPutOffAreBuiltWhenTheStoreOpensWithNoSnapshotUnderWay() throws {
-        try withTemporaryDirectory { folder in
-            let clock = TestClock()
-            let center = try Self.center(in: folder, clock: clock)
-            let (replica, _) = try Self.replicas(in: folder, scope: Self.district, clock: clock)
-            let indexes = try Self.listIndexes(of: replica)
-            try replica.receive(
-                try Self.page(of: center, limit: 5))
-            // The center's log was replaced: the replica starts over, its snapshot with it.
-            _ = try replica.startOver()
-            #expect(try Self.listIndexes(of: replica).isEmpty)
-            let reopened = try ReplicaStore.open(database: replica.database, wallClock: clock)
-            #expect(try Self.listIndexes(of: reopened) == indexes)
         }
     }
 
