@@ -69,7 +69,7 @@ extension CenterStore {
     /// At once: the embedded store finds duplicates inside the push's transaction.
     public func settled() async throws {}
 
-    /// Nothing: a shared store's server checkpoints on its own schedule.
+    /// Nothing: a store without a WAL of its own.
     public func checkpointWAL() async throws {}
 }
 

@@ -141,6 +141,13 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
         try await log.remaining(after: cursor, within: reach)
     }
 
+    /// PostgreSQL checkpoints the shared log itself; this process's view (SQLite), which snapshot pages
+    /// are read from, copies its WAL into its file.
+    public func checkpointWAL() async throws {
+        let view = self.view
+        _ = try await Self.blocking { try view.checkpointWAL() }
+    }
+
     public func cursor() async throws -> Int64 {
         try await log.cursor()
     }
