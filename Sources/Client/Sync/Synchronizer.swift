@@ -336,15 +336,15 @@ public struct Synchronizer: Sendable {
         }
     }
 
-    /// The answer of a snapshot page asked for ahead: the page after `after`, on its way.
+    /// The answer of a snapshot page asked for ahead: the page after `after`, on its way (asked as any
+    /// request is, retried on transient failures: what it fails with is what asking again would).
     private struct SnapshotDownload: Sendable {
         let after: RecordID
-        /// The answer (nil if the request failed: the page is then asked for again when it is wanted).
-        let answer: Background<(CurlClient.Response, Int64?)?>
+        let answer: Background<(CurlClient.Response, Int64?)>
 
         init(after: RecordID, download: @escaping @Sendable () throws -> (CurlClient.Response, Int64?)) {
             self.after = after
-            answer = Background { try? download() }
+            answer = Background(download)
         }
     }
 
@@ -386,12 +386,16 @@ public struct Synchronizer: Sendable {
             }
         }
         // An answer asked for ahead is waited for whatever it holds. Another page than this one (the one
-        // before ended elsewhere) is passed over; so is one that does not read (cut short on the way), which
-        // is asked for again below and retried as any page.
-        if let ahead, let (response, centerTime) = try ahead.answer.value(), ahead.after == after {
-            askNext(response)
-            if let page = try? SnapshotPage(bytes: response.body) {
-                return (Fetched(page: page, response: response, centerTime: centerTime), next)
+        // before ended elsewhere) is passed over; this page's failure is this page's (it was retried as any
+        // request); an answer that does not read (cut short on the way) is asked for again below.
+        if let ahead {
+            let answer = Result { try ahead.answer.value() }
+            if ahead.after == after {
+                let (response, centerTime) = try answer.get()
+                askNext(response)
+                if let page = try? SnapshotPage(bytes: response.body) {
+                    return (Fetched(page: page, response: response, centerTime: centerTime), next)
+                }
             }
         }
         let page = try fetch(
