@@ -141,17 +141,20 @@ enum SyncBenchmark {
             String(
                 format: "push, 20 devices at once:      %8.0f cases/s  (%d cases, %d changes, %.2f s)",
                 Double(cases) / pushSeconds, cases, pushed.sent, pushSeconds))
-        // The writer's busy time, from each center's own metrics: near the wall time, it bounds the push.
-        var (busy, transactions) = (0.0, 0.0)
-        for center in centers {
-            let metrics = try CurlClient().perform(method: "GET", url: "\(center.url)/metrics", headers: [], body: nil)
-            let lines = String(decoding: metrics.body, as: UTF8.self).split(separator: "\n")
-            func value(_ name: String) -> Double {
-                lines.first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+        /// A metric of each center process (`/metrics`), 0 where it has none yet.
+        func metric(_ name: String) throws -> [Double] {
+            try centers.map { center in
+                let metrics = try CurlClient().perform(
+                    method: "GET", url: "\(center.url)/metrics", headers: [], body: nil)
+                let lines = String(decoding: metrics.body, as: UTF8.self).split(separator: "\n")
+                return lines.first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+                    ?? 0
             }
-            busy += value("fieldsync_push_transaction_duration_seconds_sum")
-            transactions += value("fieldsync_push_transaction_duration_seconds_count")
         }
+        // The writer's busy time, from each center's own metrics: near the wall time, it bounds the push.
+        let busy = try metric("fieldsync_push_transaction_duration_seconds_sum").reduce(0, +)
+        let transactions = try metric("fieldsync_push_transaction_duration_seconds_count").reduce(0, +)
+        let pushEnd = ContinuousClock.now
         print(
             String(
                 format: "push, center writer busy:      %8.2f s  (of %.2f s; %.0f transactions%@)", busy, pushSeconds,
@@ -167,12 +170,6 @@ enum SyncBenchmark {
                 format: "push, bytes on the wire:       %8.1f bytes per new case (zstd bodies; %.1f changes per case)",
                 Double(pushed.bytesSent) / Double(cases), changesPerCase))
 
-        if ProcessInfo.processInfo.environment["TEMP_CKPT"] != nil {
-            let q = try DatabaseQueue(path: location)
-            let r = try q.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
-            print("TEMP checkpoint", r as Any)
-            try q.close()
-        }
         // The feed alone: every page fetched and decoded, nothing stored (what the store adds is the rest).
         var cpu = (centers.map { cpuSeconds(of: $0.process.processIdentifier) }, cpuSeconds(of: nil))
         /// CPU seconds the centers and this process spent since `cpu`, then `cpu` moved to now.
@@ -252,22 +249,19 @@ enum SyncBenchmark {
                     level, cpuSpent().device, Double(compressed.reduce(0) { $0 + $1.count }) / Double(cases), raw))
         }
 
+        // A district pulls after the pushes have settled: each center has copied its WAL into its database
+        // once its writer had a second of quiet (`CenterConfiguration.idleCheckpoint`), as it does between
+        // bursts of pushes. Waited for (at most 10 s), so that the pull below never races it.
+        for _ in 0..<1000 where try metric("fieldsync_idle_checkpoints_total").contains(0) { usleep(10_000) }
+        print(
+            String(
+                format: "center, idle checkpoint:       %8@  (%.2f s after the pushes ended)",
+                try metric("fieldsync_idle_checkpoints_total").contains(0) ? "missing" : "done",
+                Synchronizer.seconds(since: pushEnd)))
+
         var full = Synchronizer.Summary()
         _ = cpuSpent()
         let writtenBefore = bytesWritten()
-        if ProcessInfo.processInfo.environment["TEMP_NOINDEX"] != nil {
-            let q = try DatabaseQueue(path: districtReplica.database.path)
-            try await q.write { db in
-                for index in [
-                    "dispute_recorded", "dispute_partyKey", "dispute_duplicateOf", "dispute_status", "dispute_report",
-                    "dispute_agreementDate", "dispute_place", "change_record", "visit_dispute", "visit_date",
-                    "visit_place",
-                ] {
-                    try db.execute(sql: "DROP INDEX \(index)")
-                }
-            }
-            try q.close()
-        }
         let pullStart = ContinuousClock.now
         try synchronizer(districtReplica).pull(into: &full)
         let pullSeconds = Synchronizer.seconds(since: pullStart)
