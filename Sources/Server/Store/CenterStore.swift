@@ -34,10 +34,10 @@ public protocol CenterStore: Sendable {
     /// About how many changes lie after `cursor` within `reach` (all when nil): what a pull has ahead.
     func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int
 
-    /// The writer has had nothing to write for a while (`CenterConfiguration.idleCheckpoint`): the
-    /// embedded store copies its log (the WAL) into the database, where readers map the pages instead of
-    /// copying each from the log (a snapshot page of a freshly pushed district: a fifth less of the
-    /// center's CPU).
+    /// The writer has had nothing to write for a while (`CenterConfiguration.idleCheckpoint`): the store
+    /// copies its WAL into its database (the embedded store its own, a PostgreSQL center its process's
+    /// view), where readers map the pages instead of copying each out of the log (serving a freshly
+    /// pushed district's snapshot: a sixth less of the center's CPU).
     func checkpointWAL() async throws
 
     /// The highest sequence number.
