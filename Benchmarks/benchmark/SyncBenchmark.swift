@@ -281,6 +281,14 @@ enum SyncBenchmark {
             String(
                 format: "full pull, written to disk:    %8.1f MB  (%.0f bytes per case)",
                 Double(bytesWritten() - writtenBefore) / 1e6, Double(bytesWritten() - writtenBefore) / Double(cases)))
+        // The pull's pages sit in the laptop's WAL (below its autocheckpoint): copying them into the database,
+        // which a later commit or a larger pull does, is part of what taking them costs.
+        let checkpointStart = ContinuousClock.now
+        let (frames, copied) = try districtReplica.checkpointWAL()
+        print(
+            String(
+                format: "full pull, then its checkpoint: %7.3f s  (%d of %d WAL pages copied into the database)",
+                Synchronizer.seconds(since: checkpointStart), copied, frames))
 
         var feedOptions = Synchronizer.Options()
         feedOptions.takesSnapshots = false
