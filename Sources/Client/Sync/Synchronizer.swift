@@ -213,8 +213,9 @@ public struct Synchronizer: Sendable {
 
     /// Takes the snapshot of the enrollment's reach, from the record after `after` (from the first when
     /// nil): each page stored with where the snapshot stands in one transaction, so an interrupted one
-    /// resumes there, while the next page is fetched and decoded on a second connection. A center that
-    /// serves no snapshots (an earlier release: 404) or none of this build's format is left to the feed.
+    /// resumes there, while the next page is read on a thread of its own and the one after it asked for
+    /// ahead. A center that serves no snapshots (an earlier release: 404) or none of this build's format
+    /// is left to the feed (from the beginning, if a snapshot was under way).
     /// - Returns: the changes taken, and those the progress bar counted before the feed (the whole
     ///   snapshot's, as the center said with its first page, else those taken).
     func takeSnapshot(
