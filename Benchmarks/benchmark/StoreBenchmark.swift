@@ -14,6 +14,12 @@ enum StoreBenchmark {
         let store = try ReplicaStore.create(
             database: folder.appendingPathComponent("center.sqlite"), scope: nil, worker: "center", durability: .power)
         let village = try AreaCode(parsing: "620502101201")
+        /// A new laptop of the district's office (as durable as a laptop's edits), in `file`.
+        func districtReplica(_ file: String) throws -> ReplicaStore {
+            try ReplicaStore.create(
+                database: folder.appendingPathComponent(file), scope: try AreaCode(parsing: "620502"),
+                worker: "district", durability: .process)
+        }
         var replica = Replica(clock: HybridClock(replica: ReplicaID(rawValue: 3)))
         // Names as varied as a district's: the duplicate finder is measured by `benchmark duplicates`.
         var generator = SeededGenerator(seed: 3)
@@ -81,9 +87,7 @@ enum StoreBenchmark {
                 after = snapshot.last?.last
             } while snapshot.last?.more == true
             let written = Synchronizer.seconds(since: start)
-            let taker = try ReplicaStore.create(
-                database: folder.appendingPathComponent("snapshot.sqlite"), scope: try AreaCode(parsing: "620502"),
-                worker: "district", durability: .process)
+            let taker = try districtReplica("snapshot.sqlite")
             start = ContinuousClock.now
             for page in snapshot { try taker.receive(page, maximumDrift: .max) }
             let taken = Synchronizer.seconds(since: start)
@@ -100,9 +104,7 @@ enum StoreBenchmark {
 
         // A district laptop storing what it pulls (as durable as a laptop's edits): pages of 5,000 changes,
         // each with its cursor.
-        let district = try ReplicaStore.create(
-            database: folder.appendingPathComponent("district.sqlite"), scope: try AreaCode(parsing: "620502"),
-            worker: "district", durability: .process)
+        let district = try districtReplica("district.sqlite")
         let pages = stride(from: 0, to: changes.count, by: 5000).map {
             ChangePage(
                 changes: Array(changes[$0..<min($0 + 5000, changes.count)]), cursor: Int64($0 + 5000),

@@ -173,14 +173,16 @@ public struct Synchronizer: Sendable {
         // A replica that has pulled nothing yet (or started over) takes a snapshot first; the feed then
         // brings what came after it, counted on from the snapshot's changes in the progress bar.
         var (pulled, before) = (0, 0)
+        // Connections besides `client` for pages asked for while others are read.
+        let clients = CurlClients(options: options.curl)
         if options.takesSnapshots, state.pullCursor == 0 || state.isTakingSnapshot {
-            (pulled, before) = try takeSnapshot(after: state.snapshotAfter, into: &summary, since: start)
+            (pulled, before) = try takeSnapshot(
+                after: state.snapshotAfter, into: &summary, since: start, clients: clients)
         } else if state.isTakingSnapshot {
             try store.abandonSnapshot()
         }
         let elapsed = { Self.seconds(since: start) }
-        // While one page is stored, the next is fetched and decoded on a second connection.
-        let prefetcher = try CurlClient(options: options.curl)
+        // While one page is stored, the next is fetched and decoded on a connection of `clients`.
         var next = try fetchPage(after: try store.syncState().pullCursor, client: client, remaining: true)
         // Areas merged into the scope since the last pull: their records' history lies before the cursor.
         if try store.noteReach(next.reach) {
@@ -191,7 +193,8 @@ public struct Synchronizer: Sendable {
         while true {
             let fetched = next
             let page = fetched.page
-            let following = page.more ? Background { try self.fetchPage(after: page.cursor, client: prefetcher) } : nil
+            let following =
+                page.more ? Background { try clients.with { try self.fetchPage(after: page.cursor, client: $0) } } : nil
             try note(fetched.centerTime, in: &summary)
             summary.bytesReceived += fetched.wireBytes
             summary.areasFingerprint = fetched.areasFingerprint
@@ -219,11 +222,10 @@ public struct Synchronizer: Sendable {
     /// - Returns: the changes taken, and those the progress bar counted before the feed (the whole
     ///   snapshot's, as the center said with its first page, else those taken).
     func takeSnapshot(
-        after: RecordID?, into summary: inout Summary, since start: ContinuousClock.Instant
+        after: RecordID?, into summary: inout Summary, since start: ContinuousClock.Instant, clients: CurlClients
     ) throws -> (taken: Int, counted: Int) {
         // Three pages on their way at once: one stored here, the next read on a thread of its own, and the
         // one after that written by the center meanwhile (each answer says where the next page is).
-        let clients = CurlClients(options: options.curl)
         var next: Fetched<SnapshotPage>
         var ahead: SnapshotDownload?
         do {
