@@ -592,7 +592,7 @@ extension ReplicaStore {
             return try Change(
                 timestamp: parts.timestamp, entity: key,
                 scope: parts.scope.isEmpty ? recordScope : try area(parts.scope),
-                field: field, valueJSON: String(decoding: parts.value, as: UTF8.self))
+                field: field, valueUTF8: parts.value)
         } catch let error as StoreError {
             throw error
         } catch {

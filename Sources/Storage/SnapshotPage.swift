@@ -158,6 +158,9 @@ public struct SnapshotPage: Sendable {
         }
         var index = Self.magic.count
         var ended = false
+        // A case's group is ~40 cells, 7 changes and ~1,700 bytes: grown once, not doubled page-long.
+        cells.reserveCapacity(bytes.count / 32)
+        stamps.reserveCapacity(bytes.count / 200)
         while index < bytes.count {
             guard !ended else { throw Malformed(description: "the snapshot page goes on after its end") }
             guard let table = Table(rawValue: bytes[index]) else {

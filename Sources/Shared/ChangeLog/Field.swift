@@ -146,6 +146,14 @@ enum UTF8Bytes {
         return text.withUTF8 { equal(bytes, $0) }
     }
 
+    /// The text of `bytes` if they are valid UTF-8 (`ascii`: known to be ASCII), else nil. The standard
+    /// library's decoding validates but mends what is not valid, so text past ASCII is compared with what
+    /// it was made of (`String(validating:)`, generic, costs several times as much).
+    static func string(validating bytes: UnsafeBufferPointer<UInt8>, ascii: Bool) -> String? {
+        var text = String(decoding: bytes, as: UTF8.self)
+        return ascii || text.withUTF8({ equal($0, bytes) }) ? text : nil
+    }
+
     /// Whether `bytes` are the constant `text`'s UTF-8.
     @inline(__always)
     static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {

@@ -109,6 +109,15 @@ extension Change {
     init(
         timestamp: HybridTimestamp, entity: EntityKey, scope: AreaCode, field: Field, json bytes: some Collection<UInt8>
     ) throws(WireError) {
+        // Values as stores write them are read without a tree; anything else (or wrong) as any JSON.
+        if let value = bytes.withContiguousStorageIfAvailable({ CanonicalValue.read($0, field: field) }) ?? nil {
+            do {
+                try self.init(timestamp: timestamp, entity: entity, scope: scope, field: field, value: value)
+                return
+            } catch {
+                throw WireError(code: .invalidChange, field: error.field, message: error.problem)
+            }
+        }
         let json: JSONValue
         do {
             json = try JSONParser.parse(bytes)

@@ -324,20 +324,15 @@ struct JSONParser {
 
     /// A string's text from its UTF-8 `bytes` (found at `offset`), which must be valid. Every string is
     /// checked as it is made, so a document the parser takes is valid UTF-8 throughout (the bytes
-    /// outside strings it takes are ASCII). The standard library's decoding validates, but mends what is
-    /// not valid: text with bytes past ASCII is compared with what it was made of.
+    /// outside strings it takes are ASCII).
     private static func string(
         _ bytes: UnsafeBufferPointer<UInt8>, ascii: Bool, at offset: Int
     ) throws(Failure)
         -> String
     {
-        var text = String(decoding: bytes, as: UTF8.self)
-        guard
-            ascii
-                || text.withUTF8({
-                    $0.count == bytes.count && memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0
-                })
-        else { throw Failure(offset: offset, message: "a string that is not valid UTF-8") }
+        guard let text = UTF8Bytes.string(validating: bytes, ascii: ascii) else {
+            throw Failure(offset: offset, message: "a string that is not valid UTF-8")
+        }
         return text
     }
 

@@ -1,0 +1,141 @@
+import Foundation
+
+/// Reads a change's value from JSON written exactly as `Change.appendValueJSON` writes it: compact, keys
+/// in sorted order, strings without escapes. Every value a store keeps and a snapshot carries is written
+/// so, and reading it this way makes no tree of dictionaries (which was most of the cost of checking a
+/// snapshot's page, and of loading a record's log).
+///
+/// Anything else, including every value that is wrong, gives nil, and the caller reads the bytes as any
+/// JSON (`ValueReader`), which then names the problem: what this reads, the tree reads the same
+/// (`CanonicalValueTests` checks both on written values and on bytes changed at random).
+enum CanonicalValue {
+    static func read(_ bytes: UnsafeBufferPointer<UInt8>, field: Field) -> Value? {
+        var cursor = Cursor(bytes: bytes)
+        let value: Value?
+        switch field.valueKind {
+        case .text: value = cursor.string().map(Value.text)
+        case .date: value = cursor.date().map(Value.date)
+        case .category: value = cursor.coded().map(Value.category)
+        case .method: value = cursor.coded().map(Value.method)
+        case .discovery: value = cursor.coded().map(Value.discovery)
+        case .level: value = cursor.coded().map(Value.level)
+        case .parties: value = cursor.parties().map(Value.parties)
+        case .owner: value = cursor.owner().map(Value.owner)
+        case .visit: value = cursor.visit().map(Value.visit)
+        // Lifecycle steps are few: read as any JSON.
+        case .step: value = nil
+        }
+        return cursor.index == bytes.count ? value : nil
+    }
+
+    private struct Cursor {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var index = 0
+
+        /// Moves past `byte` if it is next.
+        mutating func take(_ byte: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
+        }
+
+        /// Moves past `"key":` if it is next.
+        mutating func key(_ key: StaticString) -> Bool {
+            let count = key.utf8CodeUnitCount
+            guard index + count + 3 <= bytes.count, bytes[index] == UInt8(ascii: "\""),
+                bytes[index + count + 1] == UInt8(ascii: "\""), bytes[index + count + 2] == UInt8(ascii: ":"),
+                memcmp(bytes.baseAddress! + index + 1, key.utf8Start, count) == 0
+            else { return false }
+            index += count + 3
+            return true
+        }
+
+        /// A string without escapes or control characters, of valid UTF-8.
+        mutating func string() -> String? {
+            guard take(UInt8(ascii: "\"")) else { return nil }
+            let start = index
+            var ascii = true
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    let text = UTF8Bytes.string(
+                        validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), ascii: ascii)
+                    index += 1
+                    return text
+                }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+                ascii = ascii && byte < 0x80
+                index += 1
+            }
+            return nil
+        }
+
+        mutating func date() -> CalendarDate? {
+            string().flatMap { try? CalendarDate(parsing: $0) }
+        }
+
+        mutating func coded<Coded: CodedValue>() -> Coded? {
+            string().flatMap(Coded.init(rawValue:))
+        }
+
+        /// `"key":"text"` after a `,` unless it is the object's first member; nil (and nothing moved) if
+        /// the key is not next.
+        mutating func member(_ key: StaticString, first: Bool) -> String?? {
+            let start = index
+            guard first || take(UInt8(ascii: ",")), self.key(key) else {
+                index = start
+                return .none
+            }
+            return .some(string())
+        }
+
+        mutating func parties() -> [Party]? {
+            guard take(UInt8(ascii: "[")) else { return nil }
+            var parties: [Party] = []
+            if take(UInt8(ascii: "]")) { return parties }
+            repeat {
+                guard take(UInt8(ascii: "{")) else { return nil }
+                let idNumber = member("idNumber", first: true)
+                guard let name = member("name", first: idNumber == nil) ?? nil else { return nil }
+                let phone = member("phone", first: false)
+                guard idNumber != .some(nil), phone != .some(nil), take(UInt8(ascii: "}")),
+                    let party = try? Party(name: name, idNumber: idNumber ?? nil, phone: phone ?? nil)
+                else { return nil }
+                parties.append(party)
+            } while take(UInt8(ascii: ","))
+            return take(UInt8(ascii: "]")) ? parties : nil
+        }
+
+        mutating func owner() -> Owner? {
+            guard take(UInt8(ascii: "{")), let person = member("person", first: true) ?? nil else { return nil }
+            let unit = member("unit", first: false)
+            guard unit != .some(nil), take(UInt8(ascii: "}")) else { return nil }
+            return Owner(person: person, unit: unit ?? nil)
+        }
+
+        mutating func visit() -> Visit? {
+            guard take(UInt8(ascii: "{")), key("date"), let date = date(), take(UInt8(ascii: ",")), key("kept")
+            else { return nil }
+            let kept: Bool
+            if literal("true") {
+                kept = true
+            } else if literal("false") {
+                kept = false
+            } else {
+                return nil
+            }
+            guard take(UInt8(ascii: ",")), key("note"), let note = string(), take(UInt8(ascii: "}")) else {
+                return nil
+            }
+            return Visit(date: date, note: note, isAgreementKept: kept)
+        }
+
+        mutating func literal(_ word: StaticString) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard index + count <= bytes.count, memcmp(bytes.baseAddress! + index, word.utf8Start, count) == 0
+            else { return false }
+            index += count
+            return true
+        }
+    }
+}
