@@ -165,7 +165,7 @@ extension ReplicaStore {
         /// areas received data now.
         var arrivedScopes: Set<AreaCode> = []
         /// New changes by the day they were made (local time), their record's scope and their field.
-        var arrivedChanges: [ArrivedKey: Int] = [:]
+        var arrivedChanges = ArrivalCounts()
         /// The local day last looked up, as [start, end) in milliseconds: a batch's changes mostly share one.
         var lastDay: (start: Int64, end: Int64)?
         /// Cases whose parties, category, incident date or voiding changed in this transaction, in order.
@@ -312,9 +312,7 @@ extension ReplicaStore {
             state.apply(change)
             if !disputes.isEmpty, change.entity.kind == .dispute { disputes[change.entity.id] = nil }
             if !sameRecord { touched.insert(change.entity) }
-            arrivedChanges[
-                ArrivedKey(day: day(of: change.timestamp.physical), scope: record.scope, field: change.field),
-                default: 0] += 1
+            arrivedChanges.add(day: day(of: change.timestamp.physical), scope: record.scope, field: change.field)
             if detectDuplicates, change.entity.kind == .dispute, Self.fingerprintFields.contains(change.field),
                 fingerprintsQueued.insert(change.entity.id).inserted
             {
@@ -415,12 +413,57 @@ extension ReplicaStore {
 
 }
 
-/// New changes counted by the day they were made, their record's scope and their field.
-struct ArrivedKey: Hashable {
-    /// The local day's first millisecond.
-    var day: Int64
-    var scope: AreaCode
-    var field: Field
+/// New changes counted by the day they were made, their record's scope and their field. A record's
+/// changes mostly share a day and always a scope: they are counted by field in a row of their own, and
+/// the row is added to the others (one hash) when a change of another day or scope comes, instead of
+/// hashing every change's key.
+struct ArrivalCounts {
+    /// The local day's first millisecond, and the scope.
+    struct Place: Hashable {
+        var day: Int64
+        var scope: AreaCode
+    }
+
+    private var counts: [Place: [Int]] = [:]
+    private var current: Place?
+    /// The current place's changes by field (`Field.ordinal`), not yet in `counts`.
+    private var pending = [Int](repeating: 0, count: Field.allCases.count)
+    private var isPending = false
+
+    var isEmpty: Bool { counts.isEmpty && !isPending }
+
+    mutating func add(day: Int64, scope: AreaCode, field: Field) {
+        let place = Place(day: day, scope: scope)
+        if place != current {
+            flush()
+            current = place
+        }
+        pending[field.ordinal] += 1
+        isPending = true
+    }
+
+    mutating func removeAll() {
+        self = ArrivalCounts()
+    }
+
+    /// Each place and field with its count (not in any order).
+    mutating func forEach(_ body: (Place, Field, Int) throws -> Void) rethrows {
+        flush()
+        for (place, fields) in counts {
+            for (ordinal, count) in fields.enumerated() where count > 0 {
+                try body(place, Field.allCases[ordinal], count)
+            }
+        }
+    }
+
+    private mutating func flush() {
+        guard isPending, let current else { return }
+        counts[current, default: [Int](repeating: 0, count: pending.count)].withUnsafeMutableBufferPointer { row in
+            for index in row.indices { row[index] += pending[index] }
+        }
+        pending.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        isPending = false
+    }
 }
 
 extension ReplicaStore.Session {
@@ -464,12 +507,12 @@ extension ReplicaStore.Session {
                 INSERT INTO arrived (day, scope, field, arrivedOn, changes) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (field, day, scope, arrivedOn) DO UPDATE SET changes = changes + excluded.changes
                 """)
-        for (key, changes) in arrivedChanges {
+        var arrived = arrivedChanges
+        try arrived.forEach { key, field, changes in
             try count.run(
                 [
                     .text(LocalTime.date(at: key.day).description), .text(try place(of: key.scope).fullCode),
-                    .text(key.field.rawValue), .text(arrivedOn),
-                    .integer(Int64(changes)),
+                    .text(field.rawValue), .text(arrivedOn), .integer(Int64(changes)),
                 ],
                 in: db)
         }

@@ -247,9 +247,7 @@ extension ReplicaStore.Session {
                 if visits.count >= PendingRows.rowsPerStatement { try visits.write(all: false, in: db) }
             }
             for stamp in page.stamps[record.stamps] {
-                arrivedChanges[
-                    ArrivedKey(day: day(of: stamp.physical), scope: record.scope, field: stamp.field), default: 0] +=
-                    1
+                arrivedChanges.add(day: day(of: stamp.physical), scope: record.scope, field: stamp.field)
             }
             arrivedScopes.insert(record.scope)
             new += record.stamps.count

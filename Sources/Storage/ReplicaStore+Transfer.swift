@@ -93,7 +93,7 @@ extension ReplicaStore {
                     session.written = []
                     session.pairWrites = []
                     session.touched = []
-                    session.arrivedChanges = [:]
+                    session.arrivedChanges.removeAll()
                     plan = try Self.checkDuplicates(after: checked, head: current, in: &session, finder: finder)
                     return .rollback
                 }

@@ -282,6 +282,13 @@ import Testing
         }
     }
 
+    /// Stores index tables by a field's ordinal and read the field back from `allCases` by it.
+    @Test func aFieldsOrdinalIsItsPlaceAmongAllFields() {
+        for (index, field) in Field.allCases.enumerated() {
+            #expect(field.ordinal == index, "\(field)")
+        }
+    }
+
     @Test func codesAreReadAsTheParserReadsThem() {
         var texts = ["620502", "620502101", "620502101201", "620502101000", "620502000000", "620000", "620502000"]
         texts += ["990502101201", "6205021012011", "62050210120", "", "62050２101201", "6.20502E+11", "000000"]
