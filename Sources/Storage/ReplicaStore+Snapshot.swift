@@ -194,69 +194,77 @@ extension ReplicaStore.Session {
         var merged: [Change] = []
         var new = 0
         let runColumns = SnapshotPage.Table.change.columns.count
-        for record in page.records {
-            guard let row = record.row, !record.isMerged, !held.contains(record.key.id) else {
-                try page.changes(of: record) { merged.append($0) }
-                continue
-            }
-            let id = try nextRecord ?? (Int64.fetchOne(db, sql: "SELECT max(id) FROM record") ?? 0) + 1
-            nextRecord = id + 1
-            pendingRecords.add { row in
-                row.integer(id)
-                for cell in record.cell..<record.cell + 3 { page.bind(cell, to: &row) }
-            }
-            for run in stride(from: record.runs.lowerBound, to: record.runs.upperBound, by: runColumns) {
-                let length = page.integer(run)
-                let start = try nextSequence ?? (Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0) + 1
-                let seq = start + length - 1
-                nextSequence = seq + 1
-                // The log's columns: seq, physical, counter, replica, record, scope, field, value, runLength,
-                // earlier; the page's: runLength, physical, counter, replica, scope, field, value, earlier.
-                pendingChanges.add { row in
-                    row.integer(seq)
-                    for cell in run + 1...run + 3 { page.bind(cell, to: &row) }
+        // Texts and blobs are bound where they lie in the page's bytes: every row is written before
+        // this returns.
+        try page.bytes.withUnsafeBufferPointer { bytes in
+            for record in page.records {
+                guard let row = record.row, !record.isMerged, !held.contains(record.key.id) else {
+                    try page.changes(of: record) { merged.append($0) }
+                    continue
+                }
+                let id = try nextRecord ?? (Int64.fetchOne(db, sql: "SELECT max(id) FROM record") ?? 0) + 1
+                nextRecord = id + 1
+                pendingRecords.add { row in
                     row.integer(id)
-                    for cell in run + 4...run + 6 { page.bind(cell, to: &row) }
-                    row.integer(length)
-                    page.bind(run + 7, to: &row)
+                    for cell in record.cell..<record.cell + 3 { page.bind(cell, to: &row, from: bytes) }
                 }
-                if pendingChanges.count >= PendingRows.rowsPerStatement {
-                    try pendingRecords.write(all: true, in: db)
-                    try pendingChanges.write(all: false, in: db)
+                for run in stride(from: record.runs.lowerBound, to: record.runs.upperBound, by: runColumns) {
+                    let length = page.integer(run)
+                    let start = try nextSequence ?? (Int64.fetchOne(db, sql: "SELECT max(seq) FROM change") ?? 0) + 1
+                    let seq = start + length - 1
+                    nextSequence = seq + 1
+                    // The log's columns: seq, physical, counter, replica, record, scope, field, value, runLength,
+                    // earlier; the page's: runLength, physical, counter, replica, scope, field, value, earlier.
+                    pendingChanges.add { row in
+                        row.integer(seq)
+                        for cell in run + 1...run + 3 { page.bind(cell, to: &row, from: bytes) }
+                        row.integer(id)
+                        for cell in run + 4...run + 6 { page.bind(cell, to: &row, from: bytes) }
+                        row.integer(length)
+                        page.bind(run + 7, to: &row, from: bytes)
+                    }
+                    if pendingChanges.count >= PendingRows.rowsPerStatement {
+                        try pendingRecords.write(all: true, in: db)
+                        try pendingChanges.write(all: false, in: db)
+                    }
                 }
+                if record.key.kind == .dispute {
+                    pendingDisputes.add { values in
+                        for cell in row..<row + ReplicaStore.disputeColumns.count {
+                            page.bind(cell, to: &values, from: bytes)
+                        }
+                    }
+                    if pendingDisputes.count >= PendingRows.rowsPerStatement {
+                        try pendingDisputes.write(all: false, in: db)
+                    }
+                } else {
+                    risks.add { values in
+                        for cell in row..<row + ReplicaStore.riskColumns.count {
+                            page.bind(cell, to: &values, from: bytes)
+                        }
+                    }
+                    if risks.count >= PendingRows.rowsPerStatement { try risks.write(all: false, in: db) }
+                }
+                for visit in stride(from: record.visits.lowerBound, to: record.visits.upperBound, by: 4) {
+                    // The case's id (its row's first column), then the visit's own.
+                    visits.add { values in
+                        page.bind(row, to: &values, from: bytes)
+                        for cell in visit..<visit + 4 { page.bind(cell, to: &values, from: bytes) }
+                    }
+                    if visits.count >= PendingRows.rowsPerStatement { try visits.write(all: false, in: db) }
+                }
+                for stamp in page.stamps[record.stamps] {
+                    arrivedChanges.add(day: day(of: stamp.physical), scope: record.scope, field: stamp.field)
+                }
+                arrivedScopes.insert(record.scope)
+                new += record.stamps.count
             }
-            if record.key.kind == .dispute {
-                pendingDisputes.add { values in
-                    for cell in row..<row + ReplicaStore.disputeColumns.count { page.bind(cell, to: &values) }
-                }
-                if pendingDisputes.count >= PendingRows.rowsPerStatement {
-                    try pendingDisputes.write(all: false, in: db)
-                }
-            } else {
-                risks.add { values in
-                    for cell in row..<row + ReplicaStore.riskColumns.count { page.bind(cell, to: &values) }
-                }
-                if risks.count >= PendingRows.rowsPerStatement { try risks.write(all: false, in: db) }
-            }
-            for visit in stride(from: record.visits.lowerBound, to: record.visits.upperBound, by: 4) {
-                // The case's id (its row's first column), then the visit's own.
-                visits.add { values in
-                    page.bind(row, to: &values)
-                    for cell in visit..<visit + 4 { page.bind(cell, to: &values) }
-                }
-                if visits.count >= PendingRows.rowsPerStatement { try visits.write(all: false, in: db) }
-            }
-            for stamp in page.stamps[record.stamps] {
-                arrivedChanges.add(day: day(of: stamp.physical), scope: record.scope, field: stamp.field)
-            }
-            arrivedScopes.insert(record.scope)
-            new += record.stamps.count
+            try pendingRecords.write(all: true, in: db)
+            try pendingChanges.write(all: true, in: db)
+            try pendingDisputes.write(all: true, in: db)
+            try risks.write(all: true, in: db)
+            try visits.write(all: true, in: db)
         }
-        try pendingRecords.write(all: true, in: db)
-        try pendingChanges.write(all: true, in: db)
-        try pendingDisputes.write(all: true, in: db)
-        try risks.write(all: true, in: db)
-        try visits.write(all: true, in: db)
         if let latest = page.latest { try clock.receive(latest) }
         return try new + take(merged, maximumDrift: maximumDrift)
     }

@@ -255,13 +255,14 @@ public struct SnapshotPage: Sendable {
         return bytes.withUnsafeBufferPointer { AreaCode(utf8: UnsafeBufferPointer(rebasing: $0[range])) != nil }
     }
 
-    /// Adds a cell's value to a row to insert.
-    func bind(_ cell: Int, to row: inout BoundValues) {
+    /// Adds a cell's value to a row to insert, its text or blob borrowed from `bytes`, the page's bytes,
+    /// which the caller keeps until the row is written (`BoundValues.borrowing`).
+    func bind(_ cell: Int, to row: inout BoundValues, from bytes: UnsafeBufferPointer<UInt8>) {
         switch cells[cell] {
         case .null: row.null()
         case .integer(let value): row.integer(value)
-        case .text(let range): row.text { $0.append(contentsOf: bytes[range]) }
-        case .blob(let range): row.blob(bytes[range])
+        case .text(let range): row.borrowing(UnsafeBufferPointer(rebasing: bytes[range]), isText: true)
+        case .blob(let range): row.borrowing(UnsafeBufferPointer(rebasing: bytes[range]), isText: false)
         }
     }
 

@@ -25,6 +25,8 @@ struct BoundValues {
         case integer(Int64)
         case text(start: Int, count: Int)
         case blob(start: Int, count: Int)
+        /// Bytes not copied, bound where they lie (`borrowing`).
+        case borrowed(UnsafeRawPointer, count: Int, isText: Bool)
         case null
     }
 
@@ -76,6 +78,17 @@ struct BoundValues {
         bytes.append(contentsOf: blob)
     }
 
+    /// Text or a blob bound where it lies, not copied: the caller keeps `bytes` alive and unchanged
+    /// until these values are written (a snapshot page's bytes, while the page is taken). Empty text is
+    /// copied, so that it has an address and binds as text, not as NULL.
+    mutating func borrowing(_ bytes: UnsafeBufferPointer<UInt8>, isText: Bool) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            if isText { text { _ in } } else { blob([]) }
+            return
+        }
+        slots.append(.borrowed(UnsafeRawPointer(base), count: bytes.count, isText: isText))
+    }
+
     mutating func append(_ value: RawValue) {
         switch value {
         case .integer(let integer): self.integer(integer)
@@ -101,6 +114,7 @@ struct BoundValues {
             case .null: rest.null()
             case .text(let start, let length): rest.utf8(Array(bytes[start..<start + length]))
             case .blob(let start, let length): rest.blob(Array(bytes[start..<start + length]))
+            case .borrowed: rest.slots.append(slot)
             }
         }
         self = rest
@@ -137,6 +151,12 @@ extension Statement {
                         handle, index, (base + start).assumingMemoryBound(to: CChar.self), Int32(count), Self.static)
                 case .blob(let start, let count):
                     code = sqlite3_bind_blob(handle, index, base + start, Int32(count), Self.static)
+                case .borrowed(let bytes, let count, let isText):
+                    code =
+                        isText
+                        ? sqlite3_bind_text(
+                            handle, index, bytes.assumingMemoryBound(to: CChar.self), Int32(count), Self.static)
+                        : sqlite3_bind_blob(handle, index, bytes, Int32(count), Self.static)
                 case .null:
                     code = sqlite3_bind_null(handle, index)
                 }

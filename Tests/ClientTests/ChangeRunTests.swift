@@ -313,4 +313,33 @@ import Testing
             #expect(try String.fetchOne(db, sql: "SELECT a FROM t WHERE rowid = 4") == "丁")
         }
     }
+
+    /// Bytes borrowed from a page bind where they lie, as texts or blobs; an empty text is still text,
+    /// and borrowed values left over after a batch keep pointing at the page.
+    @Test func borrowedBytesBindAsWhatTheyAre() throws {
+        let queue = try DatabaseQueue()
+        let page = Array("调解协议".utf8) + [0, 1, 2]
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE t (a, b)")
+            try page.withUnsafeBufferPointer { bytes in
+                var values = BoundValues()
+                values.borrowing(UnsafeBufferPointer(rebasing: bytes[0..<12]), isText: true)
+                values.borrowing(UnsafeBufferPointer(rebasing: bytes[12...]), isText: false)
+                values.borrowing(UnsafeBufferPointer(rebasing: bytes[0..<0]), isText: true)
+                values.borrowing(UnsafeBufferPointer(rebasing: bytes[0..<0]), isText: false)
+                values.borrowing(UnsafeBufferPointer(rebasing: bytes[6..<12]), isText: true)
+                values.integer(3)
+                let insert = try db.makeStatement(sql: "INSERT INTO t VALUES (?, ?)")
+                try insert.run(values, 0..<2, in: db)
+                values.removeFirst(2)
+                try insert.run(values, 0..<2, in: db)
+                try insert.run(values, 2..<4, in: db)
+            }
+            let rows = try Row.fetchAll(db, sql: "SELECT typeof(a), a, typeof(b), b FROM t ORDER BY rowid")
+            #expect(rows.map { $0[0] as String } == ["text", "text", "text"])
+            #expect(rows.map { $0[1] as String } == ["调解协议", "", "协议"])
+            #expect(rows.map { $0[2] as String } == ["blob", "blob", "integer"])
+            #expect(rows[0][3] as Data == Data([0, 1, 2]) && rows[1][3] as Data == Data())
+        }
+    }
 }
