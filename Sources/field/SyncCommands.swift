@@ -64,6 +64,13 @@ struct SyncCommand: ParsableCommand {
         name: .customLong("timeout"),
         help: Help.option("传输停滞多少秒后重试。", "Seconds a stalled transfer may wait before it is retried."))
     var timeout = 30
+    @Flag(
+        name: .customLong("no-snapshot"),
+        help: Help.option(
+            "首次同步不取区中心的快照，逐条取回修改：字节更少（慢速网络），本机要做的更多。",
+            "On a first pull, take the center's changes one by one instead of its snapshot: fewer bytes (a slow link), more work for this laptop."
+        ))
+    var noSnapshot = false
 
     func run() throws {
         try Context.run(options) {
@@ -76,6 +83,7 @@ struct SyncCommand: ParsableCommand {
             settings.curl.caFile = cacert
             settings.curl.lowSpeedTime = max(1, timeout)
             settings.curl.connectTimeout = max(1, timeout) * 1000
+            settings.takesSnapshots = !noSnapshot
             let bar = ProgressBar(enabled: Prompter.isInteractive && !json, language: context.language)
             let summary = try Synchronizer(store: store, enrollment: enrollment, options: settings) { bar.show($0) }
                 .run()

@@ -67,8 +67,10 @@ extension FieldPrograms {
             var startedOver: Bool
         }
 
-        func summary(_ field: FieldProcess, sourceLocation: SourceLocation = #_sourceLocation) throws -> Summary {
-            let result = try field.run("sync", "--json")
+        func summary(
+            _ field: FieldProcess, _ options: String..., sourceLocation: SourceLocation = #_sourceLocation
+        ) throws -> Summary {
+            let result = try field.run(["sync", "--json"] + options)
             #expect(result.status == 0, "\(result.stderr)", sourceLocation: sourceLocation)
             return try JSONDecoder().decode(Summary.self, from: Data(result.stdout.utf8))
         }
@@ -108,6 +110,13 @@ extension FieldPrograms {
             #expect(try office.ok("dispute", "list").contains("王建国"))
             let later = try summary(office)
             #expect(later.received == 0 && later.snapshotRecords == 0)
+            // Told not to (a slow link, where the feed's fewer bytes count more), another takes the feed.
+            let byFeed = district.laptop("office-by-feed")
+            _ = try byFeed.ok(
+                "init", "--enroll", try district.enroll("区综治中心二", scope: "620502", role: "district").enrollment)
+            let fed = try summary(byFeed, "--no-snapshot")
+            #expect(fed.received == waiting && fed.snapshotRecords == 0)
+            #expect(try byFeed.ok("dispute", "list").contains("王建国"))
 
             // With the areas' names: the village in lists, and the district's report offline is the center's,
             // line for line (but the moment it was computed).
