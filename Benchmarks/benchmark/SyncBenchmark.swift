@@ -128,6 +128,13 @@ enum SyncBenchmark {
             devices.append(store)
         }
         let districtReplica = try await replica("district", scope: district, role: .district, url: centers[0].url)
+        // More new district replicas, enrolled now (before the pushes and the idle checkpoint that follows), so
+        // that the full pull is measured several times on the same center: its figure varies run to run.
+        var againReplicas: [ReplicaStore] = []
+        for number in 1...4 {
+            againReplicas.append(
+                try await replica("district-again\(number)", scope: district, role: .district, url: centers[0].url))
+        }
         // The same pull through the feed alone, as a replica did before snapshots.
         let feedReplica = try await replica("district-feed", scope: district, role: .district, url: centers[0].url)
         let cases = devices.count * casesPerDevice
@@ -289,6 +296,21 @@ enum SyncBenchmark {
             String(
                 format: "full pull, then its checkpoint: %7.3f s  (%d of %d WAL pages copied into the database)",
                 Synchronizer.seconds(since: checkpointStart), copied, frames))
+
+        // The same pull again into the other new replicas: the median of the five, and how far they spread.
+        var pullRates = [Double(cases) / pullSeconds]
+        for replica in againReplicas {
+            var again = Synchronizer.Summary()
+            let start = ContinuousClock.now
+            try synchronizer(replica).pull(into: &again)
+            pullRates.append(Double(cases) / Synchronizer.seconds(since: start))
+        }
+        _ = cpuSpent()
+        pullRates.sort()
+        print(
+            String(
+                format: "full pull, %d districts:        %8.0f cases/s median  (min %.0f, max %.0f; each a new replica)",
+                pullRates.count, pullRates[pullRates.count / 2], pullRates.first!, pullRates.last!))
 
         var feedOptions = Synchronizer.Options()
         feedOptions.takesSnapshots = false
