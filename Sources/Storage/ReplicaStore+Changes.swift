@@ -430,8 +430,6 @@ struct ArrivalCounts {
     private var pending = [Int](repeating: 0, count: Field.allCases.count)
     private var isPending = false
 
-    var isEmpty: Bool { counts.isEmpty && !isPending }
-
     mutating func add(day: Int64, scope: AreaCode, field: Field) {
         let place = Place(day: day, scope: scope)
         if place != current {

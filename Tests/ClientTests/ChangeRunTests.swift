@@ -343,3 +343,45 @@ import Testing
         }
     }
 }
+
+/// Arrivals are counted a record's row at a time (`ArrivalCounts`): whatever the order of places, days
+/// and fields, the counts are those of counting every change under its own key.
+@Suite struct ArrivalCountsTests {
+    struct Key: Hashable {
+        var day: Int64
+        var scope: AreaCode
+        var field: Field
+    }
+
+    @Test func countsWhatCountingEachChangeCounts() throws {
+        let scopes = try ["620502101201", "620502101202", "620502102201"].map { try AreaCode(parsing: $0) }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            var counts = ArrivalCounts()
+            var expected: [Key: Int] = [:]
+            for _ in 0..<Int.random(in: 0...300, using: &generator) {
+                // Runs of one place (a record's changes), sometimes a place seen before, sometimes a new day.
+                let key = Key(
+                    day: Int64.random(in: 0...2, using: &generator) * 86_400_000,
+                    scope: scopes.randomElement(using: &generator)!, field: Field.allCases.randomElement()!)
+                for _ in 0..<Int.random(in: 1...7, using: &generator) {
+                    counts.add(day: key.day, scope: key.scope, field: key.field)
+                    expected[key, default: 0] += 1
+                }
+            }
+            var counted: [Key: Int] = [:]
+            counts.forEach { place, field, count in
+                #expect(
+                    counted.updateValue(count, forKey: Key(day: place.day, scope: place.scope, field: field)) == nil)
+            }
+            #expect(counted == expected)
+            // Counting goes on after the counts were read, and starts again from nothing when cleared.
+            counts.add(day: 0, scope: scopes[0], field: .summary)
+            var again = 0
+            counts.forEach { _, _, count in again += count }
+            #expect(again == expected.values.reduce(0, +) + 1)
+            counts.removeAll()
+            counts.forEach { _, _, _ in Issue.record("counts left after removeAll") }
+        }
+    }
+}
