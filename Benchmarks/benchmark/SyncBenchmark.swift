@@ -309,7 +309,8 @@ enum SyncBenchmark {
         pullRates.sort()
         print(
             String(
-                format: "full pull, %d districts:        %8.0f cases/s median  (min %.0f, max %.0f; each a new replica)",
+                format:
+                    "full pull, %d districts:        %8.0f cases/s median  (min %.0f, max %.0f; each a new replica)",
                 pullRates.count, pullRates[pullRates.count / 2], pullRates.first!, pullRates.last!))
 
         var feedOptions = Synchronizer.Options()
