@@ -120,6 +120,8 @@ struct SyncJSON: Encodable {
     var alreadyHeld: Int
     /// Records taken from the center's snapshot (a first pull) rather than change by change.
     var snapshotRecords: Int
+    /// The snapshot's first page came over a slow link: the rest came change by change.
+    var snapshotGivenUpOnSlowLink: Bool
     var bytesSent: Int
     var bytesReceived: Int
     var seconds: Double
@@ -132,6 +134,7 @@ struct SyncJSON: Encodable {
         received = summary.received
         alreadyHeld = summary.alreadyHeld
         snapshotRecords = summary.snapshotRecords
+        snapshotGivenUpOnSlowLink = summary.snapshotGivenUpOnSlowLink
         bytesSent = summary.bytesSent
         bytesReceived = summary.bytesReceived
         seconds = (summary.seconds * 1000).rounded() / 1000

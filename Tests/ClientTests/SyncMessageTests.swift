@@ -70,6 +70,19 @@ import Testing
             #expect(after(link) == nil, "\(link ?? "none")")
         }
     }
+
+    /// The rate a first snapshot page came at decides whether the rest comes by the snapshot: only an
+    /// answer large enough to time says it.
+    @Test func anAnswersRateIsItsBytesOverTheTimeTheyTook() {
+        var answer = CurlClient.Response(status: 200, headers: [:], body: [], wireBytes: 400_000)
+        answer.transferSeconds = 0.5
+        #expect(answer.rate(sample: 64 * 1024) == 800_000)
+        #expect(answer.rate(sample: 500_000) == nil, "too small to tell")
+        answer.transferSeconds = 0
+        #expect(answer.rate(sample: 64 * 1024) == .infinity, "all at once")
+        answer.wireBytes = 0
+        #expect(answer.rate(sample: 0) == nil, "nothing came")
+    }
 }
 
 /// The warning a laptop whose clock is off reads after a sync, with the amount in its language.

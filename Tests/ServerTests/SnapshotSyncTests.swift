@@ -127,6 +127,33 @@ import Testing
         await fixture.remove()
     }
 
+    /// A first page that came slower than the least rate is the snapshot's last: nothing more is asked
+    /// for (not even ahead), and the feed brings everything after it, from the beginning.
+    @Test func aSnapshotOverASlowLinkLeavesTheRestToTheFeed() async throws {
+        let (fixture, center, _, recorded, laptop) = try await Self.thirtyCasesAndANewLaptop()
+        let counting = FlakyStore(center, failFrom: .max)
+        var options = Synchronizer.Options()
+        options.snapshotRecords = 8
+        // Loopback counts as slow here: no rate is enough, and every page is large enough to time.
+        (options.snapshotMinimumRate, options.snapshotRateSample) = (.infinity, 0)
+        let summary = try await Self.sync(laptop, with: counting, options: options)
+        #expect(counting.asked.withLock { $0 } == 1)
+        #expect(summary.snapshotGivenUpOnSlowLink)
+        #expect(summary.snapshotRecords == 8 && summary.received == 30 * 6 && summary.alreadyHeld == 8 * 6)
+        #expect(try laptop.syncState().isTakingSnapshot == false)
+        #expect(try Set(laptop.disputes().map(\.id)) == Set(recorded))
+        #expect(try laptop.digest() == (try await fixture.merged().digest(within: CenterFixture.villageA)))
+        // A link fast enough (any, at a least rate of 0) takes the whole snapshot.
+        let other = try FieldStore.create(
+            home: FieldHome(url: fixture.folder.appendingPathComponent("other")),
+            enrollment: try #require(try laptop.syncState().enrollment))
+        options.snapshotMinimumRate = 0
+        let fast = try await Self.sync(other, with: counting, options: options)
+        #expect(!fast.snapshotGivenUpOnSlowLink && fast.snapshotRecords == 30 && fast.alreadyHeld == 0)
+        #expect(try other.digest() == laptop.digest())
+        await fixture.remove()
+    }
+
     @Test func aSnapshotCutShortAndThenRefusedLeavesEverythingToTheFeed() async throws {
         let (fixture, center, _, recorded, laptop) = try await Self.thirtyCasesAndANewLaptop()
         var options = Synchronizer.Options()

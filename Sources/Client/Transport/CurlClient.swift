@@ -30,6 +30,20 @@ public final class CurlClient: @unchecked Sendable {
         public var body: [UInt8]
         /// Body bytes as they crossed the network (compressed, if they were).
         public var wireBytes: Int
+        /// Seconds from the answer's first byte to its last: how fast the link brought it, apart from the
+        /// time the center took to begin answering.
+        public var transferSeconds = 0.0
+
+        public init(status: Int, headers: [String: String], body: [UInt8], wireBytes: Int) {
+            (self.status, self.headers, self.body, self.wireBytes) = (status, headers, body, wireBytes)
+        }
+
+        /// Wire bytes per second while the answer arrived, if it was large enough to tell (`sample` bytes
+        /// or more: a small answer arrives in a burst or two, whatever the link).
+        public func rate(sample: Int) -> Double? {
+            guard wireBytes >= max(1, sample) else { return nil }
+            return transferSeconds > 0 ? Double(wireBytes) / transferSeconds : .infinity
+        }
     }
 
     /// A request that did not get an HTTP response.
@@ -152,6 +166,14 @@ public final class CurlClient: @unchecked Sendable {
         _ = fieldsync_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         var downloaded: curl_off_t = 0
         _ = fieldsync_curl_getinfo_off(handle, CURLINFO_SIZE_DOWNLOAD_T, &downloaded)
-        return Response(status: status, headers: collector.headers, body: collector.body, wireBytes: Int(downloaded))
+        var response = Response(
+            status: status, headers: collector.headers, body: collector.body, wireBytes: Int(downloaded))
+        var (total, firstByte): (curl_off_t, curl_off_t) = (0, 0)
+        if fieldsync_curl_getinfo_off(handle, CURLINFO_TOTAL_TIME_T, &total) == CURLE_OK,
+            fieldsync_curl_getinfo_off(handle, CURLINFO_STARTTRANSFER_TIME_T, &firstByte) == CURLE_OK
+        {
+            response.transferSeconds = Double(max(0, total - firstByte)) / 1e6
+        }
+        return response
     }
 }
