@@ -275,9 +275,9 @@ enum SyncBenchmark {
         print(
             String(
                 format:
-                    "full pull, district:           %8.0f cases/s  (%d changes in %.2f s, %.1f bytes per case; snapshot of %d records)",
+                    "full pull, district:           %8.0f cases/s  (%d changes in %.2f s, %.1f bytes per case; snapshot of %d records%@)",
                 Double(cases) / pullSeconds, full.received, pullSeconds, Double(full.bytesReceived) / Double(cases),
-                full.snapshotRecords))
+                full.snapshotRecords, full.snapshotGivenUpOnSlowLink ? ", then the feed: a slow link" : ""))
         let pullCPU = cpuSpent()
         print(
             String(
@@ -442,6 +442,10 @@ enum SyncBenchmark {
         var options = options
         if let records = ProcessInfo.processInfo.environment["BENCHMARK_SNAPSHOT_RECORDS"].flatMap(Int.init) {
             options.snapshotRecords = records
+        }
+        // BENCHMARK_SNAPSHOT_MINIMUM_RATE=0: the whole snapshot whatever the link (to compare on a slow one).
+        if let rate = ProcessInfo.processInfo.environment["BENCHMARK_SNAPSHOT_MINIMUM_RATE"].flatMap(Double.init) {
+            options.snapshotMinimumRate = rate
         }
         return try Synchronizer(store: store, enrollment: enrollment, options: options)
     }
