@@ -240,7 +240,10 @@ public struct Synchronizer: Sendable {
         var ahead: SnapshotDownload?
         var slow = false
         do {
-            (next, ahead, slow) = try fetchSnapshot(after: after, client: client, clients: clients, timed: true)
+            // Only a snapshot that begins is timed: one under way goes on (giving it up would bring again,
+            // by the feed, everything it took).
+            (next, ahead, slow) = try fetchSnapshot(
+                after: after, client: client, clients: clients, timed: after == nil)
         } catch SyncError.refused(404, _) {
             try store.abandonSnapshot()
             return (0, 0)
