@@ -505,6 +505,7 @@ extension ReplicaStore.Session {
                 INSERT INTO arrived (day, scope, field, arrivedOn, changes) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (field, day, scope, arrivedOn) DO UPDATE SET changes = changes + excluded.changes
                 """)
+        // Walked on a copy: the body asks the session where each scope counts now (`place(of:)`).
         var arrived = arrivedChanges
         try arrived.forEach { key, field, changes in
             try count.run(

@@ -84,14 +84,15 @@ public enum Field: String, Hashable, Sendable, CaseIterable {
 }
 
 extension Field {
-    /// The field's place in `allCases`, for tables indexed by field.
+    /// The field's place in `allCases`, for tables indexed by field: a case without payload is its
+    /// one-byte tag, as `==` compares it.
     public var ordinal: Int { Int(unsafeBitCast(self, to: UInt8.self)) }
 
     /// Hashes the case, not its raw value: an enum with `String` raw values otherwise hashes the text
     /// (the standard library's default for raw-representable types), and stores hash a field for every
-    /// change they take. A case without payload is its one-byte tag, as `==` compares it.
+    /// change they take.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(unsafeBitCast(self, to: UInt8.self))
+        hasher.combine(UInt8(truncatingIfNeeded: ordinal))
     }
 }
 
