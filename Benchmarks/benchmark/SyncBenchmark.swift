@@ -30,7 +30,14 @@ enum SyncBenchmark {
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        // BENCHMARK_KEEP=1 keeps the center's and the replicas' databases, to look at what a pull wrote.
+        defer {
+            if ProcessInfo.processInfo.environment["BENCHMARK_KEEP"] == nil {
+                try? FileManager.default.removeItem(at: folder)
+            } else {
+                print("kept \(folder.path)")
+            }
+        }
         let district = try AreaCode(parsing: "620502")
         let town = try AreaCode(parsing: "620502101")
         let villages = try (201...220).map { try AreaCode(parsing: "620502101\($0)") }
@@ -268,6 +275,7 @@ enum SyncBenchmark {
 
         var full = Synchronizer.Summary()
         _ = cpuSpent()
+        let systemBefore = cpuSeconds(of: nil, system: true)
         let writtenBefore = bytesWritten()
         let pullStart = ContinuousClock.now
         try synchronizer(districtReplica).pull(into: &full)
@@ -279,10 +287,19 @@ enum SyncBenchmark {
                 Double(cases) / pullSeconds, full.received, pullSeconds, Double(full.bytesReceived) / Double(cases),
                 full.snapshotRecords, full.snapshotGivenUpOnSlowLink ? ", then the feed: a slow link" : ""))
         let pullCPU = cpuSpent()
+        // The kernel's part (writing the WAL, faulting in memory) is most of what SQLite costs on some machines.
         print(
             String(
-                format: "full pull, CPU time:           %8.2f s center, %.2f s device (of %.2f s on 2 cores)",
-                pullCPU.center, pullCPU.device, 2 * pullSeconds))
+                format:
+                    "full pull, CPU time:           %8.2f s center, %.2f s device, %.2f s of it the kernel's (of %.2f s on 2 cores)",
+                pullCPU.center, pullCPU.device, cpuSeconds(of: nil, system: true) - systemBefore, 2 * pullSeconds))
+        // The laptop's store is the pull's critical path when it is busy all along: the rest is the first page's
+        // wait and the center's and the reader's share of the two cores.
+        print(
+            String(
+                format:
+                    "full pull, storing pages:      %8.2f s  (of %.2f s; the rest waited for the first page and the center)",
+                full.storingSeconds, pullSeconds))
         // What the replica's store wrote (its log of pages, the WAL, holds each page a transaction changed).
         print(
             String(
@@ -421,8 +438,8 @@ enum SyncBenchmark {
         } ?? 0
     }
 
-    /// CPU seconds (user and system) a process has used: `pid`, or this one.
-    static func cpuSeconds(of pid: Int32?) -> Double {
+    /// CPU seconds (user and system, or system alone) a process has used: `pid`, or this one.
+    static func cpuSeconds(of pid: Int32?, system systemOnly: Bool = false) -> Double {
         let path = pid.map { "/proc/\($0)/stat" } ?? "/proc/self/stat"
         guard let stat = try? String(contentsOfFile: path, encoding: .utf8),
             let end = stat.lastIndex(of: ")")
@@ -430,7 +447,7 @@ enum SyncBenchmark {
         // Fields after the command's closing parenthesis; utime and stime are the 14th and 15th of the line.
         let fields = stat[stat.index(after: end)...].split(separator: " ")
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        return (systemOnly ? system : user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     static func synchronizer(

@@ -125,6 +125,8 @@ struct SyncJSON: Encodable {
     var bytesSent: Int
     var bytesReceived: Int
     var seconds: Double
+    /// Of `seconds`, those spent writing pulled pages into the laptop's database.
+    var storingSeconds: Double
     var clockOffsetMs: Int64?
     var startedOver: Bool
     var reachGrew: Bool
@@ -138,6 +140,7 @@ struct SyncJSON: Encodable {
         bytesSent = summary.bytesSent
         bytesReceived = summary.bytesReceived
         seconds = (summary.seconds * 1000).rounded() / 1000
+        storingSeconds = (summary.storingSeconds * 1000).rounded() / 1000
         clockOffsetMs = summary.clockOffset
         startedOver = summary.startedOver
         reachGrew = summary.reachGrew

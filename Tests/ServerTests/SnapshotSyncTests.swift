@@ -154,6 +154,10 @@ import Testing
         options.snapshotMinimumRate = 0
         let fast = try await Self.sync(other, with: counting, options: options)
         #expect(!fast.snapshotGivenUpOnSlowLink && fast.snapshotRecords == 30 && fast.alreadyHeld == 0)
+        // Storing the pages (by snapshot, or by the feed) is part of the sync's time, not all of it.
+        for pull in [summary, fast] {
+            #expect(pull.storingSeconds > 0 && pull.storingSeconds < pull.seconds)
+        }
         #expect(try other.digest() == laptop.digest())
         await fixture.remove()
     }

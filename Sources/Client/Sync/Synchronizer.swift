@@ -70,6 +70,9 @@ public struct Synchronizer: Sendable {
         public var bytesSent = 0
         public var bytesReceived = 0
         public var seconds = 0.0
+        /// Of `seconds`, those the pull spent writing pages into this replica's database (the rest of
+        /// the pull waited for the center and the network, and read what came).
+        public var storingSeconds = 0.0
         /// The center's clock minus this device's, in milliseconds.
         public var clockOffset: Int64?
         /// The center's log was not the one this replica had synced with (restored from a backup, or
@@ -210,8 +213,10 @@ public struct Synchronizer: Sendable {
             summary.areasFingerprint = fetched.areasFingerprint
             // A laptop whose clock runs behind sees the center's changes as ahead of it by that much.
             let behind = max(0, summary.clockOffset ?? 0)
+            let storing = ContinuousClock.now
             let new = try store.receive(
                 page, checkpoint: fetched.checkpoint, maximumDrift: ReplicaStore.fieldMaximumDrift + behind)
+            summary.storingSeconds += Self.seconds(since: storing)
             summary.received += new
             summary.alreadyHeld += page.changes.count - new
             pulled += page.changes.count
@@ -271,8 +276,10 @@ public struct Synchronizer: Sendable {
             try note(fetched.centerTime, in: &summary)
             summary.bytesReceived += fetched.wireBytes
             let behind = max(0, summary.clockOffset ?? 0)
+            let storing = ContinuousClock.now
             let new = try store.receive(
                 page, checkpoint: fetched.checkpoint, maximumDrift: ReplicaStore.fieldMaximumDrift + behind)
+            summary.storingSeconds += Self.seconds(since: storing)
             summary.received += new
             summary.alreadyHeld += page.changeCount - new
             summary.snapshotRecords += page.recordCount
