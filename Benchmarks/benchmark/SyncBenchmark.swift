@@ -298,7 +298,7 @@ enum SyncBenchmark {
         print(
             String(
                 format:
-                    "full pull, storing pages:      %8.2f s  (of %.2f s; the rest waited for the first page and the center)",
+                    "full pull, storing pages:      %8.2f s  (of %.2f s; the rest it waited for pages, the first one above all)",
                 full.storingSeconds, pullSeconds))
         // What the replica's store wrote (its log of pages, the WAL, holds each page a transaction changed).
         print(

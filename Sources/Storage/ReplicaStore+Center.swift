@@ -464,15 +464,22 @@ extension ReplicaStore {
     }
 
     /// About how many changes of the feed lie after `cursor` within `reach`: what a pull has ahead, for
-    /// its progress bar (a run the cursor cuts counts whole).
+    /// its progress bar (within an area, a run the cursor cuts counts whole; the whole log, exactly).
     public func remaining(after cursor: Int64, within reach: Reach?) throws -> Int {
         try read { db in
             // A reach of this store's whole scope (the district's own office) filters nothing.
             let reach = try reach?.scope == Self.identity(db).scope ? nil : reach
+            guard let reach else {
+                // The whole log: it numbers every change (a row of a run holds its last one's number), so
+                // what lies after the cursor is the difference, without reading every change there is.
+                let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM change")) ?? 0
+                return Int(max(0, last - cursor))
+            }
             let (condition, arguments) = Self.feedFilter(after: cursor, within: reach)
-            let join = reach == nil ? "" : " JOIN record ON record.id = change.record"
             return try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT coalesce(sum(runLength), 0) FROM change" + join + condition),
+                db.cachedStatement(
+                    sql: "SELECT coalesce(sum(runLength), 0) FROM change JOIN record ON record.id = change.record"
+                        + condition),
                 arguments: StatementArguments(arguments)) ?? 0
         }
     }

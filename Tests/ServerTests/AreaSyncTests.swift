@@ -175,6 +175,7 @@ extension AreaSyncTests {
                 village: CenterFixture.villageB, category: .debt, parties: [try Party(name: "郑一")], summary: "借款",
                 recorder: "王网格"))
         try await fixture.push(try village.allChanges(), as: fixture.gridA)
+        let afterVillage = try await fixture.center.cursor()
         try await fixture.push(try other.allChanges(), as: fixture.gridB)
         let inScope = try village.allChanges().count
 
@@ -219,6 +220,8 @@ extension AreaSyncTests {
             try await store.remaining(after: 0, within: Reach(scope: CenterFixture.villageB))
                 == other.allChanges().count)
         #expect(try await store.remaining(after: store.cursor(), within: nil) == 0)
+        // After a cursor in the middle of the log: what was pushed after it.
+        #expect(try await store.remaining(after: afterVillage, within: nil) == other.allChanges().count + later)
         await fixture.remove()
     }
 }

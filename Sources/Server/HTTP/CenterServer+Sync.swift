@@ -175,6 +175,11 @@ extension CenterServer {
     ) async throws -> Response {
         try await store.settled()
         let reach = Reach(scope: device.scope, successions: try await store.successions())
+        // Counted while the page is written: the first page of a pull waits for both (the device stores
+        // nothing before it), and a count within an area reads every change there (on PostgreSQL, the
+        // district's too: 3-4 ms for 144,000 changes).
+        let asked = request.uri.queryParameters["remaining"].map { $0 == "1" || $0 == "true" } ?? false
+        async let remaining = Self.remaining(in: store, after: asked ? remainingAfter : nil, within: reach)
         let (bytes, seq) = try await page(reach)
         try await store.noteContact(of: device.id, clockOffset: context.clockOffset)
         var result = try response(
@@ -183,11 +188,18 @@ extension CenterServer {
         result.headers[.deviceLog] = device.id
         try await addCheckpoint(at: seq, to: &result)
         result.headers[.fieldSyncReach] = reach.fingerprint
-        if let remainingAfter, let asked = request.uri.queryParameters["remaining"], asked == "1" || asked == "true" {
-            result.headers[.fieldSyncRemaining] = String(
-                try await store.remaining(after: remainingAfter, within: reach))
+        if let remaining = try await remaining {
+            result.headers[.fieldSyncRemaining] = String(remaining)
         }
         return result
+    }
+
+    /// How many changes lie after `cursor` within `reach` (nil without a cursor: not asked).
+    private static func remaining(
+        in store: any CenterStore, after cursor: Int64?, within reach: Reach
+    ) async throws -> Int? {
+        guard let cursor else { return nil }
+        return try await store.remaining(after: cursor, within: reach)
     }
 
     /// The names of the areas a device's records and reports mention: its scope's, those within it, and
