@@ -287,7 +287,7 @@ enum SyncBenchmark {
                 Double(cases) / pullSeconds, full.received, pullSeconds, Double(full.bytesReceived) / Double(cases),
                 full.snapshotRecords, full.snapshotGivenUpOnSlowLink ? ", then the feed: a slow link" : ""))
         let pullCPU = cpuSpent()
-        // The kernel's part (writing the WAL, faulting in memory) is most of what SQLite costs on some machines.
+        // The kernel's part (writing the WAL, faulting in memory): what writing fewer bytes would save at most.
         print(
             String(
                 format:
