@@ -16,6 +16,18 @@ import Shared
 /// Every run measures the same workload.
 typealias Generator = SeededGenerator
 
+extension Benchmark {
+    /// Removes a run's folder of databases, unless BENCHMARK_KEEP is set: then it says where the folder is,
+    /// to look at what the run wrote (query plans, table sizes).
+    static func removeUnlessKept(_ folder: URL) {
+        if ProcessInfo.processInfo.environment["BENCHMARK_KEEP"] == nil {
+            try? FileManager.default.removeItem(at: folder)
+        } else {
+            print("kept \(folder.path)")
+        }
+    }
+}
+
 @main
 enum Benchmark {
     static func main() async throws {

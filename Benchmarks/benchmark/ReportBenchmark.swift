@@ -17,13 +17,7 @@ enum ReportBenchmark {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // BENCHMARK_KEEP=1 keeps the store, to look at its query plans.
-        defer {
-            if ProcessInfo.processInfo.environment["BENCHMARK_KEEP"] == nil {
-                try? FileManager.default.removeItem(at: folder)
-            } else {
-                print("kept \(folder.path)")
-            }
-        }
+        defer { Benchmark.removeUnlessKept(folder) }
         let store = try ReplicaStore.create(
             database: folder.appendingPathComponent("center.sqlite"), scope: nil, worker: "center", durability: .power)
         _ = try store.importAreas(DistrictYear.areas)

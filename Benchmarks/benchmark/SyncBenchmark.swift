@@ -31,13 +31,7 @@ enum SyncBenchmark {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // BENCHMARK_KEEP=1 keeps the center's and the replicas' databases, to look at what a pull wrote.
-        defer {
-            if ProcessInfo.processInfo.environment["BENCHMARK_KEEP"] == nil {
-                try? FileManager.default.removeItem(at: folder)
-            } else {
-                print("kept \(folder.path)")
-            }
-        }
+        defer { Benchmark.removeUnlessKept(folder) }
         let district = try AreaCode(parsing: "620502")
         let town = try AreaCode(parsing: "620502101")
         let villages = try (201...220).map { try AreaCode(parsing: "620502101\($0)") }

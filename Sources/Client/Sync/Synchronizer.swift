@@ -211,12 +211,9 @@ public struct Synchronizer: Sendable {
             try note(fetched.centerTime, in: &summary)
             summary.bytesReceived += fetched.wireBytes
             summary.areasFingerprint = fetched.areasFingerprint
-            // A laptop whose clock runs behind sees the center's changes as ahead of it by that much.
-            let behind = max(0, summary.clockOffset ?? 0)
-            let storing = ContinuousClock.now
-            let new = try store.receive(
-                page, checkpoint: fetched.checkpoint, maximumDrift: ReplicaStore.fieldMaximumDrift + behind)
-            summary.storingSeconds += Self.seconds(since: storing)
+            let new = try storing(into: &summary) {
+                try store.receive(page, checkpoint: fetched.checkpoint, maximumDrift: $0)
+            }
             summary.received += new
             summary.alreadyHeld += page.changes.count - new
             pulled += page.changes.count
@@ -275,11 +272,9 @@ public struct Synchronizer: Sendable {
                 } : nil
             try note(fetched.centerTime, in: &summary)
             summary.bytesReceived += fetched.wireBytes
-            let behind = max(0, summary.clockOffset ?? 0)
-            let storing = ContinuousClock.now
-            let new = try store.receive(
-                page, checkpoint: fetched.checkpoint, maximumDrift: ReplicaStore.fieldMaximumDrift + behind)
-            summary.storingSeconds += Self.seconds(since: storing)
+            let new = try storing(into: &summary) {
+                try store.receive(page, checkpoint: fetched.checkpoint, maximumDrift: $0)
+            }
             summary.received += new
             summary.alreadyHeld += page.changeCount - new
             summary.snapshotRecords += page.recordCount
@@ -466,6 +461,16 @@ public struct Synchronizer: Sendable {
             throw SyncError.protocolViolation("the center sent \(unreadable) this field cannot read")
         }
         return Fetched(page: page, response: response, centerTime: centerTime)
+    }
+
+    /// Stores a pulled page with `receive`, given the drift it allows, and counts the time in the summary's
+    /// `storingSeconds`. A laptop whose clock runs behind sees the center's changes as ahead of it by that
+    /// much: they may be that much further ahead.
+    private func storing(into summary: inout Summary, _ receive: (_ maximumDrift: Int64) throws -> Int) throws -> Int {
+        let maximumDrift = ReplicaStore.fieldMaximumDrift + max(0, summary.clockOffset ?? 0)
+        let start = ContinuousClock.now
+        defer { summary.storingSeconds += Self.seconds(since: start) }
+        return try receive(maximumDrift)
     }
 
     /// Takes the center's clock into account after an exchange.

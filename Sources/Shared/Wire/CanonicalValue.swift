@@ -39,14 +39,13 @@ enum CanonicalValue {
             return true
         }
 
-        /// Moves past `"key":` if it is next.
+        /// Moves past `"key":` if it is next (else nothing moves).
         mutating func key(_ key: StaticString) -> Bool {
-            let count = key.utf8CodeUnitCount
-            guard index + count + 3 <= bytes.count, bytes[index] == UInt8(ascii: "\""),
-                bytes[index + count + 1] == UInt8(ascii: "\""), bytes[index + count + 2] == UInt8(ascii: ":"),
-                memcmp(bytes.baseAddress! + index + 1, key.utf8Start, count) == 0
-            else { return false }
-            index += count + 3
+            let start = index
+            guard take(UInt8(ascii: "\"")), literal(key), take(UInt8(ascii: "\"")), take(UInt8(ascii: ":")) else {
+                index = start
+                return false
+            }
             return true
         }
 
@@ -130,6 +129,7 @@ enum CanonicalValue {
             return Visit(date: date, note: note, isAgreementKept: kept)
         }
 
+        /// Moves past `word` if it is next.
         mutating func literal(_ word: StaticString) -> Bool {
             let count = word.utf8CodeUnitCount
             guard index + count <= bytes.count, memcmp(bytes.baseAddress! + index, word.utf8Start, count) == 0
