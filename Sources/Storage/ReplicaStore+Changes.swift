@@ -732,45 +732,22 @@ extension ReplicaStore.Session {
         _ dispute: Dispute, place: AreaCode, counted: Bool = true, members: [Dispute] = [], batched: Bool = false
     ) throws {
         let parties = dispute.parties.map(\.name).joined(separator: "、")
-        // Each case's pieces apart by U+001F, the cases by U+001E, each piece folded on its own straight
-        // into the bytes bound (`SearchText.append`).
+        let numbers = CaseFingerprint.numbers(of: dispute.parties).joined(separator: " ")
+        // Each case's search text apart from the next by U+001E, folded straight into the bytes bound.
         var search: [UInt8] = []
         search.reserveCapacity(1024)
-        func add(_ member: Dispute) {
-            SearchText.append(member.id.description, to: &search)
-            search.append(0x1F)
-            SearchText.append(member.summary, to: &search)
-            search.append(0x1F)
-            for (index, party) in member.parties.enumerated() {
-                if index > 0 { search.append(contentsOf: "、".utf8) }
-                SearchText.append(party.name, to: &search)
-            }
-            // Written out, not looped over: an array of them per case is an allocation per case.
-            search.append(0x1F)
-            if let mediator = member.mediator { SearchText.append(mediator, to: &search) }
-            search.append(0x1F)
-            if let agreement = member.agreement { SearchText.append(agreement.text, to: &search) }
-            search.append(0x1F)
-            if let category = member.category { SearchText.append(category.label, to: &search) }
-            search.append(0x1F)
-            SearchText.append(member.village.description, to: &search)
-            search.append(0x1F)
-            var first = true
-            func number(_ number: String?) {
-                guard let number else { return }
-                if !first { search.append(0x20) }
-                first = false
-                SearchText.append(number, to: &search)
-            }
-            for party in member.parties {
-                number(party.idNumber)
-                number(party.phone)
-            }
-        }
-        add(dispute)
+        SearchText.appendCase(
+            id: dispute.id.description, summary: dispute.summary, parties: parties, mediator: dispute.mediator,
+            agreement: dispute.agreement?.text, category: dispute.category?.label, village: dispute.village.description,
+            numbers: numbers, to: &search)
         for member in members {
             search.append(0x1E)
-            add(member)
+            SearchText.appendCase(
+                id: member.id.description, summary: member.summary,
+                parties: member.parties.map(\.name).joined(separator: "、"), mediator: member.mediator,
+                agreement: member.agreement?.text, category: member.category?.label,
+                village: member.village.description,
+                numbers: CaseFingerprint.numbers(of: member.parties).joined(separator: " "), to: &search)
         }
         // In the order of `ReplicaStore.disputeColumns`.
         func row(_ row: inout BoundValues) {
@@ -791,13 +768,13 @@ extension ReplicaStore.Session {
             row.integer(dispute.modified.physical)
             row.integer(Int64(dispute.visits.count))
             row.integer(dispute.isVoided ? 1 : 0)
-            row.utf8(search)
             row.text(ReplicaStore.partyKey(dispute.parties.map(\.name)))
             row.text(dispute.duplicateOf?.description)
             row.integer(counted ? 1 : 0)
             row.integer(Int64(dispute.mergedFrom.count))
-            row.text(CaseFingerprint.numbers(of: dispute.parties).joined(separator: " "))
+            row.text(numbers)
             row.text(dispute.agreement?.date.description)
+            row.utf8(search)
         }
         // A case this transaction added has no row yet: its first row waits for a batch (`deriveRows`
         // writes it); any other is written over at once.
@@ -819,9 +796,9 @@ extension ReplicaStore.Session {
     }
 
     mutating func save(_ item: RiskItem, place: AreaCode) throws {
-        let search = SearchText.normalize(
-            [item.id.description, item.area, item.title, item.plan, item.owner?.person ?? "", item.owner?.unit ?? ""]
-                .joined(separator: "\u{1F}"))
+        var search: [UInt8] = []
+        SearchText.appendRisk(
+            [item.id.description, item.area, item.title, item.plan, item.owner?.person, item.owner?.unit], to: &search)
         try statement(
             """
             INSERT INTO risk (id, scope, area, title, level, plan, ownerPerson, ownerUnit, deadline,
@@ -841,90 +818,22 @@ extension ReplicaStore.Session {
                 .optional(item.deadline?.description), .text(item.status.code),
                 .optional(item.strike?.date.description),
                 .integer(item.recorded.physical), .integer(item.modified.physical), .integer(item.isVoided ? 1 : 0),
-                .text(search),
+                .utf8(search),
             ], in: db)
     }
 }
 
 extension ReplicaStore {
-    /// The columns of a case's row, in the order `Session.save` gives their values; `id` first.
-    static let disputeColumns = [
+    /// The columns of a case's row a snapshot page carries (`SnapshotPage`), in the order `Session.save`
+    /// gives their values; `id` first.
+    static let disputeCopiedColumns = [
         "id", "village", "category", "status", "level", "foundBy", "incidentDate", "summary", "parties", "method",
-        "mediator", "agreement", "recorder", "recorded", "modified", "visits", "isVoided", "search", "partyKey",
-        "duplicateOf", "counted", "merged", "numbers", "agreementDate",
+        "mediator", "agreement", "recorder", "recorded", "modified", "visits", "isVoided", "partyKey", "duplicateOf",
+        "counted", "merged", "numbers", "agreementDate",
     ]
-}
 
-/// Text folded for searching: full-width forms to half-width (NFKC), lower case.
-public enum SearchText {
-    public static func normalize(_ text: String) -> String {
-        fast(text) ?? general(text)
-    }
-
-    /// The fold of text made of what cases are mostly written in (ASCII, CJK ideographs and punctuation,
-    /// full-width ASCII forms, the ideographic space), byte by byte; nil for anything else, which takes
-    /// the general path. Both give the same result: these characters' NFKC forms are themselves or the
-    /// ASCII character they are a wide form of, and only ASCII letters have a lower case among them.
-    static func fast(_ text: String) -> String? {
-        var bytes: [UInt8] = []
-        guard fold(text, into: &bytes) else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Appends the fold of `text` to UTF-8 `bytes`: by the shortcut, or else by the general path. Pieces
-    /// folded apart and joined by a separator that neither composes nor changes (a control character, a
-    /// space, `、`) fold as the joined text does: NFKC composes a character only with what follows it
-    /// directly, and Swift lower-cases character by character.
-    static func append(_ text: String, to bytes: inout [UInt8]) {
-        let start = bytes.count
-        guard !fold(text, into: &bytes) else { return }
-        bytes.removeSubrange(start...)
-        bytes.append(contentsOf: general(text).utf8)
-    }
-
-    /// The fold of any text: NFKC, then lower case.
-    private static func general(_ text: String) -> String {
-        text.precomposedStringWithCompatibilityMapping.lowercased()
-    }
-
-    /// Appends the fold of `text` to UTF-8 `bytes`, as `fast` folds it; false (with some of it appended)
-    /// for a character that needs the general path.
-    static func fold(_ text: String, into output: inout [UInt8]) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes -> Bool in
-            // What folds to itself is copied a run at a time; a run ends at a character that changes.
-            var (index, run) = (0, 0)
-            func replace(_ length: Int, with byte: UInt8) {
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
-                output.append(byte)
-                index += length
-                run = index
-            }
-            while index < bytes.count {
-                let lead = bytes[index]
-                if lead < 0x80 {
-                    if lead >= 0x41, lead <= 0x5A { replace(1, with: lead + 0x20) } else { index += 1 }
-                    continue
-                }
-                // Only three-byte sequences (U+0800...U+FFFF) are taken here.
-                guard lead & 0xF0 == 0xE0, index + 2 < bytes.count else { return false }
-                let scalar =
-                    UInt32(lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6
-                    | UInt32(bytes[index + 2] & 0x3F)
-                switch scalar {
-                case 0x4E00...0x9FFF, 0x3001...0x3035, 0x3037, 0x303B...0x303F:
-                    index += 3
-                case 0x3000:
-                    replace(3, with: 0x20)
-                case 0xFF01...0xFF5E:
-                    let ascii = UInt8(scalar - 0xFEE0)
-                    replace(3, with: ascii &+ (ascii >= 0x41 && ascii <= 0x5A ? 0x20 : 0))
-                default:
-                    return false
-                }
-            }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<bytes.count]))
-            return true
-        }
-    }
+    /// The columns of a case's row, in the order `Session.save` gives their values: those a snapshot
+    /// carries, then the search text, which every replica folds from the others itself
+    /// (`SearchText.appendCase`).
+    static let disputeColumns = disputeCopiedColumns + ["search"]
 }

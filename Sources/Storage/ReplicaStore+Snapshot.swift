@@ -5,11 +5,16 @@ import Shared
 /// Snapshots (`SnapshotPage`): the center writes the records within a device's reach as it stores
 /// them; a replica that holds nothing of the center's log yet copies them.
 extension ReplicaStore {
-    /// The columns of a risk item's row, in the order `Session.save` gives their values; `id` first.
-    static let riskColumns = [
+    /// The columns of a risk item's row a snapshot page carries, in the order `Session.save` gives their
+    /// values; `id` first.
+    static let riskCopiedColumns = [
         "id", "scope", "area", "title", "level", "plan", "ownerPerson", "ownerUnit", "deadline", "status",
-        "struckOn", "recorded", "modified", "isVoided", "search",
+        "struckOn", "recorded", "modified", "isVoided",
     ]
+
+    /// The columns of a risk item's row: those a snapshot carries, then the search text, which every
+    /// replica folds itself (`SearchText.appendRisk`).
+    static let riskColumns = riskCopiedColumns + ["search"]
 
     /// A page of the snapshot of the records within `reach` (all when nil): those whose id follows
     /// `after` (from the first when nil), at most `limit`, each with its log, its row and its visits, read
@@ -82,8 +87,8 @@ extension ReplicaStore {
                                     WHERE record.uid > ? AND record.uid <= ?
                                     """ + filter + " ORDER BY record.uid, change.seq"), arguments: arguments, in: db)
                     ),
-                    (.dispute, try keyed("dispute", Self.disputeColumns, by: "id")),
-                    (.risk, try keyed("risk", Self.riskColumns, by: "id")),
+                    (.dispute, try keyed("dispute", Self.disputeCopiedColumns, by: "id")),
+                    (.risk, try keyed("risk", Self.riskCopiedColumns, by: "id")),
                     (
                         .visit,
                         try keyed("visit", ["date", "kept", "village", "voided"], by: "dispute", then: ", visit.rowid")
@@ -230,18 +235,20 @@ extension ReplicaStore.Session {
                 }
                 if record.key.kind == .dispute {
                     pendingDisputes.add { values in
-                        for cell in row..<row + ReplicaStore.disputeColumns.count {
+                        for cell in row..<row + ReplicaStore.disputeCopiedColumns.count {
                             page.bind(cell, to: &values, from: bytes)
                         }
+                        values.text { page.appendCaseSearchText(row: row, of: record, from: bytes, to: &$0) }
                     }
                     if pendingDisputes.count >= PendingRows.rowsPerStatement {
                         try pendingDisputes.write(all: false, in: db)
                     }
                 } else {
                     risks.add { values in
-                        for cell in row..<row + ReplicaStore.riskColumns.count {
+                        for cell in row..<row + ReplicaStore.riskCopiedColumns.count {
                             page.bind(cell, to: &values, from: bytes)
                         }
+                        values.text { page.appendRiskSearchText(row: row, from: bytes, to: &$0) }
                     }
                     if risks.count >= PendingRows.rowsPerStatement { try risks.write(all: false, in: db) }
                 }

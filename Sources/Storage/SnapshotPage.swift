@@ -11,7 +11,7 @@ import Shared
 /// was read; the first page's number is where the feed continues (every change up to it is in the
 /// snapshot; later ones in later pages or the feed, which the replica dedupes as always).
 ///
-/// Bytes: `FSS1`, then rows, each a tag byte and its columns; a column is a type byte (0 NULL, 1 an
+/// Bytes: `FSS2`, then rows, each a tag byte and its columns; a column is a type byte (0 NULL, 1 an
 /// integer as a zigzag LEB128 varint, 2 text and 3 a blob, each as a varint length and its bytes) and
 /// its value. A record's group stays together, so what its log and its row both hold (a summary, the
 /// parties) is near enough for the compressor to send once.
@@ -33,18 +33,18 @@ public struct SnapshotPage: Sendable {
             // runLength, physical, counter, replica, scope, field, value, earlier (the log's columns, as
             // `ReplicaStore.runColumns` reads them, without seq and record)
             case .change: [.integer, .integer, .integer, .integer, .optionalText, .text, .text, .optionalBlob]
-            // `ReplicaStore.disputeColumns`
+            // `ReplicaStore.disputeCopiedColumns`
             case .dispute:
                 [
                     .text, .text, .optionalText, .text, .optionalText, .optionalText, .optionalText, .text, .text,
                     .optionalText, .optionalText, .optionalText, .optionalText, .integer, .integer, .integer,
-                    .integer, .text, .text, .optionalText, .integer, .integer, .text, .optionalText,
+                    .integer, .text, .optionalText, .integer, .integer, .text, .optionalText,
                 ]
-            // `ReplicaStore.riskColumns`
+            // `ReplicaStore.riskCopiedColumns`
             case .risk:
                 [
                     .text, .text, .text, .text, .optionalText, .text, .optionalText, .optionalText, .optionalText,
-                    .text, .optionalText, .integer, .integer, .integer, .text,
+                    .text, .optionalText, .integer, .integer, .integer,
                 ]
             // date, kept, village, voided (the case is the record's)
             case .visit: [.text, .integer, .text, .integer]
@@ -96,14 +96,22 @@ public struct SnapshotPage: Sendable {
     /// The version of the format this build reads and writes: the rows' columns and how they are derived
     /// from the log. A build that changes either gives it a new number, so that a replica never takes
     /// rows it would have derived otherwise (it asks for its own and takes the feed from a center that
-    /// writes no such pages).
-    public static let format = 1
+    /// writes no such pages). 2: rows without their search text, which the replica folds itself from
+    /// the row (it was a quarter of a page's bytes on the wire).
+    public static let format = 2
 
     static let magic: [UInt8] = Array("FSS\(format)".utf8)
 
     /// Where a case row says what it was merged into, and how many cases were merged into it.
-    static let duplicateOfColumn = ReplicaStore.disputeColumns.firstIndex(of: "duplicateOf")!
-    static let mergedColumn = ReplicaStore.disputeColumns.firstIndex(of: "merged")!
+    static let duplicateOfColumn = ReplicaStore.disputeCopiedColumns.firstIndex(of: "duplicateOf")!
+    static let mergedColumn = ReplicaStore.disputeCopiedColumns.firstIndex(of: "merged")!
+    /// Where a case row's and a risk item row's pieces of their search text are.
+    static let caseSearchColumns = ["id", "summary", "parties", "mediator", "agreement", "category", "numbers"].map {
+        ReplicaStore.disputeCopiedColumns.firstIndex(of: $0)!
+    }
+    static let riskSearchColumns = ["id", "area", "title", "plan", "ownerPerson", "ownerUnit"].map {
+        ReplicaStore.riskCopiedColumns.firstIndex(of: $0)!
+    }
 
     /// The media type of a page on the wire.
     public static let contentType = "application/vnd.fieldsync.snapshot"
@@ -264,6 +272,34 @@ public struct SnapshotPage: Sendable {
         case .text(let range): row.borrowing(UnsafeBufferPointer(rebasing: bytes[range]), isText: true)
         case .blob(let range): row.borrowing(UnsafeBufferPointer(rebasing: bytes[range]), isText: false)
         }
+    }
+
+    /// A text cell's bytes in the page's `bytes`, or nil for NULL (or a cell of another type).
+    func textPart(_ cell: Int, in bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        guard case .text(let range) = cells[cell] else { return nil }
+        return UnsafeBufferPointer(rebasing: bytes[range])
+    }
+
+    /// Appends the search text of the case whose row begins at cell `row` (the row comes without it), as
+    /// the store writes a case's (`SearchText.appendCase`): its village is `record`'s scope.
+    func appendCaseSearchText(
+        row: Int, of record: Record, from bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]
+    ) {
+        func part(_ piece: Int) -> UnsafeBufferPointer<UInt8>? {
+            textPart(row + Self.caseSearchColumns[piece], in: bytes)
+        }
+        let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        SearchText.appendCase(
+            id: part(0) ?? none, summary: part(1) ?? none, parties: part(2) ?? none, mediator: part(3),
+            agreement: part(4),
+            category: part(5).flatMap { DisputeCategory(rawValue: String(decoding: $0, as: UTF8.self))?.label },
+            village: record.scope.description, numbers: part(6) ?? none, to: &output)
+    }
+
+    /// Appends the search text of the risk item whose row begins at cell `row`, as the store writes an
+    /// item's (`SearchText.appendRisk`).
+    func appendRiskSearchText(row: Int, from bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+        SearchText.appendRisk(Self.riskSearchColumns.map { textPart(row + $0, in: bytes) }, to: &output)
     }
 
     func integer(_ cell: Int) -> Int64 {

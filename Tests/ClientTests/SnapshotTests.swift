@@ -34,8 +34,15 @@ import Testing
                     try worker.record(
                         DisputeDraft(
                             village: village, category: number % 2 == 0 ? .land : .debt,
-                            parties: [try Party(name: "王\(number)"), try Party(name: "Ｌｉ　\(number)")],
-                            summary: "第\(number)件：宅基地边界争议，ＡＢＣ全角", incidentDate: Sample.today,
+                            // Numbers for some parties (the search text reads them from the row), an ID
+                            // number ending in X, a name off the fold's shortcut.
+                            parties: [
+                                try Party(
+                                    name: "王\(number)", idNumber: number == 1 ? "11010519491231002X" : nil,
+                                    phone: number % 3 == 1 ? "1380013800\(number)" : nil),
+                                try Party(name: number == 4 ? "Émile Ⅻ" : "Ｌｉ　\(number)"),
+                            ],
+                            summary: "第\(number)件：宅基地边界争议，ＡＢＣ全角 Mixed Case", incidentDate: Sample.today,
                             recorder: "网格员\(index)")))
                 clock.advance(by: 60_000)
             }
@@ -51,7 +58,8 @@ import Testing
             clock.advance(by: 86_400_000)
             let risk = try worker.record(
                 RiskDraft(
-                    scope: village, area: "水利", title: "沟渠堵塞\(index)", plan: "清淤", owner: Owner(person: "赵六"),
+                    scope: village, area: "水利", title: "沟渠堵塞\(index) ABC", plan: "清淤",
+                    owner: Owner(person: "赵六", unit: index == 1 ? "水务站" : nil),
                     deadline: Sample.today.adding(days: 30), recorder: "网格员\(index)"))
             if index == 0 {
                 _ = try worker.perform(.strike(evidence: "已清淤", date: Sample.today.adding(days: 3)), onRiskItem: risk)
@@ -172,6 +180,39 @@ import Testing
             try Self.pullFeed(from: center, into: bySnapshot, within: nil)
             try Self.pullFeed(from: center, into: byFeed, within: nil)
             #expect(try Self.contents(of: bySnapshot) == (try Self.contents(of: byFeed)))
+        }
+    }
+
+    /// A page carries no search text (a quarter of its bytes on the wire): the replica folds it from the
+    /// row, and finds by it what the feed's replica finds — a folded word, a phone number, an ID number's
+    /// X either way, a name off the fold's shortcut, a mediator, an agreement, a category's name, a
+    /// village, an owner's unit.
+    @Test func aSnapshotsRecordsAreFoundByTheSearchTextTheReplicaFolds() throws {
+        try withTemporaryDirectory { folder in
+            let clock = TestClock()
+            let center = try Self.center(in: folder, clock: clock)
+            let (bySnapshot, byFeed) = try Self.replicas(in: folder, scope: Self.district, clock: clock)
+            let page = try center.snapshotPage(after: nil, within: nil, limit: 1_000)
+            let folded = Array("abc全角 mixed case".utf8)
+            let raw = Array("ＡＢＣ全角 Mixed Case".utf8)
+            func holds(_ text: [UInt8]) -> Bool { page.bytes.indices.contains { page.bytes[$0...].starts(with: text) } }
+            // The summary is there as written; its folded form (the search text's) is not.
+            #expect(holds(raw) && !holds(folded))
+            try bySnapshot.receive(try SnapshotPage(bytes: page.bytes))
+            try Self.pullFeed(from: center, into: byFeed, within: nil)
+            for needle in [
+                "ａｂｃ全角 MIXED", "13800138001", "11010519491231002x", "11010519491231002X", "émile ⅻ", "刘调解",
+                "赔偿三千元", "土地", "620502102201", "第3件",
+            ] {
+                let found = try bySnapshot.disputes(DisputeFilter(search: needle, includeVoided: true)).map(\.id)
+                #expect(!found.isEmpty, "nothing found for \(needle)")
+                #expect(found == (try byFeed.disputes(DisputeFilter(search: needle, includeVoided: true)).map(\.id)))
+            }
+            for needle in ["沟渠堵塞1 abc", "水务站", "赵六"] {
+                let found = try bySnapshot.riskItems(RiskFilter(search: needle)).map(\.id)
+                #expect(!found.isEmpty, "nothing found for \(needle)")
+                #expect(found == (try byFeed.riskItems(RiskFilter(search: needle)).map(\.id)))
+            }
         }
     }
 

@@ -259,7 +259,7 @@ extension SnapshotSyncTests {
     }
 
     @Test(arguments: [
-        APIError(.unprocessableContent, code: "unsupported-format", message: "format 2 only"),
+        APIError(.unprocessableContent, code: "unsupported-format", message: "format \(SnapshotPage.format + 1) only"),
         APIError(.notFound, code: "not-found", message: "no route takes GET /v1/snapshot"),
     ])
     func aCenterOfAnotherSnapshotFormatOrNoneIsLeftToTheFeed(refusal: APIError) async throws {
@@ -272,10 +272,12 @@ extension SnapshotSyncTests {
         let summary = try await Self.sync(laptop, with: OtherFormatStore(store: center, refusal: refusal))
         #expect(summary.snapshotRecords == 0 && summary.received == 30)
         #expect(try laptop.digest() == (try await fixture.merged().digest(within: CenterFixture.villageA)))
-        // And the center says which format it writes.
+        // And the center says which format it writes (a laptop of the release before asks for the one before).
         try await fixture.withClient { client in
+            let current = SnapshotPage.format
             for (format, status) in [
-                ("1", HTTPResponse.Status.ok), ("2", .unprocessableContent), ("x", .unprocessableContent),
+                ("\(current)", HTTPResponse.Status.ok), ("\(current - 1)", .unprocessableContent),
+                ("\(current + 1)", .unprocessableContent), ("x", .unprocessableContent),
             ] {
                 let answer = try await client.execute(
                     uri: "/v1/snapshot?format=\(format)", method: .get,
@@ -283,7 +285,7 @@ extension SnapshotSyncTests {
                 #expect(answer.status == status, "format \(format)")
                 if status != .ok {
                     #expect(answer.json["code"] as? String == "unsupported-format")
-                    #expect((answer.json["message"] as? String)?.contains("format 1, not '\(format)'") == true)
+                    #expect((answer.json["message"] as? String)?.contains("format \(current), not '\(format)'") == true)
                 }
             }
         }
