@@ -54,6 +54,11 @@ public enum SearchText {
             guard lead & 0xF0 == 0xE0, index + 2 < bytes.count, bytes[index + 1] & 0xC0 == 0x80,
                 bytes[index + 2] & 0xC0 == 0x80
             else { return false }
+            // U+5000...U+9FFF, most of what a case is written in: ideographs, which fold to themselves.
+            if lead >= 0xE5, lead <= 0xE9 {
+                index += 3
+                continue
+            }
             let scalar =
                 UInt32(lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6 | UInt32(bytes[index + 2] & 0x3F)
             switch scalar {

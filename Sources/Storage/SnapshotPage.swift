@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 import Shared
 
 /// A page of a snapshot: the records within a device's reach as the center stores them, so that a
@@ -109,6 +110,8 @@ public struct SnapshotPage: Sendable {
     static let caseSearchColumns = ["id", "summary", "parties", "mediator", "agreement", "category", "numbers"].map {
         ReplicaStore.disputeCopiedColumns.firstIndex(of: $0)!
     }
+    /// Each category's code as a row holds it, and its name.
+    static let categoryLabels = DisputeCategory.allCases.map { (code: Array($0.code.utf8), label: $0.label) }
     static let riskSearchColumns = ["id", "area", "title", "plan", "ownerPerson", "ownerUnit"].map {
         ReplicaStore.riskCopiedColumns.firstIndex(of: $0)!
     }
@@ -289,11 +292,17 @@ public struct SnapshotPage: Sendable {
             textPart(row + Self.caseSearchColumns[piece], in: bytes)
         }
         let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        // Its category's name by its code, and its village (its record's scope) as the record's row writes
+        // it: no string made.
+        let category = part(5).flatMap { code in
+            Self.categoryLabels.first {
+                $0.code.count == code.count && memcmp($0.code, code.baseAddress!, code.count) == 0
+            }
+        }
         SearchText.appendCase(
             id: part(0) ?? none, summary: part(1) ?? none, parties: part(2) ?? none, mediator: part(3),
-            agreement: part(4),
-            category: part(5).flatMap { DisputeCategory(rawValue: String(decoding: $0, as: UTF8.self))?.label },
-            village: record.scope.description, numbers: part(6) ?? none, to: &output)
+            agreement: part(4), category: category?.label, village: textPart(record.cell + 2, in: bytes) ?? none,
+            numbers: part(6) ?? none, to: &output)
     }
 
     /// Appends the search text of the risk item whose row begins at cell `row`, as the store writes an
