@@ -451,6 +451,17 @@ public struct SnapshotPage: Sendable {
 struct SnapshotWriter {
     private(set) var bytes: [UInt8]
     private(set) var records = 0
+    /// Where a row is written through a pointer before it is appended at once: appending to `bytes` byte
+    /// by byte (each append checks the array's capacity and that it is not shared) was a third of the
+    /// center's work writing a page.
+    private var scratch: [UInt8] = []
+
+    /// A column as read: its type byte, its integer (or its length), and its bytes.
+    private struct Column {
+        var type: UInt8
+        var value: Int64
+        var bytes: UnsafeRawPointer?
+    }
 
     /// A page begins with its magic (`headed`); a writer of one table's rows, to be put together later, not.
     init(capacity: Int, headed: Bool = true) {
@@ -461,9 +472,54 @@ struct SnapshotWriter {
     /// Appends a row of `table` from `count` columns of `row` starting at `column`.
     mutating func append(_ table: SnapshotPage.Table, _ row: RawRow, from column: Int32, count: Int) {
         if table == .record { records += 1 }
-        bytes.append(table.rawValue)
-        for offset in 0..<Int32(count) {
-            Self.append(row, column + offset, to: &bytes)
+        let handle = row.handle
+        withUnsafeTemporaryAllocation(of: Column.self, capacity: count) { columns in
+            // Each column read once (text before its length, as SQLite asks), and the most it can take.
+            var most = 1
+            for offset in 0..<count {
+                let index = column + Int32(offset)
+                let read: Column
+                switch sqlite3_column_type(handle, index) {
+                case SQLITE_INTEGER:
+                    read = Column(type: 1, value: sqlite3_column_int64(handle, index), bytes: nil)
+                case SQLITE_TEXT:
+                    let text = UnsafeRawPointer(sqlite3_column_text(handle, index))
+                    read = Column(type: 2, value: Int64(sqlite3_column_bytes(handle, index)), bytes: text)
+                case SQLITE_BLOB:
+                    let blob = sqlite3_column_blob(handle, index)
+                    read = Column(type: 3, value: Int64(sqlite3_column_bytes(handle, index)), bytes: blob)
+                default:
+                    // NULL (the tables a snapshot copies hold no floating-point columns).
+                    read = Column(type: 0, value: 0, bytes: nil)
+                }
+                columns.initializeElement(at: offset, to: read)
+                most += 11 + (read.type >= 2 ? Int(read.value) : 0)
+            }
+            if scratch.count < most { scratch = [UInt8](repeating: 0, count: max(most, scratch.count * 2)) }
+            let written = scratch.withUnsafeMutableBufferPointer { output in
+                let base = output.baseAddress!
+                base[0] = table.rawValue
+                var at = 1
+                for column in columns {
+                    base[at] = column.type
+                    at += 1
+                    switch column.type {
+                    case 1:
+                        at = Self.varint(
+                            UInt64(bitPattern: (column.value << 1) ^ (column.value >> 63)), to: base, at: at)
+                    case 2, 3:
+                        at = Self.varint(UInt64(column.value), to: base, at: at)
+                        if let bytes = column.bytes, column.value > 0 {
+                            (base + at).initialize(
+                                from: bytes.assumingMemoryBound(to: UInt8.self), count: Int(column.value))
+                            at += Int(column.value)
+                        }
+                    default: break
+                    }
+                }
+                return at
+            }
+            bytes.append(contentsOf: scratch[0..<written])
         }
     }
 
@@ -481,34 +537,22 @@ struct SnapshotWriter {
         }
     }
 
-    static func append(_ row: RawRow, _ column: Int32, to bytes: inout [UInt8]) {
-        switch sqlite3_column_type(row.handle, column) {
-        case SQLITE_INTEGER:
-            let value = row.int64(column)
-            bytes.append(1)
-            varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)), to: &bytes)
-        case SQLITE_TEXT:
-            let text = row.bytes(column)
-            bytes.append(2)
-            varint(UInt64(text.count), to: &bytes)
-            bytes.append(contentsOf: text)
-        case SQLITE_BLOB:
-            let blob = row.blob(column)
-            bytes.append(3)
-            varint(UInt64(blob.count), to: &bytes)
-            bytes.append(contentsOf: blob)
-        default:
-            // NULL (the tables a snapshot copies hold no floating-point columns).
-            bytes.append(0)
+    static func varint(_ value: UInt64, to bytes: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { buffer in
+            let end = varint(value, to: buffer.baseAddress!, at: 0)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<end]))
         }
     }
 
-    static func varint(_ value: UInt64, to bytes: inout [UInt8]) {
-        var value = value
+    /// Writes `value` as a varint at `at` in `base` (room for ten bytes); returns where it ended.
+    static func varint(_ value: UInt64, to base: UnsafeMutablePointer<UInt8>, at: Int) -> Int {
+        var (value, at) = (value, at)
         while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            base[at] = UInt8(truncatingIfNeeded: value) | 0x80
             value >>= 7
+            at += 1
         }
-        bytes.append(UInt8(value))
+        base[at] = UInt8(value)
+        return at + 1
     }
 }
