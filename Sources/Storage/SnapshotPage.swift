@@ -167,6 +167,12 @@ public struct SnapshotPage: Sendable {
             throw Malformed(
                 description: "the snapshot page does not begin with \(String(decoding: Self.magic, as: UTF8.self))")
         }
+        // The page's bytes read through a pointer (an array's subscript checks its bounds at every byte).
+        let page = bytes
+        try page.withUnsafeBufferPointer { (bytes) throws(Malformed) in try read(bytes) }
+    }
+
+    private mutating func read(_ bytes: UnsafeBufferPointer<UInt8>) throws(Malformed) {
         var index = Self.magic.count
         var ended = false
         // A case's group is ~40 cells, 7 changes and ~1,700 bytes: grown once, not doubled page-long.
@@ -181,7 +187,7 @@ public struct SnapshotPage: Sendable {
             index += 1
             let first = cells.count
             for (number, column) in table.columns.enumerated() {
-                let cell = try cellAt(&index)
+                let cell = try Self.cell(at: &index, in: bytes)
                 guard column.admits(cell) else {
                     throw Malformed(
                         description:
@@ -219,17 +225,17 @@ public struct SnapshotPage: Sendable {
         guard ended else { throw Malformed(description: "the snapshot page is cut short") }
     }
 
-    private func cellAt(_ index: inout Int) throws(Malformed) -> Cell {
+    private static func cell(at index: inout Int, in bytes: UnsafeBufferPointer<UInt8>) throws(Malformed) -> Cell {
         guard index < bytes.count else { throw Malformed(description: "the snapshot page is cut short") }
         let type = bytes[index]
         index += 1
         switch type {
         case 0: return .null
         case 1:
-            let raw = try varint(&index)
+            let raw = try varint(&index, in: bytes)
             return .integer(Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1))))
         case 2, 3:
-            let length = try varint(&index)
+            let length = try varint(&index, in: bytes)
             guard length <= UInt64(bytes.count - index) else {
                 throw Malformed(description: "the snapshot page is cut short")
             }
@@ -241,7 +247,7 @@ public struct SnapshotPage: Sendable {
         }
     }
 
-    private func varint(_ index: inout Int) throws(Malformed) -> UInt64 {
+    private static func varint(_ index: inout Int, in bytes: UnsafeBufferPointer<UInt8>) throws(Malformed) -> UInt64 {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while index < bytes.count {

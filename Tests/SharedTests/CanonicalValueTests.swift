@@ -77,7 +77,7 @@ import Testing
     @Test func neverReadsDamagedBytesOtherwiseThanTheTree() throws {
         let seed = propertySeed()
         var generator = SeededGenerator(seed: seed)
-        let replacements = Array("\"\\{}[],: 0aé".utf8) + [0x00, 0x80, 0xC3, 0xE5, 0xFF]
+        let replacements = Array("\"\\{}[],: 0aé".utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xE5, 0xFF]
         for _ in 0..<propertyIterations(5_000) {
             let field = Field.allCases.randomElement(using: &generator)!
             guard let value = Self.value(of: field, &generator) else { continue }

@@ -51,16 +51,34 @@ enum CanonicalValue {
 
         /// A string without escapes or control characters, of valid UTF-8.
         mutating func string() -> String? {
+            guard let (text, ascii) = stringBytes() else { return nil }
+            return UTF8Bytes.string(validating: text, ascii: ascii)
+        }
+
+        /// The bytes of a string without escapes or control characters (not yet checked as UTF-8), and
+        /// whether they are ASCII.
+        mutating func stringBytes() -> (UnsafeBufferPointer<UInt8>, ascii: Bool)? {
             guard take(UInt8(ascii: "\"")) else { return nil }
             let start = index
             var ascii = true
+            // Eight bytes at a time while none of them ends the string or is refused (a quote, a
+            // backslash, a control character): a case's summary is hundreds of bytes.
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            func hasZero(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
+            while index + 8 <= bytes.count {
+                let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                // A byte below 0x20: exact for bounds up to 0x80 (bytes with the high bit set are not taken).
+                let control = (word &- ones &* 0x20) & ~word & highs != 0
+                guard !control, !hasZero(word ^ (ones &* 0x22)), !hasZero(word ^ (ones &* 0x5C)) else { break }
+                ascii = ascii && word & highs == 0
+                index += 8
+            }
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    let text = UTF8Bytes.string(
-                        validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), ascii: ascii)
                     index += 1
-                    return text
+                    return (UnsafeBufferPointer(rebasing: bytes[start..<index - 1]), ascii)
                 }
                 if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
                 ascii = ascii && byte < 0x80
@@ -73,8 +91,11 @@ enum CanonicalValue {
             string().flatMap { try? CalendarDate(parsing: $0) }
         }
 
+        /// A code, found by its bytes among the codes (a string made and switched over costs several times
+        /// as much, and most changes of a case are coded).
         mutating func coded<Coded: CodedValue>() -> Coded? {
-            string().flatMap(Coded.init(rawValue:))
+            guard let (text, ascii) = stringBytes(), ascii else { return nil }
+            return Coded.allCases.first { UTF8Bytes.equal(text, $0.rawValue) }
         }
 
         /// `"key":"text"` after a `,` unless it is the object's first member; nil (and nothing moved) if
