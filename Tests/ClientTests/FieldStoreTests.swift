@@ -2,6 +2,7 @@ import Client
 import Console
 import Foundation
 import GRDB
+import Samples
 import Shared
 import Testing
 
@@ -152,6 +153,28 @@ import Testing
             if SearchText.normalize(text) != expected { differing.append(String(value, radix: 16)) }
         }
         #expect(differing.isEmpty, "folded differently: U+\(differing.prefix(10).joined(separator: ", U+"))")
+    }
+
+    /// A replica folds search text from a snapshot page's cells, bytes nobody checked as UTF-8: whatever
+    /// they are (a sequence cut short, a stray continuation byte, a surrogate, an overlong form), they
+    /// fold as the text they decode to, mended, does.
+    @Test func bytesThatAreNotUTF8FoldAsTheTextTheyDecodeTo() {
+        var generator = SeededGenerator(seed: UInt64.random(in: 0...UInt64.max))
+        let pieces: [[UInt8]] = [
+            Array("调解".utf8), Array("ＡＢ".utf8), [0x41], [0x20], [0xE5], [0xE5, 0xAE], [0x80], [0xBF], [0xC3],
+            [0xED, 0xA0, 0x80], [0xE0, 0x80, 0x80], [0xEF, 0xBC, 0xA1], [0xF0, 0x9F, 0x98, 0x80], [0xFF], [0x00],
+        ]
+        for _ in 0..<2_000 {
+            let bytes = (0..<Int.random(in: 0...6, using: &generator)).flatMap { _ in
+                pieces.randomElement(using: &generator)!
+            }
+            var folded: [UInt8] = []
+            bytes.withUnsafeBufferPointer { SearchText.append($0, to: &folded) }
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(
+                String(decoding: folded, as: UTF8.self) == text.precomposedStringWithCompatibilityMapping.lowercased(),
+                "\(bytes)")
+        }
     }
 
     /// A case's search text folds each piece apart; joined by the separators the row uses, that must be
