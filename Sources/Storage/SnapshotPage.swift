@@ -7,7 +7,8 @@ import Shared
 /// again) takes them by copying rows instead of merging the log change by change (`GET /v1/snapshot`).
 ///
 /// A page holds whole records, in the order of their ids, each followed by its rows: the runs of its
-/// log (`ChangeRun`; a run's columns as the log keeps them), its case or risk item row, its visits.
+/// log (`ChangeRun`; a run's columns as the log keeps them), its case or risk item row (without its
+/// search text, which the replica folds from the row: `SearchText.appendCase`), its visits.
 /// After the records, an end row says whether more follow and the center's sequence number when the page
 /// was read; the first page's number is where the feed continues (every change up to it is in the
 /// snapshot; later ones in later pages or the feed, which the replica dedupes as always).
