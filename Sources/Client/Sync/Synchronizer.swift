@@ -26,9 +26,9 @@ public struct Synchronizer: Sendable {
         public var snapshotRecords = 2_000
         /// A first pull whose first snapshot page arrived slower than this (wire bytes per second) stores
         /// that page and takes the rest by the feed: on a slow link the feed's fewer bytes finish sooner
-        /// than the CPU a snapshot saves (the sync benchmark: a snapshot is ~60 bytes more and ~20 µs of
-        /// laptop CPU less a case; the two break even at ~3 MB/s). 0: always the snapshot.
-        public var snapshotMinimumRate = 3_000_000.0
+        /// than the CPU a snapshot saves (the sync benchmark: a snapshot is ~60 bytes more and ~15 µs of
+        /// laptop CPU less a case; the two break even at ~4 MB/s). 0: always the snapshot.
+        public var snapshotMinimumRate = 4_000_000.0
         /// The least wire bytes a page must have for its rate to count.
         public var snapshotRateSample = 64 * 1024
         /// Attempts per request before giving up on a transient failure.
