@@ -246,29 +246,40 @@ extension SnapshotSyncTests {
 
 extension SnapshotSyncTests {
     /// A center that writes snapshot pages of another format than this build's, or (as an earlier
-    /// release) none.
+    /// release) none; or, `servesFirstPage`, one whose processes are being upgraded one by one
+    /// (PostgreSQL): the first page comes from a process of this release, those after it from another.
     struct OtherFormatStore: ForwardingStore {
         let store: SQLiteCenterStore
         let refusal: APIError
+        var servesFirstPage = false
 
         func snapshotPage(
             after: RecordID?, within reach: Reach?, limit: Int
         ) async throws -> SnapshotPage.Written {
-            throw refusal
+            guard servesFirstPage, after == nil else { throw refusal }
+            return try await store.snapshotPage(after: after, within: reach, limit: limit)
         }
     }
 
-    @Test(arguments: [
+    /// How a center that serves no snapshot this build reads refuses one.
+    static let refusals = [
         APIError(.unprocessableContent, code: "unsupported-format", message: "format \(SnapshotPage.format + 1) only"),
         APIError(.notFound, code: "not-found", message: "no route takes GET /v1/snapshot"),
-    ])
-    func aCenterOfAnotherSnapshotFormatOrNoneIsLeftToTheFeed(refusal: APIError) async throws {
+    ]
+
+    /// A center holding village A's five cases, and a new laptop of its grid worker.
+    static func fiveCases() async throws -> (fixture: CenterFixture, center: SQLiteCenterStore, laptop: ReplicaStore) {
         let fixture = try await CenterFixture.make(.sqlite)
         let center = try #require(fixture.center as? SQLiteCenterStore)
         let village = try Self.village(in: fixture)
         _ = try Self.cases(0..<5, on: village)
         try await fixture.push(try village.allChanges(), as: fixture.gridA)
-        let laptop = try Self.laptop(in: fixture)
+        return (fixture, center, try Self.laptop(in: fixture))
+    }
+
+    @Test(arguments: refusals)
+    func aCenterOfAnotherSnapshotFormatOrNoneIsLeftToTheFeed(refusal: APIError) async throws {
+        let (fixture, center, laptop) = try await Self.fiveCases()
         let summary = try await Self.sync(laptop, with: OtherFormatStore(store: center, refusal: refusal))
         #expect(summary.snapshotRecords == 0 && summary.received == 30)
         #expect(try laptop.digest() == (try await fixture.merged().digest(within: CenterFixture.villageA)))
@@ -294,6 +305,21 @@ extension SnapshotSyncTests {
 }
 
 extension SnapshotSyncTests {
+    /// A snapshot under way that the center stops serving after its first page is given up for the feed,
+    /// which brings everything (what the first page brought counts once); the sync does not stop.
+    @Test(arguments: refusals)
+    func aSnapshotTheCenterStopsServingPartWayIsLeftToTheFeed(refusal: APIError) async throws {
+        let (fixture, center, laptop) = try await Self.fiveCases()
+        var options = Synchronizer.Options()
+        (options.snapshotRecords, options.snapshotMinimumRate) = (2, 0)
+        let summary = try await Self.sync(
+            laptop, with: OtherFormatStore(store: center, refusal: refusal, servesFirstPage: true), options: options)
+        #expect(summary.snapshotRecords == 2 && summary.received == 30 && summary.alreadyHeld == 12)
+        #expect(try laptop.syncState().isTakingSnapshot == false)
+        #expect(try laptop.digest() == (try await fixture.merged().digest(within: CenterFixture.villageA)))
+        await fixture.remove()
+    }
+
     /// A center whose snapshot pages end too soon, every time.
     struct TruncatingStore: ForwardingStore {
         let store: SQLiteCenterStore

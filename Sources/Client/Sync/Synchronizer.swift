@@ -246,12 +246,8 @@ public struct Synchronizer: Sendable {
             // by the feed, everything it took).
             (next, ahead, slow) = try fetchSnapshot(
                 after: after, client: client, clients: clients, timed: after == nil)
-        } catch SyncError.refused(404, _) {
-            try store.abandonSnapshot()
-            return (0, 0)
-        } catch SyncError.refused(422, let problem) where problem.code == "unsupported-format" {
-            // A center that writes pages of another format: the feed brings the same (from the beginning,
-            // if a snapshot was under way).
+        } catch  where Self.servesNoSnapshot(error) {
+            // The feed brings the same (from the beginning, if a snapshot was under way).
             try store.abandonSnapshot()
             return (0, 0)
         }
@@ -290,12 +286,30 @@ public struct Synchronizer: Sendable {
                     phase: .pulling, changes: taken, total: total.map { max($0, taken) }, bytes: summary.bytesReceived,
                     elapsed: Self.seconds(since: start)))
             guard let following else { return (taken, max(total ?? taken, taken)) }
-            (next, ahead, _) = try following.value()
-            // Merged areas changed in between: the snapshot begins again (the store went back too).
-            if try store.noteReach(next.reach) {
-                summary.reachGrew = true
-                (next, ahead, _) = try fetchSnapshot(after: nil, client: client, clients: clients, discarding: ahead)
+            do {
+                (next, ahead, _) = try following.value()
+                // Merged areas changed in between: the snapshot begins again (the store went back too).
+                if try store.noteReach(next.reach) {
+                    summary.reachGrew = true
+                    (next, ahead, _) = try fetchSnapshot(
+                        after: nil, client: client, clients: clients, discarding: ahead)
+                }
+            } catch  where Self.servesNoSnapshot(error) {
+                // A process of another release answered (a PostgreSQL center's processes upgraded one by
+                // one): the feed brings the rest, from the beginning (what the pages brought counts once).
+                try store.abandonSnapshot()
+                return (0, 0)
             }
+        }
+    }
+
+    /// Whether `error` says the center serves no snapshot this build reads: an earlier release, which
+    /// has no such route (404), or one that writes pages of another format (422 `unsupported-format`).
+    static func servesNoSnapshot(_ error: any Error) -> Bool {
+        switch error {
+        case SyncError.refused(404, _): true
+        case SyncError.refused(422, let problem): problem.code == "unsupported-format"
+        default: false
         }
     }
 
