@@ -1,5 +1,4 @@
 import CSQLite
-import Foundation
 import Shared
 
 /// A page of a snapshot: the records within a device's reach as the center stores them, so that a
@@ -111,8 +110,6 @@ public struct SnapshotPage: Sendable {
     static let caseSearchColumns = ["id", "summary", "parties", "mediator", "agreement", "category", "numbers"].map {
         ReplicaStore.disputeCopiedColumns.firstIndex(of: $0)!
     }
-    /// Each category's code as a row holds it, and its name.
-    static let categoryLabels = DisputeCategory.allCases.map { (code: Array($0.code.utf8), label: $0.label) }
     static let riskSearchColumns = ["id", "area", "title", "plan", "ownerPerson", "ownerUnit"].map {
         ReplicaStore.riskCopiedColumns.firstIndex(of: $0)!
     }
@@ -299,16 +296,11 @@ public struct SnapshotPage: Sendable {
             textPart(row + Self.caseSearchColumns[piece], in: bytes)
         }
         let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
-        // Its category's name by its code, and its village (its record's scope) as the record's row writes
-        // it: no string made.
-        let category = part(5).flatMap { code in
-            Self.categoryLabels.first {
-                $0.code.count == code.count && memcmp($0.code, code.baseAddress!, code.count) == 0
-            }
-        }
+        // Its village is its record's scope, as the record's row writes it.
         SearchText.appendCase(
             id: part(0) ?? none, summary: part(1) ?? none, parties: part(2) ?? none, mediator: part(3),
-            agreement: part(4), category: category?.label, village: textPart(record.cell + 2, in: bytes) ?? none,
+            agreement: part(4), category: part(5).flatMap { DisputeCategory(utf8: $0)?.label },
+            village: textPart(record.cell + 2, in: bytes) ?? none,
             numbers: part(6) ?? none, to: &output)
     }
 
@@ -411,8 +403,7 @@ public struct SnapshotPage: Sendable {
                 return
             }
             func part(_ cell: Int) -> UnsafeBufferPointer<UInt8> {
-                guard case .text(let range) = cells[cell] else { return UnsafeBufferPointer(start: nil, count: 0) }
-                return UnsafeBufferPointer(rebasing: buffer[range])
+                textPart(cell, in: buffer) ?? UnsafeBufferPointer(start: nil, count: 0)
             }
             _ = take(
                 HybridTimestamp(physical: integer(first + 1), counter: UInt32(counter), replica: replica),

@@ -135,16 +135,18 @@ extension Field {
 }
 
 /// Comparing bytes read from a document with a name's text, in place.
+@usableFromInline
 enum UTF8Bytes {
     /// Whether two byte ranges hold the same bytes: lengths first, then one `memcmp` (a generic
     /// element-by-element comparison costs several times as much, and every change on the wire names a
     /// field and a kind, and has six keys).
-    @inline(__always)
+    @inline(__always) @usableFromInline
     static func equal(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Bool {
         left.count == right.count && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
     }
 
     /// Whether `bytes` are `text`'s UTF-8.
+    @usableFromInline
     static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: String) -> Bool {
         var text = text
         return text.withUTF8 { equal(bytes, $0) }

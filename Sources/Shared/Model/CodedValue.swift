@@ -16,6 +16,15 @@ extension CodedValue {
     /// The stable code, e.g. `marriage-family`.
     public var code: String { rawValue }
 
+    /// The choice whose code `bytes` (UTF-8) are, found among the codes with no string made (a stored
+    /// value or a row's column read where it lies); nil for anything else. Inlinable: a store reading a
+    /// page's rows would otherwise take every code through the protocol's witnesses.
+    @inlinable
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let found = Self.allCases.first(where: { UTF8Bytes.equal(bytes, $0.rawValue) }) else { return nil }
+        self = found
+    }
+
     public var otherLabels: [String] { [] }
 
     /// The set's own order (the district's forms list categories and methods so), for sorting by code;

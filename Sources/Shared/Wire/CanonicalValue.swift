@@ -94,8 +94,7 @@ enum CanonicalValue {
         /// A code, found by its bytes among the codes (a string made and switched over costs several times
         /// as much, and most changes of a case are coded).
         mutating func coded<Coded: CodedValue>() -> Coded? {
-            guard let (text, ascii) = stringBytes(), ascii else { return nil }
-            return Coded.allCases.first { UTF8Bytes.equal(text, $0.rawValue) }
+            stringBytes().flatMap { Coded(utf8: $0.0) }
         }
 
         /// `"key":"text"` after a `,` unless it is the object's first member; nil (and nothing moved) if
