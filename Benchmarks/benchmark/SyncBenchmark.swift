@@ -405,8 +405,8 @@ enum SyncBenchmark {
     /// row by row (`INSERT … SELECT … WHERE 1`, in the source's order) into an empty replica of the same
     /// schema, page size and durability, less the indexes `dropping` names, in one transaction. Without the
     /// `WHERE`, SQLite would copy records and index entries as they are stored, already sorted (its transfer
-    /// optimisation, which only an empty table copied from one of the same schema allows): half the time,
-    /// and not what any store that writes rows can do.
+    /// optimisation, for a table copied whole into one of the same schema): half the time, and not what any
+    /// store that writes rows can do.
     static func nativeCopySeconds(
         of replica: ReplicaStore, scope: AreaCode, in folder: URL, dropping indexes: [String] = []
     ) throws -> Double {
