@@ -382,8 +382,10 @@ extension ReplicaStore {
 
     /// Merges several devices' batches in one durable transaction (group commit), as if they came one
     /// after another: each gets its own receipt, or its own `ClockError` when a change of it is stamped
-    /// too far ahead (nothing of that batch is written). Any other failure fails them all, with nothing
-    /// written. The rows are derived and the duplicates found once for the whole group.
+    /// too far ahead (nothing of that batch is written). Any other failure (a `ChangeRefusal`: a change
+    /// naming another scope than its record's, or an id held as the other kind) fails them all, with
+    /// nothing written; `PushQueue` then writes each alone. The rows are derived and the duplicates found
+    /// once for the whole group.
     public func push(together pushes: [Push]) -> [Result<Receipt, any Error>] {
         push(together: pushes, findingDuplicates: true)
     }
@@ -397,6 +399,8 @@ extension ReplicaStore {
                 for push in pushes {
                     let new: Int
                     do {
+                        session.fixesScopes = true
+                        defer { session.fixesScopes = false }
                         new = try session.take(push.changes, maximumDrift: push.maximumDrift)
                     } catch let error as ClockError {
                         taken.append(.failure(error))
@@ -421,6 +425,25 @@ extension ReplicaStore {
             if findingDuplicates { finder.invalidate() }
             return pushes.map { _ in .failure(error) }
         }
+    }
+
+    /// Which of `codes` are known areas (merged ones included).
+    public func knownAreas(among codes: Set<AreaCode>) throws -> Set<AreaCode> {
+        try read { db in
+            var known: Set<AreaCode> = []
+            for code in codes
+            where try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM area WHERE code = ?)", arguments: [code.description]) == true
+            {
+                known.insert(code)
+            }
+            return known
+        }
+    }
+
+    /// The kind and scope of each of `ids` the center holds (the others are new to it).
+    public func recordsHeld(_ ids: [RecordID]) throws -> [RecordID: HeldRecord] {
+        try read { db in try Self.recordsHeld(ids, in: db) }
     }
 
     /// A page of the feed: changes after `cursor` whose record lies within `reach` (all when nil), in

@@ -149,8 +149,14 @@ extension ReplicaStore {
         /// The sequence number the next row's first change takes, once the log's head was read.
         var nextSequence: Int64?
         var loaded: Set<EntityKey> = []
-        /// The timestamps of the changes the log holds of the records loaded: a change is stored once.
-        var held: Set<HybridTimestamp> = []
+        /// The changes the log holds of the records loaded, by their identity (the record's local key and
+        /// the change's timestamp): a change is stored once.
+        var held: Set<ChangeIdentity> = []
+        /// At the center: a change must name its record's scope as the center holds it (a record's scope is
+        /// fixed by the first change the center took), or the transaction is refused (`ChangeRefusal`).
+        var fixesScopes = false
+        /// The place of the change being taken in its batch or page, for a refusal to name it.
+        var changeIndex = 0
         /// Records this transaction added: nothing derived of them is stored yet.
         var created: Set<EntityKey> = []
         var touched: Set<EntityKey> = []
@@ -213,10 +219,10 @@ extension ReplicaStore {
         /// Merges a record's changes from the log into `state`, once per transaction.
         mutating func load(_ key: EntityKey) throws {
             guard loaded.insert(key).inserted else { return }
-            guard let local = try ReplicaStore.localKey(of: key, in: db) else { return }
+            guard let local = try ReplicaStore.localKey(of: key, in: db, change: changeIndex) else { return }
             keys[key] = (local.id, local.scope)
             let changes = try ReplicaStore.changes(of: key, local: local, in: db)
-            for change in changes { held.insert(change.timestamp) }
+            for change in changes { held.insert(ChangeIdentity(record: local.id, timestamp: change.timestamp)) }
             state.apply(changes)
         }
 
@@ -232,7 +238,9 @@ extension ReplicaStore {
             // Every new change's timestamp joins `held`: room for them at once, not by doubling.
             held.reserveCapacity(held.count + changes.count)
             var count = 0
-            for change in changes where try insert(change) {
+            for (index, change) in changes.enumerated() {
+                changeIndex = index
+                guard try insert(change) else { continue }
                 try clock.receive(change.timestamp)
                 count += 1
             }
@@ -297,8 +305,13 @@ extension ReplicaStore {
             // look-up of its record, which is known and touched already.
             let sameRecord = runEntity == change.entity
             let record = try sameRecord ? (id: runRecord, scope: runScope ?? change.scope) : localKey(change)
+            if fixesScopes, record.scope != change.scope {
+                throw ChangeRefusal.scopeMismatch(change, held: record.scope, change: changeIndex)
+            }
             // The record's changes are loaded, so `held` knows whether the log has this one.
-            guard held.insert(change.timestamp).inserted else { return false }
+            guard held.insert(ChangeIdentity(record: record.id, timestamp: change.timestamp)).inserted else {
+                return false
+            }
             // Reading a change back substitutes the record's stored scope where the row has none.
             let scope = record.scope == change.scope ? nil : change.scope.description
             if !run.isEmpty,
@@ -522,6 +535,34 @@ extension ReplicaStore {
     /// Which of `ids` the log holds (under either kind), in one query: the ids go as a JSON array
     /// (digits need no escaping), written once.
     static func held(_ ids: [RecordID], in db: Database) throws -> Set<RecordID> {
+        var held: Set<RecordID> = []
+        try db.cachedStatement(sql: "SELECT uid FROM record WHERE uid IN (SELECT value FROM json_each(?))")
+            .forEachRawRow(arguments: [idList(ids)], in: db) { row in
+                // Every id the log holds was written by `description`: it reads back.
+                if let id = RecordID(utf8: row.bytes(0)) { held.insert(id) }
+                return true
+            }
+        return held
+    }
+
+    /// The kind and scope of each of `ids` the log holds, in one query.
+    static func recordsHeld(_ ids: [RecordID], in db: Database) throws -> [RecordID: HeldRecord] {
+        var held: [RecordID: HeldRecord] = [:]
+        try db.cachedStatement(
+            sql: "SELECT uid, kind, scope FROM record WHERE uid IN (SELECT value FROM json_each(?))"
+        ).forEachRawRow(arguments: [idList(ids)], in: db) { row in
+            if let id = RecordID(utf8: row.bytes(0)),
+                let kind = EntityKind(rawValue: String(decoding: row.bytes(1), as: UTF8.self))
+            {
+                held[id] = HeldRecord(kind: kind, scope: try area(row.bytes(2)))
+            }
+            return true
+        }
+        return held
+    }
+
+    /// `ids` as a JSON array (digits need no escaping), written once.
+    private static func idList(_ ids: [RecordID]) -> String {
         var list: [UInt8] = [UInt8(ascii: "[")]
         for (index, id) in ids.enumerated() {
             if index > 0 { list.append(UInt8(ascii: ",")) }
@@ -530,27 +571,27 @@ extension ReplicaStore {
             list.append(UInt8(ascii: "\""))
         }
         list.append(UInt8(ascii: "]"))
-        var held: Set<RecordID> = []
-        try db.cachedStatement(sql: "SELECT uid FROM record WHERE uid IN (SELECT value FROM json_each(?))")
-            .forEachRawRow(arguments: [String(decoding: list, as: UTF8.self)], in: db) { row in
-                // Every id the log holds was written by `description`: it reads back.
-                if let id = RecordID(utf8: row.bytes(0)) { held.insert(id) }
-                return true
-            }
-        return held
+        return String(decoding: list, as: UTF8.self)
     }
 
     /// A record's local key and scope, or nil if the log holds none of its changes.
-    static func localKey(of key: EntityKey, in db: Database) throws -> (id: Int64, scope: AreaCode)? {
+    /// - Throws: `ChangeRefusal` (`kindConflict`, naming change `index`) if the log holds the id as the
+    ///   other kind: a case and a risk item never share an id.
+    static func localKey(
+        of key: EntityKey, in db: Database, change index: Int = 0
+    ) throws -> (
+        id: Int64, scope: AreaCode
+    )? {
         // Every change a transaction takes asks this once per record: read through the C API.
-        var found: (id: Int64, scope: String)?
-        try db.cachedStatement(sql: "SELECT id, scope FROM record WHERE uid = ? AND kind = ?").forEachRawRow(
-            arguments: [key.id.description, key.kind.rawValue], in: db
+        var found: (id: Int64, scope: String, sameKind: Bool)?
+        try db.cachedStatement(sql: "SELECT id, scope, kind = ? FROM record WHERE uid = ?").forEachRawRow(
+            arguments: [key.kind.rawValue, key.id.description], in: db
         ) { row in
-            found = (row.int64(0), String(decoding: row.bytes(1), as: UTF8.self))
+            found = (row.int64(0), String(decoding: row.bytes(1), as: UTF8.self), row.int64(2) == 1)
             return false
         }
         guard let found else { return nil }
+        guard found.sameKind else { throw ChangeRefusal.kindConflict(key, change: index) }
         return (found.id, try area(found.scope))
     }
 

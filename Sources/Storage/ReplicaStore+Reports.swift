@@ -265,7 +265,8 @@ extension ReplicaStore {
         }
 
         /// Case figures grouped by `key` (a constant: one row, without sorting), over `source` (the table, or
-        /// the table with an index to use).
+        /// the table with an index to use). Counted, never summed: a case may lack any optional field (a
+        /// push that stopped between two batches), and a sum over no value is NULL.
         func cohort(
             _ key: String, from source: String = "dispute", within condition: String = scopeCondition,
             _ arguments: [any DatabaseValueConvertible] = scopeArguments
@@ -274,10 +275,14 @@ extension ReplicaStore {
                 db,
                 sql: """
                     SELECT \(key) AS key, count(*) AS screened,
-                        sum(status = 'resolved') AS resolved, sum(status = 'unresolved') AS unresolved,
-                        sum(status = 'escalated') AS escalated, sum(status = 'mediating') AS mediating,
-                        sum(status = 'screened') AS waiting, sum(foundBy = 'screening') AS screening,
-                        sum(foundBy = 'visit') AS walkIns, sum(foundBy = 'referral') AS referrals
+                        count(*) FILTER (WHERE status = 'resolved') AS resolved,
+                        count(*) FILTER (WHERE status = 'unresolved') AS unresolved,
+                        count(*) FILTER (WHERE status = 'escalated') AS escalated,
+                        count(*) FILTER (WHERE status = 'mediating') AS mediating,
+                        count(*) FILTER (WHERE status = 'screened') AS waiting,
+                        count(*) FILTER (WHERE foundBy = 'screening') AS screening,
+                        count(*) FILTER (WHERE foundBy = 'visit') AS walkIns,
+                        count(*) FILTER (WHERE foundBy = 'referral') AS referrals
                     FROM \(source)
                     WHERE counted = 1 AND isVoided = 0 AND recorded >= ? AND recorded < ?\(condition)
                     \(key.hasPrefix("'") ? "" : "GROUP BY 1 ORDER BY 1")

@@ -261,6 +261,9 @@ extension ForwardingStore {
     func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>] {
         await store.push(together: pushes)
     }
+    func recordsHeld(_ ids: [RecordID]) async throws -> [RecordID: HeldRecord] {
+        try await store.recordsHeld(ids)
+    }
     func pageJSON(
         after cursor: Int64, within reach: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
@@ -282,4 +285,7 @@ extension ForwardingStore {
     func report(_ request: ReportRequest) async throws -> Report { try await store.report(request) }
     func areas() async throws -> [Area] { try await store.areas() }
     func successions() async throws -> Successions { try await store.successions() }
+    func knownAreas(among codes: Set<AreaCode>) async throws -> Set<AreaCode> {
+        try await store.knownAreas(among: codes)
+    }
 }

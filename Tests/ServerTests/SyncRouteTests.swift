@@ -552,8 +552,10 @@ struct FailingStore: CenterStore {
     }
 
     func cursor() async throws -> Int64 { 0 }
+    func recordsHeld(_ ids: [RecordID]) async throws -> [RecordID: HeldRecord] { throw failure }
 
     func successions() async throws -> Successions { throw failure }
+    func knownAreas(among codes: Set<AreaCode>) async throws -> Set<AreaCode> { throw failure }
 
     func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int { throw failure }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Shared
+import Storage
 
 /// An error the API returns: an HTTP status and a JSON body with a stable `code` and a human
 /// `message`, plus details where they help (which change, by how much). Never a stack trace.
@@ -45,6 +46,20 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         if let field = error.field { details["field"] = .string(error.field ?? field) }
         let status: HTTPResponse.Status = error.code == .unsupportedVersion ? .unprocessableContent : .badRequest
         return APIError(status, code: error.code.rawValue, message: error.description, details: details)
+    }
+
+    /// A change of a batch the center may not take (`ChangeRefusal`): the batch is refused whole.
+    static func refused(_ refusal: ChangeRefusal) -> APIError {
+        let status: HTTPResponse.Status =
+            switch refusal.reason {
+            case .kindConflict: .conflict
+            case .outOfScope, .centerOnly, .foreignReplica: .forbidden
+            case .ambiguous: .badRequest
+            case .scopeMismatch, .unknownArea, .clockBehind: .unprocessableContent
+            }
+        return APIError(
+            status, code: refusal.reason.rawValue, message: refusal.message,
+            details: ["change": .number(Double(refusal.change))])
     }
 
     static func tooLarge(_ what: String, limit: Int) -> APIError {

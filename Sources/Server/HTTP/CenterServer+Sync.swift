@@ -33,6 +33,10 @@ extension CenterServer {
         } catch let error as ClockError {
             metrics.refused()
             throw Self.clockAhead(error, change: nil)
+        } catch let refusal as ChangeRefusal {
+            // A record another batch written with this one made first, as another kind or scope.
+            metrics.refused()
+            throw APIError.refused(refusal)
         }
         metrics.batch(new: receipt.new, known: receipt.known, since: start)
         let answer: JSONValue = .object([
@@ -48,27 +52,29 @@ extension CenterServer {
         return result
     }
 
-    /// Refuses a batch that is too large, reaches outside the device's reach (its scope and the areas
-    /// merged into it), or is stamped too far ahead.
+    /// Refuses a batch that is too large, or any change of which the device may not make: one stamped
+    /// too far ahead or before FieldSync existed; two different changes under one identity; a record
+    /// named as the other kind or with another scope than it has (in the batch, or as the center holds
+    /// it: its first change the center took fixed both); a record outside the device's reach (its scope
+    /// and the areas merged into it), held or new; a new record in an area the district does not have.
+    /// What a change claims is never trusted: a held record is judged by the scope the center holds.
     func check(_ batch: ChangeBatch, from device: ReplicaStore.Device) async throws {
         guard batch.changes.count <= configuration.maximumBatchChanges else {
             throw APIError.tooLarge(
                 "the batch has \(batch.changes.count) changes", limit: configuration.maximumBatchChanges)
         }
         let now = wallClock.milliseconds()
-        // Areas merged into the device's scope are within its reach too; read only for a change that
-        // lies outside the scope itself.
-        var reach: Reach?
+        // The first change of each record, and each change by its identity within the batch.
+        var first: [RecordID: Int] = [:]
+        var identities: [BatchIdentity: Int] = [:]
         for (index, change) in batch.changes.enumerated() {
-            if !device.scope.covers(change.scope), reach == nil {
-                reach = Reach(scope: device.scope, successions: try await store.successions())
-            }
-            guard reach?.accepts(change.scope) ?? true else {
-                throw APIError(
-                    .forbidden, code: "out-of-scope",
-                    message: "change \(index) (\(change.entity.kind.rawValue) \(change.entity.id)) belongs to "
-                        + "\(change.scope), outside this device's scope \(device.scope); nothing of the batch was stored",
-                    details: ["change": .number(Double(index)), "scope": .string(change.scope.description)])
+            guard change.timestamp.physical >= ChangeRefusal.earliestStamp else {
+                throw APIError.refused(
+                    ChangeRefusal(
+                        .clockBehind, change: index,
+                        "change \(index) is stamped \(change.timestamp.physical) ms after 1970, before FieldSync could "
+                            + "have made it (the earliest is 2000-01-01): set the laptop's date and time; nothing of "
+                            + "the batch was stored"))
             }
             let ahead = change.timestamp.physical - now
             if ahead > configuration.maximumDrift {
@@ -76,7 +82,83 @@ extension CenterServer {
                     ClockError(timestamp: change.timestamp, aheadBy: ahead, maximumDrift: configuration.maximumDrift),
                     change: index)
             }
+            if let earlier = first[change.entity.id].map({ batch.changes[$0] }) {
+                guard earlier.entity.kind == change.entity.kind else {
+                    throw APIError.refused(.kindConflict(earlier.entity, change: index))
+                }
+                guard earlier.scope == change.scope else {
+                    throw APIError.refused(.scopeMismatch(change, held: earlier.scope, change: index))
+                }
+            } else {
+                first[change.entity.id] = index
+            }
+            let identity = BatchIdentity(id: change.entity.id, timestamp: change.timestamp)
+            if let other = identities[identity] {
+                guard batch.changes[other] == change else {
+                    throw APIError.refused(
+                        ChangeRefusal(
+                            .ambiguous, change: index,
+                            "change \(index) of \(change.entity.kind.rawValue) \(change.entity.id) is stamped "
+                                + "\(change.timestamp) as change \(other) is, but differs from it: a stamp names one "
+                                + "change; nothing of the batch was stored"))
+                }
+            } else {
+                identities[identity] = index
+            }
         }
+        // Each record as the center holds it, or, if new, where it claims to be.
+        let held = try await store.recordsHeld(Array(first.keys))
+        var reach: Reach?
+        let known = try await store.knownAreas(
+            among: Set(first.compactMap { id, index in held[id] == nil ? batch.changes[index].scope : nil }))
+        for (id, index) in first.sorted(by: { $0.value < $1.value }) {
+            let change = batch.changes[index]
+            let scope = held[id]?.scope ?? change.scope
+            // Areas merged into the device's scope are within its reach too; read only for a record that
+            // lies outside the scope itself.
+            if !device.scope.covers(scope), reach == nil {
+                reach = Reach(scope: device.scope, successions: try await store.successions())
+            }
+            let reaches = reach?.accepts(scope) ?? true
+            if let record = held[id] {
+                guard record.kind == change.entity.kind else {
+                    throw APIError.refused(.kindConflict(change.entity, change: index))
+                }
+                // Where the record is is not told: only that it is not this device's.
+                guard reaches else {
+                    throw APIError.refused(
+                        ChangeRefusal(
+                            .outOfScope, change: index,
+                            "change \(index) (\(change.entity.kind.rawValue) \(id)) is not this device's to change: "
+                                + "the record lies outside its scope \(device.scope); nothing of the batch was stored"))
+                }
+                guard record.scope == change.scope else {
+                    throw APIError.refused(.scopeMismatch(change, held: record.scope, change: index))
+                }
+                continue
+            }
+            guard reaches else {
+                throw APIError.refused(
+                    ChangeRefusal(
+                        .outOfScope, change: index,
+                        "change \(index) (\(change.entity.kind.rawValue) \(id)) belongs to \(scope), outside this "
+                            + "device's scope \(device.scope); nothing of the batch was stored"))
+            }
+            // The district itself need not have been imported as an area (its towns name it as parent).
+            guard known.contains(scope) || scope == device.scope.district else {
+                throw APIError.refused(
+                    ChangeRefusal(
+                        .unknownArea, change: index,
+                        "change \(index) records \(change.entity.kind.rawValue) \(id) in \(scope), which is not one of "
+                            + "the district's areas; nothing of the batch was stored"))
+            }
+        }
+    }
+
+    /// A change's identity within a batch: its record and its stamp.
+    private struct BatchIdentity: Hashable {
+        var id: RecordID
+        var timestamp: HybridTimestamp
     }
 
     static func clockAhead(_ error: ClockError, change: Int?) -> APIError {

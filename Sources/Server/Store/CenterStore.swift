@@ -17,6 +17,10 @@ public protocol CenterStore: Sendable {
     /// other failure fails them all.
     func push(together pushes: [ReplicaStore.Push]) async -> [Result<ReplicaStore.Receipt, any Error>]
 
+    /// The kind and scope of each of `ids` the log holds (fixed by the first change of each it took); the
+    /// others are new to it. A push is authorised against these, not against what its changes claim.
+    func recordsHeld(_ ids: [RecordID]) async throws -> [RecordID: HeldRecord]
+
     /// Changes after `cursor` within `reach` (a device's scope and the areas merged into it; all when
     /// nil), in sequence order, at most `limit`, written as `ChangePage` JSON, with the page's cursor,
     /// whether more remain, and how many changes it holds.
@@ -55,6 +59,9 @@ public protocol CenterStore: Sendable {
 
     /// The district's towns and villages: their names go to devices with `GET /v1/areas`.
     func areas() async throws -> [Area]
+
+    /// Which of `codes` are the district's areas (merged ones included): a new record must lie in one.
+    func knownAreas(among codes: Set<AreaCode>) async throws -> Set<AreaCode>
 
     /// Where the records of merged areas count now: every pull and push reads a device's reach by it.
     func successions() async throws -> Successions
@@ -107,6 +114,14 @@ public struct SQLiteCenterStore: CenterStore, CenterAdministration {
         } catch {
             return pushes.map { _ in .failure(error) }
         }
+    }
+
+    public func recordsHeld(_ ids: [RecordID]) async throws -> [RecordID: HeldRecord] {
+        try await blocking { try store.recordsHeld(ids) }
+    }
+
+    public func knownAreas(among codes: Set<AreaCode>) async throws -> Set<AreaCode> {
+        try await blocking { try store.knownAreas(among: codes) }
     }
 
     public func pageJSON(

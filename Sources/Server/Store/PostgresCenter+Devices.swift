@@ -59,6 +59,21 @@ extension PostgresCenter {
         }
     }
 
+    /// Which of `codes` are known areas (merged ones included).
+    public func knownAreas(among codes: Set<AreaCode>) async throws -> Set<AreaCode> {
+        guard !codes.isEmpty else { return [] }
+        let texts = codes.map(\.description)
+        return try await answered { [self] in
+            var known: Set<AreaCode> = []
+            for try await code in try await client.query(
+                "SELECT code FROM area WHERE code = ANY(\(texts)::text[])", logger: logger
+            ).decode(String.self) {
+                known.insert(try AreaCode(parsing: code))
+            }
+            return known
+        }
+    }
+
     /// Where the records of merged areas count now.
     public func successions() async throws -> Successions {
         try await answered { [self] in

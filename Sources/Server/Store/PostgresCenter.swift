@@ -185,7 +185,8 @@ public final class PostgresCenter: Sendable {
                 scope text COLLATE "C" NOT NULL
             )
             """,
-            // The log: `seq` is the feed's order; a change is stored once (its timestamp is its identity);
+            // The log: `seq` is the feed's order; a change is stored once (its timestamp was its identity:
+            // see the migration to `change_identity`);
             // `scope` is NULL when it is the record's.
             """
             CREATE TABLE change (
@@ -291,6 +292,13 @@ public final class PostgresCenter: Sendable {
             // The area a reorganisation merged this one into (`Successions`): its records count there now.
             "ALTER TABLE area ADD COLUMN successor text COLLATE \"C\""
         ],
+        [
+            // A change's identity is its record and its timestamp (`ChangeIdentity`), as in every replica's
+            // log: two records whose changes share a stamp both keep theirs. The index still leads with the
+            // stamp, for the probe of what a batch holds already.
+            "ALTER TABLE change DROP CONSTRAINT change_physical_counter_replica_key",
+            "ALTER TABLE change ADD CONSTRAINT change_identity UNIQUE (physical, counter, replica, record)",
+        ],
     ]
 
     /// Creates or upgrades the schema, under an advisory lock: processes starting at once take turns,
@@ -371,7 +379,7 @@ public final class PostgresCenter: Sendable {
             written = try await transaction { connection in
                 let first = try await Self.lockHead(connection, logger: logger)
                 let inserted = try await Self.insert(
-                    accepted.map(\.changes), after: first, on: connection, logger: logger)
+                    accepted.map(\.changes), after: first, on: connection, logger: logger, fixingScopes: true)
                 // Each device's contact, once per device however many of its batches the group holds.
                 var devices: [String: (changes: Int64, offset: Int64?)] = [:]
                 for (push, count) in zip(accepted, inserted.new) {
@@ -418,9 +426,15 @@ public final class PostgresCenter: Sendable {
     }
 
     /// Inserts several batches in one go, as if one after another: each batch's count of new changes,
-    /// the last number given, and the new changes in their order.
+    /// the last number given, and the new changes in their order. A change is held once per record
+    /// (`ChangeIdentity`: its record and its timestamp).
+    /// - Parameter fixingScopes: devices' batches: a change must name its record's scope as the log holds
+    ///   it.
+    /// - Throws: `ChangeRefusal` if a change names an id held as the other kind, or (`fixingScopes`)
+    ///   another scope than its record's; nothing is written then.
     static func insert(
-        _ batches: [[Change]], after head: Int64, on connection: PostgresConnection, logger: Logger
+        _ batches: [[Change]], after head: Int64, on connection: PostgresConnection, logger: Logger,
+        fixingScopes: Bool = false
     ) async throws -> (new: [Int], head: Int64, added: [Change]) {
         let changes = batches.flatMap { $0 }
         guard !changes.isEmpty else { return (batches.map { _ in 0 }, head, []) }
@@ -435,43 +449,61 @@ public final class PostgresCenter: Sendable {
             scopes.append(change.scope.description)
         }
         // Records new to the log hold no change yet: their changes need no look-up.
-        var records: [String: (id: Int64, scope: String, new: Bool)] = [:]
-        for try await (id, uid, scope) in try await connection.query(
+        var records: [String: (id: Int64, kind: String, scope: String, new: Bool)] = [:]
+        for try await (id, uid, kind, scope) in try await connection.query(
             """
             INSERT INTO record (kind, uid, scope)
             SELECT * FROM unnest(\(kinds)::text[], \(uids)::text[], \(scopes)::text[])
             ON CONFLICT (uid) DO NOTHING
-            RETURNING id, uid, scope
+            RETURNING id, uid, kind, scope
             """, logger: logger
-        ).decode((Int64, String, String).self) {
-            records[uid] = (id, scope, true)
+        ).decode((Int64, String, String, String).self) {
+            records[uid] = (id, kind, scope, true)
         }
         let known = uids.filter { records[$0] == nil }
         if !known.isEmpty {
-            for try await (id, uid, scope) in try await connection.query(
-                "SELECT id, uid, scope FROM record WHERE uid = ANY(\(known)::text[])", logger: logger
-            ).decode((Int64, String, String).self) {
-                records[uid] = (id, scope, false)
+            for try await (id, uid, kind, scope) in try await connection.query(
+                "SELECT id, uid, kind, scope FROM record WHERE uid = ANY(\(known)::text[])", logger: logger
+            ).decode((Int64, String, String, String).self) {
+                records[uid] = (id, kind, scope, false)
+            }
+        }
+        for batch in batches {
+            for (index, change) in batch.enumerated() {
+                guard let record = records[change.entity.id.description] else { continue }
+                guard record.kind == change.entity.kind.rawValue else {
+                    throw ChangeRefusal.kindConflict(change.entity, change: index)
+                }
+                if fixingScopes, record.scope != change.scope.description {
+                    throw ChangeRefusal.scopeMismatch(change, held: try AreaCode(parsing: record.scope), change: index)
+                }
             }
         }
         // Which of the changes of records the log knew it holds already (one look-up for all of them).
-        var probed: [HybridTimestamp] = []
+        var probed: [Change] = []
         for change in changes where records[change.entity.id.description]?.new == false {
-            probed.append(change.timestamp)
+            probed.append(change)
         }
-        var held: Set<HybridTimestamp> = []
+        var held: Set<ChangeIdentity> = []
         if !probed.isEmpty {
-            for try await (physical, counter, replica) in try await connection.query(
+            let probedRecords = probed.map { records[$0.entity.id.description]?.id ?? 0 }
+            for try await (record, physical, counter, replica) in try await connection.query(
                 """
-                SELECT c.physical, c.counter, c.replica FROM change c
-                JOIN unnest(\(probed.map(\.physical))::bigint[], \(probed.map { Int64($0.counter) })::bigint[],
-                    \(probed.map { Int64($0.replica.rawValue) })::bigint[]) AS probe (physical, counter, replica)
+                SELECT c.record, c.physical, c.counter, c.replica FROM change c
+                JOIN unnest(\(probedRecords)::bigint[], \(probed.map(\.timestamp.physical))::bigint[],
+                    \(probed.map { Int64($0.timestamp.counter) })::bigint[],
+                    \(probed.map { Int64($0.timestamp.replica.rawValue) })::bigint[])
+                    AS probe (record, physical, counter, replica)
                     ON c.physical = probe.physical AND c.counter = probe.counter AND c.replica = probe.replica
+                    AND c.record = probe.record
                 """, logger: logger
-            ).decode((Int64, Int64, Int64).self) {
+            ).decode((Int64, Int64, Int64, Int64).self) {
                 held.insert(
-                    HybridTimestamp(
-                        physical: physical, counter: UInt32(counter), replica: ReplicaID(rawValue: UInt64(replica))))
+                    ChangeIdentity(
+                        record: record,
+                        timestamp: HybridTimestamp(
+                            physical: physical, counter: UInt32(counter),
+                            replica: ReplicaID(rawValue: UInt64(replica)))))
             }
         }
         // The changes the log does not hold yet, each once, numbered after `head` in the batch's order
@@ -484,7 +516,13 @@ public final class PostgresCenter: Sendable {
         var new: [Int] = []
         for batch in batches {
             let before = added.count
-            for change in batch where held.insert(change.timestamp).inserted {
+            for change in batch {
+                guard let record = records[change.entity.id.description] else {
+                    throw StoreError(code: .corrupt, message: "the record of change \(change.timestamp) was not stored")
+                }
+                guard held.insert(ChangeIdentity(record: record.id, timestamp: change.timestamp)).inserted else {
+                    continue
+                }
                 added.append(change)
             }
             new.append(added.count - before)
@@ -522,6 +560,22 @@ public final class PostgresCenter: Sendable {
     /// The feed's head: every change numbered at or below it has committed.
     public func cursor() async throws -> Int64 {
         try await value("SELECT head FROM feed WHERE id = 1", as: Int64.self) ?? 0
+    }
+
+    /// The kind and scope of each of `ids` the log holds.
+    public func recordsHeld(_ ids: [RecordID]) async throws -> [RecordID: HeldRecord] {
+        guard !ids.isEmpty else { return [:] }
+        let uids = ids.map(\.description)
+        return try await answered { [client, logger] in
+            var held: [RecordID: HeldRecord] = [:]
+            let rows = try await client.query(
+                "SELECT uid, kind, scope FROM record WHERE uid = ANY(\(uids)::text[])", logger: logger)
+            for try await (uid, kind, scope) in rows.decode((String, String, String).self) {
+                guard let id = RecordID(uid), let kind = EntityKind(rawValue: kind) else { continue }
+                held[id] = HeldRecord(kind: kind, scope: try AreaCode(parsing: scope))
+            }
+            return held
+        }
     }
 
     /// The timestamp of the change numbered `seq`, nil if the log has none.

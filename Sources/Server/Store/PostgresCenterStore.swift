@@ -122,6 +122,10 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
         return receipts
     }
 
+    public func recordsHeld(_ ids: [RecordID]) async throws -> [RecordID: HeldRecord] {
+        try await log.recordsHeld(ids)
+    }
+
     public func pageJSON(
         after cursor: Int64, within reach: Reach?, limit: Int
     ) async throws -> (json: [UInt8], cursor: Int64, more: Bool, count: Int) {
@@ -196,6 +200,10 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
 
     public func successions() async throws -> Successions {
         try await log.successions()
+    }
+
+    public func knownAreas(among codes: Set<AreaCode>) async throws -> Set<AreaCode> {
+        try await log.knownAreas(among: codes)
     }
 
     public func enroll(

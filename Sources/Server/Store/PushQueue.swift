@@ -81,13 +81,31 @@ final class PushQueue: Sendable {
                 return
             }
             let start = ContinuousClock.now
-            let results = await store.push(together: group.map(\.push))
+            var results = await store.push(together: group.map(\.push))
             state.withLock { $0.written += 1 }
             metrics.pushTransaction(since: start)
+            // A batch that cannot be stored fails the whole transaction: each is written again alone, so
+            // that it is refused on its own and the others are stored. (A failure of the store itself
+            // fails each alone as well.)
+            if group.count > 1, results.contains(where: Self.failsTheGroup) {
+                results = []
+                for waiting in group {
+                    let start = ContinuousClock.now
+                    results += await store.push(together: [waiting.push])
+                    metrics.pushTransaction(since: start)
+                }
+            }
             for (waiting, result) in zip(group, results) {
                 waiting.continuation.resume(with: result)
             }
         }
+    }
+
+    /// Whether a batch's failure was the group's: any but a change stamped too far ahead, which the
+    /// stores refuse for its batch alone.
+    private static func failsTheGroup(_ result: Result<ReplicaStore.Receipt, any Error>) -> Bool {
+        guard case .failure(let error) = result else { return false }
+        return !(error is ClockError)
     }
 
     /// Once the writer has written nothing for `idleCheckpoint`, has the store checkpoint its log: pushes
