@@ -24,6 +24,18 @@ public struct CenterConfiguration: Sendable {
     /// How long the writer has had nothing to write before the store checkpoints its log (`CenterStore
     /// .checkpointWAL`); nil never (the store's own thresholds alone).
     public var idleCheckpoint: Duration? = .seconds(1)
+    /// How long a connection may take to send a request's head, from its start (TLS handshake included)
+    /// or from the end of the response before (`ConnectionGuard`).
+    public var headerTimeout: Duration = .seconds(30)
+    /// How long a connection may stay idle (nothing read or written) before it is closed.
+    public var idleTimeout: Duration = .seconds(120)
+    /// Most connections one client address may hold open at once (a town's devices may share one NAT
+    /// address), and the addresses exempt from it: a reverse proxy in front of the center.
+    public var maximumConnectionsPerAddress = 64
+    public var trustedProxies: Set<String> = []
+    /// Most bytes of request bodies the center holds at once: a push waits for room before its body is
+    /// read, so a burst of large pushes cannot take the process's memory.
+    public var maximumBodyBytesInFlight = 64 * 1024 * 1024
 
     public init() {}
 }

@@ -71,6 +71,13 @@ struct SyncCommand: ParsableCommand {
             "On a first pull, take the center's changes one by one instead of its snapshot: fewer bytes (a slow link), more work for this laptop."
         ))
     var noSnapshot = false
+    @Flag(
+        name: .customLong("allow-http"),
+        help: Help.option(
+            "允许用明文 http:// 连接别的机器上的区中心（只在区里封闭的内网中用：令牌和身份证号不加密）。",
+            "Allow plain http:// to a center on another machine (only on the district's closed network: the token and ID numbers travel unencrypted)."
+        ))
+    var allowHTTP = false
 
     func run() throws {
         try Context.run(options) {
@@ -84,6 +91,7 @@ struct SyncCommand: ParsableCommand {
             settings.curl.lowSpeedTime = max(1, timeout)
             settings.curl.connectTimeout = max(1, timeout) * 1000
             settings.takesSnapshots = !noSnapshot
+            settings.allowsCleartext = allowHTTP
             let bar = ProgressBar(enabled: Prompter.isInteractive && !json, language: context.language)
             let summary = try Synchronizer(store: store, enrollment: enrollment, options: settings) { bar.show($0) }
                 .run()

@@ -28,7 +28,7 @@ import Testing
         let (ports, port) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let app = CenterServer(store: store, configuration: configuration).application(
+        let app = try CenterServer(store: store, configuration: configuration).application(
             host: "127.0.0.1", port: 0, logger: logger
         ) { number in
             port.yield(number)

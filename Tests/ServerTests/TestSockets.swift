@@ -253,9 +253,12 @@ final class CannedServer: Sendable {
     private let listener: LoopbackListener
     var port: Int { listener.port }
 
-    init(answer: String) throws {
+    convenience init(answer: String) throws {
+        try self.init(bytes: Array(answer.utf8))
+    }
+
+    init(bytes: [UInt8]) throws {
         listener = try LoopbackListener()
-        let bytes = Array(answer.utf8)
         listener.start { client in
             // The request's head (and a small body) arrive before the answer goes.
             var buffer = [UInt8](repeating: 0, count: 65_536)

@@ -23,12 +23,91 @@ import Testing
         return (store, folder)
     }
 
-    func sync(_ store: ReplicaStore, at port: Int) throws -> Synchronizer.Summary {
+    func sync(
+        _ store: ReplicaStore, at port: Int, url: String? = nil,
+        configure: (inout Synchronizer.Options) -> Void = { _ in }
+    ) throws -> Synchronizer.Summary {
         var enrollment = try #require(try store.syncState().enrollment)
-        enrollment.url = "http://127.0.0.1:\(port)"
+        enrollment.url = url ?? "http://127.0.0.1:\(port)"
         var options = Synchronizer.Options()
         (options.attempts, options.baseDelay, options.maximumDelay) = (3, 10, 50)
+        configure(&options)
         return try Synchronizer(store: store, enrollment: enrollment, options: options).run()
+    }
+
+    @Test func anAnswerThatInflatesPastTheLimitStopsTheSyncAtOnce() async throws {
+        let (store, folder) = try laptop()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // 8 MB of zeros in a few kilobytes of gzip, where at most 1 MB is taken.
+        let bomb = try Gzip.compress([UInt8](repeating: 0x20, count: 8 * 1024 * 1024))
+        let center = try CannedServer(
+            bytes: Array(
+                ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                    + "Content-Length: \(bomb.count)\r\nConnection: close\r\n\r\n").utf8) + bomb)
+        defer { center.close() }
+        #expect {
+            try self.sync(store, at: center.port) { $0.curl.maximumResponseBytes = 1024 * 1024 }
+        } throws: { error in
+            guard case .protocolViolation(let message) = error as? SyncError else { return false }
+            return message.contains("larger than 1048576 bytes")
+        }
+        #expect(try store.syncState().pendingChanges == 6)
+    }
+
+    @Test func anAnswerAnnouncingMoreThanTheLimitIsNotRead() async throws {
+        let (store, folder) = try laptop()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let center = try CannedServer(
+            answer: "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n"
+                + "Connection: close\r\n\r\n{")
+        defer { center.close() }
+        #expect {
+            try self.sync(store, at: center.port) { $0.curl.maximumResponseBytes = 1024 * 1024 }
+        } throws: { error in
+            guard case .protocolViolation(let message) = error as? SyncError else { return false }
+            return message.contains("larger than")
+        }
+    }
+
+    @Test(arguments: [
+        ("http://192.0.2.7:8080", "http://"), ("http://center.example.org", "http://"),
+        ("file:///etc/passwd", "不是 https://"), ("ftp://192.0.2.7/", "不是 https://"),
+        ("gopher://192.0.2.7/", "不是 https://"),
+    ])
+    func aCenterAddressThatWouldSendPersonalDataInClearIsRefusedBeforeAnyByteGoes(
+        url: String, words: String
+    ) async throws {
+        let (store, folder) = try laptop()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect {
+            try self.sync(store, at: 0, url: url)
+        } throws: { error in
+            guard let error = error as? SyncError, case .insecure = error else { return false }
+            return error.message(in: .zh).contains(words) && error.exitCode == 78
+        }
+        #expect(try store.syncState().pendingChanges == 6)
+    }
+
+    @Test func plainHTTPGoesToThisMachineOrWhereTheWorkerAllowedIt() throws {
+        for url in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:8080", "https://center.example.org"] {
+            #expect(throws: Never.self) { try Synchronizer.checkTransport(of: url, allowingCleartext: false) }
+        }
+        #expect(throws: Never.self) {
+            try Synchronizer.checkTransport(of: "http://192.0.2.7:8080", allowingCleartext: true)
+        }
+        // Allowing plain HTTP allows no other protocol.
+        #expect(throws: SyncError.self) {
+            try Synchronizer.checkTransport(of: "file:///etc/passwd", allowingCleartext: true)
+        }
+    }
+
+    @Test func libcurlSpeaksNoOtherProtocolThanHTTP() throws {
+        let client = try CurlClient()
+        for url in ["file:///etc/hostname", "ftp://127.0.0.1:1/", "gopher://127.0.0.1:1/", "dict://127.0.0.1:1/"] {
+            #expect(throws: CurlClient.TransportError.self) {
+                _ = try client.perform(method: "GET", url: url, headers: [])
+            }
+        }
     }
 
     @Test func aRetryAfterOfAgesIsWaitedAsTheLongestWaitAndTheSyncStops() async throws {

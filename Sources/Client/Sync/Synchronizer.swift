@@ -37,6 +37,9 @@ public struct Synchronizer: Sendable {
         public var baseDelay = 500
         public var maximumDelay = 16_000
         public var curl = CurlClient.Options()
+        /// Whether the worker allowed plain `http://` to a center that is not on this machine: the token
+        /// and the parties' ID numbers then cross the network readable by anyone on the way.
+        public var allowsCleartext = false
 
         public init() {}
     }
@@ -109,6 +112,7 @@ public struct Synchronizer: Sendable {
 
     /// Pushes, then pulls, then notes the finished sync.
     public func run() throws -> Summary {
+        try Self.checkTransport(of: enrollment.url, allowingCleartext: options.allowsCleartext)
         let start = ContinuousClock.now
         var summary = Summary()
         do {
@@ -531,6 +535,7 @@ public struct Synchronizer: Sendable {
                     throw SyncError.refused(status: response.status, APIProblem(response.body))
                 }
             } catch let error as CurlClient.TransportError {
+                if error.isTooLarge { throw SyncError.protocolViolation(error.message) }
                 lastProblem = error.description
             }
             if attempt + 1 < options.attempts {
@@ -541,6 +546,28 @@ public struct Synchronizer: Sendable {
             }
         }
         throw SyncError.unreachable(url: enrollment.url, attempts: options.attempts, lastProblem: lastProblem)
+    }
+}
+
+extension Synchronizer {
+    /// Refuses a center URL that is neither `https://` nor `http://` to this machine (loopback), unless
+    /// the worker allowed plain HTTP: the bearer token and the parties' ID numbers would cross the network
+    /// in clear.
+    /// - Throws: `SyncError.insecure` saying why and what to do.
+    public static func checkTransport(of url: String, allowingCleartext: Bool) throws {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            let host = components.host, !host.isEmpty
+        else { throw SyncError.insecure(url: url, reason: .notHTTP) }
+        switch scheme {
+        case "https": return
+        case "http":
+            let loopback =
+                host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+            if loopback || allowingCleartext { return }
+            throw SyncError.insecure(url: url, reason: .cleartext)
+        default:
+            throw SyncError.insecure(url: url, reason: .notHTTP)
+        }
     }
 }
 
@@ -626,6 +653,15 @@ public enum SyncError: ExitCoded, LocalizedMessage, Sendable, CustomStringConver
     case protocolViolation(String)
     /// The replica is not attached to a center.
     case notEnrolled
+    /// The center's address would send the token and personal data in clear, or is not HTTP at all.
+    case insecure(url: String, reason: InsecureReason)
+
+    public enum InsecureReason: Sendable {
+        /// `http://` to another machine, not allowed by the worker.
+        case cleartext
+        /// Another protocol than HTTP(S), or no host.
+        case notHTTP
+    }
 
     public var description: String { message(in: .en) }
 
@@ -652,6 +688,18 @@ public enum SyncError: ExitCoded, LocalizedMessage, Sendable, CustomStringConver
                 "本机副本还没有登记到区中心：请用区中心给的登记串（center worker add）运行 field enroll",
                 "this replica is not enrolled with a center: run `field enroll STRING` with the string from `center worker add`"
             )
+        case .insecure(let url, .cleartext):
+            return language.pick(
+                "没有同步：区中心地址 \(url) 是 http://，本机的登记令牌和当事人的身份证号会以明文经过网络，途中任何人都能看到。"
+                    + "请向区中心要 https:// 的登记串；若确实在区里的内网中，可以用 field sync --allow-http",
+                "not synced: the center's address \(url) is http://, so this laptop's token and the parties' ID numbers "
+                    + "would cross the network readable by anyone on the way. Ask the district center for an https:// "
+                    + "enrollment; on the district's own closed network, `field sync --allow-http` allows it")
+        case .insecure(let url, .notHTTP):
+            return language.pick(
+                "没有同步：区中心地址 \(url) 不是 https:// 或 http:// 地址；请向区中心要一个新的登记串",
+                "not synced: the center's address \(url) is not an https:// or http:// address; ask the district center "
+                    + "for a new enrollment")
         }
     }
 
@@ -667,6 +715,10 @@ public enum SyncError: ExitCoded, LocalizedMessage, Sendable, CustomStringConver
             language.pick(
                 "有记录不在本机登记的管辖范围内，请区中心核对这位工作人员的范围",
                 "a record lies outside this laptop's enrollment: ask the center to check the worker's scope")
+        case "clock-behind":
+            language.pick(
+                "本机的日期被设到了 2000 年以前：请把日期和时间改正确，再同步",
+                "this laptop's date is set before 2000: set its date and time correctly, then sync again")
         case "clock-ahead":
             language.pick(
                 "请把本机的日期和时间改正确，再同步", "set this laptop's date and time correctly, then sync again")
@@ -687,7 +739,7 @@ public enum SyncError: ExitCoded, LocalizedMessage, Sendable, CustomStringConver
         case .unreachable: 69
         case .refused(let status, _): status == 401 ? 77 : 65
         case .protocolViolation: 76
-        case .notEnrolled: 78
+        case .notEnrolled, .insecure: 78
         }
     }
 }

@@ -18,6 +18,9 @@ public final class CurlClient: @unchecked Sendable {
         public var totalTimeout = 0
         /// A certificate authority bundle to trust instead of the system's (a district's own CA).
         public var caFile: String?
+        /// Most bytes an answer may bring, on the wire and once inflated: the largest page a center writes
+        /// is a few megabytes, and a hostile or broken one must not fill the laptop's memory.
+        public var maximumResponseBytes = 64 * 1024 * 1024
 
         public init() {}
     }
@@ -51,6 +54,8 @@ public final class CurlClient: @unchecked Sendable {
         /// libcurl's error code (7: connection refused, 28: timeout, 52: empty reply, 56: connection reset…).
         public var code: Int32
         public var message: String
+        /// The answer was larger than `Options.maximumResponseBytes` (retrying brings the same).
+        public var isTooLarge = false
 
         public var description: String { "\(message) (curl error \(code))" }
     }
@@ -79,6 +84,12 @@ public final class CurlClient: @unchecked Sendable {
     private final class Collector {
         var body: [UInt8] = []
         var headers: [String: String] = [:]
+        let limit: Int
+        var tooLarge = false
+
+        init(limit: Int) {
+            self.limit = limit
+        }
     }
 
     /// Sends one request and waits for the whole response.
@@ -89,7 +100,7 @@ public final class CurlClient: @unchecked Sendable {
         -> Response
     {
         curl_easy_reset(handle)
-        let collector = Collector()
+        let collector = Collector(limit: options.maximumResponseBytes)
         let box = Unmanaged.passRetained(collector)
         defer { box.release() }
         var list: UnsafeMutablePointer<curl_slist>? = nil
@@ -111,6 +122,11 @@ public final class CurlClient: @unchecked Sendable {
             set(fieldsync_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, options.totalTimeout))
             // Ask for compressed responses and let libcurl inflate them.
             set(fieldsync_curl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, ""))
+            // HTTP and HTTPS only, redirects included: never file://, ftp:// or any other protocol.
+            set(fieldsync_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"))
+            set(fieldsync_curl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
+            // An answer announcing more than the limit is refused before it comes.
+            set(fieldsync_curl_setopt_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(options.maximumResponseBytes)))
             set(fieldsync_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer.baseAddress))
             if let caFile = options.caFile {
                 set(fieldsync_curl_setopt_string(handle, CURLOPT_CAINFO, caFile))
@@ -121,6 +137,12 @@ public final class CurlClient: @unchecked Sendable {
                 fieldsync_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
                     let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
                     let bytes = size * count
+                    // Inflated bytes: a small compressed answer may inflate without bound. Taking fewer
+                    // than given stops the transfer (CURLE_WRITE_ERROR).
+                    guard collector.body.count + bytes <= collector.limit else {
+                        collector.tooLarge = true
+                        return 0
+                    }
                     data!.withMemoryRebound(to: UInt8.self, capacity: bytes) {
                         collector.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: bytes))
                     }
@@ -156,6 +178,13 @@ public final class CurlClient: @unchecked Sendable {
                 }
             }
             return curl_easy_perform(handle)
+        }
+        if collector.tooLarge || code == CURLE_FILESIZE_EXCEEDED {
+            var tooLarge = TransportError(
+                code: Int32(code.rawValue),
+                message: "the answer is larger than \(options.maximumResponseBytes) bytes, more than any center sends")
+            tooLarge.isTooLarge = true
+            throw tooLarge
         }
         guard code == CURLE_OK else {
             let detail = String(cString: error.withUnsafeBufferPointer { $0.baseAddress! })

@@ -1,6 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOCore
 import NIOPosix
 import Shared
 import Storage
@@ -18,6 +21,8 @@ public struct CenterServer: Sendable {
     public let wallClock: any WallClock
     /// Batches waiting to be written together.
     let pushes: PushQueue
+    /// Open connections by client address.
+    public let connections: ConnectionCounts
 
     public init(
         store: any CenterStore, configuration: CenterConfiguration = CenterConfiguration(),
@@ -28,6 +33,8 @@ public struct CenterServer: Sendable {
         self.configuration = configuration
         self.metrics = metrics
         self.wallClock = wallClock
+        self.connections = ConnectionCounts(
+            limit: configuration.maximumConnectionsPerAddress, trusted: configuration.trustedProxies)
     }
 
     /// The routes, with their middleware.
@@ -80,14 +87,59 @@ public struct CenterServer: Sendable {
     }
 
     /// An application serving the API on `host`:`port` (0 picks a free port); `onRunning` learns the port.
+    /// With `tls`, it speaks HTTPS only. Every connection must send each request's head within
+    /// `headerTimeout`, is closed when idle for `idleTimeout`, and counts against its address's limit.
     public func application(
-        host: String, port: Int, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        Application(
+        host: String, port: Int, logger: Logger, tls: TLSConfiguration? = nil,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let (headerTimeout, counts) = (TimeAmount(configuration.headerTimeout), connections)
+        let http = HTTPServerBuilder.http1(
+            configuration: .init(
+                additionalChannelHandlers: [ConnectionGuard(headerTimeout: headerTimeout, counts: counts)],
+                idleTimeout: TimeAmount(configuration.idleTimeout)))
+        return Application(
             router: router(),
+            server: try tls.map { try HTTPServerBuilder.tls(http, tlsConfiguration: $0) } ?? http,
             configuration: .init(address: .hostname(host, port: port), serverName: "FieldSync center"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger)
+    }
+
+    /// A TLS configuration serving the PEM certificate chain in `certificate` with the PEM private key in
+    /// `key`; nil (plain HTTP) when neither is given.
+    /// - Throws: `InputError` naming the file that cannot be read as what it should hold, or the one missing.
+    public static func tlsConfiguration(certificate: String?, key: String?) throws -> TLSConfiguration? {
+        guard let certificate, let key else {
+            guard certificate == nil, key == nil else {
+                throw InputError(
+                    "--tls-cert and --tls-key go together: give both to serve HTTPS, or neither",
+                    chinese: "--tls-cert 和 --tls-key 要一起给：两个都给才提供 HTTPS，或者都不给")
+            }
+            return nil
+        }
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate)
+        } catch {
+            throw InputError(
+                "--tls-cert \(certificate) cannot be read as a PEM certificate chain (\(error))",
+                chinese: "--tls-cert \(certificate) 读不出 PEM 格式的证书链（\(error)）")
+        }
+        guard !chain.isEmpty else {
+            throw InputError(
+                "--tls-cert \(certificate) holds no certificate", chinese: "--tls-cert \(certificate) 里没有证书")
+        }
+        let privateKey: NIOSSLPrivateKey
+        do {
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            throw InputError(
+                "--tls-key \(key) cannot be read as a PEM private key (\(error))",
+                chinese: "--tls-key \(key) 读不出 PEM 格式的私钥（\(error)）")
+        }
+        return TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
     }
 
     /// The OpenAPI document shipped with the server (Sources/Server/openapi.yaml).

@@ -1,0 +1,121 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// How many connections each client address holds open, shared by every connection's `ConnectionGuard`.
+///
+/// A town's devices often reach the center through one NAT address, so the limit is per address and
+/// generous; it stops one device (or one attacker) from holding every file descriptor the process has.
+/// Connections from a trusted reverse proxy are not counted: the proxy limits its own clients.
+public final class ConnectionCounts: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+    /// Most connections one address may hold open at once.
+    public let limit: Int
+    /// Addresses whose connections are not counted (a reverse proxy in front of the center).
+    public let trusted: Set<String>
+
+    public init(limit: Int, trusted: Set<String> = []) {
+        self.limit = limit
+        self.trusted = trusted
+    }
+
+    /// Counts a new connection from `address`; false if the address holds the most already (not counted).
+    func open(_ address: String) -> Bool {
+        guard !trusted.contains(address) else { return true }
+        return counts.withLock { counts in
+            let open = counts[address, default: 0]
+            guard open < limit else { return false }
+            counts[address] = open + 1
+            return true
+        }
+    }
+
+    func close(_ address: String) {
+        guard !trusted.contains(address) else { return }
+        counts.withLock { counts in
+            let open = counts[address, default: 1] - 1
+            counts[address] = open > 0 ? open : nil
+        }
+    }
+
+    /// Connections `address` holds open now.
+    public func count(of address: String) -> Int {
+        counts.withLock { $0[address, default: 0] }
+    }
+}
+
+/// Closes a connection that does not send a request's head in time, and one from an address that
+/// holds too many open (`ConnectionCounts`). Hummingbird closes connections idle between requests; a
+/// client that opens a connection and sends its headers a byte at a time (or never finishes its TLS
+/// handshake) is not idle, and would hold a descriptor for ever. The deadline runs from the connection's
+/// start, and again from the end of each response until the next request's head.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let headerTimeout: TimeAmount
+    private let counts: ConnectionCounts
+    private var deadline: Scheduled<Void>?
+    private var address: String?
+
+    init(headerTimeout: TimeAmount, counts: ConnectionCounts) {
+        self.headerTimeout = headerTimeout
+        self.counts = counts
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        guard counts.open(address) else {
+            context.close(promise: nil)
+            return
+        }
+        self.address = address
+        arm(context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        release()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        release()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head = unwrapInboundIn(data) {
+            deadline?.cancel()
+            deadline = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) {
+            // The next request's head is due within the deadline too (the idle timeout alone lets a
+            // client that trickles bytes keep the connection).
+            arm(context)
+        }
+        context.write(data, promise: promise)
+    }
+
+    private func arm(_ context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: headerTimeout) {
+            channel.close(promise: nil)
+        }
+    }
+
+    private func release() {
+        deadline?.cancel()
+        deadline = nil
+        if let address {
+            counts.close(address)
+            self.address = nil
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Client
+import Foundation
+import ProgramTesting
+import Server
+import Shared
+import Storage
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Connections that never finish a request, and addresses that open too many, cannot take the center's
+/// file descriptors from everyone else.
+@Suite struct ConnectionGuardTests {
+    /// Whether the server closed `descriptor` within `seconds` (a read returns the end of the stream).
+    static func closedByServer(_ descriptor: Int32, within seconds: Double) -> Bool {
+        var timeout = timeval(tv_sec: 0, tv_usec: 50_000)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while Date() < deadline {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK) { return true }
+        }
+        return false
+    }
+
+    @Test func connectionsThatNeverFinishTheirHeadersAreClosedAndOneAddressHoldsAFewOnly() async throws {
+        let center = try await CenterFixture.make()
+        var configuration = CenterConfiguration()
+        configuration.headerTimeout = .seconds(3)
+        configuration.maximumConnectionsPerAddress = 20
+        try await AreaSyncTests().serving(center.center, configuration: configuration) { url in
+            let port = try #require(Int(url.split(separator: ":").last ?? ""))
+            try await blocking {
+                // Twenty-one connections that send half a request's head and then nothing.
+                var slow: [Int32] = []
+                for _ in 0..<21 {
+                    let descriptor = try #require(connectLoopback(port: port))
+                    let partial = Array("GET /health HTTP/1.1\r\nHost: center\r\nX-Slow: ".utf8)
+                    _ = partial.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+                    slow.append(descriptor)
+                }
+                defer { slow.forEach { _ = close($0) } }
+                // The address holds its most: one of them is closed at once, well before the deadline.
+                let early = slow.filter { Self.closedByServer($0, within: 0.05) }
+                #expect(early.count == 1)
+                // The deadline closes every half-sent request.
+                for descriptor in slow where !early.contains(descriptor) {
+                    #expect(Self.closedByServer(descriptor, within: 10))
+                }
+                // With them gone, the center answers again.
+                let client = try CurlClient()
+                let health = try client.perform(method: "GET", url: url + "/health", headers: [])
+                #expect(health.status == 200)
+            }
+        }
+        await center.remove()
+    }
+
+    @Test func aConnectionKeptAliveBetweenRequestsStillServes() async throws {
+        let center = try await CenterFixture.make()
+        var configuration = CenterConfiguration()
+        configuration.headerTimeout = .seconds(5)
+        try await AreaSyncTests().serving(center.center, configuration: configuration) { url in
+            try await blocking {
+                // One libcurl handle: the requests share one connection.
+                let client = try CurlClient()
+                for _ in 0..<5 {
+                    #expect(try client.perform(method: "GET", url: url + "/health", headers: []).status == 200)
+                }
+            }
+        }
+        await center.remove()
+    }
+}
