@@ -11,16 +11,24 @@ extension FieldPrograms {
         final class District {
             let folder: URL
             let center: CenterProcess
+            /// `https` when the center serves TLS.
+            let scheme: String
 
-            init() throws {
-                folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-                    "field-sync-\(UUID().uuidString)")
+            /// - Parameter tls: the center's certificate chain and key (PEM files), to serve HTTPS.
+            init(tls: (certificate: String, key: String)? = nil, folder: URL? = nil) throws {
+                self.folder =
+                    folder
+                    ?? FileManager.default.temporaryDirectory.appendingPathComponent("field-sync-\(UUID().uuidString)")
+                let folder = self.folder
+                scheme = tls == nil ? "http" : "https"
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 let areas = folder.appendingPathComponent("areas.csv")
                 try Data(
                     "code,name,parent\n620502,秦州区,\n620502101,大城街道,620502\n620502101201,东关社区,620502101\n".utf8
                 ).write(to: areas)
-                center = try CenterProcess(database: folder.appendingPathComponent("center.sqlite"))
+                center = try CenterProcess(
+                    database: folder.appendingPathComponent("center.sqlite"),
+                    arguments: tls.map { ["--tls-cert", $0.certificate, "--tls-key", $0.key] } ?? [])
                 let imported = try administer(["area", "import", areas.path])
                 #expect(imported.status == 0, "\(imported.stderr)")
             }
@@ -43,7 +51,7 @@ extension FieldPrograms {
             func enroll(_ name: String, scope: String, role: String) throws -> (device: String, enrollment: String) {
                 let added = try administer([
                     "worker", "add", "--name", name, "--scope", scope, "--role", role, "--url",
-                    "http://127.0.0.1:\(center.port)",
+                    "\(scheme)://127.0.0.1:\(center.port)",
                 ])
                 #expect(added.status == 0, "\(added.stderr)")
                 let listed = try administer(["worker", "list", "--json"])
@@ -78,6 +86,68 @@ extension FieldPrograms {
         func pending(_ field: FieldProcess) throws -> Int {
             let status = try JSONSerialization.jsonObject(with: Data(try field.ok("status", "--json").utf8))
             return (status as? [String: Any])?["pendingChanges"] as? Int ?? -1
+        }
+
+        /// A throwaway certificate authority and a certificate for 127.0.0.1 signed by it, made with openssl
+        /// in `folder`: the CA's certificate, the server's chain and its key (PEM files).
+        static func certificates(in folder: URL, name: String) throws -> (ca: String, chain: String, key: String) {
+            let path = { (file: String) in folder.appendingPathComponent("\(name)-\(file)").path }
+            try Data("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n".utf8).write(
+                to: URL(fileURLWithPath: path("ext.cnf")))
+            let steps = [
+                [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=\(name) test CA",
+                ],
+                [
+                    "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                    path("server.key"), "-out", path("server.csr"), "-subj", "/CN=127.0.0.1",
+                ],
+                [
+                    "x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
+                    "-CAcreateserial", "-out", path("server.pem"), "-days", "2", "-extfile", path("ext.cnf"),
+                ],
+            ]
+            for step in steps {
+                let made = try BuiltProgram.run(URL(fileURLWithPath: "/usr/bin/openssl"), step, environment: nil)
+                #expect(made.status == 0, "openssl \(step.joined(separator: " ")): \(made.stderr)")
+            }
+            return (path("ca.pem"), path("server.pem"), path("server.key"))
+        }
+
+        @Test func aLaptopSyncsOverTLSWithTheDistrictsOwnAuthorityAndRefusesAnyOtherCertificate() throws {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("field-tls-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let district = try Self.certificates(in: folder, name: "district")
+            let stranger = try Self.certificates(in: folder, name: "stranger")
+            let center = try District(tls: (district.chain, district.key), folder: folder)
+            #expect(center.scheme == "https")
+            let grid = center.laptop("grid")
+            _ = try grid.ok(
+                "init", "--enroll", try center.enroll("张网格", scope: "620502101201", role: "grid").enrollment)
+            _ = try grid.ok(
+                "dispute", "add", "--category", "neighbor", "--parties", "王建国 11010519491231002X", "--summary",
+                "两家因宅基地边界发生争执", "--date", "2022-03-15")
+            let waiting = try pending(grid)
+
+            // Neither the system's authorities nor another one vouch for the district's certificate: nothing
+            // is sent, and the worker is told what to pass on.
+            for options in [["--attempts", "1"], ["--attempts", "1", "--cacert", stranger.ca]] {
+                let refused = try grid.run(["sync"] + options)
+                #expect(refused.status == 69, "\(refused.stdout) \(refused.stderr)")
+                #expect(refused.stderr.contains("证书无法验证") && refused.stderr.contains("--cacert"), "\(refused.stderr)")
+                #expect(try pending(grid) == waiting)
+            }
+            // With the district's own authority, the case goes over TLS.
+            let synced = try summary(grid, "--cacert", district.ca)
+            #expect(synced.sent == waiting)
+            #expect(try pending(grid) == 0)
+            // The same center refuses plain HTTP on its TLS port.
+            let plain = try BuiltProgram.run(
+                URL(fileURLWithPath: "/usr/bin/curl"),
+                ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(center.center.port)/health"],
+                environment: nil)
+            #expect(plain.stdout != "200")
         }
 
         @Test func casesTravelFromAVillageLaptopToTheDistrictsOverFieldSync() throws {

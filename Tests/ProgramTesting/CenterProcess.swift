@@ -13,16 +13,16 @@ public final class CenterProcess: Sendable {
     public static let executable = BuiltProgram.url(named: "center")
 
     /// Starts a center on `database` and waits (at most 30 s) for it to say where it listens.
-    public convenience init(database: URL) throws {
-        try self.init(location: database.path)
+    public convenience init(database: URL, arguments: [String] = []) throws {
+        try self.init(location: database.path, arguments: arguments)
     }
 
     /// Starts a center on `location` (an SQLite file or a PostgreSQL URL) and waits (at most 60 s) for it
     /// to say where it listens.
-    public init(location: String) throws {
+    public init(location: String, arguments: [String] = []) throws {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = ["serve", "--db", location, "--port", "0"]
+        process.arguments = ["serve", "--db", location, "--port", "0"] + arguments
         // Views of test databases in one folder: a center that starts again on the same database finds its own.
         process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": Self.cache.path]) {
             $1
@@ -52,7 +52,8 @@ public final class CenterProcess: Sendable {
         }
         try process.run()
         guard ready.wait(timeout: .now() + 60) == .success,
-            let address = firstLine.text.components(separatedBy: "listening on http://").dropFirst().first,
+            let address = firstLine.text.components(separatedBy: "listening on http").dropFirst().first?
+                .drop(while: { $0 == "s" }).dropFirst(3),
             let port = address.split(separator: ":").dropFirst().first.flatMap({ Int($0.prefix { $0.isNumber }) })
         else {
             process.terminate()

@@ -536,6 +536,10 @@ public struct Synchronizer: Sendable {
                 }
             } catch let error as CurlClient.TransportError {
                 if error.isTooLarge { throw SyncError.protocolViolation(error.message) }
+                // A certificate that cannot be verified stays so however often it is tried.
+                if error.isUntrustedCertificate {
+                    throw SyncError.untrusted(url: enrollment.url, problem: error.message)
+                }
                 lastProblem = error.description
             }
             if attempt + 1 < options.attempts {
@@ -655,6 +659,8 @@ public enum SyncError: ExitCoded, LocalizedMessage, Sendable, CustomStringConver
     case notEnrolled
     /// The center's address would send the token and personal data in clear, or is not HTTP at all.
     case insecure(url: String, reason: InsecureReason)
+    /// The center's certificate could not be verified: another machine may stand in its place.
+    case untrusted(url: String, problem: String)
 
     public enum InsecureReason: Sendable {
         /// `http://` to another machine, not allowed by the worker.
@@ -695,6 +701,13 @@ public enum SyncError: ExitCoded, LocalizedMessage, Sendable, CustomStringConver
                 "not synced: the center's address \(url) is http://, so this laptop's token and the parties' ID numbers "
                     + "would cross the network readable by anyone on the way. Ask the district center for an https:// "
                     + "enrollment; on the district's own closed network, `field sync --allow-http` allows it")
+        case .untrusted(let url, let problem):
+            return language.pick(
+                "没有同步：区中心 \(url) 的证书无法验证（\(problem)），可能不是真的区中心。数据没有发出，也不会丢失。"
+                    + "请把这段话告诉区中心；如果区中心给了证书颁发机构文件，用 field sync --cacert 文件",
+                "not synced: the certificate of the center at \(url) cannot be verified (\(problem)); it may not be the "
+                    + "real center. Nothing was sent and nothing is lost. Pass this on to the district center; if it "
+                    + "gave you a certificate authority file, use `field sync --cacert FILE`")
         case .insecure(let url, .notHTTP):
             return language.pick(
                 "没有同步：区中心地址 \(url) 不是 https:// 或 http:// 地址；请向区中心要一个新的登记串",
@@ -740,6 +753,7 @@ public enum SyncError: ExitCoded, LocalizedMessage, Sendable, CustomStringConver
         case .refused(let status, _): status == 401 ? 77 : 65
         case .protocolViolation: 76
         case .notEnrolled, .insecure: 78
+        case .untrusted: 69
         }
     }
 }

@@ -57,6 +57,12 @@ public final class CurlClient: @unchecked Sendable {
         /// The answer was larger than `Options.maximumResponseBytes` (retrying brings the same).
         public var isTooLarge = false
 
+        /// The server's certificate could not be verified against the trusted authorities, or the trusted
+        /// authorities could not be read (60, 58, 77, 83, 90, 91): retrying brings the same.
+        public var isUntrustedCertificate: Bool {
+            [51, 58, 60, 77, 83, 90, 91].contains(code)
+        }
+
         public var description: String { "\(message) (curl error \(code))" }
     }
 
