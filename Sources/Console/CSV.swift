@@ -104,9 +104,12 @@ public enum CSV {
     }
 
     static func quote(_ field: String) -> String {
-        // A leading = + - @ would make a spreadsheet run the cell as a formula: keep it text.
+        // A leading = + - @ would make a spreadsheet run the cell as a formula, and so would one after a
+        // leading tab or carriage return (which spreadsheets skip): keep it text.
         var field = field
-        if let first = field.first, "=+-@".contains(first), Double(field) == nil { field = "'" + field }
+        if let first = field.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(field) == nil {
+            field = "'" + field
+        }
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

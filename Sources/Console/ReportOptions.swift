@@ -101,13 +101,7 @@ public struct ReportOptions: ParsableArguments {
             FileHandleOutput.standardOutput.write(text)
             return nil
         }
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-        } catch {
-            throw InputError(
-                "cannot write \(out): \(error.localizedDescription)",
-                chinese: "无法写入 \(out)：\(error.localizedDescription)")
-        }
+        try OwnerOnlyFile.write(text.utf8, to: out)
         return out
     }
 }

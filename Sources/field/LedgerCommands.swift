@@ -105,13 +105,8 @@ struct ExportCommand: ParsableCommand {
                     "--format '\(format)': expected csv or json", chinese: "--format “\(format)”：应为 csv 或 json")
             }
             if let out {
-                do {
-                    try Data(output.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-                } catch {
-                    throw InputError(
-                        "cannot write \(out): \(error.localizedDescription)",
-                        chinese: "无法写入 \(out)：\(error.localizedDescription)")
-                }
+                // The jurisdiction's cases with their parties' numbers: readable by the worker alone.
+                try OwnerOnlyFile.write(output.utf8, to: out)
             } else {
                 FileHandleOutput.standardOutput.write(output)
             }

@@ -24,9 +24,12 @@ import Testing
     }
 
     @Test func writtenLinesReadBack() throws {
-        let fields = ["普通", "有,逗号", "有\"引号\"", "多\n行", "=1+1", "-5", ""]
+        let fields = ["普通", "有,逗号", "有\"引号\"", "多\n行", "=1+1", "-5", "", "\t=1+1", "\r=HYPERLINK(\"x\")", "@SUM(A1)"]
         let parsed = try CSV.parse(CSV.line(fields))
-        #expect(parsed.first?.fields == ["普通", "有,逗号", "有\"引号\"", "多\n行", "'=1+1", "-5", ""])
+        #expect(
+            parsed.first?.fields == [
+                "普通", "有,逗号", "有\"引号\"", "多\n行", "'=1+1", "-5", "", "'\t=1+1", "'\r=HYPERLINK(\"x\")", "'@SUM(A1)",
+            ])
     }
 }
 

@@ -286,6 +286,13 @@ extension FieldPrograms {
                 let exported = String(decoding: bytes, as: UTF8.self)
                 #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
                 #expect(exported.contains("彩礼返还") && exported.contains("调解成功"))
+                // The parties' names (and numbers) are readable by the worker alone, whatever the umask; and
+                // so when the export replaces a file that was there.
+                for _ in 0..<2 {
+                    let mode = try FileManager.default.attributesOfItem(atPath: out.path)[.posixPermissions] as? Int
+                    #expect(mode == 0o600)
+                    _ = try field.ok("export", "--out", out.path)
+                }
                 let json = try #require(try field.json("export", "--format", "json") as? [String: [Any]])
                 #expect(json["disputes"]?.count == 2 && json["risks"]?.count == 0)
             }

@@ -59,6 +59,44 @@ import Glibc
         await center.remove()
     }
 
+    /// Sends `request` as raw bytes and reads the answer until the server closes the connection.
+    static func exchange(_ request: [UInt8], port: Int) throws -> String {
+        let descriptor = try #require(connectLoopback(port: port))
+        defer { close(descriptor) }
+        _ = request.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            guard count > 0 else { break }
+            answer += buffer.prefix(count)
+        }
+        return String(decoding: answer, as: UTF8.self)
+    }
+
+    @Test func aRequestThatIsNotHTTPIsAnsweredWithACodeInJSON() async throws {
+        let center = try await CenterFixture.make()
+        try await AreaSyncTests().serving(center.center) { url in
+            let port = try #require(Int(url.split(separator: ":").last ?? ""))
+            try await blocking {
+                let requests: [[UInt8]] = [
+                    Array("GET /health HTTP/1.1\r\nHost: center\r\nX-Note: a".utf8) + [0] + Array("b\r\n\r\n".utf8),
+                    Array("GET /health HTTP/1.1\r\nHost center\r\n\r\n".utf8),
+                    Array("BREW /health HTCPCP/1.0\r\n\r\n".utf8),
+                ]
+                for request in requests {
+                    let answer = try Self.exchange(request, port: port)
+                    #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer)")
+                    #expect(
+                        answer.contains("application/json") && answer.contains(#""code":"bad-request""#), "\(answer)")
+                }
+            }
+        }
+        await center.remove()
+    }
+
     @Test func aConnectionKeptAliveBetweenRequestsStillServes() async throws {
         let center = try await CenterFixture.make()
         var configuration = CenterConfiguration()

@@ -1,6 +1,8 @@
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
+import Shared
 import Synchronization
 
 /// How many connections each client address holds open, shared by every connection's `ConnectionGuard`.
@@ -46,7 +48,8 @@ public final class ConnectionCounts: Sendable {
 }
 
 /// Closes a connection that does not send a request's head in time, and one from an address that
-/// holds too many open (`ConnectionCounts`). Hummingbird closes connections idle between requests; a
+/// holds too many open (`ConnectionCounts`); answers bytes that are not HTTP/1.1 with the API's JSON
+/// error (`bad-request`) before it closes the connection. Hummingbird closes connections idle between requests; a
 /// client that opens a connection and sends its headers a byte at a time (or never finishes its TLS
 /// handshake) is not idle, and would hold a descriptor for ever. The deadline runs from the connection's
 /// start, and again from the end of each response until the next request's head.
@@ -91,6 +94,29 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             deadline = nil
         }
         context.fireChannelRead(data)
+    }
+
+    /// A request the HTTP parser refused (a NUL in a header, a line without a colon, another protocol):
+    /// answered as the API answers every refusal, with a code in JSON, and the connection closed.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        deadline?.cancel()
+        let body: JSONValue = .object([
+            "code": .string("bad-request"),
+            "message": .string("the request is not valid HTTP/1.1 (\(parserError)); nothing was done"),
+        ])
+        let bytes = ByteBuffer(string: body.text)
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.contentLength] = String(bytes.readableBytes)
+        fields[.connection] = "close"
+        let channel = context.channel
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: .badRequest, headerFields: fields))), promise: nil)
+        context.write(wrapOutboundOut(.body(bytes)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
