@@ -25,6 +25,18 @@ public enum SpreadsheetText {
     /// The text of the CSV file at `path`.
     /// - Throws: `InputError` naming the file: unreadable, a workbook rather than CSV, or neither encoding.
     public static func read(_ path: String) throws -> (text: String, encoding: Encoding) {
+        // A ledger is read whole (its rows are checked before any is imported): a file larger than any
+        // ledger a village keeps is refused before it takes the laptop's memory.
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
+            size > maximumBytes
+        {
+            let megabytes = (size + 999_999) / 1_000_000
+            throw InputError(
+                "\(path) is \(megabytes) MB; a ledger of at most \(maximumBytes / 1_000_000) MB is read at once: split "
+                    + "it into several files, each with the heading row",
+                chinese: "\(path) 有 \(megabytes) MB；一次最多读入 \(maximumBytes / 1_000_000) MB 的台账："
+                    + "请分成几个文件（每个都带标题行）分别导入")
+        }
         let bytes: [UInt8]
         do {
             bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -46,6 +58,9 @@ public enum SpreadsheetText {
         }
         return decoded
     }
+
+    /// The largest file read as a ledger: a district's whole year is a few megabytes.
+    public static let maximumBytes = 64_000_000
 
     /// The text and the encoding it was read in; nil if the bytes are neither UTF-8 nor GB18030.
     public static func decode(_ bytes: [UInt8]) -> (text: String, encoding: Encoding)? {

@@ -39,10 +39,14 @@ struct ImportCommand: ParsableCommand {
             say(
                 language.pick("已导入 \(outcome.imported)\(what)", "Imported \(outcome.imported)\(what)")
                     + encoding.note(in: language))
-            if !outcome.skipped.isEmpty {
+            if outcome.skippedCount > 0 {
+                let unlisted = outcome.skippedCount - outcome.skipped.count
                 FileHandleOutput.standardError.write(
-                    language.pick("跳过 \(outcome.skipped.count) 行：\n", "Skipped \(outcome.skipped.count) rows:\n")
-                        + outcome.skipped.map { "  \($0.message(in: language))\n" }.joined())
+                    language.pick("跳过 \(outcome.skippedCount) 行：\n", "Skipped \(outcome.skippedCount) rows:\n")
+                        + outcome.skipped.map { "  \($0.message(in: language))\n" }.joined()
+                        + (unlisted > 0
+                            ? language.pick("  ……另有 \(unlisted) 行，未列出\n", "  … and \(unlisted) more, not listed\n")
+                            : ""))
             }
         }
     }

@@ -35,6 +35,18 @@ import Testing
 
 /// A spreadsheet's "CSV" on a Chinese Windows is GBK; its "CSV UTF-8" is UTF-8: both read.
 @Suite struct SpreadsheetTextTests {
+    @Test func aFileLargerThanAnyLedgerIsRefusedBeforeItIsRead() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("huge-\(UUID().uuidString).csv")
+        // Sparse: no disk or memory spent, and the size says it all.
+        FileManager.default.createFile(atPath: url.path, contents: Data("类别,当事人\n".utf8))
+        defer { try? FileManager.default.removeItem(at: url) }
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: UInt64(SpreadsheetText.maximumBytes + 1))
+        try handle.close()
+        let error = try #require(throws: InputError.self) { try SpreadsheetText.read(url.path) }
+        #expect(error.message(in: .zh).contains("一次最多读入 64 MB 的台账"))
+    }
+
     @Test func readsUTF8AndGBKAndRefusesWhatIsNeither() {
         #expect(SpreadsheetText.decode(Array("\u{FEFF}类别,当事人".utf8))?.text == "\u{FEFF}类别,当事人")
         #expect(SpreadsheetText.decode(Array("category,parties".utf8))?.encoding == .utf8)
@@ -172,6 +184,22 @@ import Testing
             let outcome = try importer.run(ledger, into: store, skipInvalid: true)
             #expect(outcome.imported == 1 && outcome.skipped.map(\.line) == [3, 4, 5])
             #expect(try store.disputes().map(\.summary) == ["噪音"])
+        }
+    }
+
+    @Test func aLedgerOfManyBadRowsListsTheFirstHundredAndCountsTheRest() throws {
+        let ledger =
+            "category,parties,summary,date\n" + (0..<5_000).map { "gossip,张\($0),口角,2022-03-21\n" }.joined()
+            + "neighbor,张三,噪音,2022-03-20\n"
+        try withTemporaryStore { store in
+            let error = try refusal(importing: ledger, into: store)
+            #expect(error.rows.count == 100 && error.unlisted == 4_900)
+            #expect(error.rows.last?.line == 101)
+            let text = error.message(in: .zh)
+            #expect(text.contains("5001 行里有 5000 行无法导入") && text.contains("另有 4900 行有问题，未列出"))
+            #expect(text.split(separator: "\n").count == 102)
+            let outcome = try importer.run(ledger, into: store, skipInvalid: true)
+            #expect(outcome.imported == 1 && outcome.skipped.count == 100 && outcome.skippedCount == 5_000)
         }
     }
 

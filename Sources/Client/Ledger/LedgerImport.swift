@@ -28,8 +28,15 @@ public struct LedgerImport: Sendable {
     public struct Outcome: Sendable {
         public var ledger: Ledger
         public var imported: Int
+        /// The first `maximumListedErrors` rows skipped.
         public var skipped: [RowError]
+        /// How many rows were skipped in all.
+        public var skippedCount: Int
     }
+
+    /// Most bad rows an import lists (and keeps): a file of bad rows says what is wrong with the first
+    /// ones and how many there are, not a million lines.
+    public static let maximumListedErrors = 100
 
     /// The worker's village: the default for rows that name none.
     public var village: AreaCode
@@ -66,6 +73,7 @@ public struct LedgerImport: Sendable {
         var disputes: [[DisputeCommand]] = []
         var risks: [[RiskCommand]] = []
         var errors: [RowError] = []
+        var errorCount = 0
         for record in records.dropFirst() {
             let row = LedgerRow(columns: columns, fields: record.fields)
             do {
@@ -74,16 +82,18 @@ public struct LedgerImport: Sendable {
                 case .risks: risks.append(try riskCommands(row))
                 }
             } catch {
+                errorCount += 1
+                guard errors.count < Self.maximumListedErrors else { continue }
                 errors.append(
                     RowError(line: record.line, message: "\(error)", chinese: Language.zh.message(for: error)))
             }
         }
-        if !errors.isEmpty, !skipInvalid {
+        if errorCount > 0, !skipInvalid {
             throw ImportError(
-                rows: errors,
-                message: "\(errors.count) of \(records.count - 1) rows cannot be imported, so nothing was imported "
+                rows: errors, unlisted: errorCount - errors.count,
+                message: "\(errorCount) of \(records.count - 1) rows cannot be imported, so nothing was imported "
                     + "(--skip-invalid imports the good rows)",
-                chinese: "\(records.count - 1) 行里有 \(errors.count) 行无法导入，所以什么都没有导入"
+                chinese: "\(records.count - 1) 行里有 \(errorCount) 行无法导入，所以什么都没有导入"
                     + "（加 --skip-invalid 只导入没有问题的行）")
         }
         try store.transact { session in
@@ -102,7 +112,8 @@ public struct LedgerImport: Sendable {
                 }
             }
         }
-        return Outcome(ledger: ledger, imported: disputes.count + risks.count, skipped: errors)
+        return Outcome(
+            ledger: ledger, imported: disputes.count + risks.count, skipped: errors, skippedCount: errorCount)
     }
 
     /// What ledgers kept by hand write in a cell that has nothing to say.
@@ -227,14 +238,25 @@ public struct LedgerImport: Sendable {
 
 /// A ledger that cannot be imported: which rows are bad and why.
 public struct ImportError: DataError, Sendable, CustomStringConvertible, LocalizedMessage {
+    /// The first bad rows (`LedgerImport.maximumListedErrors` at most).
     public var rows: [LedgerImport.RowError]
+    /// Bad rows past those listed.
+    public var unlisted: Int
     public var message: String
     public var chinese: String
+
+    public init(rows: [LedgerImport.RowError], unlisted: Int = 0, message: String, chinese: String) {
+        (self.rows, self.unlisted, self.message, self.chinese) = (rows, unlisted, message, chinese)
+    }
 
     public var description: String { message(in: .en) }
 
     public func message(in language: Language) -> String {
-        ([language == .zh ? chinese : message] + rows.map { "  " + $0.message(in: language) }).joined(separator: "\n")
+        var lines = [language == .zh ? chinese : message] + rows.map { "  " + $0.message(in: language) }
+        if unlisted > 0 {
+            lines.append(language.pick("  ……另有 \(unlisted) 行有问题，未列出", "  … and \(unlisted) more bad rows, not listed"))
+        }
+        return lines.joined(separator: "\n")
     }
 }
 
