@@ -38,7 +38,7 @@ import Testing
     @Test func aFileLargerThanAnyLedgerIsRefusedBeforeItIsRead() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("huge-\(UUID().uuidString).csv")
         // Sparse: no disk or memory spent, and the size says it all.
-        FileManager.default.createFile(atPath: url.path, contents: Data("类别,当事人\n".utf8))
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data("类别,当事人\n".utf8))
         defer { try? FileManager.default.removeItem(at: url) }
         let handle = try FileHandle(forWritingTo: url)
         try handle.truncate(atOffset: UInt64(SpreadsheetText.maximumBytes + 1))
