@@ -4,6 +4,7 @@ import ProgramTesting
 import Server
 import Shared
 import Storage
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -111,5 +112,60 @@ import Glibc
             }
         }
         await center.remove()
+    }
+}
+
+/// A burst of large pushes is taken a few at a time.
+@Suite struct ByteBudgetTests {
+    /// Bytes held at once, and the most ever held.
+    final class Held: Sendable {
+        private let state = Mutex((now: 0, most: 0))
+        var most: Int { state.withLock { $0.most } }
+        func add(_ bytes: Int) {
+            state.withLock { state in
+                state.now += bytes
+                state.most = max(state.most, state.now)
+            }
+        }
+    }
+
+    @Test func requestsNeverHoldMoreThanTheBudgetAndAllAreServedInTheEnd() async throws {
+        let budget = ByteBudget(capacity: 1_000)
+        let held = Held()
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    // One larger than the budget is taken alone.
+                    let taken = await budget.acquire(index == 7 ? 5_000 : 1 + (index * 37) % 400)
+                    held.add(taken)
+                    await Task.yield()
+                    held.add(-taken)
+                    budget.release(taken)
+                }
+            }
+        }
+        #expect(held.most <= 1_000)
+        #expect(budget.held == 0)
+    }
+
+    @Test func pushesWaitingForTheBudgetAreAllStored() async throws {
+        var configuration = CenterConfiguration()
+        // Room for one body at a time.
+        configuration.maximumBodyBytesInFlight = 1
+        let center = try await CenterFixture.make(configuration: configuration)
+        let batches = try (0..<12).map { index in
+            var device = DeviceReplica(UInt64(100 + index), village: CenterFixture.villageA)
+            return try device.recordCases(3)
+        }
+        try await center.withClient(.live) { client in
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for batch in batches {
+                    group.addTask { Int(try await client.push(batch, as: center.gridA).status.code) }
+                }
+                for try await status in group { #expect(status == 200) }
+            }
+            #expect(center.server.bodies.held == 0)
+            #expect(try await center.merged().digest() == digest(of: batches.flatMap { $0 }))
+        }
     }
 }

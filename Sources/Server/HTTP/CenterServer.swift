@@ -23,6 +23,8 @@ public struct CenterServer: Sendable {
     let pushes: PushQueue
     /// Open connections by client address.
     public let connections: ConnectionCounts
+    /// Request bodies held at once.
+    public let bodies: ByteBudget
 
     public init(
         store: any CenterStore, configuration: CenterConfiguration = CenterConfiguration(),
@@ -33,6 +35,7 @@ public struct CenterServer: Sendable {
         self.configuration = configuration
         self.metrics = metrics
         self.wallClock = wallClock
+        self.bodies = ByteBudget(capacity: configuration.maximumBodyBytesInFlight)
         self.connections = ConnectionCounts(
             limit: configuration.maximumConnectionsPerAddress, trusted: configuration.trustedProxies)
     }
@@ -65,6 +68,7 @@ public struct CenterServer: Sendable {
         }
         let api = router.group("v1")
             .add(middleware: AuthMiddleware(store: store))
+            .add(middleware: BodyBudgetMiddleware(budget: bodies, configuration: configuration))
             .add(middleware: InflateMiddleware(configuration: configuration))
         api.post("changes") { request, context in try await self.push(request, context: context) }
         api.get("changes") { request, context in try await self.pull(request, context: context) }
