@@ -78,10 +78,11 @@ extension ChangeRefusal {
                 + "nothing of the batch was stored")
     }
 
-    public static func scopeMismatch(_ change: Change, held: AreaCode, change index: Int) -> ChangeRefusal {
+    /// Where the record belongs is not said: the change may come from a device that may not know it.
+    public static func scopeMismatch(_ change: Change, change index: Int) -> ChangeRefusal {
         ChangeRefusal(
             .scopeMismatch, change: index,
-            "change \(index) gives \(change.entity.kind.rawValue) \(change.entity.id) the scope \(change.scope), but "
-                + "it belongs to \(held); a record's scope never changes; nothing of the batch was stored")
+            "change \(index) gives \(change.entity.kind.rawValue) \(change.entity.id) the scope \(change.scope), which "
+                + "is not the record's: a record's scope never changes; nothing of the batch was stored")
     }
 }

@@ -306,7 +306,7 @@ extension ReplicaStore {
             let sameRecord = runEntity == change.entity
             let record = try sameRecord ? (id: runRecord, scope: runScope ?? change.scope) : localKey(change)
             if fixesScopes, record.scope != change.scope {
-                throw ChangeRefusal.scopeMismatch(change, held: record.scope, change: changeIndex)
+                throw ChangeRefusal.scopeMismatch(change, change: changeIndex)
             }
             // The record's changes are loaded, so `held` knows whether the log has this one.
             guard held.insert(ChangeIdentity(record: record.id, timestamp: change.timestamp)).inserted else {

@@ -87,7 +87,7 @@ extension CenterServer {
                     throw APIError.refused(.kindConflict(earlier.entity, change: index))
                 }
                 guard earlier.scope == change.scope else {
-                    throw APIError.refused(.scopeMismatch(change, held: earlier.scope, change: index))
+                    throw APIError.refused(.scopeMismatch(change, change: index))
                 }
             } else {
                 first[change.entity.id] = index
@@ -121,10 +121,7 @@ extension CenterServer {
             }
             let reaches = reach?.accepts(scope) ?? true
             if let record = held[id] {
-                guard record.kind == change.entity.kind else {
-                    throw APIError.refused(.kindConflict(change.entity, change: index))
-                }
-                // Where the record is is not told: only that it is not this device's.
+                // Where the record is (or what it is) is not told: only that it is not this device's.
                 guard reaches else {
                     throw APIError.refused(
                         ChangeRefusal(
@@ -132,8 +129,11 @@ extension CenterServer {
                             "change \(index) (\(change.entity.kind.rawValue) \(id)) is not this device's to change: "
                                 + "the record lies outside its scope \(device.scope); nothing of the batch was stored"))
                 }
+                guard record.kind == change.entity.kind else {
+                    throw APIError.refused(.kindConflict(change.entity, change: index))
+                }
                 guard record.scope == change.scope else {
-                    throw APIError.refused(.scopeMismatch(change, held: record.scope, change: index))
+                    throw APIError.refused(.scopeMismatch(change, change: index))
                 }
                 continue
             }

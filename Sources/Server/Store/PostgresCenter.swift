@@ -475,7 +475,7 @@ public final class PostgresCenter: Sendable {
                     throw ChangeRefusal.kindConflict(change.entity, change: index)
                 }
                 if fixingScopes, record.scope != change.scope.description {
-                    throw ChangeRefusal.scopeMismatch(change, held: try AreaCode(parsing: record.scope), change: index)
+                    throw ChangeRefusal.scopeMismatch(change, change: index)
                 }
             }
         }
