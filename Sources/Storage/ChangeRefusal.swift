@@ -45,6 +45,18 @@ public struct ChangeRefusal: Error, Sendable, Equatable {
     public static let earliestStamp: Int64 = 946_684_800_000
 }
 
+/// Which enrolled device sends its changes from each replica, and when the center last told a device that
+/// its log was not the one the device synced with (then the device sends back what it pulled from others).
+public struct ReplicaOwners: Sendable, Equatable {
+    public var owners: [ReplicaID: String] = [:]
+    public var restartedAt: Int64?
+
+    public init(owners: [ReplicaID: String] = [:], restartedAt: Int64? = nil) {
+        self.owners = owners
+        self.restartedAt = restartedAt
+    }
+}
+
 /// A record as the center holds it: its kind and scope are fixed by its first change the center took.
 public struct HeldRecord: Sendable, Equatable {
     public var kind: EntityKind

@@ -328,6 +328,52 @@ extension ReplicaStore {
         }
     }
 
+    // MARK: Replicas
+
+    /// The devices the replicas stamping a batch are bound to, once `own` (the replica the sending
+    /// device names its own) is bound to `device` if no device had it; and when the center last told
+    /// `device` its log was not the one it synced with.
+    public func replicaOwners(
+        _ replicas: Set<ReplicaID>, binding own: ReplicaID?, to device: String
+    ) throws -> ReplicaOwners {
+        // Read alongside the writer; written only the first time a replica is seen.
+        var owners = try read { db in try Self.replicaOwners(replicas.union(own.map { [$0] } ?? []), in: db) }
+        if let own, owners.owners[own] == nil {
+            try write { db in
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO device_replica (replica, device, boundAt) VALUES (?, ?, ?)",
+                    arguments: [Int64(bitPattern: own.rawValue), device, wallClock.milliseconds()])
+            }
+            owners = try read { db in try Self.replicaOwners(replicas.union([own]), in: db) }
+        }
+        owners.restartedAt = try read { db in
+            try Int64.fetchOne(db, sql: "SELECT at FROM device_restart WHERE device = ?", arguments: [device])
+        }
+        return owners
+    }
+
+    static func replicaOwners(_ replicas: Set<ReplicaID>, in db: Database) throws -> ReplicaOwners {
+        var owners = ReplicaOwners()
+        let statement = try db.cachedStatement(sql: "SELECT device FROM device_replica WHERE replica = ?")
+        for replica in replicas {
+            if let device = try String.fetchOne(statement, arguments: [Int64(bitPattern: replica.rawValue)]) {
+                owners.owners[replica] = device
+            }
+        }
+        return owners
+    }
+
+    /// Notes that the center told `device` its log is not the one the device synced with.
+    public func noteRestart(of device: String) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO device_restart (device, at) VALUES (?, ?)
+                    ON CONFLICT (device) DO UPDATE SET at = excluded.at
+                    """, arguments: [device, wallClock.milliseconds()])
+        }
+    }
+
     // MARK: The feed
 
     /// What the center says when it has taken a batch.

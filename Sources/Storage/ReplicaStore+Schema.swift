@@ -362,6 +362,24 @@ extension ReplicaStore {
             // reads `dispute_place`: SQLite never chose this one, while every case written paid for it.
             try db.execute(sql: "DROP INDEX dispute_recorded")
         }
+        migrator.registerMigration("v13: replicas bound to devices") { db in
+            // The center's: which enrolled device sends its changes from each replica (bound by its first
+            // push that names the replica its own), and when the center last told a device that its log
+            // was not the one the device synced with (a restored backup: the device then sends back what
+            // it pulled from others).
+            try db.execute(
+                sql: """
+                    CREATE TABLE device_replica (
+                        replica INTEGER PRIMARY KEY,
+                        device TEXT NOT NULL,
+                        boundAt INTEGER NOT NULL
+                    );
+                    CREATE TABLE device_restart (
+                        device TEXT PRIMARY KEY,
+                        at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 

@@ -288,4 +288,10 @@ extension ForwardingStore {
     func knownAreas(among codes: Set<AreaCode>) async throws -> Set<AreaCode> {
         try await store.knownAreas(among: codes)
     }
+    func replicaOwners(
+        _ replicas: Set<ReplicaID>, binding own: ReplicaID?, to device: String
+    ) async throws -> ReplicaOwners {
+        try await store.replicaOwners(replicas, binding: own, to: device)
+    }
+    func noteRestart(of device: String) async throws { try await store.noteRestart(of: device) }
 }

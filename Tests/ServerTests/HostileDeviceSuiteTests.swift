@@ -202,7 +202,9 @@ import Testing
                     let device = honest[Int.random(in: 0..<honest.count, using: &run.random)]
                     guard !device.pending.isEmpty else { continue }
                     run.figures.honestPushes += 1
-                    let answer = try await client.push(device.pending, as: device.credential)
+                    let answer = try await client.push(
+                        device.pending, as: device.credential,
+                        headers: [.fieldSyncReplica: device.replica.id.description])
                     #expect(answer.status == .ok, "honest push refused: \(answer.json) \(context)")
                     if answer.status == .ok {
                         for change in device.pending { run.acknowledged[change.timestamp] = change }
@@ -242,7 +244,9 @@ import Testing
                     if let body {
                         answer = try await client.pushBody(body, as: run.hostiles[index].credential)
                     } else {
-                        answer = try await client.push(changes, as: run.hostiles[index].credential)
+                        let own = ReplicaID(rawValue: run.hostiles[index].replica).description
+                        answer = try await client.push(
+                            changes, as: run.hostiles[index].credential, headers: [.fieldSyncReplica: own])
                     }
                     if answer.status == .ok {
                         run.figures.acceptedAttacks += 1
@@ -265,7 +269,8 @@ import Testing
             }
             // In the end every honest device pushes and pulls everything.
             for device in honest where !device.pending.isEmpty {
-                let answer = try await client.push(device.pending, as: device.credential)
+                let answer = try await client.push(
+                    device.pending, as: device.credential, headers: [.fieldSyncReplica: device.replica.id.description])
                 #expect(answer.status == .ok)
                 for change in device.pending { run.acknowledged[change.timestamp] = change }
                 try device.laptop.receive(device.pending)

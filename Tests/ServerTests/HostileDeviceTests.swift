@@ -233,4 +233,49 @@ import Testing
             #expect(try await center.center.cursor() == 0)
         }
     }
+
+    @Test(arguments: StoreKind.available)
+    func aDeviceMayNotStampWithAnotherDevicesReplicaUnlessItSendsBackAfterARestore(kind: StoreKind) async throws {
+        let center = try await CenterFixture.make(kind)
+        var a = DeviceReplica(1, village: CenterFixture.villageA)
+        let recorded = try a.recordCases(1)
+        let aReplica = ReplicaID(rawValue: 1)
+        let bReplica = ReplicaID(rawValue: 2)
+        try await center.withClient { client in
+            // Village A's laptop names its replica: the center binds it to that enrollment.
+            #expect(
+                try await client.push(recorded, as: center.gridA, headers: [.fieldSyncReplica: aReplica.description])
+                    .status == .ok)
+            // Village B's device stamps a case of its own with A's replica: a forged author.
+            let forged = try Self.partialCase(RecordID.random(), in: CenterFixture.villageB, replica: 1)
+            let refused = try await client.push(
+                forged, as: center.gridB, headers: [.fieldSyncReplica: bReplica.description])
+            #expect(refused.status == .forbidden)
+            #expect(refused.json["code"] as? String == "foreign-replica", "\(refused.json)")
+            // A copy of A's laptop enrolled as B cannot sync at all.
+            let copied = try await client.push(
+                try Self.partialCase(RecordID.random(), in: CenterFixture.villageB, replica: 2), as: center.gridB,
+                headers: [.fieldSyncReplica: aReplica.description])
+            #expect(copied.status == .conflict && copied.json["code"] as? String == "replica-taken", "\(copied.json)")
+            // A merge of duplicates is the center's to make.
+            let own = RecordID.random()
+            let merge = try Self.change(
+                Self.stamp(2, counter: 9), .dispute, own, CenterFixture.villageB, .duplicate,
+                .step(LifecycleStep(action: .merge, basis: [], text: nil, into: recorded[0].entity.id)))
+            let merging = try await client.push(
+                try Self.partialCase(own, in: CenterFixture.villageB, replica: 2) + [merge], as: center.gridB,
+                headers: [.fieldSyncReplica: bReplica.description])
+            #expect(merging.status == .forbidden && merging.json["code"] as? String == "center-only", "\(merging.json)")
+            #expect(try await center.center.cursor() == Int64(recorded.count))
+            // Told its center's log is not the one it synced with (a restored backup), B sends back what it
+            // pulled from others, A's changes among them: taken.
+            let restart = try await client.push(
+                [], as: center.gridB,
+                headers: [.fieldSyncCheckpoint: Checkpoint(seq: 999, stamp: recorded[0].timestamp).header])
+            #expect(restart.status == .conflict)
+            let relayed = try await client.push(
+                forged, as: center.gridB, headers: [.fieldSyncReplica: bReplica.description])
+            #expect(relayed.status == .ok, "\(relayed.json)")
+        }
+    }
 }

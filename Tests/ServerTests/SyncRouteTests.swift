@@ -556,6 +556,10 @@ struct FailingStore: CenterStore {
 
     func successions() async throws -> Successions { throw failure }
     func knownAreas(among codes: Set<AreaCode>) async throws -> Set<AreaCode> { throw failure }
+    func replicaOwners(
+        _ replicas: Set<ReplicaID>, binding own: ReplicaID?, to device: String
+    ) async throws -> ReplicaOwners { throw failure }
+    func noteRestart(of device: String) async throws { throw failure }
 
     func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int { throw failure }
 

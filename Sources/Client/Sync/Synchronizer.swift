@@ -509,11 +509,13 @@ public struct Synchronizer: Sendable {
         var lastProblem = ""
         // The center checks it is still the log this replica synced with.
         let checkpoint = try store.checkpoint().map { ["\(Checkpoint.headerName): \($0.header)"] } ?? []
+        // The replica this laptop stamps its own changes with: the center binds it to this enrollment.
+        let replica = "FieldSync-Replica: \(try store.identity().replica)"
         for attempt in 0..<options.attempts {
             let headers =
                 [
                     "Authorization: Bearer \(enrollment.credential.token)", "Content-Type: application/json",
-                    "FieldSync-Device-Time: \(wallClock.milliseconds())",
+                    "FieldSync-Device-Time: \(wallClock.milliseconds())", replica,
                 ] + checkpoint + extraHeaders
             var retryAfter: Int?
             do {
@@ -728,6 +730,11 @@ public enum SyncError: ExitCoded, LocalizedMessage, Sendable, CustomStringConver
             language.pick(
                 "有记录不在本机登记的管辖范围内，请区中心核对这位工作人员的范围",
                 "a record lies outside this laptop's enrollment: ask the center to check the worker's scope")
+        case "replica-taken":
+            language.pick(
+                "本机的数据库是从别的电脑复制来的，不能用它同步：请运行 field init 新建本机副本，再用新的登记串登记",
+                "this laptop's database was copied from another laptop and cannot sync: run `field init` for a new "
+                    + "replica and enroll it with a new enrollment")
         case "clock-behind":
             language.pick(
                 "本机的日期被设到了 2000 年以前：请把日期和时间改正确，再同步",

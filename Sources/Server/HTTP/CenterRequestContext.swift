@@ -26,6 +26,8 @@ extension HTTPField.Name {
     /// The device's clock, in milliseconds since 1970, on every request from `field`.
     public static let fieldSyncDeviceTime = Self("FieldSync-Device-Time")!
     public static let fieldSyncCheckpoint = Self(Shared.Checkpoint.headerName)!
+    /// The replica a device sends its own changes from (its laptop's), on every request from `field`.
+    public static let fieldSyncReplica = Self("FieldSync-Replica")!
     public static let fieldSyncAreas = Self(Shared.Area.fingerprintHeader)!
     public static let fieldSyncReach = Self(Shared.Reach.header)!
     /// About how many changes a pull has ahead, when its first page asks (`remaining=1`).

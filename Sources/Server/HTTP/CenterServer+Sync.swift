@@ -10,13 +10,14 @@ extension CenterServer {
     func push(_ request: Request, context: CenterRequestContext) async throws -> Response {
         let start = ContinuousClock.now
         let device = try context.authenticated()
-        try await checkCheckpoint(of: request)
+        try await checkCheckpoint(of: request, device: device)
         var request = request
         let body = try await request.collectBody(limit: configuration.maximumBodyBytes)
         let batch: ChangeBatch
         do {
             batch = try ChangeBatch(json: Data(buffer: body))
             try await check(batch, from: device)
+            try await checkReplicas(of: batch, from: device, own: request.headers[.fieldSyncReplica])
         } catch let error as WireError {
             metrics.refused()
             throw APIError.wire(error)
@@ -155,6 +156,54 @@ extension CenterServer {
         }
     }
 
+    /// How long after the center told a device to start over it takes changes the device pulled from
+    /// others (stamped by replicas other devices send from): a restored center's devices send them back
+    /// with their next sync.
+    static let relayWindow: Int64 = 30 * 86_400_000
+
+    /// Refuses changes stamped by a replica another device sends its own changes from (a forged author,
+    /// or a stamp meant to collide with that device's next change), unless this device was told to start
+    /// over lately and sends back what it pulled; a batch that names as its own a replica another device
+    /// has (a copied laptop); and a merge or split of duplicates, which only the center decides (its own
+    /// steps come back from devices only after a restore). The replica a device names its own (`FieldSync-Replica`) is bound to it by its first push.
+    func checkReplicas(of batch: ChangeBatch, from device: ReplicaStore.Device, own header: String?) async throws {
+        let own = header.flatMap { ReplicaID($0) }
+        if let header, own == nil {
+            throw APIError(
+                .badRequest, code: "bad-request",
+                message: "FieldSync-Replica must be a replica id of \(ReplicaID.digits) base32 digits, not '\(header)'")
+        }
+        let replicas = Set(batch.changes.map(\.timestamp.replica))
+        guard own != nil || !replicas.isEmpty else { return }
+        let owners = try await store.replicaOwners(replicas, binding: own, to: device.id)
+        if let own, let owner = owners.owners[own], owner != device.id {
+            throw APIError(
+                .conflict, code: "replica-taken",
+                message: "this laptop's replica \(own) is another enrolled device's: a copy of another laptop "
+                    + "cannot sync; make a new replica (field init) and enroll it; nothing of the batch was stored")
+        }
+        let relaying = owners.restartedAt.map { wallClock.milliseconds() - $0 < Self.relayWindow } ?? false
+        for (index, change) in batch.changes.enumerated() {
+            let owner = owners.owners[change.timestamp.replica]
+            // No device makes these: only the center's own steps, sent back after a restore, carry them.
+            if change.field == .duplicate, !relaying {
+                throw APIError.refused(
+                    ChangeRefusal(
+                        .centerOnly, change: index,
+                        "change \(index) merges or splits a case: only the center decides duplicates; nothing of "
+                            + "the batch was stored"))
+            }
+            if let owner, owner != device.id, !relaying {
+                throw APIError.refused(
+                    ChangeRefusal(
+                        .foreignReplica, change: index,
+                        "change \(index) is stamped by replica \(change.timestamp.replica), from which another enrolled "
+                            + "device sends its changes; a device sends its own changes only; nothing of the batch "
+                            + "was stored"))
+            }
+        }
+    }
+
     /// A change's identity within a batch: its record and its stamp.
     private struct BatchIdentity: Hashable {
         var id: RecordID
@@ -176,7 +225,7 @@ extension CenterServer {
     /// `GET /v1/changes?after=N&limit=M`: the feed within the device's scope, a page at a time.
     func pull(_ request: Request, context: CenterRequestContext) async throws -> Response {
         let device = try context.authenticated()
-        try await checkCheckpoint(of: request)
+        try await checkCheckpoint(of: request, device: device)
         let query = request.uri.queryParameters
         let after = try Self.integer(query["after"].map(String.init), name: "after", default: 0, range: 0...Int64.max)
         let limit = try Self.integer(
@@ -203,7 +252,7 @@ extension CenterServer {
     /// that holds nothing of the log yet. The feed continues after the first page's sequence number.
     func snapshot(_ request: Request, context: CenterRequestContext) async throws -> Response {
         let device = try context.authenticated()
-        try await checkCheckpoint(of: request)
+        try await checkCheckpoint(of: request, device: device)
         let query = request.uri.queryParameters
         if let format = query["format"].map(String.init), format != String(SnapshotPage.format) {
             throw APIError(
@@ -308,7 +357,7 @@ extension CenterServer {
 
     /// Refuses a device whose checkpoint this log does not hold: the center is not the one it synced
     /// with (restored from a backup, or replaced), so its cursor and acknowledgements mean nothing here.
-    func checkCheckpoint(of request: Request) async throws {
+    func checkCheckpoint(of request: Request, device: ReplicaStore.Device) async throws {
         guard let text = request.headers[.fieldSyncCheckpoint] else { return }
         guard let checkpoint = Checkpoint(header: text) else {
             throw APIError(
@@ -317,6 +366,8 @@ extension CenterServer {
         }
         let held = try await store.stamp(at: checkpoint.seq)
         guard held == checkpoint.stamp else {
+            // The device starts over and sends back what it pulled from others: taken for a while.
+            try await store.noteRestart(of: device.id)
             throw APIError(
                 .conflict, code: "history-changed",
                 message: held == nil

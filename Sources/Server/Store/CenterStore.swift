@@ -60,6 +60,16 @@ public protocol CenterStore: Sendable {
     /// The district's towns and villages: their names go to devices with `GET /v1/areas`.
     func areas() async throws -> [Area]
 
+    /// The devices the replicas of a batch are bound to, once `own` is bound to `device` if no device had
+    /// it, and when the center last told `device` to start over (`ReplicaStore.replicaOwners`).
+    func replicaOwners(
+        _ replicas: Set<ReplicaID>, binding own: ReplicaID?, to device: String
+    ) async throws
+        -> ReplicaOwners
+
+    /// Notes that the center told `device` its log is not the one the device synced with.
+    func noteRestart(of device: String) async throws
+
     /// Which of `codes` are the district's areas (merged ones included): a new record must lie in one.
     func knownAreas(among codes: Set<AreaCode>) async throws -> Set<AreaCode>
 
@@ -122,6 +132,16 @@ public struct SQLiteCenterStore: CenterStore, CenterAdministration {
 
     public func knownAreas(among codes: Set<AreaCode>) async throws -> Set<AreaCode> {
         try await blocking { try store.knownAreas(among: codes) }
+    }
+
+    public func replicaOwners(
+        _ replicas: Set<ReplicaID>, binding own: ReplicaID?, to device: String
+    ) async throws -> ReplicaOwners {
+        try await blocking { try store.replicaOwners(replicas, binding: own, to: device) }
+    }
+
+    public func noteRestart(of device: String) async throws {
+        try await blocking { try store.noteRestart(of: device) }
     }
 
     public func pageJSON(

@@ -59,6 +59,47 @@ extension PostgresCenter {
         }
     }
 
+    /// The devices the replicas of a batch are bound to, once `own` is bound to `device` if free.
+    public func replicaOwners(
+        _ replicas: Set<ReplicaID>, binding own: ReplicaID?, to device: String
+    ) async throws -> ReplicaOwners {
+        let now = wallClock.milliseconds()
+        let asked = replicas.union(own.map { [$0] } ?? []).map { Int64(bitPattern: $0.rawValue) }
+        return try await answered { [self] in
+            if let own {
+                try await client.query(
+                    """
+                    INSERT INTO device_replica (replica, device, bound_at)
+                    VALUES (\(Int64(bitPattern: own.rawValue)), \(device), \(now)) ON CONFLICT (replica) DO NOTHING
+                    """, logger: logger)
+            }
+            var owners = ReplicaOwners()
+            for try await (replica, owner) in try await client.query(
+                "SELECT replica, device FROM device_replica WHERE replica = ANY(\(asked)::bigint[])", logger: logger
+            ).decode((Int64, String).self) {
+                owners.owners[ReplicaID(rawValue: UInt64(bitPattern: replica))] = owner
+            }
+            for try await at in try await client.query(
+                "SELECT at FROM device_restart WHERE device = \(device)", logger: logger
+            ).decode(Int64.self) {
+                owners.restartedAt = at
+            }
+            return owners
+        }
+    }
+
+    /// Notes that the center told `device` its log is not the one the device synced with.
+    public func noteRestart(of device: String) async throws {
+        let now = wallClock.milliseconds()
+        _ = try await answered { [self] in
+            try await client.query(
+                """
+                INSERT INTO device_restart (device, at) VALUES (\(device), \(now))
+                ON CONFLICT (device) DO UPDATE SET at = excluded.at
+                """, logger: logger)
+        }
+    }
+
     /// Which of `codes` are known areas (merged ones included).
     public func knownAreas(among codes: Set<AreaCode>) async throws -> Set<AreaCode> {
         guard !codes.isEmpty else { return [] }

@@ -299,6 +299,12 @@ public final class PostgresCenter: Sendable {
             "ALTER TABLE change DROP CONSTRAINT change_physical_counter_replica_key",
             "ALTER TABLE change ADD CONSTRAINT change_identity UNIQUE (physical, counter, replica, record)",
         ],
+        [
+            // Which device sends its changes from each replica, and when a device was last told to start
+            // over (`ReplicaStore.replicaOwners`).
+            "CREATE TABLE device_replica (replica bigint PRIMARY KEY, device text NOT NULL, bound_at bigint NOT NULL)",
+            "CREATE TABLE device_restart (device text PRIMARY KEY, at bigint NOT NULL)",
+        ],
     ]
 
     /// Creates or upgrades the schema, under an advisory lock: processes starting at once take turns,

@@ -206,6 +206,16 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
         try await log.knownAreas(among: codes)
     }
 
+    public func replicaOwners(
+        _ replicas: Set<ReplicaID>, binding own: ReplicaID?, to device: String
+    ) async throws -> ReplicaOwners {
+        try await log.replicaOwners(replicas, binding: own, to: device)
+    }
+
+    public func noteRestart(of device: String) async throws {
+        try await log.noteRestart(of: device)
+    }
+
     public func enroll(
         name: String, scope: AreaCode, role: DeviceRole
     ) async throws -> (
