@@ -13,7 +13,7 @@ enum Fuzz {
     static func one(_ input: UnsafeBufferPointer<UInt8>) {
         guard let selector = input.first else { return }
         let bytes = Data(input.dropFirst())
-        switch selector % 7 {
+        switch selector % 8 {
         case 0:
             guard let batch = try? ChangeBatch(json: bytes) else { return }
             // Written again, it reads as the same batch.
@@ -55,6 +55,8 @@ enum Fuzz {
                 _ = try? Parse.yesNo(cell, flag: "kept")
                 _ = try? Parse.coded(cell, flag: "category") as DisputeCategory
             }
+        case 7:
+            pushToCenter(bytes)
         case 6:
             // A snapshot page as a replica reads it before taking it: whole, or refused.
             guard let page = try? SnapshotPage(bytes: [UInt8](bytes)) else { return }
@@ -70,6 +72,57 @@ enum Fuzz {
                 entity: EntityKey(kind: kind, id: RecordID(high: 1, low: 2)),
                 scope: try! AreaCode(parsing: kind == .dispute ? "620502101201" : "620502"), field: field,
                 valueJSON: String(decoding: bytes.dropFirst(), as: UTF8.self))
+        }
+    }
+
+    /// A center's store that lives across inputs: what one input pushed, the next pushes against.
+    static let center: ReplicaStore = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-center-\(getpid())")
+        try? FileManager.default.removeItem(at: folder)
+        try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try! ReplicaStore.create(
+            database: folder.appendingPathComponent("center.sqlite"), scope: nil, worker: "center")
+        _ = try! store.importAreas([
+            Area(code: try! AreaCode(parsing: "620502"), name: "秦州区"),
+            Area(code: try! AreaCode(parsing: "620502101"), name: "大城街道"),
+            Area(code: try! AreaCode(parsing: "620502101201"), name: "东关社区"),
+            Area(code: try! AreaCode(parsing: "620502102"), name: "天水郡街道"),
+            Area(code: try! AreaCode(parsing: "620502102203"), name: "十方堂社区"),
+        ])
+        return store
+    }()
+
+    /// The center's push path with state: batches (separated by 0x1E) taken one after another, as if from
+    /// two devices written together. A batch is stored whole or refused whole (the log's head moves by its
+    /// new changes or not at all), and whatever the store holds is reported by every breakdown and served
+    /// as a page that reads back.
+    static func pushToCenter(_ bytes: Data) {
+        let batches = bytes.split(separator: 0x1E).prefix(8).compactMap { try? ChangeBatch(json: Data($0)) }
+        // Drift as wide as the stamps a fuzzer makes: the clock check is the server's, tested apart.
+        let pushes = batches.enumerated().map { index, batch in
+            ReplicaStore.Push(
+                changes: batch.changes, device: "fuzz\(index % 2)", clockOffset: nil, maximumDrift: Int64.max / 4)
+        }
+        for group in [pushes.prefix(2), pushes.dropFirst(2)] where !group.isEmpty {
+            guard let before = try? center.cursor() else { return }
+            let results = center.push(together: Array(group))
+            let new = results.reduce(0) { $0 + ((try? $1.get())?.new ?? 0) }
+            if let after = try? center.cursor(), results.contains(where: { (try? $0.get()) == nil }) {
+                precondition(after == before, "a group with a refused batch changed the log")
+            } else if let after = try? center.cursor() {
+                precondition(after - before == Int64(new), "the log moved by other than the new changes")
+            }
+        }
+        let year = try! ReportPeriod(year: "2023")
+        for dimension in ReportRequest.Dimension.allCases {
+            // Whatever the push path took is reported: a report that fails is a fault, as a trap would be.
+            let report = Result {
+                try center.report(ReportRequest(period: year, dimension: dimension, today: year.last))
+            }
+            if case .failure(let error) = report { preconditionFailure("a report over stored data failed: \(error)") }
+        }
+        if let page = try? center.pageJSON(after: 0, within: nil, limit: 500) {
+            precondition((try? ChangePage(json: Data(page.json))) != nil, "a page the center wrote does not read")
         }
     }
 }
