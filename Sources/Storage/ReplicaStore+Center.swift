@@ -354,13 +354,30 @@ extension ReplicaStore {
 
     static func replicaOwners(_ replicas: Set<ReplicaID>, in db: Database) throws -> ReplicaOwners {
         var owners = ReplicaOwners()
-        let statement = try db.cachedStatement(sql: "SELECT device FROM device_replica WHERE replica = ?")
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT device_replica.device, device.scope FROM device_replica
+                LEFT JOIN device ON device.id = device_replica.device WHERE replica = ?
+                """)
         for replica in replicas {
-            if let device = try String.fetchOne(statement, arguments: [Int64(bitPattern: replica.rawValue)]) {
+            if let row = try Row.fetchOne(statement, arguments: [Int64(bitPattern: replica.rawValue)]) {
+                let device: String = row[0]
                 owners.owners[replica] = device
+                if let scope = row[1] as String? { owners.scopes[device] = try Self.area(scope) }
             }
         }
         return owners
+    }
+
+    /// Binds `replica` to `device` in place of the device it was bound to (a laptop enrolled again).
+    public func rebind(_ replica: ReplicaID, to device: String) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO device_replica (replica, device, boundAt) VALUES (?, ?, ?)
+                    ON CONFLICT (replica) DO UPDATE SET device = excluded.device, boundAt = excluded.boundAt
+                    """, arguments: [Int64(bitPattern: replica.rawValue), device, wallClock.milliseconds()])
+        }
     }
 
     /// Notes that the center told `device` its log is not the one the device synced with.

@@ -294,4 +294,5 @@ extension ForwardingStore {
         try await store.replicaOwners(replicas, binding: own, to: device)
     }
     func noteRestart(of device: String) async throws { try await store.noteRestart(of: device) }
+    func rebind(_ replica: ReplicaID, to device: String) async throws { try await store.rebind(replica, to: device) }
 }

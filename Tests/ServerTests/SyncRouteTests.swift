@@ -560,6 +560,7 @@ struct FailingStore: CenterStore {
         _ replicas: Set<ReplicaID>, binding own: ReplicaID?, to device: String
     ) async throws -> ReplicaOwners { throw failure }
     func noteRestart(of device: String) async throws { throw failure }
+    func rebind(_ replica: ReplicaID, to device: String) async throws { throw failure }
 
     func remaining(after cursor: Int64, within reach: Reach?) async throws -> Int { throw failure }
 

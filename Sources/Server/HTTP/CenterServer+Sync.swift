@@ -164,7 +164,8 @@ extension CenterServer {
     /// Refuses changes stamped by a replica another device sends its own changes from (a forged author,
     /// or a stamp meant to collide with that device's next change), unless this device was told to start
     /// over lately and sends back what it pulled; a batch that names as its own a replica another device
-    /// has (a copied laptop); and a merge or split of duplicates, which only the center decides (its own
+    /// has (a copied laptop), unless this device reaches that one's scope (the same laptop enrolled
+    /// again: it takes the replica over); and a merge or split of duplicates, which only the center decides (its own
     /// steps come back from devices only after a restore). The replica a device names its own (`FieldSync-Replica`) is bound to it by its first push.
     func checkReplicas(of batch: ChangeBatch, from device: ReplicaStore.Device, own header: String?) async throws {
         let own = header.flatMap { ReplicaID($0) }
@@ -175,12 +176,19 @@ extension CenterServer {
         }
         let replicas = Set(batch.changes.map(\.timestamp.replica))
         guard own != nil || !replicas.isEmpty else { return }
-        let owners = try await store.replicaOwners(replicas, binding: own, to: device.id)
+        var owners = try await store.replicaOwners(replicas, binding: own, to: device.id)
         if let own, let owner = owners.owners[own], owner != device.id {
-            throw APIError(
-                .conflict, code: "replica-taken",
-                message: "this laptop's replica \(own) is another enrolled device's: a copy of another laptop "
-                    + "cannot sync; make a new replica (field init) and enroll it; nothing of the batch was stored")
+            // A laptop enrolled again (its village merged into another, say) keeps its replica: the new
+            // enrollment takes it over if it reaches what the old one did. Another is a copied laptop.
+            let reach = Reach(scope: device.scope, successions: try await store.successions())
+            guard let scope = owners.scopes[owner], reach.accepts(scope) else {
+                throw APIError(
+                    .conflict, code: "replica-taken",
+                    message: "this laptop's replica \(own) is another enrolled device's: a copy of another laptop "
+                        + "cannot sync; make a new replica (field init) and enroll it; nothing of the batch was stored")
+            }
+            try await store.rebind(own, to: device.id)
+            owners.owners[own] = device.id
         }
         let relaying = owners.restartedAt.map { wallClock.milliseconds() - $0 < Self.relayWindow } ?? false
         for (index, change) in batch.changes.enumerated() {

@@ -70,6 +70,9 @@ public protocol CenterStore: Sendable {
     /// Notes that the center told `device` its log is not the one the device synced with.
     func noteRestart(of device: String) async throws
 
+    /// Binds `replica` to `device` in place of the device it was bound to (a laptop enrolled again).
+    func rebind(_ replica: ReplicaID, to device: String) async throws
+
     /// Which of `codes` are the district's areas (merged ones included): a new record must lie in one.
     func knownAreas(among codes: Set<AreaCode>) async throws -> Set<AreaCode>
 
@@ -142,6 +145,10 @@ public struct SQLiteCenterStore: CenterStore, CenterAdministration {
 
     public func noteRestart(of device: String) async throws {
         try await blocking { try store.noteRestart(of: device) }
+    }
+
+    public func rebind(_ replica: ReplicaID, to device: String) async throws {
+        try await blocking { try store.rebind(replica, to: device) }
     }
 
     public func pageJSON(

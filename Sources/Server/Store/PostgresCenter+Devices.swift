@@ -74,10 +74,14 @@ extension PostgresCenter {
                     """, logger: logger)
             }
             var owners = ReplicaOwners()
-            for try await (replica, owner) in try await client.query(
-                "SELECT replica, device FROM device_replica WHERE replica = ANY(\(asked)::bigint[])", logger: logger
-            ).decode((Int64, String).self) {
+            for try await (replica, owner, scope) in try await client.query(
+                """
+                SELECT r.replica, r.device, d.scope FROM device_replica r LEFT JOIN device d ON d.id = r.device
+                WHERE r.replica = ANY(\(asked)::bigint[])
+                """, logger: logger
+            ).decode((Int64, String, String?).self) {
                 owners.owners[ReplicaID(rawValue: UInt64(bitPattern: replica))] = owner
+                if let scope { owners.scopes[owner] = try AreaCode(parsing: scope) }
             }
             for try await at in try await client.query(
                 "SELECT at FROM device_restart WHERE device = \(device)", logger: logger
@@ -85,6 +89,19 @@ extension PostgresCenter {
                 owners.restartedAt = at
             }
             return owners
+        }
+    }
+
+    /// Binds `replica` to `device` in place of the device it was bound to (a laptop enrolled again).
+    public func rebind(_ replica: ReplicaID, to device: String) async throws {
+        let now = wallClock.milliseconds()
+        _ = try await answered { [self] in
+            try await client.query(
+                """
+                INSERT INTO device_replica (replica, device, bound_at)
+                VALUES (\(Int64(bitPattern: replica.rawValue)), \(device), \(now))
+                ON CONFLICT (replica) DO UPDATE SET device = excluded.device, bound_at = excluded.bound_at
+                """, logger: logger)
         }
     }
 

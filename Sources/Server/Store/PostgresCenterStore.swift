@@ -216,6 +216,10 @@ public final class PostgresCenterStore: CenterStore, CenterAdministration {
         try await log.noteRestart(of: device)
     }
 
+    public func rebind(_ replica: ReplicaID, to device: String) async throws {
+        try await log.rebind(replica, to: device)
+    }
+
     public func enroll(
         name: String, scope: AreaCode, role: DeviceRole
     ) async throws -> (
