@@ -336,20 +336,22 @@ extension ReplicaStore {
     public func replicaOwners(
         _ replicas: Set<ReplicaID>, binding own: ReplicaID?, to device: String
     ) throws -> ReplicaOwners {
-        // Read alongside the writer; written only the first time a replica is seen.
-        var owners = try read { db in try Self.replicaOwners(replicas.union(own.map { [$0] } ?? []), in: db) }
-        if let own, owners.owners[own] == nil {
-            try write { db in
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO device_replica (replica, device, boundAt) VALUES (?, ?, ?)",
-                    arguments: [Int64(bitPattern: own.rawValue), device, wallClock.milliseconds()])
-            }
-            owners = try read { db in try Self.replicaOwners(replicas.union([own]), in: db) }
+        // Read alongside the writer, in one read; written only the first time a replica is seen.
+        let asked = replicas.union(own.map { [$0] } ?? [])
+        let read = { (db: Database) throws -> ReplicaOwners in
+            var owners = try Self.replicaOwners(asked, in: db)
+            owners.restartedAt = try Int64.fetchOne(
+                db, sql: "SELECT at FROM device_restart WHERE device = ?", arguments: [device])
+            return owners
         }
-        owners.restartedAt = try read { db in
-            try Int64.fetchOne(db, sql: "SELECT at FROM device_restart WHERE device = ?", arguments: [device])
+        let owners = try self.read(read)
+        guard let own, owners.owners[own] == nil else { return owners }
+        return try write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO device_replica (replica, device, boundAt) VALUES (?, ?, ?)",
+                arguments: [Int64(bitPattern: own.rawValue), device, wallClock.milliseconds()])
+            return try read(db)
         }
-        return owners
     }
 
     static func replicaOwners(_ replicas: Set<ReplicaID>, in db: Database) throws -> ReplicaOwners {
@@ -492,7 +494,8 @@ extension ReplicaStore {
 
     /// Which of `codes` are known areas (merged ones included).
     public func knownAreas(among codes: Set<AreaCode>) throws -> Set<AreaCode> {
-        try read { db in
+        guard !codes.isEmpty else { return [] }
+        return try read { db in
             var known: Set<AreaCode> = []
             for code in codes
             where try Bool.fetchOne(
@@ -506,7 +509,8 @@ extension ReplicaStore {
 
     /// The kind and scope of each of `ids` the center holds (the others are new to it).
     public func recordsHeld(_ ids: [RecordID]) throws -> [RecordID: HeldRecord] {
-        try read { db in try Self.recordsHeld(ids, in: db) }
+        guard !ids.isEmpty else { return [:] }
+        return try read { db in try Self.recordsHeld(ids, in: db) }
     }
 
     /// A page of the feed: changes after `cursor` whose record lies within `reach` (all when nil), in
