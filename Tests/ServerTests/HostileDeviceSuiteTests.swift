@@ -62,13 +62,15 @@ import Testing
         var honestPushes = 0
         var pulls = 0
         var reports = 0
+        var merges = 0
+        var snapshots = 0
         var checks = 0
         var description: String {
             "\(steps) steps, \(attacks.values.reduce(0, +)) attacks (\(refused) refused, \(acceptedAttacks) taken "
                 + "within the attacker's reach; "
                 + attacks.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }
-                .joined(separator: ", ") + "), \(honestPushes) honest pushes, \(pulls) pulls, \(reports) reports, "
-                + "\(checks) invariant checks"
+                .joined(separator: ", ") + "), \(honestPushes) honest pushes, \(pulls) pulls, \(snapshots) snapshots "
+                + "taken, \(merges) merges and splits, \(reports) reports, \(checks) invariant checks"
         }
     }
 
@@ -213,7 +215,45 @@ import Testing
                     }
                 case 45..<60:
                     try await pull(honest[Int.random(in: 0..<honest.count, using: &run.random)], step: step)
-                case 60..<65:
+                case 60..<63:
+                    // The district's staff merge two cases of one town as one dispute, or split a merge.
+                    let held = Set(run.acknowledged.values.map(\.entity.id))
+                    let cases = honest.prefix(1).flatMap(\.records).filter(held.contains)
+                    guard cases.count >= 2 else { continue }
+                    let pair = Array(cases.shuffled(using: &run.random).prefix(2))
+                    run.figures.merges += 1
+                    if Bool.random(using: &run.random) {
+                        _ = try? await center.center.decide(.merge(pair[0], into: pair[1]))
+                    } else {
+                        _ = try? await center.center.decide(.split(pair[0], reason: "不是同一纠纷"))
+                    }
+                case 63..<65:
+                    // A new district replica takes the center's snapshot, then the feed after it: it holds what
+                    // the center holds.
+                    run.figures.snapshots += 1
+                    let replica = try ReplicaStore.create(
+                        database: center.folder.appendingPathComponent("snapshot-\(step).sqlite"),
+                        scope: CenterFixture.district, worker: "区")
+                    var after = ""
+                    var cursor: Int64?
+                    while true {
+                        let answer = try await client.execute(
+                            uri: "/v1/snapshot?format=\(SnapshotPage.format)&after=\(after)&limit=7", method: .get,
+                            headers: [.authorization: "Bearer \(center.district.token)"])
+                        #expect(answer.status == .ok, "snapshot refused: \(context)")
+                        guard answer.status == .ok else { break }
+                        let page = try SnapshotPage(bytes: Array(buffer: answer.body))
+                        try replica.receive(page)
+                        cursor = cursor ?? page.seq
+                        guard answer.headers[.link] != nil, let last = page.last else { break }
+                        after = last.description
+                    }
+                    let (rest, _) = try await client.pullAll(as: center.district, after: cursor ?? 0)
+                    try replica.receive(rest)
+                    #expect(
+                        try replica.digest() == (try await center.merged().digest()),
+                        "a snapshot's replica differs from the center at step \(step): \(context)")
+                case 65..<68:
                     // Every report, by every breakdown, for the town and the district.
                     run.figures.reports += 1
                     let year = LocalTime.today().year
