@@ -63,6 +63,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let counts: ConnectionCounts
     private var deadline: Scheduled<Void>?
     private var address: String?
+    /// A request's head has come and its answer has not ended: a parse error now is in its body, and the
+    /// answer under way is not interrupted by another.
+    private var answering = false
 
     init(headerTimeout: TimeAmount, counts: ConnectionCounts) {
         self.headerTimeout = headerTimeout
@@ -92,6 +95,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if case .head = unwrapInboundIn(data) {
             deadline?.cancel()
             deadline = nil
+            answering = true
         }
         context.fireChannelRead(data)
     }
@@ -104,6 +108,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         deadline?.cancel()
+        guard !answering else {
+            context.close(promise: nil)
+            return
+        }
         let body: JSONValue = .object([
             "code": .string("bad-request"),
             "message": .string("the request is not valid HTTP/1.1 (\(parserError)); nothing was done"),
@@ -121,6 +129,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
+            answering = false
             // The next request's head is due within the deadline too (the idle timeout alone lets a
             // client that trickles bytes keep the connection).
             arm(context)
