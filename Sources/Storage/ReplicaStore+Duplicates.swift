@@ -178,7 +178,7 @@ extension ReplicaStore.Session {
                     try duplicates(of: $0.candidate) + (mergedNow[$0.candidate] ?? 0) >= Self.automaticMergeLimit
                 }
                 if let top = sure.first, !full {
-                    try merge(id, into: top.candidate, reason: Self.mergeReason(top, automatic: true))
+                    try merge(id, into: top.candidate, match: top, automatic: true)
                     try decide(id, top.candidate, .merged, match: top, at: now)
                     mergedNow[top.candidate, default: 0] += 1
                 } else {
@@ -215,17 +215,25 @@ extension ReplicaStore.Session {
             arguments: [survivor.description]) ?? 0
     }
 
-    /// Writes the step that marks `id` a duplicate of `survivor`, by this replica.
-    mutating func merge(_ id: RecordID, into survivor: RecordID, reason: String) throws {
+    /// Writes the step that marks `id` a duplicate of `survivor`, by this replica, with why (`mergeReason`).
+    mutating func merge(_ id: RecordID, into survivor: RecordID, match: DuplicateMatch, automatic: Bool) throws {
         let current = try dispute(id)
+        // The step goes to every device that holds `id`: one of a village that cannot see the survivor is
+        // not told what the two share (the same ID number, say). The district's staff read the reasons
+        // in the review queue's decided pair.
+        let apart = try current.map { try dispute(survivor)?.village != $0.village } ?? true
+        let reason = Self.mergeReason(match, automatic: automatic, withheld: apart)
         try commit(
             DisputeCommand.merge(into: survivor, reason: reason).changes(for: id, current: current, clock: &clock))
     }
 
-    /// What a merge step records of why: the score and the reasons, in Chinese as the district reads it.
-    static func mergeReason(_ match: DuplicateMatch, automatic: Bool) -> String {
+    /// What a merge step records of why: the score and the reasons, in Chinese as the district reads it;
+    /// `withheld`, only that the case counts in another the district holds.
+    static func mergeReason(_ match: DuplicateMatch, automatic: Bool, withheld: Bool = false) -> String {
+        let how = automatic ? "自动合并" : "人工合并"
+        guard !withheld else { return how + "：与区里另一村（社区）的一件案件是同一纠纷，依据见区中心" }
         let score = (match.score * 100).rounded() / 100
-        return (automatic ? "自动合并" : "人工合并") + "：得分 \(score)；" + match.reasons.map(\.label).joined(separator: "，")
+        return how + "：得分 \(score)；" + match.reasons.map(\.label).joined(separator: "，")
     }
 }
 
@@ -489,7 +497,7 @@ extension ReplicaStore {
                     chinese: "案件 \(survivor) 已计在 \(duplicate) 名下：它们已经是同一件")
             }
             let match = try Self.match(duplicate, root, session: &session)
-            try session.merge(duplicate, into: root, reason: Session.mergeReason(match, automatic: false))
+            try session.merge(duplicate, into: root, match: match, automatic: false)
             try session.decide(duplicate, root, .merged, match: match, at: now)
             if root != survivor {
                 try session.decide(duplicate, survivor, .merged, match: match, at: now)
