@@ -82,6 +82,8 @@ import Testing
         var acknowledged: [HybridTimestamp: Change] = [:]
         /// Every change a hostile device sent, taken or not, with the device's index.
         var sent: [(hostile: Int, change: Change)] = []
+        /// The honest replicas the center has bound to their devices (each pushed once).
+        var bound: Set<UInt64> = []
         var figures = Figures()
 
         init(seed: UInt64) {
@@ -209,6 +211,7 @@ import Testing
                         headers: [.fieldSyncReplica: device.replica.id.description])
                     #expect(answer.status == .ok, "honest push refused: \(answer.json) \(context)")
                     if answer.status == .ok {
+                        run.bound.insert(device.replica.id.rawValue)
                         for change in device.pending { run.acknowledged[change.timestamp] = change }
                         try device.laptop.receive(device.pending)
                         device.pending = []
@@ -287,6 +290,10 @@ import Testing
                         let own = ReplicaID(rawValue: run.hostiles[index].replica).description
                         answer = try await client.push(
                             changes, as: run.hostiles[index].credential, headers: [.fieldSyncReplica: own])
+                    }
+                    // Stamped with a bound honest replica: never taken (the replica is `craft`'s choice).
+                    if attack == .othersReplica, run.bound.contains(11 + UInt64(step % 3)) {
+                        #expect(answer.json["code"] as? String == "foreign-replica", "\(answer.json) \(context)")
                     }
                     if answer.status == .ok {
                         run.figures.acceptedAttacks += 1

@@ -65,14 +65,7 @@ extension PostgresCenter {
     ) async throws -> ReplicaOwners {
         let now = wallClock.milliseconds()
         let asked = replicas.union(own.map { [$0] } ?? []).map { Int64(bitPattern: $0.rawValue) }
-        return try await answered { [self] in
-            if let own {
-                try await client.query(
-                    """
-                    INSERT INTO device_replica (replica, device, bound_at)
-                    VALUES (\(Int64(bitPattern: own.rawValue)), \(device), \(now)) ON CONFLICT (replica) DO NOTHING
-                    """, logger: logger)
-            }
+        let read: @Sendable () async throws -> ReplicaOwners = { [self] in
             var owners = ReplicaOwners()
             for try await (replica, owner, scope) in try await client.query(
                 """
@@ -89,6 +82,17 @@ extension PostgresCenter {
                 owners.restartedAt = at
             }
             return owners
+        }
+        return try await answered { [self] in
+            // Written only the first time a replica is seen.
+            let owners = try await read()
+            guard let own, owners.owners[own] == nil else { return owners }
+            try await client.query(
+                """
+                INSERT INTO device_replica (replica, device, bound_at)
+                VALUES (\(Int64(bitPattern: own.rawValue)), \(device), \(now)) ON CONFLICT (replica) DO NOTHING
+                """, logger: logger)
+            return try await read()
         }
     }
 
