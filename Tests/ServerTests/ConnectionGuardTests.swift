@@ -30,7 +30,7 @@ import Glibc
     @Test func connectionsThatNeverFinishTheirHeadersAreClosedAndOneAddressHoldsAFewOnly() async throws {
         let center = try await CenterFixture.make()
         var configuration = CenterConfiguration()
-        configuration.headerTimeout = .seconds(3)
+        configuration.headerTimeout = .seconds(8)
         configuration.maximumConnectionsPerAddress = 20
         try await AreaSyncTests().serving(center.center, configuration: configuration) { url in
             let port = try #require(Int(url.split(separator: ":").last ?? ""))
@@ -44,12 +44,18 @@ import Glibc
                     slow.append(descriptor)
                 }
                 defer { slow.forEach { _ = close($0) } }
-                // The address holds its most: one of them is closed at once, well before the deadline.
-                let early = slow.filter { Self.closedByServer($0, within: 0.05) }
+                // The address holds its most: one of them is closed as soon as the center accepts it, long
+                // before the deadline (polled: a loaded machine may accept late), and no other.
+                var early: [Int32] = []
+                let start = Date()
+                while Date().timeIntervalSince(start) < 4 {
+                    early += slow.filter { !early.contains($0) && Self.closedByServer($0, within: 0.005) }
+                    if !early.isEmpty, Date().timeIntervalSince(start) > 1 { break }
+                }
                 #expect(early.count == 1)
                 // The deadline closes every half-sent request.
                 for descriptor in slow where !early.contains(descriptor) {
-                    #expect(Self.closedByServer(descriptor, within: 10))
+                    #expect(Self.closedByServer(descriptor, within: 15))
                 }
                 // With them gone, the center answers again.
                 let client = try CurlClient()
