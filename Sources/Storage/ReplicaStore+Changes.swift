@@ -282,6 +282,9 @@ extension ReplicaStore {
             if let key = keys[change.entity] { return key }
             try load(change.entity)
             if let key = keys[change.entity] { return key }
+            // An id this transaction gave a record of the other kind (not in the table yet).
+            let other = EntityKey(kind: change.entity.kind == .dispute ? .risk : .dispute, id: change.entity.id)
+            if keys[other] != nil { throw ChangeRefusal.kindConflict(change.entity, change: changeIndex) }
             // Numbered here, as SQLite would (one past the highest), and written with the next batch.
             let id = try nextRecord ?? (Int64.fetchOne(db, sql: "SELECT max(id) FROM record") ?? 0) + 1
             nextRecord = id + 1

@@ -35,6 +35,44 @@ import Testing
         return try Synchronizer(store: store, enrollment: enrollment, options: options).run()
     }
 
+    @Test func aPageTheReplicaCannotTakeStopsTheSyncAsTheCentersFaultWithNothingOfItStored() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("untrusted-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let village = try AreaCode(parsing: "620502101201")
+        let store = try FieldStore.create(
+            home: FieldHome(url: folder),
+            enrollment: Enrollment(
+                url: "http://unused",
+                credential: DeviceCredential(device: "abcdefgh", secret: String(repeating: "b", count: 26)),
+                scope: village, role: .grid, worker: "张网格"))
+        // One id as a case and as a risk item: no center that checks what it takes sends this.
+        let id = RecordID.random()
+        let stamp = HybridTimestamp(physical: 1_700_000_000_000, counter: 0, replica: ReplicaID(rawValue: 5))
+        let page = ChangePage(
+            changes: [
+                try Change(
+                    timestamp: stamp, entity: EntityKey(kind: .dispute, id: id), scope: village, field: .summary,
+                    value: .text("案件")),
+                try Change(
+                    timestamp: HybridTimestamp(physical: stamp.physical + 1, counter: 0, replica: stamp.replica),
+                    entity: EntityKey(kind: .risk, id: id), scope: village, field: .title, value: .text("隐患")),
+            ], cursor: 2, more: false)
+        let body = page.json()
+        let center = try CannedServer(
+            bytes: Array(
+                ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+                    + "Connection: close\r\n\r\n").utf8) + body)
+        defer { center.close() }
+        #expect {
+            try self.sync(store, at: center.port) { $0.takesSnapshots = false }
+        } throws: { error in
+            guard case .protocolViolation(let message) = error as? SyncError else { return false }
+            return message.contains("kind-conflict") && (error as? SyncError)?.exitCode == 76
+        }
+        #expect(try store.syncState().pullCursor == 0)
+        #expect(try store.disputes().isEmpty)
+    }
+
     @Test func anAnswerThatInflatesPastTheLimitStopsTheSyncAtOnce() async throws {
         let (store, folder) = try laptop()
         defer { try? FileManager.default.removeItem(at: folder) }

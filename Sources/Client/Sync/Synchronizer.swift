@@ -111,7 +111,19 @@ public struct Synchronizer: Sendable {
     }
 
     /// Pushes, then pulls, then notes the finished sync.
+    /// - Throws: `SyncError`; a page holding a change this replica cannot take (an id it holds as the
+    ///   other kind) is the center's fault: `protocolViolation`, nothing of that page stored.
     public func run() throws -> Summary {
+        do {
+            return try synchronize()
+        } catch let refusal as ChangeRefusal {
+            throw SyncError.protocolViolation(
+                "the center sent change \(refusal.change) of a page, which this laptop cannot take "
+                    + "(\(refusal.reason.rawValue)); nothing of that page was stored")
+        }
+    }
+
+    private func synchronize() throws -> Summary {
         try Self.checkTransport(of: enrollment.url, allowingCleartext: options.allowsCleartext)
         let start = ContinuousClock.now
         var summary = Summary()
