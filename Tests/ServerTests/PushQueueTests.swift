@@ -7,6 +7,20 @@ import Testing
 @testable import Server
 
 @Suite struct PushQueueTests {
+    /// A group that failed is written again batch by batch only when one batch may be the cause: not when
+    /// the store cannot be reached or is busy (each would wait its timeout again), nor for a change
+    /// stamped too far ahead (refused alone already).
+    @Test func aGroupIsWrittenAgainAloneOnlyForAFailureOneBatchMayCause() {
+        func fails(_ error: any Error) -> Bool { PushQueue.failsTheGroup(.failure(error)) }
+        let stamp = HybridTimestamp(physical: 0, counter: 0, replica: ReplicaID(rawValue: 1))
+        #expect(fails(ChangeRefusal(.kindConflict, change: 0, "")))
+        #expect(fails(StoreError(code: .storage, message: "UNIQUE constraint failed: record.uid")))
+        #expect(!fails(StoreError(code: .unavailable, message: "the database cannot be reached")))
+        #expect(!fails(StoreError(code: .busy, message: "busy")))
+        #expect(!fails(ClockError(timestamp: stamp, aheadBy: 1, maximumDrift: 0)))
+        #expect(!PushQueue.failsTheGroup(.success(ReplicaStore.Receipt(new: 1, known: 0, cursor: 1))))
+    }
+
     /// A store that records how many batches each transaction wrote, and holds the first one open until
     /// released, as a slow disk would.
     final class SlowStore: ForwardingStore {

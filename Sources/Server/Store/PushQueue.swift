@@ -85,8 +85,8 @@ final class PushQueue: Sendable {
             state.withLock { $0.written += 1 }
             metrics.pushTransaction(since: start)
             // A batch that cannot be stored fails the whole transaction: each is written again alone, so
-            // that it is refused on its own and the others are stored. (A failure of the store itself
-            // fails each alone as well.)
+            // that it is refused on its own and the others are stored. A store that cannot be reached or
+            // is busy fails them all as it is: trying each alone would only wait its timeout again.
             if group.count > 1, results.contains(where: Self.failsTheGroup) {
                 results = []
                 for waiting in group {
@@ -101,11 +101,13 @@ final class PushQueue: Sendable {
         }
     }
 
-    /// Whether a batch's failure was the group's: any but a change stamped too far ahead, which the
-    /// stores refuse for its batch alone.
-    private static func failsTheGroup(_ result: Result<ReplicaStore.Receipt, any Error>) -> Bool {
+    /// Whether a batch's failure may be one batch's, failing the group: not a change stamped too far
+    /// ahead (the stores refuse that batch alone), nor a store that cannot be reached or is busy.
+    static func failsTheGroup(_ result: Result<ReplicaStore.Receipt, any Error>) -> Bool {
         guard case .failure(let error) = result else { return false }
-        return !(error is ClockError)
+        if error is ClockError { return false }
+        if let error = error as? StoreError, error.code == .unavailable || error.code == .busy { return false }
+        return true
     }
 
     /// Once the writer has written nothing for `idleCheckpoint`, has the store checkpoint its log: pushes
