@@ -142,7 +142,8 @@ public final class PostgresCenter: Sendable {
             let state = error.serverInfo?[.sqlState] ?? "\(error.code)"
             let message = error.serverInfo?[.message] ?? "\(error.code)"
             return StoreError(code: .storage, message: "PostgreSQL failed (\(state)): \(message)")
-        case is InputError, is DeviceNotFound, is StoreError, is AreaCodeError, is ClockError, is CancellationError:
+        case is InputError, is DeviceNotFound, is StoreError, is AreaCodeError, is ClockError, is CancellationError,
+            is ChangeRefusal:
             return error
         default:
             return StoreError(
