@@ -45,46 +45,6 @@ public struct ChangeRefusal: Error, Sendable, Equatable {
     public static let earliestStamp: Int64 = 946_684_800_000
 }
 
-/// Which enrolled device sends its changes from each replica, and when the center last told a device that
-/// its log was not the one the device synced with (then the device sends back what it pulled from others).
-public struct ReplicaOwners: Sendable, Equatable {
-    public var owners: [ReplicaID: String] = [:]
-    /// The scope each owning device is enrolled for.
-    public var scopes: [String: AreaCode] = [:]
-    public var restartedAt: Int64?
-
-    public init(owners: [ReplicaID: String] = [:], scopes: [String: AreaCode] = [:], restartedAt: Int64? = nil) {
-        self.owners = owners
-        self.scopes = scopes
-        self.restartedAt = restartedAt
-    }
-}
-
-/// A record as the center holds it: its kind and scope are fixed by its first change the center took.
-public struct HeldRecord: Sendable, Equatable {
-    public var kind: EntityKind
-    public var scope: AreaCode
-
-    public init(kind: EntityKind, scope: AreaCode) {
-        self.kind = kind
-        self.scope = scope
-    }
-}
-
-/// A change's identity in a log: its record and its timestamp. One replica never stamps two changes
-/// alike, so within a record the timestamp tells changes apart; two records may hold changes stamped
-/// alike (a crafted batch, or replicas restored from one copy), and both are kept.
-public struct ChangeIdentity: Hashable, Sendable {
-    /// The record's key in the store.
-    public var record: Int64
-    public var timestamp: HybridTimestamp
-
-    public init(record: Int64, timestamp: HybridTimestamp) {
-        self.record = record
-        self.timestamp = timestamp
-    }
-}
-
 extension ChangeRefusal {
     public static func kindConflict(_ key: EntityKey, change index: Int) -> ChangeRefusal {
         ChangeRefusal(

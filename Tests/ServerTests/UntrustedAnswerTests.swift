@@ -8,7 +8,8 @@ import Testing
 /// Numbers in a center's answer that no clock or wait could mean (a broken proxy, a center's bug) are
 /// not computed with: `field sync` stops with its usual message instead of crashing.
 @Suite struct UntrustedAnswerTests {
-    func laptop() throws -> (ReplicaStore, URL) {
+    /// An enrolled laptop, with a case waiting to be sent unless `recording` is false.
+    func laptop(recording: Bool = true) throws -> (ReplicaStore, URL) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("untrusted-\(UUID().uuidString)")
         let credential = DeviceCredential(device: "abcdefgh", secret: String(repeating: "b", count: 26))
         let store = try FieldStore.create(
@@ -16,6 +17,7 @@ import Testing
             enrollment: Enrollment(
                 url: "http://unused", credential: credential, scope: try AreaCode(parsing: "620502101201"),
                 role: .grid, worker: "张网格"))
+        guard recording else { return (store, folder) }
         try store.record(
             DisputeDraft(
                 village: try AreaCode(parsing: "620502101201"), category: .land, parties: [try Party(name: "王建国")],
@@ -36,15 +38,10 @@ import Testing
     }
 
     @Test func aPageTheReplicaCannotTakeStopsTheSyncAsTheCentersFaultWithNothingOfItStored() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("untrusted-\(UUID().uuidString)")
+        // Nothing to send: the first request is the pull.
+        let (store, folder) = try laptop(recording: false)
         defer { try? FileManager.default.removeItem(at: folder) }
         let village = try AreaCode(parsing: "620502101201")
-        let store = try FieldStore.create(
-            home: FieldHome(url: folder),
-            enrollment: Enrollment(
-                url: "http://unused",
-                credential: DeviceCredential(device: "abcdefgh", secret: String(repeating: "b", count: 26)),
-                scope: village, role: .grid, worker: "张网格"))
         // One id as a case and as a risk item: no center that checks what it takes sends this.
         let id = RecordID.random()
         let stamp = HybridTimestamp(physical: 1_700_000_000_000, counter: 0, replica: ReplicaID(rawValue: 5))
@@ -76,7 +73,7 @@ import Testing
     @Test func anAnswerThatInflatesPastTheLimitStopsTheSyncAtOnce() async throws {
         let (store, folder) = try laptop()
         defer { try? FileManager.default.removeItem(at: folder) }
-        // 8 MB of zeros in a few kilobytes of gzip, where at most 1 MB is taken.
+        // A body that gzip makes tiny and that inflates far past the limit set below.
         let bomb = try Gzip.compress([UInt8](repeating: 0x20, count: 8 * 1024 * 1024))
         let center = try CannedServer(
             bytes: Array(
